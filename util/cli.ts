@@ -1,0 +1,62 @@
+/**
+ * Flag parsing for the tasks/ entry points. Stand-in for `@std/cli` (JSR is unreachable here),
+ * built on `node:util`'s parseArgs; an unknown or malformed flag is an InputError naming it.
+ */
+import { parseArgs as nodeParseArgs } from "node:util";
+import { InputError } from "./errors.ts";
+
+/** Flag spec: name -> type, optional default, one-line help and whether it repeats. */
+export type FlagSpec = Record<
+  string,
+  { type: "string" | "boolean"; default?: string | boolean; multiple?: boolean; help: string }
+>;
+
+/** Parses `args` against `spec`; `--help` prints usage and exits 0. */
+export function parseFlags(command: string, spec: FlagSpec, args: string[] = Deno.args) {
+  const options = Object.fromEntries(
+    Object.entries({ ...spec, help: { type: "boolean", help: "show this help" } } as FlagSpec).map((
+      [name, s],
+    ) => [name, { type: s.type, multiple: s.multiple, default: s.default as never }]),
+  );
+  let parsed;
+  try {
+    parsed = nodeParseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new InputError(`${command}: ${(e as Error).message}\n${usage(command, spec)}`);
+  }
+  if (parsed.values.help) {
+    console.log(usage(command, spec));
+    Deno.exit(0);
+  }
+  return parsed as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
+}
+
+/** Usage text listing every flag. */
+export function usage(command: string, spec: FlagSpec): string {
+  const lines = Object.entries(spec).map(([name, s]) =>
+    `  --${name}${s.type === "string" ? " VALUE" : ""}  ${s.help}${s.default !== undefined ? ` (default ${s.default})` : ""}`
+  );
+  return `usage: deno task ${command} [flags]\n${lines.join("\n")}`;
+}
+
+/** Reads a numeric flag, or throws an InputError naming it. */
+export function numberFlag(name: string, value: unknown): number {
+  const n = Number(value);
+  if (value === undefined || value === "" || !Number.isFinite(n)) {
+    throw new InputError(`--${name} expects a number, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** Runs a task's main, printing InputErrors as one clear line and exiting 2. */
+export async function runMain(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (e) {
+    if (e instanceof InputError) {
+      console.error(`error: ${e.message}`);
+      Deno.exit(2);
+    }
+    throw e;
+  }
+}
