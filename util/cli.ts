@@ -16,7 +16,11 @@ export function parseFlags(command: string, spec: FlagSpec, args: string[] = Den
   const options = Object.fromEntries(
     Object.entries({ ...spec, help: { type: "boolean", help: "show this help" } } as FlagSpec).map((
       [name, s],
-    ) => [name, { type: s.type, multiple: s.multiple, default: s.default as never }]),
+    ) => [name, {
+      type: s.type,
+      ...(s.multiple !== undefined ? { multiple: s.multiple } : {}),
+      ...(s.default !== undefined ? { default: s.default as never } : {}),
+    }]),
   );
   let parsed;
   try {

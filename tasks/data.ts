@@ -1,0 +1,93 @@
+/**
+ * `deno task data`: fills the evaluation-data cache with what it lacks, from the canonical web sources
+ * or (with --data-dir) from a local mirror such as ../shared/data, verified against its MANIFEST.tsv.
+ *
+ *   deno task data                                   # everything missing, from the web
+ *   deno task data --only glue,lambada               # some groups or sources
+ *   deno task data --data-dir ../shared/data         # from a local mirror
+ */
+import { parseFlags, runMain } from "../util/cli.ts";
+import { CACHE_DIR_FLAG, missingFromCache, resolveCacheDir } from "../data/cache.ts";
+import { DownloadError, fetchMissing, fillFromMirror, formatProgress, type Progress } from "../data/download.ts";
+import { type BaseName, DEFAULT_BASE_URLS, selectSources, sourceOutputs } from "../data/sources.ts";
+
+const FLAGS = {
+  ...CACHE_DIR_FLAG,
+  "data-dir": {
+    type: "string" as const,
+    help: "fill the cache from this local mirror (verified against its MANIFEST.tsv) instead of the web",
+  },
+  only: { type: "string" as const, help: "comma-separated data sets: glue, lambada, xnli, or a source (CoLA, MRPC, ...)" },
+  "base-url": { type: "string" as const, help: "fetch every file from this base URL instead of its canonical host" },
+  list: { type: "boolean" as const, help: "list the sources and the cache files each lacks; fetch nothing" },
+};
+
+async function main() {
+  const { values } = parseFlags("data", FLAGS);
+  const cacheDir = resolveCacheDir(values["cache-dir"] as string | undefined);
+  const only = typeof values.only === "string" ? values.only.split(",") : [];
+  const sources = selectSources(only);
+  console.log(`data cache: ${cacheDir}`);
+
+  if (values.list) {
+    for (const source of sources) {
+      const missing = await missingFromCache(cacheDir, sourceOutputs(source));
+      console.log(`${source.name.padEnd(11)} ${missing.length === 0 ? "complete" : `missing ${missing.join(", ")}`}`);
+    }
+    return;
+  }
+
+  let failures = 0;
+  if (typeof values["data-dir"] === "string") {
+    const report = await fillFromMirror(values["data-dir"], cacheDir, { sources, log: (l) => console.log(l) });
+    console.log(`${report.copied.length} copied, ${report.present.length} already present`);
+    if (report.notInMirror.length > 0) console.log(`not in the mirror (still missing): ${report.notInMirror.join(", ")}`);
+    for (const f of report.failed) console.error(`error: ${f.message}`);
+    failures = report.failed.length;
+  } else {
+    const base = values["base-url"] as string | undefined;
+    const baseUrls = base
+      ? Object.fromEntries(Object.keys(DEFAULT_BASE_URLS).map((k) => [k, base])) as Record<BaseName, string>
+      : undefined;
+    const report = await fetchMissing(cacheDir, {
+      sources,
+      baseUrls,
+      onProgress: progressPrinter(),
+      log: (l) => console.log(l),
+    });
+    if (report.upToDate.length > 0) console.log(`already complete: ${report.upToDate.join(", ")}`);
+    for (const f of report.failed) console.error(`error: ${f.source}: ${f.message}`);
+    failures = report.failed.length;
+  }
+  if (failures > 0) {
+    console.error(`${failures} failed`);
+    Deno.exit(1);
+  }
+}
+
+/** Prints progress on one rewritten line on a terminal, or a line every 5 s otherwise. */
+function progressPrinter(): (p: Progress) => void {
+  const tty = Deno.stderr.isTerminal();
+  let last = 0;
+  const encoder = new TextEncoder();
+  return (p) => {
+    if (tty) {
+      Deno.stderr.writeSync(encoder.encode(`\r\x1b[K${formatProgress(p)}${p.done ? "\n" : ""}`));
+    } else if (p.done || performance.now() - last > 5000) {
+      last = performance.now();
+      console.error(formatProgress(p));
+    }
+  };
+}
+
+if (import.meta.main) {
+  await runMain(async () => {
+    try {
+      await main();
+    } catch (e) {
+      if (!(e instanceof DownloadError)) throw e;
+      console.error(`error: ${e.message}`);
+      Deno.exit(1);
+    }
+  });
+}
