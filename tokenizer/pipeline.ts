@@ -1,0 +1,317 @@
+/**
+ * Corpus -> tokenizer + token shards. Documents are split train/valid by id (data/corpus.ts splitOf),
+ * spooled once to a temporary file, BPE is trained on the train split only (a seeded sample of its
+ * documents when it is larger than `maxTrainBytes`), both splits are encoded into shards, and every
+ * document's round trip decode(encode(text)) === text is checked. Everything is written into a temporary
+ * folder beside `outDir` and renamed into place at the end, so a crash never leaves a half folder.
+ */
+import { createHash } from "node:crypto";
+import { basename, dirname, join } from "node:path";
+import process from "node:process";
+import { countWords, type Document, splitOf } from "../data/corpus.ts";
+import { InputError } from "../util/errors.ts";
+import { exists, sha256 } from "../util/fs.ts";
+import { Rng } from "../util/rng.ts";
+import { BpeTokenizer } from "./bpe.ts";
+import { toHfJson } from "./hf_json.ts";
+import { PreTokenCounter } from "./pretokenize.ts";
+import { dtypeFor, ShardWriter, type SplitInfo, type TokenManifest, TOKENS_FORMAT, writeManifest } from "./shards.ts";
+import { EOT_ID, validateVocabSize } from "./specials.ts";
+import { trainBpe } from "./train.ts";
+
+/** What tokenizeCorpus needs. */
+export interface TokenizeCorpusOptions {
+  docs: AsyncIterable<Document> | Iterable<Document>;
+  /** Target vocabulary size, 4096 to 65536 (specials and bytes included). */
+  vocabSize: number;
+  /** Seeds the train/valid split and the BPE training sample (default 0). */
+  seed?: number;
+  /** Share of documents held out for validation, in [0, 1) (default 0.02). */
+  validFraction?: number;
+  /** The folder to create; it must not exist yet. */
+  outDir: string;
+  /** Train BPE on a seeded sample of train documents of at most this many UTF-8 bytes (default: all). */
+  maxTrainBytes?: number;
+  /** Tokens per shard file at most (default 16 Mi). */
+  maxShardTokens?: number;
+  /** Check decode(encode(doc)) === doc for every document (default true). */
+  roundTrip?: boolean;
+  /** Extra facts about the corpus for the manifest's `corpus` field (paths, source names). */
+  corpusInfo?: Record<string, unknown>;
+  /** Progress lines during the long steps. */
+  onProgress?: (message: string) => void;
+}
+
+/** Documents, words, UTF-8 bytes and tokens (end-of-text ids included) of one split. */
+export interface SplitStats {
+  documents: number;
+  words: number;
+  bytes: number;
+  tokens: number;
+}
+
+/** What tokenizeCorpus did and measured. */
+export interface TokenizeStats {
+  outDir: string;
+  vocabSize: number;
+  merges: number;
+  seed: number;
+  validFraction: number;
+  corpusSha256: string;
+  splits: { train: SplitStats; valid: SplitStats };
+  bpe: { documents: number; bytes: number; preTokens: number; distinctPreTokens: number; seconds: number };
+  encode: { seconds: number; cpuSeconds: number; tokensPerSecond: number; tokensPerCpuSecond: number };
+  roundTrip: { documents: number; failures: number; failedIds: string[]; seconds: number } | null;
+  seconds: number;
+}
+
+const SPOOL_FILE = "documents.tmp.jsonl";
+
+/** Tokenizes a corpus into `outDir` (tokenizer.json, manifest.json, shards); returns the stats. */
+export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<TokenizeStats> {
+  const vocabSize = validateVocabSize(options.vocabSize);
+  const { seed = 0, validFraction = 0.02, outDir, maxTrainBytes = Infinity, roundTrip = true } = options;
+  const progress = options.onProgress ?? (() => {});
+  if (!Number.isInteger(seed)) throw new InputError(`seed must be an integer, got ${seed}`);
+  if (!(validFraction >= 0 && validFraction < 1)) throw new InputError(`validation fraction must be in [0, 1), got ${validFraction}`);
+  if (!(maxTrainBytes > 0)) throw new InputError(`the BPE training cap must be a positive number of bytes, got ${maxTrainBytes}`);
+  if (await exists(outDir)) throw new InputError(`output folder already exists: ${outDir}`);
+
+  const started = performance.now();
+  await Deno.mkdir(dirname(outDir), { recursive: true });
+  const tmp = join(dirname(outDir), `.${basename(outDir)}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+  await Deno.mkdir(tmp);
+  try {
+    // 1. Spool the documents with their split; count, hash.
+    const spool = join(tmp, SPOOL_FILE);
+    const corpus = await spoolDocuments(options.docs, spool, (id) => splitOf(id, validFraction, seed), progress);
+    const { splits } = corpus;
+    if (splits.train.documents === 0) throw new InputError(`no training documents (${corpus.documents} documents in all)`);
+
+    // 2. Count pre-tokens of the train split (a seeded sample when over the cap) and train BPE.
+    const sample = chooseSample(corpus.trainBytes, maxTrainBytes, seed);
+    const counter = new PreTokenCounter();
+    let sampleBytes = 0, trainIndex = 0, done = 0;
+    for await (const doc of readSpool(spool)) {
+      if (doc.split !== "train") continue;
+      if (sample === null || sample.has(trainIndex)) {
+        counter.add(doc.text);
+        sampleBytes += corpus.trainBytes[trainIndex];
+        if (++done % 200 === 0) progress(`count: ${done} documents, ${counter.size} distinct pre-tokens`);
+      }
+      trainIndex++;
+    }
+    const bpeStart = performance.now();
+    const spec = trainBpe(counter.entries(), {
+      vocabSize,
+      onProgress: (merges, target) => progress(`bpe: ${merges}/${target} merges`),
+    });
+    const bpeSeconds = (performance.now() - bpeStart) / 1000;
+    const tokenizer = new BpeTokenizer(spec);
+    const tokenizerJson = toHfJson(tokenizer);
+    await Deno.writeTextFile(join(tmp, "tokenizer.json"), tokenizerJson);
+
+    // 3. Encode both splits into shards, timing encode alone; check round trips.
+    const writers = {
+      train: new ShardWriter(tmp, "train", { dtype: dtypeFor(vocabSize), vocabSize, eot: EOT_ID, maxShardTokens: options.maxShardTokens }),
+      valid: new ShardWriter(tmp, "valid", { dtype: dtypeFor(vocabSize), vocabSize, eot: EOT_ID, maxShardTokens: options.maxShardTokens }),
+    };
+    let encodeSeconds = 0, encodeCpu = 0, roundTripSeconds = 0, encoded = 0, tokens = 0;
+    const failedIds: string[] = [];
+    let failures = 0;
+    const ids: number[] = [];
+    for await (const doc of readSpool(spool)) {
+      ids.length = 0;
+      const wall = performance.now(), cpu = cpuSeconds();
+      tokenizer.encodeInto(doc.text, ids);
+      encodeSeconds += (performance.now() - wall) / 1000;
+      encodeCpu += cpuSeconds() - cpu;
+      await writers[doc.split].addDocument(ids);
+      tokens += ids.length;
+      if (roundTrip) {
+        const t = performance.now();
+        if (tokenizer.decode(ids) !== doc.text) {
+          failures++;
+          if (failedIds.length < 10) failedIds.push(doc.id);
+        }
+        roundTripSeconds += (performance.now() - t) / 1000;
+      }
+      if (++encoded % 100 === 0) progress(`encode: ${encoded}/${corpus.documents} documents, ${tokens} tokens`);
+    }
+    const info: Record<"train" | "valid", SplitInfo> = { train: await writers.train.finish(), valid: await writers.valid.finish() };
+    await Deno.remove(spool);
+
+    const manifest: TokenManifest = {
+      format: TOKENS_FORMAT,
+      tokenizer: { file: "tokenizer.json", sha256: sha256(tokenizerJson) },
+      vocabSize: tokenizer.vocabSize,
+      dtype: dtypeFor(tokenizer.vocabSize),
+      eot: EOT_ID,
+      seed,
+      splits: info,
+      corpus: {
+        ...options.corpusInfo,
+        sha256: corpus.sha256,
+        documents: corpus.documents,
+        words: splits.train.words + splits.valid.words,
+        bytes: splits.train.bytes + splits.valid.bytes,
+        validFraction,
+        sources: corpus.sources,
+        splits,
+        bpeSample: { documents: done, bytes: sampleBytes, maxTrainBytes: Number.isFinite(maxTrainBytes) ? maxTrainBytes : null },
+      },
+    };
+    await writeManifest(tmp, manifest);
+    await Deno.rename(tmp, outDir);
+
+    const encodedTokens = info.train.tokens + info.valid.tokens;
+    return {
+      outDir,
+      vocabSize: tokenizer.vocabSize,
+      merges: spec.merges.length,
+      seed,
+      validFraction,
+      corpusSha256: corpus.sha256,
+      splits: {
+        train: { ...splits.train, tokens: info.train.tokens },
+        valid: { ...splits.valid, tokens: info.valid.tokens },
+      },
+      bpe: { documents: done, bytes: sampleBytes, preTokens: counter.total, distinctPreTokens: counter.size, seconds: bpeSeconds },
+      encode: {
+        seconds: encodeSeconds,
+        cpuSeconds: encodeCpu,
+        tokensPerSecond: encodedTokens / encodeSeconds,
+        tokensPerCpuSecond: encodedTokens / encodeCpu,
+      },
+      roundTrip: roundTrip ? { documents: encoded, failures, failedIds, seconds: roundTripSeconds } : null,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } catch (e) {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    throw e;
+  }
+}
+
+interface SpooledDocument {
+  id: string;
+  split: "train" | "valid";
+  text: string;
+}
+
+interface SpoolSummary {
+  documents: number;
+  sha256: string;
+  splits: Record<"train" | "valid", { documents: number; words: number; bytes: number }>;
+  sources: Record<string, { documents: number; words: number }>;
+  /** UTF-8 bytes of each train document, in order. */
+  trainBytes: number[];
+}
+
+/** sha256 over every document's id and text, in order: the corpus part of an output folder's name. */
+export async function corpusSha256(docs: AsyncIterable<Document> | Iterable<Document>): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const doc of docs) hashDocument(hash, doc);
+  return hash.digest("hex");
+}
+
+function hashDocument(hash: ReturnType<typeof createHash>, doc: Document): void {
+  hash.update(doc.id).update("\0").update(doc.text).update("\0");
+}
+
+/** Writes documents as JSON lines with their split; hashes (id, text) and counts per split and source. */
+async function spoolDocuments(
+  docs: AsyncIterable<Document> | Iterable<Document>,
+  path: string,
+  splitOfId: (id: string) => "train" | "valid",
+  progress: (message: string) => void,
+): Promise<SpoolSummary> {
+  const hash = createHash("sha256");
+  const summary: SpoolSummary = {
+    documents: 0,
+    sha256: "",
+    splits: { train: { documents: 0, words: 0, bytes: 0 }, valid: { documents: 0, words: 0, bytes: 0 } },
+    sources: {},
+    trainBytes: [],
+  };
+  const utf8 = new TextEncoder();
+  using file = await Deno.open(path, { write: true, createNew: true });
+  let batch: string[] = [], batchChars = 0;
+  const flush = async () => {
+    const bytes = utf8.encode(batch.join(""));
+    for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+    batch = [];
+    batchChars = 0;
+  };
+  for await (const doc of docs) {
+    const split = splitOfId(doc.id);
+    const words = countWords(doc.text);
+    const bytes = utf8Length(doc.text);
+    hashDocument(hash, doc);
+    const side = summary.splits[split];
+    side.documents++;
+    side.words += words;
+    side.bytes += bytes;
+    const source = summary.sources[doc.source] ??= { documents: 0, words: 0 };
+    source.documents++;
+    source.words += words;
+    if (split === "train") summary.trainBytes.push(bytes);
+    const line = JSON.stringify({ id: doc.id, split, text: doc.text } satisfies SpooledDocument) + "\n";
+    batch.push(line);
+    batchChars += line.length;
+    if (batchChars > 1 << 20) await flush();
+    if (++summary.documents % 200 === 0) progress(`read: ${summary.documents} documents`);
+  }
+  await flush();
+  summary.sha256 = hash.digest("hex");
+  return summary;
+}
+
+/** Reads the spool back, one document per line. */
+async function* readSpool(path: string): AsyncGenerator<SpooledDocument> {
+  using file = await Deno.open(path);
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of file.readable) {
+    const lines = (rest + decoder.decode(chunk, { stream: true })).split("\n");
+    rest = lines.pop()!;
+    for (const line of lines) yield JSON.parse(line);
+  }
+  if (rest + decoder.decode()) throw new Error(`${path}: spool ends without a newline`);
+}
+
+/**
+ * Which train documents (by index) BPE learns from: all (null) when they fit the cap, else a seeded
+ * shuffle walked in order, keeping each document that still fits (the first one always).
+ */
+function chooseSample(bytes: number[], cap: number, seed: number): Set<number> | null {
+  if (bytes.reduce((a, b) => a + b, 0) <= cap) return null;
+  const order = new Rng(seed).shuffle(bytes.map((_, i) => i));
+  const chosen = new Set<number>();
+  let total = 0;
+  for (const i of order) {
+    if (chosen.size > 0 && total + bytes[i] > cap) continue;
+    chosen.add(i);
+    total += bytes[i];
+  }
+  return chosen;
+}
+
+/** UTF-8 length of a string (a lone surrogate counts as U+FFFD's 3 bytes, as TextEncoder writes it). */
+function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
