@@ -1,0 +1,169 @@
+/**
+ * OpenBLAS through Deno's FFI: finds the shared library, binds `cblas_sgemm` and the thread-count
+ * calls, and says why when it cannot. Debian ships it as `libopenblas0-pthread`; the environment
+ * variable HEADLESS_BLAS_LIB names another file to use instead.
+ */
+
+/** cblas enum values (cblas.h): row-major order and the two transpose flags. */
+export const CBLAS_ROW_MAJOR = 101;
+export const CBLAS_NO_TRANS = 111;
+export const CBLAS_TRANS = 112;
+
+/** The environment variable that names the library file, overriding the search. */
+export const BLAS_LIB_ENV = "HEADLESS_BLAS_LIB";
+
+/** Row-major single-precision product C = alpha·op(A)·op(B) + beta·C, pointers into any memory. */
+export type Sgemm = (
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Deno.PointerValue,
+  lda: number,
+  b: Deno.PointerValue,
+  ldb: number,
+  beta: number,
+  c: Deno.PointerValue,
+  ldc: number,
+) => void;
+
+/** A loaded BLAS library. */
+export interface Blas {
+  /** The file or soname that was opened. */
+  readonly path: string;
+  /** `openblas_get_config()` (e.g. "OpenBLAS 0.3.21 ... SkylakeX MAX_THREADS=64"), or "" if absent. */
+  readonly config: string;
+  /** Row-major sgemm; see {@link Sgemm}. */
+  readonly sgemm: Sgemm;
+  /** Sets OpenBLAS's thread count; false when the library has no such call. */
+  setThreads(n: number): boolean;
+  /** OpenBLAS's current thread count, or 0 when the library cannot say. */
+  threads(): number;
+}
+
+const SYMBOLS = {
+  cblas_sgemm: {
+    parameters: [
+      "i32", "i32", "i32", "i32", "i32", "i32", "f32", "pointer", "i32", "pointer", "i32", "f32",
+      "pointer", "i32",
+    ],
+    result: "void",
+  },
+  openblas_set_num_threads: { parameters: ["i32"], result: "void", optional: true },
+  openblas_get_num_threads: { parameters: [], result: "i32", optional: true },
+  openblas_get_config: { parameters: [], result: "pointer", optional: true },
+} as const;
+
+/** Where Debian, Ubuntu, Fedora and Homebrew put the library, tried after the loader's own search. */
+const KNOWN_PATHS = [
+  "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
+  "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
+  "/usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so.0",
+  "/usr/lib/x86_64-linux-gnu/openblas-serial/libopenblas.so.0",
+  "/usr/lib/aarch64-linux-gnu/libopenblas.so.0",
+  "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0",
+  "/usr/lib64/libopenblas.so.0",
+  "/usr/lib64/libopenblasp.so.0",
+  "/usr/lib/libopenblas.so.0",
+  "/usr/local/lib/libopenblas.so.0",
+  "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
+  "/usr/local/opt/openblas/lib/libopenblas.dylib",
+];
+
+/** Bare sonames, resolved by the dynamic loader (ld.so.cache, LD_LIBRARY_PATH). */
+const SONAMES = ["libopenblas.so.0", "libopenblas.so", "libopenblasp.so.0"];
+
+let cached: Blas | null | undefined;
+let missingReason: string | null = null;
+
+/**
+ * Opens OpenBLAS once and returns it, or null when it cannot be loaded; then
+ * {@link openBlasMissingReason} says why. HEADLESS_BLAS_LIB, when set, is the only file tried.
+ */
+export function loadOpenBlas(): Blas | null {
+  if (cached !== undefined) return cached;
+  const override = readEnv(BLAS_LIB_ENV);
+  const candidates = override ? [override] : [...SONAMES, ...KNOWN_PATHS, ...ldconfigPaths()];
+  const failures: string[] = [];
+  for (const path of [...new Set(candidates)]) {
+    try {
+      cached = bind(path);
+      missingReason = null;
+      return cached;
+    } catch (e) {
+      failures.push(`${path}: ${firstLine(e)}`);
+    }
+  }
+  cached = null;
+  missingReason = override
+    ? `${BLAS_LIB_ENV}=${override} could not be loaded as OpenBLAS (${failures[0]})`
+    : `OpenBLAS not found (install Debian's libopenblas0-pthread, or set ${BLAS_LIB_ENV} to ` +
+      `libopenblas.so); tried ${failures.length} places, first: ${failures[0]}`;
+  return null;
+}
+
+/** Why the last {@link loadOpenBlas} returned null, or null if it succeeded or was not called. */
+export function openBlasMissingReason(): string | null {
+  return missingReason;
+}
+
+/** A pointer to the first element of a typed array, for calling {@link Sgemm} on ordinary JS memory. */
+export function pointerOf(array: Float32Array): Deno.PointerValue {
+  return Deno.UnsafePointer.of(array as Float32Array<ArrayBuffer>);
+}
+
+function bind(path: string): Blas {
+  const lib = Deno.dlopen(path, SYMBOLS);
+  const s = lib.symbols;
+  const configPtr = s.openblas_get_config ? s.openblas_get_config() : null;
+  const config = configPtr ? new Deno.UnsafePointerView(configPtr).getCString() : "";
+  const sgemm: Sgemm = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
+    s.cblas_sgemm(
+      CBLAS_ROW_MAJOR,
+      transA ? CBLAS_TRANS : CBLAS_NO_TRANS,
+      transB ? CBLAS_TRANS : CBLAS_NO_TRANS,
+      m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+    );
+  return {
+    path,
+    config,
+    sgemm,
+    setThreads(n: number): boolean {
+      if (!s.openblas_set_num_threads) return false;
+      s.openblas_set_num_threads(Math.max(1, Math.floor(n)));
+      return true;
+    },
+    threads: () => (s.openblas_get_num_threads ? s.openblas_get_num_threads() : 0),
+  };
+}
+
+/** Library paths that `ldconfig -p` lists for libopenblas; empty when ldconfig cannot be run. */
+function ldconfigPaths(): string[] {
+  for (const cmd of ["ldconfig", "/sbin/ldconfig", "/usr/sbin/ldconfig"]) {
+    try {
+      const out = new Deno.Command(cmd, { args: ["-p"], stdout: "piped", stderr: "null" }).outputSync();
+      if (!out.success) continue;
+      return new TextDecoder().decode(out.stdout).split("\n")
+        .filter((line) => /libopenblas/.test(line))
+        .map((line) => line.split("=>")[1]?.trim())
+        .filter((p): p is string => !!p);
+    } catch {
+      // not installed here, or no --allow-run: fall through to the next name.
+    }
+  }
+  return [];
+}
+
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined; // no --allow-env
+  }
+}
+
+function firstLine(e: unknown): string {
+  return String(e instanceof Error ? e.message : e).split("\n")[0];
+}
