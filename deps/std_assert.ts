@@ -5,13 +5,13 @@
 import assert from "node:assert/strict";
 
 export function assertEquals<T>(actual: unknown, expected: T, msg?: string): void {
-  assert.deepStrictEqual(actual, expected, msg);
+  assert.deepStrictEqual(actual, expected, msg as string);
 }
 export function assertNotEquals(actual: unknown, expected: unknown, msg?: string): void {
-  assert.notDeepStrictEqual(actual, expected, msg);
+  assert.notDeepStrictEqual(actual, expected, msg as string);
 }
 export function assert_(expr: unknown, msg = "assertion failed"): asserts expr {
-  assert.ok(expr, msg);
+  assert.ok(expr, msg as string);
 }
 export { assert_ as assert };
 export function assertAlmostEquals(actual: number, expected: number, tolerance = 1e-7, msg?: string): void {
@@ -23,7 +23,7 @@ export function assertAlmostEquals(actual: number, expected: number, tolerance =
   }
 }
 export function assertMatch(actual: string, expected: RegExp, msg?: string): void {
-  assert.match(actual, expected, msg);
+  assert.match(actual, expected, msg as string);
 }
 export function assertStringIncludes(actual: string, expected: string, msg?: string): void {
   if (!actual.includes(expected)) {

@@ -1,0 +1,118 @@
+/**
+ * The report stage: results.csv (+ training logs, + manifest.json) -> a report folder holding
+ * results.csv, summary.csv, manifest.json (when given), plots/*.svg and report.md. Several results files
+ * (e.g. one per evaluated checkpoint, runs/evaluate/*\/results.csv) are merged into the folder's
+ * results.csv; a single one is copied byte for byte. Every file is written atomically, report.md last,
+ * so a folder with a report.md is complete; plots from an earlier report that this one no longer draws
+ * are removed.
+ */
+import { globSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { InputError } from "../util/errors.ts";
+import { exists, sha256, writeFileAtomic } from "../util/fs.ts";
+import { computeToMatchAll } from "./compute_to_match.ts";
+import { renderReport } from "./markdown.ts";
+import { lossCurvePlots, metricPlots, PLOT_RENDERER, renderSvg } from "./plots.ts";
+import { mergeResultsCsv, readTrainingLog, writeResults } from "./rows.ts";
+import { allResultsTable, describeRuns, glueTable1, lambadaTable3, summarize, withDerivedRows, writeSummaryCsv } from "./summary.ts";
+
+/** What to report on and where. */
+export interface ReportOptions {
+  /** results.csv files or glob patterns to read (one or more). */
+  results: string | string[];
+  /** Training-log files or glob patterns (e.g. "runs/pretrain/*\/train_log.csv"). */
+  logs?: string[];
+  /** Output folder. */
+  out: string;
+  /** manifest.json to quote; default: manifest.json beside the results (when one results file is given and it has one). */
+  manifest?: string;
+  /** Time stamp for the header (default: now). */
+  generatedAt?: string;
+}
+
+/** Expands file paths and glob patterns; a pattern matching nothing is an InputError naming it and `flag`. */
+export function expandPatterns(patterns: readonly string[], flag: string, expected: string): string[] {
+  const files = patterns.flatMap((p) => {
+    const matches = /[*?[{]/.test(p) ? globSync(p).sort() : [p];
+    if (matches.length === 0) throw new InputError(`--${flag} ${JSON.stringify(p)} matched no file; expected ${expected}`);
+    return matches;
+  });
+  return [...new Set(files)];
+}
+
+async function readBytes(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    throw new InputError(`cannot read ${what} (${(e as Error).message})`, path);
+  }
+}
+
+/** Copies `from` into `to` atomically, unless they are the same file. */
+async function copyInto(from: string, to: string, bytes: Uint8Array): Promise<void> {
+  if (resolve(from) !== resolve(to)) await writeFileAtomic(to, bytes);
+}
+
+/** Builds the report folder; returns the paths written, report.md last. */
+export async function buildReport(opts: ReportOptions): Promise<string[]> {
+  const resultFiles = expandPatterns(typeof opts.results === "string" ? [opts.results] : opts.results, "results", "results.csv files");
+  if (resultFiles.length === 0) throw new InputError("no results given; expected --results results.csv");
+  const inputs = await Promise.all(resultFiles.map(async (path) => ({ path, bytes: await readBytes(path, "results (expected a results.csv file)") })));
+  const rows = mergeResultsCsv(inputs.map((i) => ({ file: i.path, text: new TextDecoder().decode(i.bytes) })));
+  const logs = await Promise.all(expandPatterns(opts.logs ?? [], "logs", "train_log.csv files").map(readTrainingLog));
+
+  const manifestPath = opts.manifest ?? join(dirname(resultFiles[0]), "manifest.json");
+  let manifest: { path: string; sha256: string; json: unknown; bytes: Uint8Array } | undefined;
+  if (opts.manifest !== undefined || (resultFiles.length === 1 && (await exists(manifestPath)))) {
+    const bytes = await readBytes(manifestPath, "manifest (expected a manifest.json file)");
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(bytes));
+    } catch (e) {
+      throw new InputError(`not valid JSON (${(e as Error).message}); expected a manifest.json object`, manifestPath);
+    }
+    manifest = { path: manifestPath, sha256: sha256(bytes), json, bytes };
+  }
+
+  const all = withDerivedRows(rows);
+  const summary = summarize(all);
+  const plots = [...metricPlots(summary, "flops"), ...metricPlots(summary, "wall_seconds"), ...lossCurvePlots(logs)];
+  const written: string[] = [];
+  const write = async (name: string, data: string | Uint8Array) => {
+    const path = join(opts.out, name);
+    await writeFileAtomic(path, data);
+    written.push(path);
+  };
+
+  if (inputs.length === 1) await copyInto(inputs[0].path, join(opts.out, "results.csv"), inputs[0].bytes);
+  else await writeResults(join(opts.out, "results.csv"), rows);
+  written.push(join(opts.out, "results.csv"));
+  if (manifest) {
+    await copyInto(manifest.path, join(opts.out, "manifest.json"), manifest.bytes);
+    written.push(join(opts.out, "manifest.json"));
+  }
+  await writeSummaryCsv(join(opts.out, "summary.csv"), summary);
+  written.push(join(opts.out, "summary.csv"));
+  for (const plot of plots) await write(join("plots", plot.file), await renderSvg(plot.spec));
+  const plotDir = join(opts.out, "plots");
+  if (await exists(plotDir)) {
+    const keep = new Set(plots.map((p) => p.file));
+    for await (const entry of Deno.readDir(plotDir)) {
+      if (entry.isFile && entry.name.endsWith(".svg") && !keep.has(entry.name)) await Deno.remove(join(plotDir, entry.name));
+    }
+  }
+
+  const report = renderReport({
+    generatedAt: opts.generatedAt ?? new Date().toISOString(),
+    results: inputs.map((i) => ({ path: i.path, sha256: sha256(i.bytes) })),
+    manifest: manifest && { path: manifest.path, sha256: manifest.sha256, json: manifest.json },
+    logs: logs.map((l) => ({ file: l.file, arch: l.arch, objective: l.objective, seed: l.seed, rows: l.rows.length })),
+    runs: describeRuns(rows),
+    tables: [...glueTable1(summary), ...lambadaTable3(summary), allResultsTable(summary)],
+    computeToMatch: { flops: computeToMatchAll(all, { axis: "flops" }), wallSeconds: computeToMatchAll(all, { axis: "wall_seconds" }) },
+    plots: plots.map((p) => ({ ...p, file: `plots/${p.file}` })),
+    renderer: PLOT_RENDERER,
+  });
+  await write("report.md", report);
+  return written;
+}

@@ -1,0 +1,149 @@
+/** The results diff: moved means, the seed-noise flag, one-sided rows, and reading folders and git revisions. */
+import { assertAlmostEquals, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import { join } from "node:path";
+import { diffResults, pooledStd, readResultsSource, renderDiffMarkdown } from "../reports/diff.ts";
+import { formatResultsCsv, type ResultRow } from "../reports/rows.ts";
+import { InputError } from "../util/errors.ts";
+import { REPO_ROOT } from "../util/paths.ts";
+
+const row = (task: string, metric: string, seed: number, value: number, r: Partial<ResultRow> = {}): ResultRow => ({
+  arch: "encoder",
+  objective: "softmax",
+  seed,
+  fraction: 1,
+  flops: 8e12,
+  tokens: 1e8,
+  wall_seconds: 100,
+  backend: "wasm",
+  task,
+  metric,
+  value,
+  policy: "best-epoch",
+  ...r,
+});
+const seeds = (task: string, metric: string, values: number[], r: Partial<ResultRow> = {}) => values.map((v, seed) => row(task, metric, seed, v, r));
+const lambada = { arch: "decoder", policy: "" };
+
+// A -> B:
+//   cola mcc   0.50 0.52 0.54 -> 0.56 0.58 0.60: delta +0.06; both std 0.02, pooled 0.02, noise 0.04: beyond noise.
+//   sst2 acc   0.90 0.92 0.94 -> 0.91 0.93 0.95: delta +0.01 < 0.04: within noise.
+//   lambada acc (one seed) 0.20 -> 0.25: noise unknown.
+//   qnli acc   unchanged;  rte only in B;  wnli only in A.
+const A = [
+  ...seeds("cola", "mcc", [0.50, 0.52, 0.54]),
+  ...seeds("sst2", "accuracy", [0.90, 0.92, 0.94]),
+  ...seeds("qnli", "accuracy", [0.88, 0.89]),
+  ...seeds("wnli", "accuracy", [0.5]),
+  row("lambada_openai", "acc", 0, 0.20, lambada),
+];
+const B = [
+  ...seeds("cola", "mcc", [0.56, 0.58, 0.60]),
+  ...seeds("sst2", "accuracy", [0.91, 0.93, 0.95]),
+  ...seeds("qnli", "accuracy", [0.88, 0.89]),
+  ...seeds("rte", "accuracy", [0.6]),
+  row("lambada_openai", "acc", 0, 0.25, lambada),
+];
+
+Deno.test("pooledStd: weights each side's variance by its degrees of freedom; unknown with one seed each", () => {
+  // n 3, std 0.02 and n 2, std 0.04: (2·0.0004 + 1·0.0016) / 3 = 0.0008 -> 0.0282843.
+  assertAlmostEquals(pooledStd({ n: 3, std: 0.02 }, { n: 2, std: 0.04 }), 0.0282843, 1e-7);
+  // One side with a single seed contributes nothing but takes no degree of freedom: (2·0.0004)/2 -> 0.02.
+  assertAlmostEquals(pooledStd({ n: 3, std: 0.02 }, { n: 1, std: NaN }), 0.02, 1e-12);
+  assertEquals(Number.isNaN(pooledStd({ n: 1, std: NaN }, { n: 1, std: NaN })), true);
+});
+
+Deno.test("diffResults: moved means with delta and noise, flags beyond 2σ, unchanged counted, one-sided rows listed", () => {
+  const d = diffResults(A, B);
+  const byTask = new Map(d.changed.map((e) => [e.new.task, e]));
+  assertEquals([...byTask.keys()].sort(), ["cola", "lambada_openai", "sst2"]);
+  const cola = byTask.get("cola")!;
+  assertAlmostEquals(cola.delta, 0.06, 1e-12);
+  assertAlmostEquals(cola.noise, 0.04, 1e-12);
+  assertEquals(cola.flagged, true);
+  assertEquals(byTask.get("sst2")!.flagged, false);
+  assertEquals([byTask.get("lambada_openai")!.flagged, Number.isNaN(byTask.get("lambada_openai")!.noise)], [false, true]);
+  assertEquals(d.unchanged, 1);
+  assertEquals(d.added.map((s) => s.task), ["rte"]);
+  assertEquals(d.removed.map((s) => s.task), ["wnli"]);
+  // With a noise factor of 0.1 (noise 0.004) the sst2 move of 0.01 is flagged too.
+  assertEquals(diffResults(A, B, 0.1).changed.filter((e) => e.flagged).map((e) => e.new.task).sort(), ["cola", "sst2"]);
+});
+
+Deno.test("renderDiffMarkdown: one table line per moved mean, in display units", () => {
+  const md = renderDiffMarkdown(diffResults(A, B), { a: "old", b: "new" });
+  assertStringIncludes(md, "## Results diff: old → new");
+  assertStringIncludes(md, "3 mean(s) moved (1 beyond 2 × pooled seed std), 1 unchanged, 1 new, 1 gone.");
+  assertStringIncludes(md, "| encoder | softmax | 100% | cola | mcc (×100) | best-epoch | 52.00 (n=3) | 58.00 (n=3) | +6.00 | 4.00 | **beyond noise** |");
+  assertStringIncludes(md, "| encoder | softmax | 100% | sst2 | accuracy (×100) | best-epoch | 92.00 (n=3) | 93.00 (n=3) | +1.00 | 4.00 | within noise |");
+  assertStringIncludes(md, "| decoder | softmax | 100% | lambada_openai | acc (×100) | — | 20.00 (n=1) | 25.00 (n=1) | +5.00 | — | noise unknown (1 seed each) |");
+  assertStringIncludes(md, "**Only in new**\n\n| arch | objective | fraction | task | metric | policy | mean |\n|---|---|---|---|---|---|---|\n| encoder | softmax | 100% | rte | accuracy (×100) | best-epoch | 60.00 (n=1) |");
+  assertStringIncludes(md, "**Only in old**");
+});
+
+async function git(cwd: string, ...args: string[]): Promise<void> {
+  const out = await new Deno.Command("git", {
+    args: ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", ...args],
+    cwd,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+}
+const hasGit = await new Deno.Command("git", { args: ["--version"], stdout: "null", stderr: "null" }).output().then((o) => o.success, () => false);
+
+Deno.test("readResultsSource: a report folder, a results.csv, and an unknown name", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(join(dir, "rep"));
+  await Deno.writeTextFile(join(dir, "rep", "results.csv"), formatResultsCsv(A));
+  assertEquals((await readResultsSource("rep", { cwd: dir })).rows, A);
+  assertEquals((await readResultsSource(join(dir, "rep", "results.csv"))).rows, A);
+  if (hasGit) {
+    const e = await assertRejects(() => readResultsSource("no-such-thing", { cwd: dir }), InputError);
+    assertStringIncludes(e.message, '"no-such-thing" is not a folder, a results.csv file, or a git revision');
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test({
+  name: "readResultsSource + tasks/diff.ts: two git revisions of reports/<x>/results.csv",
+  ignore: !hasGit,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    await git(dir, "init", "-q");
+    await Deno.mkdir(join(dir, "reports", "nightly"), { recursive: true });
+    const csv = join(dir, "reports", "nightly", "results.csv");
+    await Deno.writeTextFile(csv, formatResultsCsv(A));
+    await git(dir, "add", ".");
+    await git(dir, "commit", "-q", "-m", "a");
+    await Deno.writeTextFile(csv, formatResultsCsv(B));
+    await git(dir, "commit", "-q", "-am", "b");
+
+    const old = await readResultsSource("HEAD~1", { cwd: dir });
+    assertEquals([old.location, old.rows], ["HEAD~1:reports/nightly/results.csv", A]);
+    assertEquals((await readResultsSource("HEAD:reports/nightly", { cwd: dir })).rows, B);
+    assertEquals((await readResultsSource("HEAD~1", { cwd: dir, reportDir: "reports/nightly/" })).rows, A);
+    const missing = await assertRejects(() => readResultsSource("HEAD:reports/other", { cwd: dir }), InputError);
+    assertStringIncludes(missing.message, "HEAD:reports/other does not exist");
+
+    // A second report folder makes a bare revision ambiguous.
+    await Deno.mkdir(join(dir, "reports", "weekly"));
+    await Deno.writeTextFile(join(dir, "reports", "weekly", "results.csv"), formatResultsCsv(A));
+    await git(dir, "add", ".");
+    await git(dir, "commit", "-q", "-m", "c");
+    const ambiguous = await assertRejects(() => readResultsSource("HEAD", { cwd: dir }), InputError);
+    assertStringIncludes(ambiguous.message, "several report folders (reports/nightly/results.csv, reports/weekly/results.csv)");
+
+    const run = (...args: string[]) =>
+      new Deno.Command(Deno.execPath(), { args: ["run", "-A", join(REPO_ROOT, "tasks", "diff.ts"), ...args], cwd: dir, stdout: "piped", stderr: "piped" }).output();
+    const ok = await run("HEAD~2", "HEAD~1", "--report-dir", "reports/nightly");
+    const text = new TextDecoder().decode(ok.stdout);
+    assertEquals(ok.code, 0, new TextDecoder().decode(ok.stderr));
+    assertStringIncludes(text, "## Results diff: HEAD~2:reports/nightly/results.csv → HEAD~1:reports/nightly/results.csv");
+    assertStringIncludes(text, "| cola | mcc (×100) | best-epoch | 52.00 (n=3) | 58.00 (n=3) | +6.00 | 4.00 | **beyond noise** |");
+    assertEquals((await run("HEAD~2", "HEAD~1", "--report-dir", "reports/nightly", "--fail-on-flag")).code, 1);
+    const bad = await run("HEAD~2");
+    assertEquals(bad.code, 2);
+    assertStringIncludes(new TextDecoder().decode(bad.stderr), "error: expected two arguments A B");
+    await Deno.remove(dir, { recursive: true });
+  },
+});
