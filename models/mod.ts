@@ -1,0 +1,9 @@
+/** The models: configs, backend choice, fast ops, the transformer, objectives, batches and FLOPs. */
+export * from "./config.ts";
+export * from "./backend.ts";
+export * from "./ops.ts";
+export * from "./transformer.ts";
+export * from "./objectives.ts";
+export * from "./masking.ts";
+export * from "./batches.ts";
+export * from "./flops.ts";

@@ -1,0 +1,318 @@
+/**
+ * Fast differentiable ops for tfjs-backend-wasm. In tfjs-backend-wasm 4.22 only a 2-D matrix product
+ * with neither operand transposed runs through XNNPACK; tf.matMul's own gradient uses transposed
+ * products (10-50x slower), and tf.gather has no gradient on wasm. So every op here is a tf.customGrad
+ * whose forward and backward use only 2-D NN products (`mm`), explicit 2-D transposes, slices and
+ * gathers (see backend.ts for the faster wasm Slice and GatherV2 kernels they rely on).
+ *
+ * Every product adds 2·m·n·k to `productFlops` while it is enabled (see `countProductFlops`), which is
+ * how tests check the analytic FLOP counter in flops.ts.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** Running count of matrix-product FLOPs (2·m·n·k per m×k by k×n product), forward and backward. */
+export const productFlops: { enabled: boolean; count: number } = { enabled: false, count: 0 };
+
+/** Runs `fn` (forward and/or backward) and returns its result with the product FLOPs it spent. */
+export function countProductFlops<T>(fn: () => T): { result: T; flops: number } {
+  const saved = { ...productFlops };
+  productFlops.enabled = true;
+  productFlops.count = 0;
+  try {
+    const result = fn();
+    return { result, flops: productFlops.count };
+  } finally {
+    Object.assign(productFlops, saved);
+  }
+}
+
+/** The one matrix product everything uses: 2-D, neither operand transposed. */
+function mm(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  if (productFlops.enabled) productFlops.count += 2 * a.shape[0] * a.shape[1] * b.shape[1];
+  return tf.matMul(a, b);
+}
+
+/**
+ * Column sums of x [m, n] as a [1, m] by [m, n] product: 20-70x faster than tf.sum(x, 0) on wasm
+ * (which transposes first). A reduction, not a model product: not counted in productFlops.
+ */
+function colSum(x: tf.Tensor): tf.Tensor1D {
+  const [m, n] = x.shape as [number, number];
+  return tf.reshape(tf.matMul(tf.ones([1, m]) as tf.Tensor2D, x as tf.Tensor2D), [n]);
+}
+
+/** Explicit 2-D transpose (a copy), so the product that follows is NN. */
+function tr(x: tf.Tensor2D): tf.Tensor2D {
+  return tf.transpose(x);
+}
+
+/**
+ * Keeps tensors for the backward pass. tf.gradients runs the forward inside a tidy, so a tensor the
+ * gradient needs must be saved and read back from `saved`: a closure's copy is disposed by then.
+ */
+type Saver = (tensors: tf.Tensor[]) => void;
+type GradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
+
+/** tf.customGrad with loose typing: `f(...inputs, save)` returns the value and its gradient function. */
+function custom<T extends tf.Tensor>(
+  f: (...args: never[]) => { value: T; gradFunc: GradFunc },
+): (...inputs: tf.Tensor[]) => T {
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...inputs: tf.Tensor[]) => T;
+}
+
+const linearNoBias = custom<tf.Tensor2D>((x: tf.Tensor2D, w: tf.Tensor2D, save: Saver) => {
+  save([x, w]);
+  return {
+    value: mm(x, w),
+    gradFunc: (dy, [x, w]) => [mm(dy as tf.Tensor2D, tr(w as tf.Tensor2D)), mm(tr(x as tf.Tensor2D), dy as tf.Tensor2D)],
+  };
+});
+
+const linearBias = custom<tf.Tensor2D>((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: Saver) => {
+  save([x, w]);
+  return {
+    value: tf.add(mm(x, w), b),
+    gradFunc: (dy, [x, w]) => [
+      mm(dy as tf.Tensor2D, tr(w as tf.Tensor2D)),
+      mm(tr(x as tf.Tensor2D), dy as tf.Tensor2D),
+      colSum(dy),
+    ],
+  };
+});
+
+/** x W (+ b) for x [m, k], W [k, n], b [n]. */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  return b ? linearBias(x, w, b) : linearNoBias(x, w);
+}
+
+/**
+ * dyᵀ a for dy [m, n], a [m, k], transposing whichever side is smaller: dy itself (m·n elements), or
+ * a and the [k, n] result of aᵀ dy (m·k + k·n). Large 2-D transposes are slow on wasm (~20 ns/element).
+ */
+function mmTN(dy: tf.Tensor2D, a: tf.Tensor2D): tf.Tensor2D {
+  const [m, n] = dy.shape;
+  const k = a.shape[1];
+  return m * n <= m * k + k * n ? mm(tr(dy), a) : tr(mm(tr(a), dy));
+}
+
+/** a bᵀ for a [m, k], b [n, k]: e.g. logits against an embedding table, or CWT's score matrix. */
+export const matMulNT: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D = custom(
+  (a: tf.Tensor2D, b: tf.Tensor2D, save: Saver) => {
+    save([a, b]);
+    return {
+      value: mm(a, tr(b)),
+      gradFunc: (dy, [a, b]) => [mm(dy as tf.Tensor2D, b as tf.Tensor2D), mmTN(dy as tf.Tensor2D, a as tf.Tensor2D)],
+    };
+  },
+);
+
+/** x [m, n] + b [n] on every row; b's gradient is dy's column sums. */
+export const addBias: (x: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D = custom((x: tf.Tensor2D, b: tf.Tensor1D) => ({
+  value: tf.add(x, b),
+  gradFunc: (dy) => [dy, colSum(dy)],
+}));
+
+/** Ids as a 1-D int32 tensor for gather and scatterND. */
+function idTensor(ids: Int32Array | tf.Tensor1D): tf.Tensor1D {
+  return ids instanceof tf.Tensor ? ids : tf.tensor1d(ids, "int32");
+}
+
+/**
+ * Rows `ids` of `table` ([V, d] -> [n, d]). The gradient scatters dy back into a [V, d] zero table,
+ * summing rows of duplicate ids. Also used to pick the scored rows out of hidden states.
+ */
+export function embed(ids: Int32Array | tf.Tensor1D, table: tf.Tensor2D): tf.Tensor2D {
+  const idx = idTensor(ids);
+  const op = custom((table: tf.Tensor2D, save: Saver) => {
+    save([idx]);
+    return {
+      value: tf.gather(table, idx),
+      gradFunc: (dy, [idx]) => tf.scatterND(tf.reshape(idx, [-1, 1]), dy, table.shape),
+    };
+  });
+  return op(table);
+}
+
+/** Mean cross-entropy of `logits` [n, C] against class ids, via a stable log-sum-exp. */
+export function crossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar {
+  const [n, classes] = logits.shape;
+  if (targets.length !== n) throw new Error(`crossEntropy: ${n} rows of logits but ${targets.length} targets`);
+  if (n * classes > 2 ** 31 - 1) throw new Error(`crossEntropy: ${n}×${classes} logits exceed int32 indexing`);
+  const flat = tf.tensor1d(targets.map((t, i) => i * classes + t), "int32");
+  const op = custom((logits: tf.Tensor2D, save: Saver) => {
+    const z = tf.sub(logits, tf.max(logits, 1, true));
+    const e = tf.exp(z);
+    const total = tf.sum(e, 1, true); // [n, 1]
+    const lse = tf.log(total);
+    const picked = tf.gather(tf.reshape(z, [-1]), flat);
+    save([e, total, flat]);
+    return {
+      value: tf.mean(tf.sub(tf.reshape(lse, [-1]), picked)) as tf.Scalar,
+      gradFunc: (dy, [e, total, flat]) => {
+        const p = tf.div(e, total); // softmax, without a second exp over [n, C]
+        // One-hot through scatterND: wasm's OneHot kernel writes int32 bits when asked for float32.
+        const oneHot = tf.reshape(tf.scatterND(tf.reshape(flat, [-1, 1]), tf.ones([n]), [n * classes]), [n, classes]);
+        return tf.mul(tf.sub(p, oneHot), tf.div(dy, n));
+      },
+    };
+  });
+  return op(logits);
+}
+
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/** Exact GELU, x·Φ(x), with its gradient Φ(x) + x·φ(x) (Φ kept from the forward: erf is costly on wasm). */
+export const gelu: (x: tf.Tensor) => tf.Tensor = custom((x: tf.Tensor, save: Saver) => {
+  const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, SQRT1_2)), 1), 0.5);
+  save([x, cdf]);
+  return {
+    value: tf.mul(x, cdf),
+    gradFunc: (dy, [x, cdf]) => {
+      const pdf = tf.mul(tf.exp(tf.mul(tf.square(x), -0.5)), INV_SQRT_2PI);
+      return tf.mul(dy, tf.add(cdf, tf.mul(x, pdf)));
+    },
+  };
+});
+
+/** LayerNorm's epsilon (Pythia and GPT-2 use 1e-5). */
+export const LAYER_NORM_EPS = 1e-5;
+
+/** LayerNorm over the last axis of x [n, d] with gain g [d] and bias b [d]. */
+export const layerNorm: (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor2D = custom(
+  (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: Saver) => {
+    const { mean, variance } = tf.moments(x, 1, true);
+    const rstd = tf.rsqrt(tf.add(variance, LAYER_NORM_EPS));
+    const xhat = tf.mul(tf.sub(x, mean), rstd);
+    save([xhat, rstd, g]);
+    return {
+      value: tf.add(tf.mul(xhat, g), b),
+      gradFunc: (dy, [xhat, rstd, g]) => {
+        const dxhat = tf.mul(dy, g);
+        const dx = tf.mul(
+          rstd,
+          tf.sub(tf.sub(dxhat, tf.mean(dxhat, 1, true)), tf.mul(xhat, tf.mean(tf.mul(dxhat, xhat), 1, true))),
+        );
+        return [dx, colSum(tf.mul(dy, xhat)), colSum(dy)];
+      },
+    };
+  },
+);
+
+/** Which keys a query may attend to: causal (decoder) or all real tokens of its row (encoder). */
+export interface AttentionMask {
+  causal: boolean;
+  /** [batch·seqLen], 1 = real token, 0 = padding (keys at 0 get no attention). */
+  padMask?: Uint8Array;
+}
+
+/** Additive score bias: -1e9 where attention is not allowed (a finite value keeps all-masked rows NaN-free). */
+const BLOCKED = -1e9;
+
+/** Per batch row, the additive [T, T] or [1, T] score bias, or null when nothing is masked. */
+function scoreBiases(batch: number, seqLen: number, mask: AttentionMask): (tf.Tensor2D | null)[] {
+  if (mask.causal) {
+    const bias = new Float32Array(seqLen * seqLen);
+    for (let i = 0; i < seqLen; i++) for (let j = i + 1; j < seqLen; j++) bias[i * seqLen + j] = BLOCKED;
+    const t = tf.tensor2d(bias, [seqLen, seqLen]);
+    return Array.from({ length: batch }, () => t);
+  }
+  const pad = mask.padMask;
+  return Array.from({ length: batch }, (_, b) => {
+    if (!pad) return null;
+    const row = pad.subarray(b * seqLen, (b + 1) * seqLen);
+    if (row.every((v) => v !== 0)) return null;
+    return tf.tensor2d(Float32Array.from(row, (v) => (v ? 0 : BLOCKED)), [1, seqLen]);
+  });
+}
+
+/**
+ * Row `i` of a [rows, r·c] tensor as an [r, c] matrix. A contiguous slice: fast once initBackend has
+ * replaced wasm's Slice kernel (the stock one copies all of x per call; wasm's Gather is slower still).
+ */
+function pick(x: tf.Tensor2D, i: number, r: number, c: number): tf.Tensor2D {
+  return tf.reshape(tf.slice(x, [i, 0], [1, r * c]), [r, c]);
+}
+
+/**
+ * Multi-head scaled dot-product attention. qkv [B·T, 3d] holds q | k | v, each split into heads of
+ * d/heads columns; returns [B·T, d] with heads concatenated. Built per (batch row, head) from 2-D NN
+ * products: rank-4 transposes lay out Q, K, V (and Kᵀ, Vᵀ) as rows of one matrix, sliced one at a
+ * time. Backward uses dS = P ⊙ (dP − rowsum(dO ⊙ O)), with the row sums computed for all heads at once,
+ * and forms dKᵀ = Qᵀ dS and dVᵀ = dOᵀ P so that no per-pair transposes are needed.
+ */
+export function attention(
+  qkv: tf.Tensor2D,
+  batch: number,
+  seqLen: number,
+  heads: number,
+  mask: AttentionMask,
+): tf.Tensor2D {
+  const [n, d3] = qkv.shape;
+  const [B, T, H] = [batch, seqLen, heads];
+  const d = d3 / 3;
+  const dh = d / H;
+  if (n !== B * T || d % H !== 0 || !Number.isInteger(d)) {
+    throw new Error(`attention: qkv shape [${qkv.shape}] does not fit batch ${B}, seqLen ${T}, heads ${H}`);
+  }
+  if (mask.padMask && mask.padMask.length !== n) {
+    throw new Error(`attention: padMask has ${mask.padMask.length} entries, expected ${n}`);
+  }
+  const scale = 1 / Math.sqrt(dh);
+  const biases = scoreBiases(B, T, mask);
+  const op = custom((qkv: tf.Tensor2D, save: Saver) => {
+    const x4 = tf.reshape(qkv, [B, T, 3 * H, dh]);
+    // Row b·3H + part·H + h: the [T, dh] matrix (rows) or its [dh, T] transpose (cols) of q, k or v.
+    const rows = tf.reshape(tf.transpose(x4, [0, 2, 1, 3]), [B * 3 * H, T * dh]) as tf.Tensor2D;
+    const cols = tf.reshape(tf.transpose(x4, [0, 2, 3, 1]), [B * 3 * H, dh * T]) as tf.Tensor2D;
+    const probs: tf.Tensor2D[] = [];
+    const outs: tf.Tensor2D[] = [];
+    for (let b = 0; b < B; b++) {
+      for (let h = 0; h < H; h++) {
+        const base = b * 3 * H + h;
+        const q = pick(rows, base, T, dh);
+        const kT = pick(cols, base + H, dh, T);
+        const v = pick(rows, base + 2 * H, T, dh);
+        let s = tf.mul(mm(q, kT), scale);
+        if (biases[b]) s = tf.add(s, biases[b]!);
+        const p = tf.softmax(s) as tf.Tensor2D;
+        probs.push(p);
+        outs.push(mm(p, v));
+      }
+    }
+    const out4 = tf.reshape(tf.stack(outs), [B, H, T, dh]); // [B, H, T, dh]
+    save([rows, cols, out4, ...probs]);
+    return {
+      value: tf.reshape(tf.transpose(out4, [0, 2, 1, 3]), [n, d]) as tf.Tensor2D,
+      gradFunc: (dy, saved) => {
+        const [rows, cols, out4] = saved as tf.Tensor2D[];
+        const probs = saved.slice(3) as tf.Tensor2D[];
+        const dy4 = tf.reshape(dy, [B, T, H, dh]);
+        const dOut4 = tf.transpose(dy4, [0, 2, 1, 3]); // [B, H, T, dh]
+        // Pre-scaled by 1/√dh (dP and the row sums only feed dS, which carries that factor), plus an
+        // unscaled transposed copy for dVᵀ = dOᵀ P.
+        const dOutRows = tf.reshape(tf.mul(dOut4, scale), [B * H, T * dh]) as tf.Tensor2D;
+        const dOutCols = tf.reshape(tf.transpose(dy4, [0, 2, 3, 1]), [B * H, dh * T]) as tf.Tensor2D;
+        const rowDots = tf.reshape(tf.mul(tf.sum(tf.mul(dOut4, out4), 3), scale), [B * H, T]) as tf.Tensor2D;
+        // dQ in the rows layout; dKᵀ = Qᵀ dS and dVᵀ = dOᵀ P in the cols layout: no per-pair transposes.
+        const dQ: tf.Tensor2D[] = [];
+        const dKVt: tf.Tensor2D[] = new Array(B * 2 * H);
+        for (let b = 0; b < B; b++) {
+          for (let h = 0; h < H; h++) {
+            const base = b * 3 * H + h;
+            const p = probs[b * H + h];
+            const dP = mm(pick(dOutRows, b * H + h, T, dh), pick(cols, base + 2 * H, dh, T));
+            const dS = tf.mul(p, tf.sub(dP, pick(rowDots, b * H + h, T, 1))) as tf.Tensor2D;
+            dQ.push(mm(dS, pick(rows, base + H, T, dh)));
+            dKVt[b * 2 * H + h] = mm(pick(cols, base, dh, T), dS);
+            dKVt[b * 2 * H + H + h] = mm(pick(dOutCols, b * H + h, dh, T), p);
+          }
+        }
+        const gq = tf.reshape(tf.transpose(tf.reshape(tf.stack(dQ), [B, H, T, dh]), [0, 2, 1, 3]), [n, d]);
+        const gkv = tf.reshape(tf.transpose(tf.reshape(tf.stack(dKVt), [B, 2 * H, dh, T]), [0, 3, 1, 2]), [n, 2 * d]);
+        return tf.concat([gq, gkv], 1);
+      },
+    };
+  });
+  return op(qkv);
+}

@@ -1,0 +1,137 @@
+/**
+ * Loading checkpoints for evaluation (evals/checkpoint_check.ts): a run folder written like
+ * tasks/pretrain.ts writes one (run.json naming its token folder, ckpt/frac-1 with the settings and
+ * tensors) loads back exactly; a wrong architecture, a foreign tokenizer, a vocabulary of another size
+ * and tensors of another model each fail with an error naming what differs.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { assertEquals, assertRejects, assertStringIncludes, assertThrows } from "@std/assert";
+import { join } from "node:path";
+import {
+  checkArchitecture,
+  checkTokenizer,
+  describeCheckpoint,
+  loadCheckpointModel,
+  modelFromSnapshot,
+  modelSnapshot,
+  tokenizerFacts,
+} from "../evals/checkpoint_check.ts";
+import { initBackend } from "../models/backend.ts";
+import { type ModelConfig, validateModelConfig } from "../models/config.ts";
+import { createModel, type Model } from "../models/transformer.ts";
+import { type StoredTensor, writeCheckpoint } from "../train/checkpoint.ts";
+import { writeTokenFolder } from "../train/testing.ts";
+import { readTokenManifest } from "../train/token_stream.ts";
+import { InputError } from "../util/errors.ts";
+import { sha256File, writeJsonAtomic } from "../util/fs.ts";
+
+await initBackend("wasm");
+
+const DECODER: ModelConfig = validateModelConfig({
+  name: "tiny-dec",
+  arch: "decoder",
+  layers: 2,
+  dModel: 16,
+  heads: 2,
+  dFF: 32,
+  vocabSize: 48,
+  context: 16,
+  tieHead: false,
+});
+
+/** Writes token folder + run folder with one checkpoint of `model`; returns the paths. */
+async function writeRun(root: string, model: Model, config: Record<string, unknown> = { ...model.config }) {
+  const tokensDir = join(root, "tokens");
+  await writeTokenFolder(tokensDir, { train: [[5, 6, 7, 8, 9]], valid: [[5, 6]] }, { vocabSize: 48 });
+  const { sha256: manifestSha256 } = await readTokenManifest(tokensDir);
+  const runDir = join(root, "run");
+  await Deno.mkdir(runDir, { recursive: true });
+  await writeJsonAtomic(join(runDir, "run.json"), { format: "headless-bench-pretrain/1", tokensDir });
+  const tensors = new Map<string, StoredTensor>();
+  for (const [name, p] of model.params) tensors.set(`param/${name}`, { shape: p.shape, data: p.dataSync() as Float32Array });
+  const settings = { model: config, objective: "cwt", tokens: { manifestSha256 }, budgetFlops: 1e9, seed: 3, backend: "wasm" };
+  const counters = { step: 10, tokens: 640, flops: 1e9, seconds: 2 };
+  const ckpt = await writeCheckpoint(join(runDir, "ckpt"), "frac-1", {
+    settingsHash: "x",
+    counters,
+    data: { cursor: { epoch: 0, index: 0 }, maskRngState: 0 },
+    adamStep: 10,
+    logWindow: { loss: 0, gradNorm: 0, steps: 0 },
+    fraction: 1,
+    settings,
+  }, tensors);
+  return { tokensDir, runDir, ckpt, tokenizerFile: join(tokensDir, "tokenizer.json") };
+}
+
+Deno.test("a run folder loads back exactly, with its tokenizer checked", async () => {
+  const root = await Deno.makeTempDir();
+  const original = createModel(DECODER, 11, { head: false });
+  const { runDir, ckpt, tokenizerFile, tokensDir } = await writeRun(root, original);
+  const summary = await describeCheckpoint(runDir);
+  assertEquals(summary.dir, ckpt);
+  assertEquals(summary.config, DECODER);
+  assertEquals(summary.objective, "cwt");
+  assertEquals(summary.hasHeadParams, false);
+  checkArchitecture(summary, "decoder", "LAMBADA");
+  const trained = await checkTokenizer(summary, await tokenizerFacts(tokenizerFile, 48));
+  assertEquals(trained.tokensDir, tokensDir);
+  assertEquals(trained.sha256, await sha256File(tokenizerFile));
+
+  const loaded = await loadCheckpointModel(summary);
+  assertEquals([...loaded.params.keys()], [...original.params.keys()]);
+  for (const [name, p] of original.params) assertEquals(loaded.params.get(name)!.dataSync(), p.dataSync(), name);
+  const copy = modelFromSnapshot(loaded.config, modelSnapshot(loaded));
+  for (const [name, p] of original.params) assertEquals(copy.params.get(name)!.dataSync(), p.dataSync(), name);
+  copy.params.get("embed.tok.w")!.assign(tf.zeros([48, 16]));
+  assertEquals(loaded.params.get("embed.tok.w")!.dataSync(), original.params.get("embed.tok.w")!.dataSync());
+  for (const m of [original, loaded, copy]) m.dispose();
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("mismatches name what differs: architecture, tokenizer hash, vocabulary, tensors", async () => {
+  const root = await Deno.makeTempDir();
+  const model = createModel(DECODER, 1);
+  const { runDir, ckpt, tokenizerFile } = await writeRun(root, model);
+  const summary = await describeCheckpoint(ckpt);
+
+  const arch = assertThrows(() => checkArchitecture(summary, "encoder", "GLUE fine-tuning"), InputError);
+  assertStringIncludes(arch.message, "GLUE fine-tuning needs an encoder, but the checkpoint is a decoder (model tiny-dec, cwt objective)");
+  assertStringIncludes(arch.message, ckpt);
+
+  const other = join(root, "other-tokenizer.json");
+  await Deno.writeTextFile(other, JSON.stringify({ toy: "another" }));
+  const otherSha = await sha256File(other);
+  const hash = await assertRejects(() => tokenizerFacts(other, 48).then((f) => checkTokenizer(summary, f)), InputError);
+  assertStringIncludes(hash.message, `tokenizer mismatch: this tokenizer's sha256 is ${otherSha}`);
+  assertStringIncludes(hash.message, `trained with tokenizer sha256 ${await sha256File(tokenizerFile)}`);
+
+  await assertRejects(
+    () => tokenizerFacts(tokenizerFile, 50).then((f) => checkTokenizer(summary, f)),
+    InputError,
+    "vocabulary mismatch: the tokenizer has 50 tokens but the checkpoint's model tiny-dec has vocabSize 48",
+  );
+
+  // Without run.json, and with a tokenizer away from the token folder, the hash cannot be vouched for.
+  await Deno.remove(join(runDir, "run.json"));
+  await assertRejects(() => tokenizerFacts(other, 48).then((f) => checkTokenizer(summary, f)), InputError, "cannot tell which tokenizer");
+  // ... but the tokenizer beside its token folder's manifest still is.
+  await checkTokenizer(summary, await tokenizerFacts(tokenizerFile, 48));
+
+  // The stored config says encoder, the tensors are a decoder's: the decoder head is foreign, the MLM head missing.
+  const wrong = await writeRun(join(root, "wrong"), model, { ...DECODER, arch: "encoder" });
+  const err = await assertRejects(async () => loadCheckpointModel(await describeCheckpoint(wrong.ckpt)), InputError);
+  assertStringIncludes(err.message, "checkpoint does not fit an encoder of config tiny-dec");
+  assertStringIncludes(err.message, "tensor param/head.w is not a parameter of the model");
+  assertStringIncludes(err.message, "parameter head.transform.w [16,16] is missing");
+
+  // A config with a wider model than the tensors: the shapes are named.
+  const wide = await writeRun(join(root, "wide"), model, { ...DECODER, dFF: 64 });
+  await assertRejects(
+    async () => loadCheckpointModel(await describeCheckpoint(wide.ckpt)),
+    InputError,
+    "parameter blocks.0.mlp.fc.w has shape [16,32], the model expects [16,64]",
+  );
+  await assertRejects(() => describeCheckpoint(root), InputError, "not a checkpoint");
+  model.dispose();
+  await Deno.remove(root, { recursive: true });
+});

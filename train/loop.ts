@@ -1,0 +1,343 @@
+/**
+ * The pretraining loop at a FLOP budget. Trains until the FLOPs spent (the model kit's analytic
+ * count, summed over micro-batches) reach the budget; at the first step whose cumulative FLOPs reach
+ * each budget fraction it evaluates on fixed validation batches and writes `ckpt/frac-F/`; every K
+ * steps it refreshes `ckpt/latest/`. Started again on the same folder with the same settings, it
+ * resumes from the newest complete checkpoint and ends with bit-identical weights to an
+ * uninterrupted run (everything that decides the next step, the weights, the optimizer moments, the
+ * data cursor and the masking Rng, is in the checkpoint, and the backend computes deterministically).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { InputError } from "../util/errors.ts";
+import { AdamW } from "./adamw.ts";
+import { BatchStream, validationBatches } from "./batch_stream.ts";
+import {
+  type CheckpointInfo,
+  type CheckpointMeta,
+  cleanCheckpointRoot,
+  latestCheckpoint,
+  listCheckpoints,
+  readCheckpoint,
+  type StoredTensor,
+  type TrainCounters,
+  writeCheckpoint,
+} from "./checkpoint.ts";
+import { clipByGlobalNorm } from "./clip.ts";
+import { accumulateGradients } from "./grad_accum.ts";
+import { appendTrainLog, type CheckpointRow, progressLine, resetTrainLog, type TrainLogRow, writeCheckpointsCsv } from "./log.ts";
+import type { LmBatch, ModelConfigLike, ModelKit, Objective, TrainableModel } from "./model_kit.ts";
+import { openRun, saveRunManifest, settingsHash } from "./run_manifest.ts";
+import { learningRate, type ScheduleKind, scheduleFor } from "./schedule.ts";
+import { openTokenFolderSplit, readTokenManifest } from "./token_stream.ts";
+
+/** Budget fractions that get a checkpoint and an evaluation by default. */
+export const DEFAULT_FRACTIONS: readonly number[] = [0.125, 0.25, 0.5, 1];
+
+/** Share of an encoder row's tokens the masking scores, used only to plan the schedule's length. */
+const EXPECTED_MASK_RATE = 0.15;
+
+/** Options of `pretrain`. Everything above `outDir` is part of the run's identity (run.json settings). */
+export interface PretrainOptions<C extends ModelConfigLike = ModelConfigLike> {
+  /** The resolved model config (its vocabSize must match the token folder's). */
+  config: C;
+  objective: Objective;
+  tokensDir: string;
+  budgetFlops: number;
+  /** Sequences per micro-batch. */
+  batch: number;
+  /** Micro-batches per optimizer step. */
+  accum: number;
+  seqLen: number;
+  lr: number;
+  warmupFrac: number;
+  schedule: ScheduleKind;
+  /** The rate the decay ends at, as a fraction of `lr`. */
+  lrFloorFrac: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Global gradient-norm limit; 0 disables clipping. */
+  clip: number;
+  seed: number;
+  /** The backend in use (as initBackend reported it). */
+  backend: string;
+  /** Validation micro-batches per evaluation. */
+  evalBatches: number;
+  fractions?: readonly number[];
+  outDir: string;
+  /** Write a train_log.csv row and a progress line every N steps. */
+  logEvery: number;
+  /** Refresh ckpt/latest every N steps (0: only at budget fractions). */
+  ckptEvery: number;
+  /** No progress lines on stderr. */
+  quiet?: boolean;
+  /** Tests: return after this many steps, without a final checkpoint, as if the process were killed. */
+  stopAfterSteps?: number;
+}
+
+/** What `pretrain` returns. */
+export interface PretrainResult {
+  status: "done" | "stopped";
+  counters: TrainCounters;
+  /** Step of the checkpoint this call resumed from (0 for a fresh start). */
+  resumedFromStep: number;
+  checkpoints: CheckpointRow[];
+  plannedSteps: number;
+}
+
+/** The settings that define a run: everything that changes its result. */
+export function runSettings(opts: PretrainOptions, tokensManifestSha256: string): Record<string, unknown> {
+  return {
+    model: opts.config,
+    objective: opts.objective,
+    tokens: { manifestSha256: tokensManifestSha256 },
+    budgetFlops: opts.budgetFlops,
+    batch: opts.batch,
+    accum: opts.accum,
+    seqLen: opts.seqLen,
+    lr: opts.lr,
+    warmupFrac: opts.warmupFrac,
+    schedule: opts.schedule,
+    lrFloorFrac: opts.lrFloorFrac,
+    weightDecay: opts.weightDecay,
+    betas: [opts.beta1, opts.beta2],
+    eps: opts.eps,
+    clip: opts.clip,
+    seed: opts.seed,
+    backend: opts.backend,
+    evalBatches: opts.evalBatches,
+    fractions: opts.fractions ?? DEFAULT_FRACTIONS,
+  };
+}
+
+/** Folder name of the checkpoint at budget fraction `f`, e.g. frac-0.125. */
+export function fractionDirName(f: number): string {
+  return `frac-${f}`;
+}
+
+function validateOptions(opts: PretrainOptions): void {
+  const positiveInt = ["batch", "accum", "seqLen", "evalBatches", "logEvery"] as const;
+  for (const k of positiveInt) {
+    if (!(Number.isInteger(opts[k]) && opts[k] >= 1)) throw new InputError(`--${k} must be a positive integer, got ${opts[k]}`);
+  }
+  if (!(opts.budgetFlops > 0 && Number.isFinite(opts.budgetFlops))) throw new InputError(`--budget-flops must be a positive number, got ${opts.budgetFlops}`);
+  if (!(Number.isInteger(opts.ckptEvery) && opts.ckptEvery >= 0)) throw new InputError(`--ckpt-every must be an integer >= 0, got ${opts.ckptEvery}`);
+  if (opts.seqLen > opts.config.context) throw new InputError(`sequence length ${opts.seqLen} exceeds the model's context ${opts.config.context}`);
+  if (opts.config.arch === "encoder" && opts.seqLen < 3) throw new InputError(`encoder sequence length must be >= 3 ([CLS] x [SEP]), got ${opts.seqLen}`);
+  const fr = opts.fractions ?? DEFAULT_FRACTIONS;
+  if (!fr.includes(1) || fr.some((f) => !(f > 0 && f <= 1))) throw new InputError(`budget fractions must lie in (0, 1] and include 1, got ${fr.join(", ")}`);
+}
+
+/** Model parameters and optimizer moments as named float32 arrays. */
+function trainingTensors(model: TrainableModel, adam: AdamW): Map<string, StoredTensor> {
+  const out = new Map<string, StoredTensor>();
+  const state = adam.state();
+  for (const [name, p] of model.params) {
+    out.set(`param/${name}`, { shape: p.shape, data: Float32Array.from(p.dataSync() as Float32Array) });
+    out.set(`adam.m/${name}`, { shape: p.shape, data: state.m.get(name)! });
+    out.set(`adam.v/${name}`, { shape: p.shape, data: state.v.get(name)! });
+  }
+  return out;
+}
+
+function restoreTensors(model: TrainableModel, adam: AdamW, tensors: Map<string, Float32Array>, meta: CheckpointMeta, dir: string) {
+  const get = (key: string, size: number) => {
+    const data = tensors.get(key);
+    if (!data || data.length !== size) {
+      throw new InputError(`checkpoint tensor ${key} is ${data ? `of size ${data.length}` : "missing"}, the model expects size ${size}`, dir);
+    }
+    return data;
+  };
+  const m = new Map<string, Float32Array>();
+  const v = new Map<string, Float32Array>();
+  for (const [name, p] of model.params) {
+    const data = get(`param/${name}`, p.size);
+    tf.tidy(() => p.assign(tf.tensor(data, p.shape, "float32")));
+    m.set(name, get(`adam.m/${name}`, p.size));
+    v.set(name, get(`adam.v/${name}`, p.size));
+  }
+  adam.loadState({ step: meta.adamStep, m, v });
+}
+
+/** Mean loss over fixed validation batches. */
+export function validationLoss<M extends TrainableModel>(
+  kit: ModelKit<ModelConfigLike, M>,
+  model: M,
+  objective: Objective,
+  batches: LmBatch[],
+): number {
+  let sum = 0;
+  for (const b of batches) sum += tf.tidy(() => kit.lmLoss(model, objective, b).dataSync()[0]);
+  return sum / batches.length;
+}
+
+function checkpointRow(dir: string, meta: CheckpointMeta): CheckpointRow {
+  return {
+    fraction: meta.fraction!,
+    step: meta.counters.step,
+    tokens: meta.counters.tokens,
+    flops: meta.counters.flops,
+    seconds: Number(meta.counters.seconds.toFixed(3)),
+    valid_loss: meta.eval?.validLoss ?? NaN,
+    checkpoint: dir,
+  };
+}
+
+/** Trains (or resumes, or just reports a finished run in `outDir`) and returns where it ended. */
+export async function pretrain<C extends ModelConfigLike, M extends TrainableModel>(
+  opts: PretrainOptions<C>,
+  kit: ModelKit<C, M>,
+): Promise<PretrainResult> {
+  validateOptions(opts);
+  const { config, objective, outDir } = opts;
+  const fractions = [...(opts.fractions ?? DEFAULT_FRACTIONS)].sort((a, b) => a - b);
+  const { manifest: tokens, sha256: tokensSha } = await readTokenManifest(opts.tokensDir);
+  if (tokens.vocabSize !== config.vocabSize) {
+    throw new InputError(`token folder vocabSize ${tokens.vocabSize} differs from the model's ${config.vocabSize}`, join(opts.tokensDir, "manifest.json"));
+  }
+  const settings = runSettings(opts, tokensSha);
+  const hash = settingsHash(settings);
+  const { manifest: run } = await openRun(outDir, settings, { backend: opts.backend, tokensDir: opts.tokensDir });
+  const ckptRoot = join(outDir, "ckpt");
+  const logPath = join(outDir, "train_log.csv");
+  const checkpointsCsv = join(outDir, "checkpoints.csv");
+
+  // The schedule's length comes from the budget: steps = budget / FLOPs of a typical step.
+  const expectedScored = config.arch === "decoder" ? opts.batch * opts.seqLen : Math.round(EXPECTED_MASK_RATE * opts.batch * (opts.seqLen - 2));
+  const typicalStepFlops = opts.accum * kit.stepFlops(config, objective, { batch: opts.batch, seqLen: opts.seqLen, scored: expectedScored }).total;
+  const plannedSteps = Math.max(1, Math.ceil(opts.budgetFlops / typicalStepFlops));
+  const schedule = scheduleFor({ peak: opts.lr, totalSteps: plannedSteps, warmupFrac: opts.warmupFrac, kind: opts.schedule, floorFrac: opts.lrFloorFrac });
+
+  await cleanCheckpointRoot(ckptRoot);
+  const rowsFromDisk = async () =>
+    (await listCheckpoints(ckptRoot)).filter((c) => c.meta.fraction !== undefined).map((c) => checkpointRow(c.dir, c.meta));
+  const latest = await latestCheckpoint(ckptRoot);
+  if (latest && latest.meta.settingsHash !== hash) {
+    throw new InputError(`checkpoint was written by settings ${latest.meta.settingsHash}, run.json has ${hash}`, latest.dir);
+  }
+  const final = (await listCheckpoints(ckptRoot)).find((c) => c.meta.fraction === 1);
+  if (final) {
+    if (run.status !== "done") {
+      // Killed after the final checkpoint but before run.json was closed.
+      await writeCheckpointsCsv(checkpointsCsv, await rowsFromDisk());
+      await saveRunManifest(outDir, { ...run, status: "done", endedAt: new Date().toISOString() });
+    }
+    return { status: "done", counters: final.meta.counters, resumedFromStep: final.meta.counters.step, checkpoints: await rowsFromDisk(), plannedSteps };
+  }
+
+  const model = kit.createModel(config, opts.seed, objective);
+  const adam = new AdamW(model.params, {
+    beta1: opts.beta1,
+    beta2: opts.beta2,
+    eps: opts.eps,
+    weightDecay: opts.weightDecay,
+    noDecay: (n) => kit.noDecay(n),
+  });
+  try {
+    const train = await openTokenFolderSplit(opts.tokensDir, "train");
+    const valid = await openTokenFolderSplit(opts.tokensDir, "valid");
+    let counters: TrainCounters = { step: 0, tokens: 0, flops: 0, seconds: 0 };
+    let resumedWindow = { loss: 0, gradNorm: 0, steps: 0 };
+    let data = new BatchStream(kit as ModelKit, config.arch, train, { seqLen: opts.seqLen, batch: opts.batch, seed: opts.seed, vocabSize: config.vocabSize });
+    if (latest) {
+      const { meta, tensors } = await readCheckpoint(latest.dir);
+      restoreTensors(model, adam, tensors, meta, latest.dir);
+      counters = { ...meta.counters };
+      resumedWindow = meta.logWindow;
+      data = new BatchStream(kit as ModelKit, config.arch, train, data.opts, meta.data);
+      run.resumes.push({ at: new Date().toISOString(), fromStep: counters.step });
+      await saveRunManifest(outDir, run);
+    }
+    await resetTrainLog(logPath, counters.step);
+    const validBatches = validationBatches(kit as ModelKit, config.arch, valid, {
+      seqLen: opts.seqLen,
+      batch: opts.batch,
+      batches: opts.evalBatches,
+      vocabSize: config.vocabSize,
+      source: join(opts.tokensDir, "manifest.json"),
+    });
+    const done = new Set((await listCheckpoints(ckptRoot)).map((c) => c.meta.fraction).filter((f) => f !== undefined));
+    const resumedFromStep = counters.step;
+
+    const save = async (name: string, extra: Partial<CheckpointInfo> = {}) => {
+      const logWindow = { loss: window.loss, gradNorm: window.gradNorm, steps: window.steps };
+      const info: CheckpointInfo = { settingsHash: hash, counters: { ...counters }, data: data.state(), adamStep: adam.step, logWindow, settings, ...extra };
+      return { dir: await writeCheckpoint(ckptRoot, name, info, trainingTensors(model, adam)), info };
+    };
+
+    const startSeconds = counters.seconds;
+    const t0 = performance.now();
+    const elapsed = () => startSeconds + (performance.now() - t0) / 1000;
+    let window = { ...resumedWindow, tokens: 0, since: performance.now() };
+
+    while (counters.flops < opts.budgetFlops) {
+      const lr = learningRate(schedule, counters.step);
+      let stepFlops = 0;
+      let stepTokens = 0;
+      const { loss, grads } = accumulateGradients(model.params, opts.accum, () => {
+        const batch = data.next();
+        stepFlops += kit.stepFlops(config, objective, { batch: batch.batch, seqLen: batch.seqLen, scored: batch.positions.length }).total;
+        stepTokens += batch.batch * batch.seqLen;
+        return kit.lmLoss(model, objective, batch);
+      });
+      if (!Number.isFinite(loss)) {
+        for (const g of grads.values()) g.dispose();
+        throw new Error(`training diverged: loss ${loss} at step ${counters.step + 1} (lr ${lr})`);
+      }
+      const clipped = clipByGlobalNorm(grads, opts.clip);
+      adam.apply(clipped.grads, lr);
+      for (const g of clipped.grads.values()) g.dispose();
+      counters = { step: counters.step + 1, tokens: counters.tokens + stepTokens, flops: counters.flops + stepFlops, seconds: elapsed() };
+      window = { ...window, loss: window.loss + loss, gradNorm: window.gradNorm + clipped.norm, steps: window.steps + 1, tokens: window.tokens + stepTokens };
+
+      const finished = counters.flops >= opts.budgetFlops;
+      if (counters.step % opts.logEvery === 0 || finished) {
+        const now = performance.now();
+        const row: TrainLogRow = {
+          step: counters.step,
+          tokens: counters.tokens,
+          flops: counters.flops,
+          seconds: Number(counters.seconds.toFixed(3)),
+          loss: window.loss / window.steps,
+          lr,
+          grad_norm: window.gradNorm / window.steps,
+          tokens_per_s: Number((window.tokens / ((now - window.since) / 1000)).toFixed(1)),
+        };
+        await appendTrainLog(logPath, row);
+        if (!opts.quiet) {
+          const rate = counters.flops / Math.max(1e-9, counters.seconds);
+          console.error(progressLine(row, opts.budgetFlops, (opts.budgetFlops - counters.flops) / rate));
+        }
+        window = { loss: 0, gradNorm: 0, steps: 0, tokens: 0, since: now };
+      }
+
+      const due = fractions.filter((f) => !done.has(f) && counters.flops >= f * opts.budgetFlops);
+      if (due.length) {
+        const validLoss = validationLoss(kit, model, objective, validBatches);
+        for (const f of due) {
+          const { dir, info } = await save(fractionDirName(f), { fraction: f, eval: { validLoss, validBatches: validBatches.length } });
+          done.add(f);
+          if (!opts.quiet) console.error(`checkpoint ${dir}: ${(f * 100).toFixed(1)}% of budget, step ${info.counters.step}, valid loss ${validLoss.toFixed(4)}`);
+        }
+        await writeCheckpointsCsv(checkpointsCsv, await rowsFromDisk());
+      } else if (opts.ckptEvery > 0 && counters.step % opts.ckptEvery === 0) {
+        await save("latest");
+      }
+      if (opts.stopAfterSteps !== undefined && counters.step >= opts.stopAfterSteps && !finished) {
+        return { status: "stopped", counters, resumedFromStep, checkpoints: await rowsFromDisk(), plannedSteps };
+      }
+    }
+    // A rolling checkpoint older than the final one is no longer needed.
+    await Deno.remove(join(ckptRoot, "latest"), { recursive: true }).catch(() => {});
+    run.endedAt = new Date().toISOString();
+    run.status = "done";
+    await saveRunManifest(outDir, run);
+    return { status: "done", counters, resumedFromStep, checkpoints: await rowsFromDisk(), plannedSteps };
+  } finally {
+    adam.dispose();
+    if (model.dispose) model.dispose();
+    else for (const p of model.params.values()) p.dispose();
+  }
+}

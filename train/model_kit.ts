@@ -1,0 +1,51 @@
+/**
+ * What the training loop needs from a model package, as types only. models/ provides the real kit;
+ * train/testing.ts a toy one for fast tests. Keeping the loop behind this interface means it knows
+ * nothing about layers, only about named parameters, a loss and a FLOP count.
+ */
+import type * as tf from "@tensorflow/tfjs";
+import type { Rng } from "../util/rng.ts";
+
+/** Pretraining objective: full softmax head, or contrastive weight tying (headless). */
+export type Objective = "softmax" | "cwt";
+/** Model family. */
+export type Arch = "encoder" | "decoder";
+
+/** One micro-batch: model input tokens [batch*seqLen], the scored positions S and their targets. */
+export interface LmBatch {
+  tokens: Int32Array;
+  batch: number;
+  seqLen: number;
+  /** Flat indices (row*seqLen + col) of the scored positions. */
+  positions: Int32Array;
+  /** The original token at each scored position. */
+  targets: Int32Array;
+  padMask?: Uint8Array;
+}
+
+/** The fields of a model config the loop reads (the rest travels along into run.json). */
+export interface ModelConfigLike {
+  name: string;
+  arch: Arch;
+  vocabSize: number;
+  context: number;
+}
+
+/** A model as the optimizer sees it. */
+export interface TrainableModel {
+  params: Map<string, tf.Variable>;
+  /** Frees the variables (the loop falls back to disposing `params`). */
+  dispose?(): void;
+}
+
+/** The model-side functions the loop calls. */
+export interface ModelKit<C extends ModelConfigLike = ModelConfigLike, M extends TrainableModel = TrainableModel> {
+  /** A model with deterministic initial weights; `objective` lets a headless run skip the softmax head. */
+  createModel(config: C, seed: number, objective: Objective): M;
+  /** True for parameters excluded from weight decay (norms, biases). */
+  noDecay(name: string): boolean;
+  lmLoss(model: M, objective: Objective, batch: LmBatch): tf.Scalar;
+  stepFlops(config: C, objective: Objective, shape: { batch: number; seqLen: number; scored: number }): { total: number };
+  makeEncoderBatch(rows: Int32Array[], rng: Rng, vocabSize: number): LmBatch;
+  makeDecoderBatch(windows: Int32Array[]): LmBatch;
+}
