@@ -74,7 +74,7 @@ const SPEC = {
   "lambada-limit": { type: "string", help: "score only the first N LAMBADA passages (smoke runs; default all 5,153)" },
   "cache-dir": { type: "string", help: "evaluation-data cache folder (default $HEADLESS_BENCH_DATA, else ~/.cache/headless-bench/data)" },
   out: { type: "string", help: "output folder (default runs/evaluate/<model>-<settings hash>)" },
-  backend: { type: "string", default: "auto", help: "auto | tensorflow | wasm | cpu" },
+  backend: { type: "string", default: "auto", help: "auto | tensorflow | wasm-blas | wasm | cpu (auto: tensorflow if installed, else wasm-blas if OpenBLAS is, else wasm)" },
 } as const;
 
 /** GLUE tasks in the leaderboard's order, each with its dev sets: result name -> data/glue.ts spec name. */

@@ -16,7 +16,8 @@ import { pretrain, type PretrainOptions, runSettings } from "../train/loop.ts";
 import type { Arch, Objective } from "../train/model_kit.ts";
 import { settingsHash } from "../train/run_manifest.ts";
 import { SCHEDULE_KINDS, type ScheduleKind } from "../train/schedule.ts";
-import { readTokenManifest } from "../train/token_stream.ts";
+import { openTokenFolderSplit, readTokenManifest } from "../train/token_stream.ts";
+import { unigramCrossEntropy } from "../evals/unigram.ts";
 import { transformerKit } from "../train/transformer_kit.ts";
 
 /** Defaults per architecture, after the paper (BERT-style encoder, Pythia-style decoder) and sized for here. */
@@ -41,7 +42,7 @@ const SPEC = {
   "weight-decay": { type: "string", help: "AdamW weight decay (default: encoder 0.01, decoder 0.1)" },
   clip: { type: "string", default: "1", help: "global gradient-norm clip (0: off)" },
   seed: { type: "string", default: "0", help: "seed of the weights, data order and masks" },
-  backend: { type: "string", default: "auto", help: "auto | tensorflow | wasm | cpu" },
+  backend: { type: "string", default: "auto", help: "auto | tensorflow | wasm-blas | wasm | cpu (auto: tensorflow if installed, else wasm-blas if OpenBLAS is, else wasm)" },
   "eval-batches": { type: "string", default: "8", help: "validation micro-batches per evaluation" },
   out: { type: "string", help: "output folder (default runs/pretrain/<model>-<objective>-<settings hash>)" },
   "log-every": { type: "string", default: "10", help: "steps between train_log.csv rows and progress lines" },
@@ -107,6 +108,7 @@ async function main() {
   opts.outDir = (v.out as string | undefined) ??
     join(REPO_ROOT, "runs", "pretrain", `${config.name}-${objective}-${settingsHash(runSettings(opts, tokensSha))}`);
 
+  const unigram = await unigramBaseline(tokensDir, manifest.vocabSize);
   console.error(`pretrain: ${config.name} (${config.arch}) ${objective}, budget ${budgetFlops.toExponential(3)} FLOPs, backend ${backend}, out ${opts.outDir}`);
   const result = await pretrain(opts, transformerKit);
   const c = result.counters;
@@ -116,6 +118,14 @@ async function main() {
   for (const r of result.checkpoints) {
     console.log(`  ${(r.fraction * 100).toFixed(1).padStart(5)}%  step ${r.step}  tokens ${r.tokens}  valid loss ${r.valid_loss.toFixed(4)}  ${r.checkpoint}`);
   }
+  console.log(`unigram baseline on the valid split: ${unigram.toFixed(4)} nats/token (perplexity ${Math.exp(unigram).toFixed(1)})` +
+    (objective === "softmax" && config.arch === "decoder" ? "; compare the decoder's valid loss" : ""));
+}
+
+/** Cross-entropy of the valid split under the train split's smoothed unigram frequencies. */
+async function unigramBaseline(tokensDir: string, vocabSize: number): Promise<number> {
+  const [train, valid] = await Promise.all([openTokenFolderSplit(tokensDir, "train"), openTokenFolderSplit(tokensDir, "valid")]);
+  return unigramCrossEntropy(train.read(0, train.length), valid.read(0, valid.length), vocabSize);
 }
 
 if (import.meta.main) await runMain(main);
