@@ -8,7 +8,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { InputError } from "../util/errors.ts";
-import { blasMatMulStatus, enableBlasMatMul } from "../kernels/blas_backend.ts";
+import { blasMatMulStatus, disableBlasMatMul, enableBlasMatMul } from "../kernels/blas_backend.ts";
 
 /** The backends `initBackend` accepts. */
 export const BACKEND_NAMES = ["auto", "tensorflow", "wasm-blas", "wasm", "cpu"] as const;
@@ -76,7 +76,8 @@ export async function initBackend(name: BackendName | string = "auto"): Promise<
   await tf.ready();
   if (target !== "wasm") return tf.getBackend();
   installWasmKernelPatches();
-  if (name === "auto" || name === "wasm-blas") {
+  if (name === "wasm") disableBlasMatMul();
+  else {
     if (enableBlasMatMul()) return "wasm-blas";
     if (name === "wasm-blas") {
       throw new InputError(

@@ -132,7 +132,7 @@ Deno.test("cache folder: --cache-dir beats $HEADLESS_BENCH_DATA beats the defaul
   assertEquals(resolveCacheDir("/tmp/flag", "/tmp/env"), "/tmp/flag");
   assertEquals(resolveCacheDir(undefined, "/tmp/env"), "/tmp/env");
   assertEquals(resolveCacheDir("", ""), join(cacheHome(), "data"));
-  assertEquals(resolveCacheDir(undefined, undefined), defaultCacheDir());
+  assertEquals(resolveCacheDir(undefined, ""), defaultCacheDir());
   assertEquals(resolveCacheDir("rel/dir", undefined), resolve("rel/dir"));
 });
 

@@ -2,6 +2,8 @@
  * The fast custom-gradient ops against plain tfjs compositions (tf.matMul with transposes, one-hot
  * products, batched attention), values and gradients, on random inputs, on the wasm backend.
  */
+import { loadOpenBlas } from "../kernels/openblas.ts";
+import { blasMatMulStatus } from "../kernels/blas_backend.ts";
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { createRequire } from "node:module";
@@ -161,10 +163,11 @@ Deno.test("initBackend: auto falls back to wasm without tfjs-node, tensorflow sa
       return false;
     }
   });
-  assertEquals(await initBackend("auto"), nativeInstalled ? "tensorflow" : "wasm");
+  assertEquals(await initBackend("auto"), nativeInstalled ? "tensorflow" : loadOpenBlas() ? "wasm-blas" : "wasm");
   if (!nativeInstalled) await assertRejects(() => initBackend("tensorflow"), InputError, "install script downloads libtensorflow");
   await assertRejects(() => initBackend("webgpu"), InputError, "unknown backend");
   assertEquals(await initBackend("wasm"), "wasm");
+  assertEquals(blasMatMulStatus().enabled, false, "plain wasm must not keep the OpenBLAS products");
 });
 
 Deno.test("the faster wasm Slice and GatherV2 kernels give tfjs's results, and fall back where they do not apply", () => {
