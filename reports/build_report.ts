@@ -15,6 +15,7 @@ import { renderReport } from "./markdown.ts";
 import { lossCurvePlots, metricPlots, PLOT_RENDERER, renderSvg } from "./plots.ts";
 import { mergeResultsCsv, readTrainingLog, writeResults } from "./rows.ts";
 import { allResultsTable, describeRuns, glueTable1, lambadaTable3, summarize, withDerivedRows, writeSummaryCsv } from "./summary.ts";
+import { hasXnliRows, withXnliAverages, xnliTables } from "./xnli_table.ts";
 
 /** What to report on and where. */
 export interface ReportOptions {
@@ -74,7 +75,7 @@ export async function buildReport(opts: ReportOptions): Promise<string[]> {
     manifest = { path: manifestPath, sha256: sha256(bytes), json, bytes };
   }
 
-  const all = withDerivedRows(rows);
+  const all = withXnliAverages(withDerivedRows(rows));
   const summary = summarize(all);
   const plots = [...metricPlots(summary, "flops"), ...metricPlots(summary, "wall_seconds"), ...lossCurvePlots(logs)];
   const written: string[] = [];
@@ -109,6 +110,7 @@ export async function buildReport(opts: ReportOptions): Promise<string[]> {
     logs: logs.map((l) => ({ file: l.file, arch: l.arch, objective: l.objective, seed: l.seed, rows: l.rows.length })),
     runs: describeRuns(rows),
     tables: [...glueTable1(summary), ...lambadaTable3(summary), allResultsTable(summary)],
+    xnli: hasXnliRows(rows) ? xnliTables(all, summary) : undefined,
     computeToMatch: { flops: computeToMatchAll(all, { axis: "flops" }), wallSeconds: computeToMatchAll(all, { axis: "wall_seconds" }) },
     plots: plots.map((p) => ({ ...p, file: `plots/${p.file}` })),
     renderer: PLOT_RENDERER,

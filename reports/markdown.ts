@@ -39,6 +39,8 @@ export interface ReportInput {
   logs: { file: string; arch: string; objective: string; seed: number; rows: number }[];
   runs: ReturnType<typeof describeRuns>;
   tables: TextTable[];
+  /** XNLI tables (Table 5 shape, compute to match): their section appears only when given. */
+  xnli?: TextTable[];
   /** Compute to match measured in FLOPs, and the same selections in wall-clock seconds. */
   computeToMatch: { flops: ComputeToMatch[]; wallSeconds: ComputeToMatch[] };
   /** Plots, with `file` relative to the report (plots/x.svg). */
@@ -127,6 +129,10 @@ export function renderReport(input: ReportInput): string {
   }
   out.push("## Tables\n");
   for (const t of input.tables) out.push(markdownTable(t));
+  if (input.xnli?.length) {
+    out.push("## XNLI\n");
+    for (const t of input.xnli) out.push(markdownTable(t));
+  }
   out.push("## Compute to match\n");
   out.push(
     input.computeToMatch.flops.length

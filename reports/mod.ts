@@ -9,3 +9,4 @@ export * from "./plots.ts";
 export * from "./markdown.ts";
 export * from "./build_report.ts";
 export * from "./diff.ts";
+export * from "./xnli_table.ts";
