@@ -26,17 +26,13 @@ import { type Example, loadExamples, loadTaskSpec, type TaskSpec } from "../data
 import type { ClassificationLossName } from "../evals/balanced_ce.ts";
 import { ModelScorer } from "../evals/causal_scorer.ts";
 import {
-  checkArchitecture,
   type CheckpointSummary,
   type CheckpointTokenizer,
-  checkTokenizer,
-  describeCheckpoint,
-  findCheckpointTokenizer,
   loadCheckpointModel,
   modelFromSnapshot,
   modelSnapshot,
-  tokenizerFacts,
 } from "../evals/checkpoint_check.ts";
+import { checkpointColumns, claimOutputDir, openCheckpoint } from "../evals/eval_run.ts";
 import { type FinetuneResult, finetuneTask, GLUE_PROTOCOLS, meanStd } from "../evals/finetune_glue.ts";
 import { GLUE_TASKS as GLUE_SCORING, type GlueTask, isGlueTask } from "../evals/glue_score.ts";
 import { scoreLambada } from "../evals/lambada.ts";
@@ -44,14 +40,13 @@ import { addLmHeadFromEmbedding, lmFinetune, openLmBatches } from "../evals/lm_f
 import { initBackend, type ModelConfig } from "../models/mod.ts";
 import { RESULT_COLUMNS, writeCsvAtomic } from "../reports/rows.ts";
 import type { BpeTokenizer } from "../tokenizer/bpe.ts";
-import { loadTokenizer } from "../tokenizer/hf_json.ts";
 import { EOT_ID } from "../tokenizer/specials.ts";
 import { formatDuration } from "../train/log.ts";
 import { settingsHash } from "../train/run_manifest.ts";
 import { readTokenManifest } from "../train/token_stream.ts";
 import { numberFlag, parseFlags, runMain } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
-import { exists, writeJsonAtomic } from "../util/fs.ts";
+import { writeJsonAtomic } from "../util/fs.ts";
 import { REPO_ROOT } from "../util/paths.ts";
 
 const SPEC = {
@@ -185,27 +180,6 @@ function parseSeeds(value: string): number[] {
   if (seeds.length === 0) throw new InputError(`--seeds is empty; expected e.g. 0,1,2`);
   if (new Set(seeds).size !== seeds.length) throw new InputError(`--seeds repeats a seed: ${value}`);
   return seeds;
-}
-
-/** The checkpoint's place in its run: the standard result columns that describe it. */
-function checkpointColumns(summary: CheckpointSummary, config: ModelConfig): Row {
-  const { meta } = summary;
-  const settings = meta.settings as Record<string, unknown>;
-  const budget = typeof settings.budgetFlops === "number" ? settings.budgetFlops : NaN;
-  const fraction = meta.fraction ?? meta.counters.flops / budget;
-  if (!(fraction > 0)) throw new InputError(`cannot tell the checkpoint's budget fraction (no fraction, budget ${budget})`, summary.dir);
-  return {
-    arch: config.arch,
-    objective: summary.objective,
-    fraction,
-    flops: meta.counters.flops,
-    tokens: meta.counters.tokens,
-    wall_seconds: meta.counters.seconds,
-    backend: typeof settings.backend === "string" ? settings.backend : "",
-    pretrain_seed: typeof settings.seed === "number" ? settings.seed : "",
-    model: config.name,
-    checkpoint: summary.dir,
-  };
 }
 
 /** Loads the examples of a run; skipped broken rows are noted. */
@@ -492,16 +466,13 @@ async function main() {
   if (runs.length === 0 && !lambada) throw new InputError(`--tasks selects nothing to run (${v.tasks})`);
 
   // The checkpoint and its tokenizer, checked before any work.
-  const summary = await describeCheckpoint(v.checkpoint);
-  checkArchitecture(summary, lambada ? "decoder" : "encoder", lambada ? "LAMBADA" : `fine-tuning on ${runs.map((r) => r.name).join(", ")}`);
-  let tokenizerFile = v.tokenizer as string | undefined;
-  if (tokenizerFile === undefined) {
-    const found = await findCheckpointTokenizer(summary);
-    if (!found) throw new InputError(`--tokenizer is required: the checkpoint's token folder was not found from its run.json`, summary.dir);
-    tokenizerFile = join(found.tokensDir, "tokenizer.json");
-  }
-  const tokenizer = await loadTokenizer(tokenizerFile);
-  const trained = await checkTokenizer(summary, await tokenizerFacts(tokenizerFile, tokenizer.vocabSize));
+  const purpose = lambada ? "LAMBADA" : `fine-tuning on ${runs.map((r) => r.name).join(", ")}`;
+  const { summary, tokenizer, tokenizerFile, trained } = await openCheckpoint(
+    v.checkpoint as string,
+    v.tokenizer as string | undefined,
+    lambada ? "decoder" : "encoder",
+    purpose,
+  );
   const backend = await initBackend(v.backend as string);
 
   const settings = {
@@ -515,19 +486,11 @@ async function main() {
   };
   const hash = settingsHash(settings);
   const outDir = (v.out as string | undefined) ?? join(REPO_ROOT, "runs", "evaluate", `${summary.config.name}-${summary.objective}-${hash}`);
-  if (await exists(outDir)) {
-    let old: { settingsHash?: string } = {};
-    try {
-      old = JSON.parse(await Deno.readTextFile(join(outDir, "evaluate.json")));
-    } catch { /* not an evaluation folder */ }
-    if (old.settingsHash === hash) {
-      console.log(`already evaluated with these settings: ${outDir}`);
-      return;
-    }
-    throw new InputError(`the output folder exists and holds another evaluation (or something else): use another --out or delete it`, outDir);
+  const tmpDir = await claimOutputDir(outDir, hash, "evaluate.json");
+  if (tmpDir === null) {
+    console.log(`already evaluated with these settings: ${outDir}`);
+    return;
   }
-  const tmpDir = `${outDir}.${Deno.pid}.tmp`;
-  await Deno.mkdir(tmpDir, { recursive: true });
   console.error(`evaluate: ${summary.config.name} (${summary.config.arch}, ${summary.objective}) from ${summary.dir}, backend ${backend}, out ${outDir}`);
   const startedAt = new Date().toISOString();
   const sink = new ResultSink(tmpDir);

@@ -17,16 +17,11 @@ import { join } from "node:path";
 import { resolveCacheDir } from "../data/cache.ts";
 import type { ClassificationLossName } from "../evals/balanced_ce.ts";
 import {
-  type CheckpointSummary,
-  checkArchitecture,
-  checkTokenizer,
-  describeCheckpoint,
-  findCheckpointTokenizer,
   loadCheckpointModel,
   modelFromSnapshot,
   modelSnapshot,
-  tokenizerFacts,
 } from "../evals/checkpoint_check.ts";
+import { checkpointColumns, claimOutputDir, openCheckpoint } from "../evals/eval_run.ts";
 import { GLUE_PROTOCOLS, meanStd } from "../evals/finetune_glue.ts";
 import {
   finetuneOnEnglish,
@@ -44,12 +39,11 @@ import {
 } from "../evals/xnli.ts";
 import { initBackend } from "../models/mod.ts";
 import { RESULT_COLUMNS, writeCsvAtomic } from "../reports/rows.ts";
-import { loadTokenizer } from "../tokenizer/hf_json.ts";
 import { formatDuration } from "../train/log.ts";
 import { settingsHash } from "../train/run_manifest.ts";
 import { numberFlag, parseFlags, runMain } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
-import { exists, writeJsonAtomic } from "../util/fs.ts";
+import { writeJsonAtomic } from "../util/fs.ts";
 import { REPO_ROOT } from "../util/paths.ts";
 
 const SPEC = {
@@ -111,27 +105,6 @@ function parseSetups(value: string): XnliSetup[] {
   if (value === "both") return [...XNLI_SETUPS];
   if ((XNLI_SETUPS as readonly string[]).includes(value)) return [value as XnliSetup];
   throw new InputError(`--setup expects en, target or both, got ${JSON.stringify(value)}`);
-}
-
-/** The checkpoint's place in its run: the standard result columns that describe it (as tasks/evaluate.ts writes them). */
-function checkpointColumns(summary: CheckpointSummary): Row {
-  const { meta, config } = summary;
-  const settings = meta.settings as Record<string, unknown>;
-  const budget = typeof settings.budgetFlops === "number" ? settings.budgetFlops : NaN;
-  const fraction = meta.fraction ?? meta.counters.flops / budget;
-  if (!(fraction > 0)) throw new InputError(`cannot tell the checkpoint's budget fraction (no fraction, budget ${budget})`, summary.dir);
-  return {
-    arch: config.arch,
-    objective: summary.objective,
-    fraction,
-    flops: meta.counters.flops,
-    tokens: meta.counters.tokens,
-    wall_seconds: meta.counters.seconds,
-    backend: typeof settings.backend === "string" ? settings.backend : "",
-    pretrain_seed: typeof settings.seed === "number" ? settings.seed : "",
-    model: config.name,
-    checkpoint: summary.dir,
-  };
 }
 
 /** Result rows of one setup and seed; a non-finite accuracy is reported and left out. */
@@ -198,16 +171,12 @@ async function main() {
   };
 
   // The checkpoint and its tokenizer, checked before any work; then the data, before any training.
-  const summary = await describeCheckpoint(v.checkpoint);
-  checkArchitecture(summary, "encoder", "XNLI fine-tuning");
-  let tokenizerFile = v.tokenizer as string | undefined;
-  if (tokenizerFile === undefined) {
-    const found = await findCheckpointTokenizer(summary);
-    if (!found) throw new InputError(`--tokenizer is required: the checkpoint's token folder was not found from its run.json`, summary.dir);
-    tokenizerFile = join(found.tokensDir, "tokenizer.json");
-  }
-  const tokenizer = await loadTokenizer(tokenizerFile);
-  const trained = await checkTokenizer(summary, await tokenizerFacts(tokenizerFile, tokenizer.vocabSize));
+  const { summary, tokenizer, tokenizerFile, trained } = await openCheckpoint(
+    v.checkpoint as string,
+    v.tokenizer as string | undefined,
+    "encoder",
+    "XNLI fine-tuning",
+  );
   const data = new Map<XnliSetup, Awaited<ReturnType<typeof loadXnliData>>>();
   for (const setup of setups) data.set(setup, await loadXnliData(setup, langs, split as XnliEvalSplit, cacheDir, { maxEval }));
   const missingTrain = data.get("target")?.missingTrain ?? [];
@@ -227,19 +196,11 @@ async function main() {
   };
   const hash = settingsHash(settings);
   const outDir = (v.out as string | undefined) ?? join(REPO_ROOT, "runs", "xnli", `${summary.config.name}-${summary.objective}-${hash}`);
-  if (await exists(outDir)) {
-    let old: { settingsHash?: string } = {};
-    try {
-      old = JSON.parse(await Deno.readTextFile(join(outDir, "xnli.json")));
-    } catch { /* not an XNLI folder */ }
-    if (old.settingsHash === hash) {
-      console.log(`already evaluated with these settings: ${outDir}`);
-      return;
-    }
-    throw new InputError(`the output folder exists and holds another evaluation (or something else): use another --out or delete it`, outDir);
+  const tmpDir = await claimOutputDir(outDir, hash, "xnli.json");
+  if (tmpDir === null) {
+    console.log(`already evaluated with these settings: ${outDir}`);
+    return;
   }
-  const tmpDir = `${outDir}.${Deno.pid}.tmp`;
-  await Deno.mkdir(tmpDir, { recursive: true });
   console.error(`xnli: ${summary.config.name} (${summary.objective}) from ${summary.dir}, setups ${setups.join("+")}, ${split}, backend ${backend}, out ${outDir}`);
   const startedAt = new Date().toISOString();
   const base = checkpointColumns(summary);
