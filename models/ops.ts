@@ -5,10 +5,16 @@
  * whose forward and backward use only 2-D NN products (`mm`), explicit 2-D transposes, slices and
  * gathers (see backend.ts for the faster wasm Slice and GatherV2 kernels they rely on).
  *
+ * With backend "wasm-blas" (products on OpenBLAS, kernels/) the ops take faster paths instead, listed
+ * in `fastPaths`: transposed products as sgemm flags, attention as batched products, and cross-entropy
+ * from one Softmax kernel. Same results to float32 rounding (tests/ops_test.ts checks values and
+ * gradients against the plain backend); every other backend runs the plain path.
+ *
  * Every product adds 2·m·n·k to `productFlops` while it is enabled (see `countProductFlops`), which is
  * how tests check the analytic FLOP counter in flops.ts.
  */
 import * as tf from "@tensorflow/tfjs";
+import { blasMatMulStatus } from "../kernels/blas_backend.ts";
 
 /** Running count of matrix-product FLOPs (2·m·n·k per m×k by k×n product), forward and backward. */
 export const productFlops: { enabled: boolean; count: number } = { enabled: false, count: 0 };
@@ -26,10 +32,41 @@ export function countProductFlops<T>(fn: () => T): { result: T; flops: number } 
   }
 }
 
-/** The one matrix product everything uses: 2-D, neither operand transposed. */
+/**
+ * The fast paths taken while the wasm backend's products run on OpenBLAS (backend "wasm-blas"; see
+ * kernels/). Each can be switched off to measure it (bench/train_step.ts --without) or to compare it
+ * with the plain path in tests; on every other backend none applies and the plain path runs.
+ * - transposedProducts: aᵀb and abᵀ as sgemm flags instead of an explicit transpose + NN product;
+ * - batchedAttention: attention as [B·H, T, dh] batched products instead of per-(batch, head) slices;
+ * - fusedCrossEntropy: cross-entropy (softmax head, CWT scores) in one JS pass forward and one
+ *   backward over the logits, instead of ~10 tfjs kernels over [n, C].
+ */
+export const fastPaths: { transposedProducts: boolean; batchedAttention: boolean; fusedCrossEntropy: boolean } = {
+  transposedProducts: true,
+  batchedAttention: true,
+  fusedCrossEntropy: true,
+};
+
+/** Whether fast path `name` applies now: switched on, and products on BLAS. */
+function useFast(name: keyof typeof fastPaths): boolean {
+  return fastPaths[name] && blasMatMulStatus().enabled && tf.getBackend() === "wasm";
+}
+
+function countProduct(m: number, k: number, n: number, batch = 1): void {
+  if (productFlops.enabled) productFlops.count += 2 * batch * m * k * n;
+}
+
+/** The one matrix product the plain path uses: 2-D, neither operand transposed. */
 function mm(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  if (productFlops.enabled) productFlops.count += 2 * a.shape[0] * a.shape[1] * b.shape[1];
+  countProduct(a.shape[0], a.shape[1], b.shape[1]);
   return tf.matMul(a, b);
+}
+
+/** a bᵀ for a [m, k], b [n, k]: one sgemm with a flag on the fast path, else transpose + NN. */
+function mmNT(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  if (!useFast("transposedProducts")) return mm(a, tr(b));
+  countProduct(a.shape[0], a.shape[1], b.shape[0]);
+  return tf.matMul(a, b, false, true);
 }
 
 /**
@@ -64,7 +101,7 @@ const linearNoBias = custom<tf.Tensor2D>((x: tf.Tensor2D, w: tf.Tensor2D, save: 
   save([x, w]);
   return {
     value: mm(x, w),
-    gradFunc: (dy, [x, w]) => [mm(dy as tf.Tensor2D, tr(w as tf.Tensor2D)), mm(tr(x as tf.Tensor2D), dy as tf.Tensor2D)],
+    gradFunc: (dy, [x, w]) => [mmNT(dy as tf.Tensor2D, w as tf.Tensor2D), mmTN(x as tf.Tensor2D, dy as tf.Tensor2D)],
   };
 });
 
@@ -73,8 +110,8 @@ const linearBias = custom<tf.Tensor2D>((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Te
   return {
     value: tf.add(mm(x, w), b),
     gradFunc: (dy, [x, w]) => [
-      mm(dy as tf.Tensor2D, tr(w as tf.Tensor2D)),
-      mm(tr(x as tf.Tensor2D), dy as tf.Tensor2D),
+      mmNT(dy as tf.Tensor2D, w as tf.Tensor2D),
+      mmTN(x as tf.Tensor2D, dy as tf.Tensor2D),
       colSum(dy),
     ],
   };
@@ -86,13 +123,18 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tens
 }
 
 /**
- * dyᵀ a for dy [m, n], a [m, k], transposing whichever side is smaller: dy itself (m·n elements), or
- * a and the [k, n] result of aᵀ dy (m·k + k·n). Large 2-D transposes are slow on wasm (~20 ns/element).
+ * aᵀ b for a [m, k], b [m, n] ([k, n]). On the fast path one sgemm with a flag. Else with explicit
+ * transposes, of whichever side is smaller: a itself (m·k elements), or b and the [n, k] result of
+ * bᵀ a (m·n + n·k). Large 2-D transposes are slow on wasm (~20 ns/element).
  */
-function mmTN(dy: tf.Tensor2D, a: tf.Tensor2D): tf.Tensor2D {
-  const [m, n] = dy.shape;
-  const k = a.shape[1];
-  return m * n <= m * k + k * n ? mm(tr(dy), a) : tr(mm(tr(a), dy));
+function mmTN(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  const [m, k] = a.shape;
+  const n = b.shape[1];
+  if (useFast("transposedProducts")) {
+    countProduct(k, m, n);
+    return tf.matMul(a, b, true, false);
+  }
+  return m * k <= m * n + n * k ? mm(tr(a), b) : tr(mm(tr(b), a));
 }
 
 /** a bᵀ for a [m, k], b [n, k]: e.g. logits against an embedding table, or CWT's score matrix. */
@@ -100,7 +142,7 @@ export const matMulNT: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D = custom(
   (a: tf.Tensor2D, b: tf.Tensor2D, save: Saver) => {
     save([a, b]);
     return {
-      value: mm(a, tr(b)),
+      value: mmNT(a, b),
       gradFunc: (dy, [a, b]) => [mm(dy as tf.Tensor2D, b as tf.Tensor2D), mmTN(dy as tf.Tensor2D, a as tf.Tensor2D)],
     };
   },
@@ -138,6 +180,7 @@ export function crossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scala
   const [n, classes] = logits.shape;
   if (targets.length !== n) throw new Error(`crossEntropy: ${n} rows of logits but ${targets.length} targets`);
   if (n * classes > 2 ** 31 - 1) throw new Error(`crossEntropy: ${n}×${classes} logits exceed int32 indexing`);
+  if (useFast("fusedCrossEntropy")) return fusedCrossEntropy(logits, targets);
   const flat = tf.tensor1d(targets.map((t, i) => i * classes + t), "int32");
   const op = custom((logits: tf.Tensor2D, save: Saver) => {
     const z = tf.sub(logits, tf.max(logits, 1, true));
@@ -157,6 +200,59 @@ export function crossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scala
     };
   });
   return op(logits);
+}
+
+/** The wasm backend's view of a tensor's own memory (tfjs-backend-wasm 4.22's typedArrayFromHeap). */
+function heapFloats(t: tf.Tensor): Float32Array {
+  const backend = tf.backend() as unknown as { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
+  return backend.typedArrayFromHeap(t);
+}
+
+/** Below this a float32 probability has lost precision (or is 0): take that row's loss from the logits. */
+const TINY_PROB = 1e-30;
+
+/**
+ * crossEntropy from one softmax kernel: wasm's Softmax (max, exp, sum and divide in one C++ pass) is
+ * about 2x faster than tfjs's Exp kernel alone, and JS's Math.exp is 4x slower still. The loss is
+ * −log p[i, target]; a row whose target probability is below TINY_PROB gets log-sum-exp − z from its
+ * logits in float64 instead. Backward is p·(dy/n) with dy/n taken off each target entry in place.
+ */
+function fusedCrossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar {
+  const [n, classes] = logits.shape;
+  for (let i = 0; i < n; i++) {
+    if (!(targets[i] >= 0 && targets[i] < classes)) throw new Error(`crossEntropy: target ${targets[i]} outside [0, ${classes})`);
+  }
+  const op = custom((logits: tf.Tensor2D, save: Saver) => {
+    const p = tf.softmax(logits) as tf.Tensor2D;
+    const probs = heapFloats(p);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const picked = probs[i * classes + targets[i]];
+      total += picked > TINY_PROB ? -Math.log(picked) : rowLoss(logits, i, targets[i]);
+    }
+    save([p]);
+    return {
+      value: tf.scalar(total / n),
+      gradFunc: (dy: tf.Tensor, [p]: tf.Tensor[]) => {
+        const scale = (dy.dataSync() as Float32Array)[0] / n;
+        const grad = tf.mul(p, scale);
+        const g = heapFloats(grad);
+        for (let i = 0; i < n; i++) g[i * classes + targets[i]] -= scale;
+        return grad;
+      },
+    };
+  });
+  return op(logits);
+}
+
+/** log-sum-exp of row i of logits minus its entry `target`, in float64. */
+function rowLoss(logits: tf.Tensor2D, i: number, target: number): number {
+  const row = tf.tidy(() => tf.slice(logits, [i, 0], [1, logits.shape[1]]).dataSync() as Float32Array);
+  let max = -Infinity;
+  for (const z of row) max = Math.max(max, z);
+  let sum = 0;
+  for (const z of row) sum += Math.exp(z - max);
+  return Math.log(sum) + max - row[target];
 }
 
 const SQRT1_2 = Math.SQRT1_2;
@@ -198,6 +294,66 @@ export const layerNorm: (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.T
     };
   },
 );
+
+/**
+ * The additive score bias for all (batch, head) pairs at once, shaped to broadcast against scores
+ * [B, H, T, T]: causal [T, T]; padding [B, 1, 1, T]; null when nothing is masked.
+ */
+function batchedScoreBias(batch: number, seqLen: number, mask: AttentionMask): tf.Tensor | null {
+  if (mask.causal) return scoreBiases(1, seqLen, mask)[0];
+  const pad = mask.padMask;
+  if (!pad || pad.every((v) => v !== 0)) return null;
+  return tf.tensor4d(Float32Array.from(pad, (v) => (v ? 0 : BLOCKED)), [batch, 1, 1, seqLen]);
+}
+
+/**
+ * attention() as batched products over [B·H, T, dh] (one BatchMatMul per product for all pairs), for
+ * when products run on BLAS: plain wasm's batched product is a scalar loop, BLAS's is an sgemm per
+ * pair with transposes as flags. Q, K and V are picked out of one rank-4 transpose of qkv by row
+ * gathers; their gradients go back through a concat and the inverse transpose.
+ */
+function batchedAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, mask: AttentionMask): tf.Tensor2D {
+  const [n, d3] = qkv.shape;
+  const d = d3 / 3;
+  const dh = d / H;
+  const scale = 1 / Math.sqrt(dh);
+  const bias = batchedScoreBias(B, T, mask);
+  // Row b·3H + part·H + h of the [B·3H, T·dh] layout holds q (part 0), k (1) or v (2) of pair (b, h).
+  const partRows = (part: number) => tf.tensor1d(Int32Array.from({ length: B * H }, (_, i) => Math.floor(i / H) * 3 * H + part * H + (i % H)), "int32");
+  const count = (m: number, k: number, nn: number) => countProduct(m, k, nn, B * H);
+  const op = custom((qkv: tf.Tensor2D, save: Saver) => {
+    const rows = tf.reshape(tf.transpose(tf.reshape(qkv, [B, T, 3 * H, dh]), [0, 2, 1, 3]), [B * 3 * H, T * dh]);
+    const [q, k, v] = [0, 1, 2].map((part) => tf.reshape(tf.gather(rows, partRows(part)), [B * H, T, dh]) as tf.Tensor3D);
+    count(T, dh, T);
+    let s = tf.mul(tf.matMul(q, k, false, true), scale);
+    if (bias) s = tf.reshape(tf.add(tf.reshape(s, [B, H, T, T]), bias), [B * H, T, T]);
+    const p = tf.softmax(s) as tf.Tensor3D;
+    count(T, T, dh);
+    const o = tf.matMul(p, v); // [B·H, T, dh]
+    save([q, k, v, p, o]);
+    return {
+      value: tf.reshape(tf.transpose(tf.reshape(o, [B, H, T, dh]), [0, 2, 1, 3]), [n, d]) as tf.Tensor2D,
+      gradFunc: (dy, saved) => {
+        const [q, k, v, p, o] = saved as tf.Tensor3D[];
+        const dO = tf.reshape(tf.transpose(tf.reshape(dy, [B, T, H, dh]), [0, 2, 1, 3]), [B * H, T, dh]) as tf.Tensor3D;
+        count(T, T, dh);
+        const dV = tf.matMul(p, dO, true, false);
+        count(T, dh, T);
+        const dP = tf.matMul(dO, v, false, true);
+        const rowDots = tf.sum(tf.mul(dO, o), 2, true); // [B·H, T, 1]
+        const dS = tf.mul(tf.mul(p, tf.sub(dP, rowDots)), scale) as tf.Tensor3D;
+        count(T, T, dh);
+        const dQ = tf.matMul(dS, k);
+        count(T, T, dh);
+        const dK = tf.matMul(dS, q, true, false);
+        const parts = [dQ, dK, dV].map((g) => tf.reshape(g, [B, 1, H, T * dh]));
+        const dRows = tf.reshape(tf.concat(parts, 1), [B, 3 * H, T, dh]); // [B, 3, H, T·dh] = rows layout
+        return tf.reshape(tf.transpose(dRows, [0, 2, 1, 3]), [n, d3]);
+      },
+    };
+  });
+  return op(qkv);
+}
 
 /** Which keys a query may attend to: causal (decoder) or all real tokens of its row (encoder). */
 export interface AttentionMask {
@@ -259,6 +415,7 @@ export function attention(
     throw new Error(`attention: padMask has ${mask.padMask.length} entries, expected ${n}`);
   }
   const scale = 1 / Math.sqrt(dh);
+  if (useFast("batchedAttention")) return batchedAttention(qkv, B, T, H, mask);
   const biases = scoreBiases(B, T, mask);
   const op = custom((qkv: tf.Tensor2D, save: Saver) => {
     const x4 = tf.reshape(qkv, [B, T, 3 * H, dh]);

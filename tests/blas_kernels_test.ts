@@ -148,6 +148,10 @@ const PRODUCTS: [number[], number[], boolean, boolean][] = [
   [[4, 33, 17], [4, 9, 33], true, true],
   [[2, 3, 17, 33], [2, 3, 9, 33], false, true],
   [[4, 33, 17], [4, 33, 9], true, false],
+  // The batched attention products of models/ops.ts (B·H pairs of T x dh): Q Kᵀ, P V, Pᵀ dO, dSᵀ Q.
+  [[6, 40, 16], [6, 40, 16], false, true],
+  [[6, 40, 40], [6, 40, 16], false, false],
+  [[6, 40, 40], [6, 40, 16], true, false],
 ];
 
 Deno.test({

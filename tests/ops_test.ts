@@ -9,7 +9,12 @@ import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { createRequire } from "node:module";
 import { InputError } from "../util/errors.ts";
 import { initBackend } from "../models/backend.ts";
-import { attention, countProductFlops, crossEntropy, embed, gelu, layerNorm, linear, matMulNT } from "../models/ops.ts";
+import { attention, countProductFlops, crossEntropy, embed, fastPaths, gelu, layerNorm, linear, matMulNT } from "../models/ops.ts";
+import { disableBlasMatMul, enableBlasMatMul } from "../kernels/blas_backend.ts";
+import { makeDecoderBatch } from "../models/batches.ts";
+import { loadModelConfig } from "../models/config.ts";
+import { cwtLoss, lossAndGrads, type Objective } from "../models/objectives.ts";
+import { createModel } from "../models/transformer.ts";
 import { Rng } from "../util/rng.ts";
 
 await initBackend("wasm");
@@ -182,4 +187,150 @@ Deno.test("the faster wasm Slice and GatherV2 kernels give tfjs's results, and f
     assertEquals(Array.from(tf.gather(tf.tensor1d([7, 8, 9], "int32"), [2, 2, 0]).dataSync()), [9, 9, 7]);
     assertThrows(() => tf.gather(f, [3]), Error, "not in [0, 2]");
   });
+});
+
+// ---- The wasm-blas fast paths (models/ops.ts fastPaths) against the plain wasm backend ----
+
+const noBlas = loadOpenBlas() === null;
+const FAST_TOLERANCE = 1e-5; // relative, float32; the issue asks for well under 1e-4
+
+/** Values and gradients (of sum(f · R)) of f on `inputs`, as plain arrays. */
+function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], weights: tf.Tensor): Float32Array[] {
+  return tf.tidy(() => {
+    const y = f(...inputs);
+    const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), weights)))(inputs);
+    return [y, ...grads].map((t) => Float32Array.from(t.dataSync() as Float32Array));
+  });
+}
+
+function maxRelError(got: Float32Array, want: Float32Array): number {
+  assertEquals(got.length, want.length);
+  let diff = 0, scale = 1e-12;
+  for (let i = 0; i < want.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  return diff / scale;
+}
+
+/** f on wasm-blas with every fast path on, against f on the plain wasm backend (no BLAS): values and gradients. */
+function checkFastAgainstPlainBackend(label: string, f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], rng: Rng) {
+  const outShape = tf.tidy(() => f(...inputs).shape);
+  const weights = randn(rng, outShape);
+  disableBlasMatMul();
+  const plain = valueAndGrads(f, inputs, weights);
+  assert(enableBlasMatMul(), blasMatMulStatus().reason);
+  const blasBefore = blasMatMulStatus().blasCalls;
+  const fast = valueAndGrads(f, inputs, weights);
+  assert(blasMatMulStatus().blasCalls > blasBefore || !label.includes("product"), `${label}: no product ran on BLAS`);
+  fast.forEach((got, i) => {
+    const err = maxRelError(got, plain[i]);
+    assert(err < FAST_TOLERANCE, `${label}: ${i === 0 ? "value" : `gradient ${i - 1}`} relative error ${err}`);
+  });
+  weights.dispose();
+}
+
+Deno.test({
+  name: "fast paths on wasm-blas match the plain wasm backend: products, attention, cross-entropy, values and gradients",
+  ignore: noBlas,
+  fn: async () => {
+    assertEquals(await initBackend("wasm-blas"), "wasm-blas");
+    assert(fastPaths.transposedProducts && fastPaths.batchedAttention && fastPaths.fusedCrossEntropy);
+    try {
+      const rng = new Rng(11);
+      const [x, w, b] = [randn(rng, [33, 20]), randn(rng, [20, 12]), randn(rng, [12])];
+      checkFastAgainstPlainBackend("linear product", (x, w, b) => linear(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D), [x, w, b], rng);
+      checkFastAgainstPlainBackend("linear product (wide)", (w, x) => linear(w as tf.Tensor2D, x as tf.Tensor2D), [randn(rng, [12, 40]), randn(rng, [40, 7])], rng);
+      checkFastAgainstPlainBackend("matMulNT product", (a, e) => matMulNT(a as tf.Tensor2D, e as tf.Tensor2D), [randn(rng, [17, 8]), randn(rng, [50, 8])], rng);
+      for (const [B, T, H, d] of [[2, 5, 2, 8], [3, 16, 4, 32]]) {
+        const qkv = randn(rng, [B * T, 3 * d]);
+        const padMask = Uint8Array.from({ length: B * T }, (_, i) => (i % T < T - 2 || i < T ? 1 : 0));
+        checkFastAgainstPlainBackend(`causal attention B=${B} T=${T}`, (q) => attention(q as tf.Tensor2D, B, T, H, { causal: true }), [qkv], rng);
+        checkFastAgainstPlainBackend(`bidirectional attention B=${B}`, (q) => attention(q as tf.Tensor2D, B, T, H, { causal: false }), [qkv], rng);
+        checkFastAgainstPlainBackend(`padded attention B=${B}`, (q) => attention(q as tf.Tensor2D, B, T, H, { causal: false, padMask }), [qkv], rng);
+      }
+      const targets = Int32Array.from({ length: 24 }, (_, i) => (i % 5 === 0 ? 3 : rng.int(300)));
+      checkFastAgainstPlainBackend("crossEntropy", (z) => crossEntropy(z as tf.Tensor2D, targets), [randn(rng, [24, 300], 4)], rng);
+      checkFastAgainstPlainBackend("cwtLoss", (o, t) => cwtLoss(o as tf.Tensor2D, t as tf.Tensor2D), [randn(rng, [40, 16]), randn(rng, [40, 16])], rng);
+    } finally {
+      await initBackend("wasm");
+    }
+  },
+});
+
+Deno.test({
+  name: "fast crossEntropy: a target far below the row's maximum falls back to log-sum-exp, and gradients sum to zero per row",
+  ignore: noBlas,
+  fn: async () => {
+    await initBackend("wasm-blas");
+    try {
+      // Row 0: target 200 below the max: p underflows in float32, loss = log(1 + e^-200) + 200 = 200.
+      // Row 1: logits (0, log 3), target 0: loss = log(4).
+      const logits = tf.tensor2d([[0, -200], [0, Math.log(3)]]);
+      const targets = Int32Array.from([1, 0]);
+      const loss = tf.tidy(() => crossEntropy(logits, targets).dataSync()[0]);
+      assert(Math.abs(loss - (200 + Math.log(4)) / 2) < 1e-4, `loss ${loss}`);
+      // d/dz of mean CE = (softmax − onehot)/n: row 1 = ((1/4 − 1)/2, (3/4)/2).
+      const g = tf.tidy(() => tf.grad((z) => crossEntropy(z as tf.Tensor2D, targets))(logits).arraySync() as number[][]);
+      assert(Math.abs(g[1][0] + 0.375) < 1e-6 && Math.abs(g[1][1] - 0.375) < 1e-6, `gradient ${g[1]}`);
+      assert(Math.abs(g[0][0] - 0.5) < 1e-6 && Math.abs(g[0][1] + 0.5) < 1e-6, `gradient ${g[0]}`);
+    } finally {
+      await initBackend("wasm");
+    }
+  },
+});
+
+Deno.test({
+  name: "a whole model's loss and every parameter gradient agree between wasm-blas fast paths and plain wasm, both objectives",
+  ignore: noBlas,
+  fn: async () => {
+    const config = loadModelConfig("tiny");
+    const rng = new Rng(12);
+    const rows = Array.from({ length: 3 }, () => Int32Array.from({ length: 9 }, () => rng.int(config.vocabSize)));
+    const batch = makeDecoderBatch(rows);
+    const run = async (backend: string, objective: Objective) => {
+      assertEquals(await initBackend(backend), backend);
+      const model = createModel(config, 3);
+      const { loss, grads } = lossAndGrads(model, objective, batch);
+      const out = new Map([...grads].map(([name, g]) => [name, Float32Array.from(g.dataSync() as Float32Array)]));
+      tf.dispose([...grads.values()]);
+      model.dispose();
+      return { loss, grads: out };
+    };
+    try {
+      for (const objective of ["softmax", "cwt"] as Objective[]) {
+        const plain = await run("wasm", objective);
+        const fast = await run("wasm-blas", objective);
+        assert(Math.abs(fast.loss - plain.loss) < 1e-5 * Math.abs(plain.loss), `${objective}: loss ${fast.loss} vs ${plain.loss}`);
+        assertEquals([...fast.grads.keys()].sort(), [...plain.grads.keys()].sort());
+        for (const [name, g] of plain.grads) {
+          const err = maxRelError(fast.grads.get(name)!, g);
+          assert(err < FAST_TOLERANCE, `${objective}: gradient of ${name} relative error ${err}`);
+        }
+      }
+    } finally {
+      await initBackend("wasm");
+    }
+  },
+});
+
+Deno.test({
+  name: "fast attention counts the same product FLOPs as the plain path, forward and backward",
+  ignore: noBlas,
+  fn: async () => {
+    await initBackend("wasm-blas");
+    try {
+      const rng = new Rng(13);
+      const qkv = randn(rng, [2 * 4, 3 * 6]);
+      const fwdBwd = () =>
+        countProductFlops(() => tf.tidy(() => tf.grad((x) => tf.sum(attention(x as tf.Tensor2D, 2, 4, 3, { causal: true })))(qkv))).flops;
+      const fast = fwdBwd();
+      disableBlasMatMul();
+      const plain = fwdBwd();
+      assertEquals(fast, plain);
+      assertEquals(fast, 3 * 2 * 2 * (2 * 4 * 4 * 6));
+    } finally {
+      await initBackend("wasm");
+    }
+  },
 });
