@@ -1,0 +1,80 @@
+/**
+ * The evaluation files a profile needs from the data cache, their hashes, and the exact command that
+ * fills the cache when some are missing.
+ */
+import { join, resolve } from "node:path";
+import { DATA_CACHE_ENV, missingFromCache } from "../data/cache.ts";
+import { glueTask } from "../data/glue.ts";
+import { LAMBADA_PATH } from "../data/lambada.ts";
+import { exists, sha256File } from "../util/fs.ts";
+import { SHARED_DATA_DIR } from "../util/paths.ts";
+import type { Profile } from "./profile.ts";
+
+/** GLUE task (as tasks/evaluate.ts names it) -> the data/glue.ts specs holding its train and dev sets. */
+export const GLUE_SPECS: Record<string, string[]> = {
+  cola: ["CoLA"],
+  sst2: ["SST-2"],
+  mrpc: ["MRPC"],
+  stsb: ["STS-B"],
+  qqp: ["QQP"],
+  mnli: ["MNLI-m", "MNLI-mm"],
+  qnli: ["QNLI"],
+  rte: ["RTE"],
+  wnli: ["WNLI"],
+};
+
+/** The profile value that selects every GLUE task whose files the cache holds. */
+export const ALL_IN_CACHE = "all-in-cache";
+
+/** Cache-relative files of one GLUE task (train and dev sets). */
+export function glueFiles(task: string): string[] {
+  const specs = GLUE_SPECS[task];
+  if (!specs) throw new Error(`unknown GLUE task ${task}`);
+  return [...new Set(specs.flatMap((s) => Object.entries(glueTask(s).splits).filter(([split]) => split !== "test").map(([, f]) => f)))];
+}
+
+/** The GLUE tasks a profile runs: its list, or with "all-in-cache" those whose files are all in the cache. */
+export async function profileGlueTasks(profile: Profile, cacheDir: string): Promise<string[]> {
+  if (!profile.glue) return [];
+  const { tasks, exclude } = profile.glue;
+  if (!tasks.includes(ALL_IN_CACHE)) return tasks.filter((t) => !exclude.includes(t));
+  const out: string[] = [];
+  for (const task of Object.keys(GLUE_SPECS)) {
+    if (!exclude.includes(task) && (await missingFromCache(cacheDir, glueFiles(task))).length === 0) out.push(task);
+  }
+  return out;
+}
+
+/** Every cache-relative file the profile reads. */
+export function requiredFiles(glueTasks: readonly string[], lambada: boolean): string[] {
+  return [...glueTasks.flatMap(glueFiles), ...(lambada ? [LAMBADA_PATH] : [])];
+}
+
+/** The `--only` names of `deno task data` for cache files: glue/RTE/train.tsv -> RTE, lambada/... -> lambada. */
+export function dataSourcesFor(files: readonly string[]): string[] {
+  return [...new Set(files.map((f) => (f.startsWith("glue/") ? f.split("/")[1] : f.split("/")[0])))];
+}
+
+/** The message for missing cache files: what is missing, where the cache is, and the command to fill it. */
+export async function missingDataMessage(cacheDir: string, missing: readonly string[]): Promise<string> {
+  const env = Deno.env.get(DATA_CACHE_ENV);
+  const only = dataSourcesFor(missing).join(",");
+  const where = env ? `${DATA_CACHE_ENV} points to ${env} (the cache in use: ${cacheDir})` : `${DATA_CACHE_ENV} is not set; the cache in use is ${cacheDir}`;
+  const lines = [
+    `the evaluation data cache lacks ${missing.length} file(s): ${missing.join(", ")}`,
+    where,
+    `fill it with:`,
+    `  deno task data --cache-dir ${cacheDir} --only ${only}`,
+  ];
+  if (resolve(SHARED_DATA_DIR) !== resolve(cacheDir) && (await exists(SHARED_DATA_DIR))) {
+    lines.push(`or copy them from the local mirror:`, `  deno task data --cache-dir ${cacheDir} --data-dir ${SHARED_DATA_DIR} --only ${only}`);
+  }
+  return lines.join("\n");
+}
+
+/** sha256 of each file (cache-relative path -> hex). */
+export async function hashFiles(cacheDir: string, files: readonly string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const f of files) out[f] = await sha256File(join(cacheDir, f));
+  return out;
+}

@@ -1,0 +1,84 @@
+/**
+ * manifest.json of a reproduction: software versions, backend, machine, the profile, data and
+ * tokenizer hashes, git commit, start and end times, and the stages with their keys.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { exists, sha256, sha256File, writeJsonAtomic } from "../util/fs.ts";
+import { REPO_ROOT } from "../util/paths.ts";
+import type { Profile } from "./profile.ts";
+import type { KeyedStage, RunSummary } from "./stage.ts";
+
+/** The git commit of the repository and whether the tree has changes (null fields outside git). */
+export async function gitState(): Promise<{ commit: string | null; dirty: boolean | null }> {
+  const git = async (...args: string[]) => {
+    try {
+      const out = await new Deno.Command("git", { args, cwd: REPO_ROOT, stdout: "piped", stderr: "null" }).output();
+      return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
+    } catch {
+      return null;
+    }
+  };
+  const commit = await git("rev-parse", "HEAD");
+  const status = commit === null ? null : await git("status", "--porcelain", "--untracked-files=no");
+  return { commit, dirty: status === null ? null : status !== "" };
+}
+
+/** Cores, memory and OS of this machine. */
+export function machineInfo(): { cores: number; memoryBytes: number; os: string; hostname: string } {
+  return {
+    cores: navigator.hardwareConcurrency,
+    memoryBytes: Deno.systemMemoryInfo().total,
+    os: `${Deno.build.os}-${Deno.build.arch}`,
+    hostname: Deno.hostname(),
+  };
+}
+
+/** What goes into manifest.json. */
+export interface ManifestInput {
+  profile: Profile;
+  profileFile: string;
+  profileText: string;
+  backend: string;
+  cacheDir: string;
+  dataHashes: Record<string, string>;
+  corpus: { sha256: string; documents: number; bytes: number };
+  tokensDir: string;
+  summary: RunSummary;
+  startedAt: string;
+  endedAt: string;
+}
+
+/** Writes `outDir`/manifest.json; returns its path. */
+export async function writeManifest(outDir: string, m: ManifestInput): Promise<string> {
+  const tokenizerFile = join(m.tokensDir, "tokenizer.json");
+  const tokensManifest = join(m.tokensDir, "manifest.json");
+  const stage = (s: KeyedStage) => ({ id: s.id, key: s.key, dir: s.dir });
+  const manifest = {
+    format: "headless-bench-reproduce/1",
+    profile: { name: m.profile.name, file: m.profileFile, sha256: sha256(m.profileText), config: m.profile },
+    versions: { deno: Deno.version.deno, v8: Deno.version.v8, typescript: Deno.version.typescript, tfjs: tf.version.tfjs },
+    backend: m.backend,
+    machine: machineInfo(),
+    git: await gitState(),
+    data: { cacheDir: m.cacheDir, files: m.dataHashes },
+    corpus: m.corpus,
+    tokenizer: {
+      file: tokenizerFile,
+      sha256: (await exists(tokenizerFile)) ? await sha256File(tokenizerFile) : null,
+      tokensManifestSha256: (await exists(tokensManifest)) ? await sha256File(tokensManifest) : null,
+    },
+    startedAt: m.startedAt,
+    endedAt: m.endedAt,
+    invocation: m.summary.invocation,
+    stages: {
+      ran: m.summary.ran,
+      skipped: m.summary.skipped,
+      resumed: m.summary.resumed,
+      all: m.summary.stages.map(stage),
+    },
+  };
+  const path = join(outDir, "manifest.json");
+  await writeJsonAtomic(path, manifest);
+  return path;
+}

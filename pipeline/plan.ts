@@ -1,0 +1,298 @@
+/**
+ * A profile -> the list of stages: tokenize, then pretrain {encoder, decoder} x objectives x seeds at
+ * one FLOP budget per architecture (matched FLOPs), then per run and checkpoint fraction GLUE
+ * fine-tuning (encoders, one stage per task) or LAMBADA with the LM-head fine-tune (decoders).
+ */
+import { join } from "node:path";
+import { defaultCorpus, type Document } from "../data/corpus.ts";
+import { LAMBADA_PATH } from "../data/lambada.ts";
+import { loadModelConfig, type ModelConfig, stepFlops } from "../models/mod.ts";
+import { corpusSha256, tokenizeCorpus } from "../tokenizer/pipeline.ts";
+import { fractionDirName } from "../train/loop.ts";
+import { writeJsonAtomic } from "../util/fs.ts";
+import { runChild } from "./child.ts";
+import type { ArchProfile, Profile } from "./profile.ts";
+import type { PretrainSpec } from "./pretrain_worker.ts";
+import type { Stage } from "./stage.ts";
+
+/** Scored share of an encoder row (BERT masking), for planning only. */
+const MASK_RATE = 0.15;
+
+/** LAMBADA passages in the OpenAI test file. */
+const LAMBADA_PASSAGES = 5153;
+
+/** What planning needs besides the profile. */
+export interface PlanContext {
+  profile: Profile;
+  /** The backend in use (resolved from the profile's, e.g. "wasm-blas"). */
+  backend: string;
+  cacheDir: string;
+  /** GLUE tasks to run (the profile's list, "all-in-cache" expanded). */
+  glueTasks: string[];
+  /** sha256 of every cache file read, by cache-relative path. */
+  dataHashes: Record<string, string>;
+  /** Example counts of GLUE train files (for the ETA), by task. */
+  glueTrainExamples: Record<string, number>;
+  /** Example counts of GLUE dev files, by task. */
+  glueDevExamples: Record<string, number>;
+  /** The corpus slice and its hash. */
+  corpus: { documents: Document[]; sha256: string; bytes: number };
+}
+
+/** One pretraining run of the plan, with its budget worked out. */
+export interface PlannedRun {
+  arch: "encoder" | "decoder";
+  objective: "softmax" | "cwt";
+  seed: number;
+  config: ModelConfig;
+  settings: ArchProfile;
+  budgetFlops: number;
+  flopsPerToken: number;
+  tokens: number;
+  steps: number;
+}
+
+/** Picks `max` documents spread evenly over the corpus (all of them when max is null). */
+export function sliceDocuments(docs: readonly Document[], max: number | null): Document[] {
+  if (max === null || max >= docs.length) return [...docs];
+  return Array.from({ length: max }, (_, i) => docs[Math.floor((i * docs.length) / max)]);
+}
+
+/** Reads the default corpus and takes the profile's slice. */
+export async function loadCorpusSlice(profile: Profile): Promise<PlanContext["corpus"]> {
+  const all: Document[] = [];
+  for await (const d of defaultCorpus()) all.push(d);
+  const documents = sliceDocuments(all, profile.corpus.maxDocuments);
+  const bytes = documents.reduce((n, d) => n + new TextEncoder().encode(d.text).length, 0);
+  return { documents, sha256: await corpusSha256(documents), bytes };
+}
+
+/** Model config of an architecture at the profile's vocabulary size. */
+export function archConfig(profile: Profile, arch: "encoder" | "decoder"): ModelConfig {
+  const a = profile.pretrain[arch]!;
+  return loadModelConfig(a.model, { ...a.overrides, arch, vocabSize: profile.tokenizer.vocabSize } as Partial<ModelConfig>);
+}
+
+/** The pretraining runs with their budgets: one budget per architecture for every objective. */
+export function plannedRuns(profile: Profile): PlannedRun[] {
+  const runs: PlannedRun[] = [];
+  for (const arch of ["encoder", "decoder"] as const) {
+    const a = profile.pretrain[arch];
+    if (!a) continue;
+    const config = archConfig(profile, arch);
+    const scored = arch === "decoder" ? a.batch * a.seqLen : Math.round(MASK_RATE * a.batch * (a.seqLen - 2));
+    const shape = { batch: a.batch, seqLen: a.seqLen, scored };
+    const budgetFlops = a.budgetFlops ?? a.budgetSoftmaxTokens! * stepFlops(config, "softmax", shape).perToken;
+    for (const objective of profile.pretrain.objectives) {
+      const perToken = stepFlops(config, objective, shape).perToken;
+      for (const seed of profile.pretrain.seeds) {
+        const tokens = budgetFlops / perToken;
+        runs.push({
+          arch,
+          objective,
+          seed,
+          config,
+          settings: a,
+          budgetFlops,
+          flopsPerToken: perToken,
+          tokens,
+          steps: Math.ceil(tokens / (a.batch * a.seqLen * a.accum)),
+        });
+      }
+    }
+  }
+  return runs;
+}
+
+/** The label of a run: "encoder-cwt-s0". */
+export const runLabel = (r: { arch: string; objective: string; seed: number }) => `${r.arch}-${r.objective}-s${r.seed}`;
+
+/** Parses "... 45.2% of 1.00e+12 FLOPs ..." from a pretraining progress line. */
+function pretrainFraction(line: string): number | undefined {
+  const m = line.match(/\| ([\d.]+)% of /);
+  return m ? Number(m[1]) / 100 : undefined;
+}
+
+/** Folder names inside a finished stage folder. */
+export const STAGE_OUTPUT = { tokens: "tokens", run: "run", eval: "eval" } as const;
+
+/** The stages of a profile, in the order they run. */
+export function planStages(ctx: PlanContext): Stage[] {
+  const { profile, backend } = ctx;
+  const stages: Stage[] = [];
+  const tokenizeId = "tokenize/corpus";
+  stages.push({
+    id: tokenizeId,
+    kind: "tokenize",
+    run: "corpus",
+    settings: { corpus: { sha256: ctx.corpus.sha256, documents: ctx.corpus.documents.length }, tokenizer: profile.tokenizer },
+    inputs: [],
+    estimateSeconds: 3 + ctx.corpus.bytes / 400_000,
+    async execute({ dir, say }) {
+      const t = profile.tokenizer;
+      const stats = await tokenizeCorpus({
+        docs: ctx.corpus.documents,
+        vocabSize: t.vocabSize,
+        seed: t.seed,
+        validFraction: t.validFraction,
+        maxTrainBytes: t.maxTrainBytes ?? Infinity,
+        outDir: join(dir, STAGE_OUTPUT.tokens),
+        corpusInfo: { source: "default corpus", documents: ctx.corpus.documents.length, sha256: ctx.corpus.sha256 },
+      });
+      say(
+        `tokenized ${ctx.corpus.documents.length} documents: train ${stats.splits.train.tokens} tokens, valid ${stats.splits.valid.tokens}, vocab ${stats.vocabSize}`,
+      );
+    },
+  });
+
+  for (const run of plannedRuns(profile)) {
+    const a = run.settings;
+    const label = runLabel(run);
+    const pretrainId = `pretrain/${label}`;
+    const spec = (dir: string, tokensDir: string): PretrainSpec => ({
+      model: a.model,
+      overrides: a.overrides as Partial<ModelConfig>,
+      arch: run.arch,
+      backend,
+      objective: run.objective,
+      tokensDir,
+      budgetFlops: run.budgetFlops,
+      batch: a.batch,
+      accum: a.accum,
+      seqLen: a.seqLen,
+      lr: a.lr,
+      warmupFrac: a.warmupFrac,
+      schedule: a.schedule,
+      lrFloorFrac: a.lrFloorFrac,
+      weightDecay: a.weightDecay,
+      beta1: 0.9,
+      beta2: a.beta2,
+      eps: 1e-8,
+      clip: a.clip,
+      seed: run.seed,
+      evalBatches: a.evalBatches,
+      fractions: profile.pretrain.fractions,
+      outDir: join(dir, STAGE_OUTPUT.run),
+      logEvery: Math.max(1, Math.floor(run.steps / 50)),
+      ckptEvery: a.ckptEvery,
+    });
+    stages.push({
+      id: pretrainId,
+      kind: "pretrain",
+      run: label,
+      // The spec minus the paths (inputs stand for them) and the logging cadence.
+      settings: (({ tokensDir: _t, outDir: _o, logEvery: _l, ...s }) => s)(spec("", "")),
+      inputs: [tokenizeId],
+      estimateSeconds: 8 + run.budgetFlops / profile.speed.pretrainFlopsPerSecond,
+      resumable: true,
+      async execute({ dir, inputs, progress }) {
+        const specPath = join(dir, "pretrain_spec.json");
+        await writeJsonAtomic(specPath, spec(dir, join(inputs[tokenizeId], STAGE_OUTPUT.tokens)));
+        await runChild({
+          script: "pipeline/pretrain_worker.ts",
+          args: [specPath],
+          dir,
+          onLine: (l) => {
+            const f = pretrainFraction(l);
+            if (f !== undefined) progress(f);
+          },
+        });
+      },
+    });
+
+    for (const fraction of profile.pretrain.fractions) {
+      const ckpt = (inputs: Record<string, string>) => join(inputs[pretrainId], STAGE_OUTPUT.run, "ckpt", fractionDirName(fraction));
+      const common = (dir: string) => ["--backend", backend, "--cache-dir", ctx.cacheDir, "--out", join(dir, STAGE_OUTPUT.eval)];
+      if (run.arch === "encoder" && profile.glue) {
+        const g = profile.glue;
+        for (const task of ctx.glueTasks) {
+          const files = Object.keys(ctx.dataHashes).filter((f) => f.startsWith(`glue/`) && fileOfTask(f, task));
+          const train = Math.min(g.maxTrain ?? Infinity, ctx.glueTrainExamples[task] ?? 1000);
+          const dev = ctx.glueDevExamples[task] ?? 1000;
+          stages.push({
+            id: `evaluate/${label}-f${fraction}-${task}`,
+            kind: "evaluate",
+            run: `${label} @${fraction} ${task}`,
+            settings: {
+              task,
+              fraction,
+              glue: { ...g, tasks: undefined, exclude: undefined },
+              data: Object.fromEntries(files.map((f) => [f, ctx.dataHashes[f]])),
+              backend,
+            },
+            inputs: [pretrainId],
+            estimateSeconds: 6 + (g.seeds.length * g.epochs * (train + dev)) / profile.speed.glueExamplesPerSecond,
+            async execute({ dir, inputs }) {
+              await runChild({
+                script: "tasks/evaluate.ts",
+                args: [
+                  "--checkpoint",
+                  ckpt(inputs),
+                  "--tasks",
+                  task,
+                  "--seeds",
+                  g.seeds.join(","),
+                  "--epochs",
+                  String(g.epochs),
+                  "--batch",
+                  String(g.batch),
+                  "--lr",
+                  String(g.lr),
+                  "--loss",
+                  g.loss,
+                  ...(g.maxTrain === null ? [] : ["--max-train", String(g.maxTrain)]),
+                  ...common(dir),
+                ],
+                dir,
+              });
+            },
+          });
+        }
+      }
+      if (run.arch === "decoder" && profile.lambada) {
+        const l = profile.lambada;
+        const passages = l.limit ?? LAMBADA_PASSAGES;
+        const lmRuns = run.objective === "cwt" ? l.seeds.length : 0;
+        stages.push({
+          id: `evaluate/${label}-f${fraction}-lambada`,
+          kind: "evaluate",
+          run: `${label} @${fraction} lambada`,
+          settings: { task: "lambada", fraction, lambada: l, data: { [LAMBADA_PATH]: ctx.dataHashes[LAMBADA_PATH] }, backend },
+          inputs: [pretrainId],
+          estimateSeconds: 6 + (passages * (1 + lmRuns)) / profile.speed.lambadaPassagesPerSecond +
+            lmRuns * l.lmSteps * l.lmBatch * (l.lmSeqLen ?? run.config.context) * run.flopsPerToken / profile.speed.pretrainFlopsPerSecond,
+          async execute({ dir, inputs }) {
+            await runChild({
+              script: "tasks/evaluate.ts",
+              args: [
+                "--checkpoint",
+                ckpt(inputs),
+                "--tasks",
+                "lambada",
+                "--seeds",
+                l.seeds.join(","),
+                "--lm-steps",
+                String(l.lmSteps),
+                "--lm-batch",
+                String(l.lmBatch),
+                "--lm-lr",
+                String(l.lmLr),
+                ...(l.lmSeqLen === null ? [] : ["--lm-seq-len", String(l.lmSeqLen)]),
+                ...(l.limit === null ? [] : ["--lambada-limit", String(l.limit)]),
+                ...common(dir),
+              ],
+              dir,
+            });
+          },
+        });
+      }
+    }
+  }
+  return stages;
+}
+
+/** True when cache file `file` (glue/RTE/train.tsv) belongs to GLUE task `task` (rte). */
+function fileOfTask(file: string, task: string): boolean {
+  const folder = file.split("/")[1].toLowerCase().replace(/[^a-z0-9]/g, "");
+  return folder === task;
+}

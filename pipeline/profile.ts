@@ -1,0 +1,314 @@
+/**
+ * Reproduction profiles: one JSON file per profile in profiles/ (smoke, ci, nightly, paper), read and
+ * checked here. Every key is checked; an unknown or malformed key is an InputError naming the file, the
+ * key's dotted path and its line. A profile is data: adding one needs no code.
+ */
+import { join } from "node:path";
+import { InputError } from "../util/errors.ts";
+import { REPO_ROOT } from "../util/paths.ts";
+
+/** The folder holding the named profiles. */
+export const PROFILE_DIR: string = join(REPO_ROOT, "profiles");
+
+/** The profile `deno task reproduce` runs with no --profile. */
+export const DEFAULT_PROFILE = "ci";
+
+/** Pretraining settings of one architecture. Exactly one of budgetFlops / budgetSoftmaxTokens is set. */
+export interface ArchProfile {
+  /** Model config name (models/configs) or JSON path. */
+  model: string;
+  /** Fields replacing the config's (vocabSize always comes from the tokenizer). */
+  overrides: Record<string, number | boolean | string>;
+  /** The FLOP budget every objective gets (matched FLOPs). */
+  budgetFlops?: number;
+  /** Or: the budget as the FLOPs the softmax objective spends on this many tokens. */
+  budgetSoftmaxTokens?: number;
+  batch: number;
+  accum: number;
+  seqLen: number;
+  lr: number;
+  warmupFrac: number;
+  schedule: "linear" | "cosine" | "constant";
+  lrFloorFrac: number;
+  weightDecay: number;
+  beta2: number;
+  clip: number;
+  evalBatches: number;
+  ckptEvery: number;
+}
+
+/** A whole profile. */
+export interface Profile {
+  name: string;
+  description: string;
+  /** auto | tensorflow | wasm-blas | wasm | cpu */
+  backend: string;
+  /** Refuse to run unless the backend is this one (override with --force). */
+  requireBackend: string | null;
+  /** The slice of the default corpus to tokenize (null: all of it). */
+  corpus: { maxDocuments: number | null };
+  tokenizer: { vocabSize: number; seed: number; validFraction: number; maxTrainBytes: number | null };
+  pretrain: {
+    objectives: ("softmax" | "cwt")[];
+    seeds: number[];
+    fractions: number[];
+    encoder: ArchProfile | null;
+    decoder: ArchProfile | null;
+  };
+  glue: {
+    /** GLUE task names, or ["all-in-cache"]: every GLUE task whose train and dev files the cache holds. */
+    tasks: string[];
+    /** Tasks left out of "all-in-cache" (e.g. QQP, whose 40k-example dev set is scored whole every epoch). */
+    exclude: string[];
+    seeds: number[];
+    epochs: number;
+    maxTrain: number | null;
+    batch: number;
+    lr: number;
+    loss: "balanced" | "plain";
+  } | null;
+  lambada: {
+    limit: number | null;
+    seeds: number[];
+    lmSteps: number;
+    lmBatch: number;
+    lmSeqLen: number | null;
+    lmLr: number;
+  } | null;
+  /** Throughput guesses for the ETA before anything is measured. */
+  speed: { pretrainFlopsPerSecond: number; glueExamplesPerSecond: number; lambadaPassagesPerSecond: number };
+}
+
+type Check = (value: unknown, path: string) => unknown;
+
+/** Thrown inside the checkers; turned into an InputError with the file and line by `validateProfile`. */
+class KeyError extends Error {
+  constructor(readonly path: string, message: string) {
+    super(message);
+  }
+}
+
+const fail = (path: string, expected: string, value: unknown): never => {
+  throw new KeyError(path, `${path}: expected ${expected}, got ${JSON.stringify(value)}`);
+};
+
+const str: Check = (v, p) => (typeof v === "string" && v !== "" ? v : fail(p, "a non-empty string", v));
+const oneOf = (...allowed: string[]): Check => (v, p) => (allowed.includes(v as string) ? v : fail(p, `one of ${allowed.join(", ")}`, v));
+const num = (min: number, max = Infinity): Check => (v, p) =>
+  typeof v === "number" && Number.isFinite(v) && v >= min && v <= max ? v : fail(p, `a number in [${min}, ${max}]`, v);
+const positive: Check = (v, p) => (typeof v === "number" && Number.isFinite(v) && v > 0 ? v : fail(p, "a positive number", v));
+const int = (min: number): Check => (v, p) => (Number.isSafeInteger(v) && (v as number) >= min ? v : fail(p, `an integer >= ${min}`, v));
+const nullable = (c: Check): Check => (v, p) => (v === null ? null : c(v, p));
+const list = (c: Check, minLength = 1): Check => (v, p) => {
+  if (!Array.isArray(v) || v.length < minLength) fail(p, `a list of at least ${minLength} item(s)`, v);
+  return (v as unknown[]).map((x, i) => c(x, `${p}[${i}]`));
+};
+const record: Check = (v, p) => {
+  if (!v || typeof v !== "object" || Array.isArray(v)) fail(p, "an object", v);
+  for (const [k, x] of Object.entries(v as object)) {
+    if (!["number", "boolean", "string"].includes(typeof x)) fail(`${p}.${k}`, "a number, boolean or string", x);
+  }
+  return v;
+};
+
+/** An object with exactly the keys of `fields` (keys listed in `optional` may be missing). */
+function object(fields: Record<string, Check>, optional: string[] = []): Check {
+  return (v, p) => {
+    if (!v || typeof v !== "object" || Array.isArray(v)) fail(p || "(root)", "an object", v);
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      if (!(k in fields)) throw new KeyError(p ? `${p}.${k}` : k, `${p ? `${p}.` : ""}${k}: unknown key; expected only ${Object.keys(fields).join(", ")}`);
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, check] of Object.entries(fields)) {
+      const path = p ? `${p}.${k}` : k;
+      if (!(k in o)) {
+        if (optional.includes(k)) continue;
+        throw new KeyError(p || k, `${path}: missing key`);
+      }
+      out[k] = check(o[k], path);
+    }
+    return out;
+  };
+}
+
+/** GLUE task names as tasks/evaluate.ts takes them. */
+const GLUE_TASK_KEYS = ["cola", "sst2", "mrpc", "stsb", "qqp", "mnli", "qnli", "rte", "wnli"];
+
+/** Fills optional keys the checker left out. */
+const withDefaults = (defaults: Record<string, unknown>, c: Check): Check => (v, p) => ({ ...defaults, ...(c(v, p) as object) });
+
+const archProfile: Check = (v, p) => {
+  const a = object({
+    model: str,
+    overrides: record,
+    budgetFlops: positive,
+    budgetSoftmaxTokens: positive,
+    batch: int(1),
+    accum: int(1),
+    seqLen: int(4),
+    lr: positive,
+    warmupFrac: num(0, 1),
+    schedule: oneOf("linear", "cosine", "constant"),
+    lrFloorFrac: num(0, 1),
+    weightDecay: num(0),
+    beta2: num(0, 1),
+    clip: num(0),
+    evalBatches: int(1),
+    ckptEvery: int(0),
+  }, ["overrides", "budgetFlops", "budgetSoftmaxTokens"])(v, p) as ArchProfile;
+  if ((a.budgetFlops === undefined) === (a.budgetSoftmaxTokens === undefined)) {
+    throw new KeyError(`${p}.budgetFlops`, `${p}: expected exactly one of budgetFlops and budgetSoftmaxTokens`);
+  }
+  if ("vocabSize" in (a.overrides ?? {})) fail(`${p}.overrides.vocabSize`, "no vocabSize (it comes from the tokenizer)", a.overrides.vocabSize);
+  return { ...a, overrides: a.overrides ?? {} };
+};
+
+const fractions: Check = (v, p) => {
+  const xs = list(num(0, 1))(v, p) as number[];
+  if (xs.some((x) => x <= 0)) fail(p, "fractions in (0, 1]", v);
+  if (!xs.includes(1)) fail(p, "a list that includes 1 (the end of the budget)", v);
+  return [...new Set(xs)].sort((a, b) => a - b);
+};
+
+const PROFILE: Check = object({
+  name: str,
+  description: str,
+  backend: oneOf("auto", "tensorflow", "wasm-blas", "wasm", "cpu"),
+  requireBackend: nullable(oneOf("tensorflow", "wasm-blas", "wasm", "cpu")),
+  corpus: object({ maxDocuments: nullable(int(2)) }),
+  tokenizer: object({ vocabSize: int(4096), seed: int(0), validFraction: num(0.001, 0.5), maxTrainBytes: nullable(int(1)) }),
+  pretrain: object({
+    objectives: list(oneOf("softmax", "cwt")),
+    seeds: list(int(0)),
+    fractions,
+    encoder: nullable(archProfile),
+    decoder: nullable(archProfile),
+  }),
+  glue: nullable(withDefaults(
+    { exclude: [] },
+    object({
+      tasks: list(oneOf(...GLUE_TASK_KEYS, "all-in-cache")),
+      exclude: list(oneOf(...GLUE_TASK_KEYS), 0),
+      seeds: list(int(0)),
+      epochs: int(1),
+      maxTrain: nullable(int(1)),
+      batch: int(1),
+      lr: positive,
+      loss: oneOf("balanced", "plain"),
+    }, ["exclude"]),
+  )),
+  lambada: nullable(object({
+    limit: nullable(int(1)),
+    seeds: list(int(0)),
+    lmSteps: int(0),
+    lmBatch: int(1),
+    lmSeqLen: nullable(int(4)),
+    lmLr: positive,
+  })),
+  speed: object({ pretrainFlopsPerSecond: positive, glueExamplesPerSecond: positive, lambadaPassagesPerSecond: positive }),
+});
+
+/** The 1-based line of the last key of a dotted `path` ("pretrain.encoder.lr" -> the line of "lr" after "encoder"). */
+export function lineOfPath(text: string, path: string): number | undefined {
+  let at = 0;
+  for (const part of path.replace(/\[\d+\]/g, "").split(".").filter(Boolean)) {
+    const i = text.indexOf(`"${part}"`, at);
+    if (i < 0) break;
+    at = i;
+  }
+  return at > 0 || text.startsWith(`"`) ? text.slice(0, at).split("\n").length : undefined;
+}
+
+/**
+ * The line of a JSON.parse error: from "at position N", from the text excerpt V8 quotes
+ * ("Unexpected token 'o', ..."ription": oops..." is not valid JSON"), or the last line at the end of input.
+ */
+export function jsonErrorLine(text: string, message: string): number | undefined {
+  const lineAt = (pos: number) => text.slice(0, pos).split("\n").length;
+  const pos = message.match(/at position (\d+)/);
+  if (pos) return lineAt(Number(pos[1]));
+  if (/end of JSON input/.test(message)) return text.split("\n").length;
+  const quoted = message.match(/^Unexpected token '(.)', (\.\.\.)?"([\s\S]*?)"(\.\.\.)? is not valid JSON$/);
+  if (quoted) {
+    const at = text.indexOf(quoted[3]);
+    // V8 quotes up to 10 characters before the bad token.
+    if (at >= 0) return lineAt(at + Math.max(0, quoted[3].indexOf(quoted[1], quoted[2] ? 10 : 0)));
+  }
+  return undefined;
+}
+
+/** Checks a parsed profile; errors name `file`, the key and its line in `text`. */
+export function validateProfile(raw: unknown, file: string, text = ""): Profile {
+  try {
+    const p = PROFILE(raw, "") as Profile;
+    if (!p.pretrain.encoder && !p.pretrain.decoder) throw new KeyError("pretrain.encoder", "pretrain: expected an encoder or a decoder (both are null)");
+    if (p.glue && !p.pretrain.encoder) throw new KeyError("glue", "glue: GLUE fine-tuning needs pretrain.encoder");
+    if (p.lambada && !p.pretrain.decoder) throw new KeyError("lambada", "lambada: LAMBADA needs pretrain.decoder");
+    return p;
+  } catch (e) {
+    if (e instanceof KeyError) throw new InputError(e.message, file, lineOfPath(text, e.path));
+    throw e;
+  }
+}
+
+/** The file of a profile name ("smoke") or path (anything with a / or ending in .json). */
+export function profilePath(nameOrPath: string): string {
+  return nameOrPath.includes("/") || nameOrPath.endsWith(".json") ? nameOrPath : join(PROFILE_DIR, `${nameOrPath}.json`);
+}
+
+/** The names of the profiles in profiles/. */
+export function profileNames(): string[] {
+  try {
+    return [...Deno.readDirSync(PROFILE_DIR)].filter((e) => e.isFile && e.name.endsWith(".json")).map((e) => e.name.slice(0, -5)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Reads and checks a profile by name or path. */
+export async function loadProfile(nameOrPath: string, sets: readonly string[] = []): Promise<{ profile: Profile; file: string; text: string }> {
+  const file = profilePath(nameOrPath);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    throw new InputError(`no such profile; known: ${profileNames().join(", ")}`, file);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`not valid JSON (${(e as Error).message}); expected a profile object`, file, jsonErrorLine(text, (e as Error).message));
+  }
+  if (sets.length) {
+    if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new InputError("expected a profile object", file, 1);
+    raw = applyOverrides(raw as Record<string, unknown>, sets);
+  }
+  const where = sets.length ? `${file} (with --set ${sets.join(" ")})` : file;
+  return { profile: validateProfile(raw, where, text), file, text };
+}
+
+/** Applies `key=value` overrides (dotted paths, JSON values) to a raw profile, e.g. "glue.epochs=2". */
+export function applyOverrides(raw: Record<string, unknown>, sets: readonly string[]): Record<string, unknown> {
+  const out = structuredClone(raw);
+  for (const s of sets) {
+    const eq = s.indexOf("=");
+    if (eq <= 0) throw new InputError(`--set expects KEY=VALUE (e.g. glue.epochs=2), got ${JSON.stringify(s)}`);
+    const keys = s.slice(0, eq).split(".");
+    let value: unknown;
+    try {
+      value = JSON.parse(s.slice(eq + 1));
+    } catch {
+      value = s.slice(eq + 1);
+    }
+    let node = out as Record<string, unknown>;
+    for (const k of keys.slice(0, -1)) {
+      if (!node[k] || typeof node[k] !== "object") throw new InputError(`--set ${s}: ${k} is not an object in the profile`);
+      node = node[k] as Record<string, unknown>;
+    }
+    node[keys.at(-1)!] = value;
+  }
+  return out;
+}

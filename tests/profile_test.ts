@@ -1,0 +1,129 @@
+/** Profiles: the shipped ones validate and plan; bad ones fail with the file, the key and its line. */
+import { assert, assertEquals, assertRejects, assertStringIncludes, assertThrows } from "@std/assert";
+import { join } from "node:path";
+import { plannedRuns } from "../pipeline/plan.ts";
+import { applyOverrides, loadProfile, profileNames, validateProfile } from "../pipeline/profile.ts";
+import { formatPlan } from "../pipeline/plan_table.ts";
+import { dataSourcesFor, glueFiles, profileGlueTasks } from "../pipeline/data_needs.ts";
+import { stepFlops } from "../models/flops.ts";
+import { InputError } from "../util/errors.ts";
+
+const SMOKE = JSON.parse(await Deno.readTextFile(new URL("../profiles/smoke.json", import.meta.url)));
+
+/** Writes `value` as a profile file and returns the error message of loading it. */
+async function loadError(value: unknown, text?: string): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, "bad.json");
+  await Deno.writeTextFile(file, text ?? JSON.stringify(value, null, 2));
+  const e = await assertRejects(() => loadProfile(file), InputError);
+  return e.message;
+}
+
+Deno.test("the four shipped profiles validate and plan both architectures at matched FLOPs", async () => {
+  assertEquals(profileNames().filter((n) => ["smoke", "ci", "nightly", "paper"].includes(n)).sort(), ["ci", "nightly", "paper", "smoke"]);
+  for (const name of ["smoke", "ci", "nightly", "paper"]) {
+    const { profile } = await loadProfile(name);
+    assertEquals(profile.name, name);
+    const runs = plannedRuns(profile);
+    for (const arch of ["encoder", "decoder"] as const) {
+      const budgets = new Set(runs.filter((r) => r.arch === arch).map((r) => r.budgetFlops));
+      assertEquals(budgets.size, 1, `${name}: one ${arch} budget for every objective and seed`);
+    }
+    assertStringIncludes(formatPlan(profile, runs), "total pretraining budget");
+  }
+});
+
+Deno.test("budgetSoftmaxTokens is the softmax run's FLOPs for that many tokens, and CWT gets more tokens for it", async () => {
+  const { profile } = await loadProfile("smoke");
+  const runs = plannedRuns(profile);
+  const dec = runs.filter((r) => r.arch === "decoder");
+  const soft = dec.find((r) => r.objective === "softmax")!;
+  const cwt = dec.find((r) => r.objective === "cwt")!;
+  const a = profile.pretrain.decoder!;
+  const perToken = stepFlops(soft.config, "softmax", { batch: a.batch, seqLen: a.seqLen, scored: a.batch * a.seqLen }).perToken;
+  assertEquals(soft.budgetFlops, a.budgetSoftmaxTokens! * perToken);
+  assertEquals(Math.round(soft.tokens), a.budgetSoftmaxTokens);
+  assert(cwt.tokens > soft.tokens, "CWT is cheaper per token, so the same FLOPs buy more tokens");
+});
+
+Deno.test("the paper profile plans bert-base-50k and pythia-70m and requires the tensorflow backend", async () => {
+  const { profile } = await loadProfile("paper");
+  assertEquals(profile.requireBackend, "tensorflow");
+  const runs = plannedRuns(profile);
+  assertEquals(new Set(runs.map((r) => r.config.name)), new Set(["bert-base-50k", "pythia-70m"]));
+  const pythiaSoftmax = runs.find((r) => r.arch === "decoder" && r.objective === "softmax")!;
+  // 143k steps of 1024 x 2048 tokens.
+  assertEquals(Math.round(pythiaSoftmax.tokens / 1e9), 300);
+});
+
+Deno.test("an unknown key names the file, the dotted key and its line", async () => {
+  const bad = structuredClone(SMOKE);
+  bad.pretrain.encoder.learningRate = 0.1;
+  const msg = await loadError(bad);
+  assertStringIncludes(msg, "bad.json:");
+  assertStringIncludes(msg, "pretrain.encoder.learningRate: unknown key");
+  const text = JSON.stringify(bad, null, 2);
+  const line = text.split("\n").findIndex((l) => l.includes('"learningRate"')) + 1;
+  assertStringIncludes(msg, `bad.json:${line}:`);
+});
+
+Deno.test("a wrong value names the key and what was expected", async () => {
+  const bad = structuredClone(SMOKE);
+  bad.glue.epochs = 0;
+  assertStringIncludes(await loadError(bad), "glue.epochs: expected an integer >= 1, got 0");
+  const bad2 = structuredClone(SMOKE);
+  bad2.pretrain.objectives = ["softmax", "infonce"];
+  assertStringIncludes(await loadError(bad2), 'pretrain.objectives[1]: expected one of softmax, cwt, got "infonce"');
+  const bad3 = structuredClone(SMOKE);
+  bad3.pretrain.fractions = [0.25, 0.5];
+  assertStringIncludes(await loadError(bad3), "pretrain.fractions: expected a list that includes 1");
+});
+
+Deno.test("a missing key, both budgets, and a GLUE section without an encoder are errors", async () => {
+  const bad = structuredClone(SMOKE);
+  delete bad.tokenizer.vocabSize;
+  assertStringIncludes(await loadError(bad), "tokenizer.vocabSize: missing key");
+  const both = structuredClone(SMOKE);
+  both.pretrain.decoder.budgetFlops = 1e9;
+  assertStringIncludes(await loadError(both), "pretrain.decoder: expected exactly one of budgetFlops and budgetSoftmaxTokens");
+  const noEncoder = structuredClone(SMOKE);
+  noEncoder.pretrain.encoder = null;
+  assertStringIncludes(await loadError(noEncoder), "glue: GLUE fine-tuning needs pretrain.encoder");
+});
+
+Deno.test("broken JSON gives the file and line; an unknown profile name lists the known ones", async () => {
+  const msg = await loadError(null, '{\n  "name": "x",\n  "description": oops\n}');
+  assertStringIncludes(msg, "bad.json:3:");
+  const e = await assertRejects(() => loadProfile("no-such-profile"), InputError);
+  assertStringIncludes(e.message, "no-such-profile.json");
+  assertStringIncludes(e.message, "smoke");
+});
+
+Deno.test("--set overrides dotted keys with JSON values and is validated like the file", () => {
+  const raw = applyOverrides(SMOKE, ["glue.epochs=3", "pretrain.seeds=[0,1]", "glue.loss=plain"]);
+  const p = validateProfile(raw, "smoke.json");
+  assertEquals([p.glue!.epochs, p.pretrain.seeds, p.glue!.loss], [3, [0, 1], "plain"]);
+  assertEquals(SMOKE.glue.epochs, 1, "the original is untouched");
+  assertThrows(() => applyOverrides(SMOKE, ["glue.epochs"]), InputError, "KEY=VALUE");
+  assertThrows(() => validateProfile(applyOverrides(SMOKE, ["glue.batch=-1"]), "smoke.json"), InputError, "smoke.json: glue.batch");
+});
+
+Deno.test("data needs: GLUE files per task and the `deno task data --only` names", () => {
+  assertEquals(glueFiles("rte"), ["glue/RTE/train.tsv", "glue/RTE/dev.tsv"]);
+  assertEquals(glueFiles("mnli"), ["glue/MNLI/train.tsv", "glue/MNLI/dev_matched.tsv", "glue/MNLI/dev_mismatched.tsv"]);
+  assertEquals(dataSourcesFor(["glue/RTE/train.tsv", "glue/RTE/dev.tsv", "glue/SST-2/dev.tsv", "lambada/lambada_test.jsonl"]), ["RTE", "SST-2", "lambada"]);
+});
+
+Deno.test("glue.tasks all-in-cache picks the tasks whose train and dev files are cached, minus glue.exclude", async () => {
+  const cache = await Deno.makeTempDir();
+  for (const f of [...glueFiles("rte"), ...glueFiles("qqp"), "glue/QNLI/dev.tsv"]) {
+    await Deno.mkdir(join(cache, f, ".."), { recursive: true });
+    await Deno.writeTextFile(join(cache, f), "x\n");
+  }
+  const profile = validateProfile(applyOverrides(SMOKE, ['glue.tasks=["all-in-cache"]']), "smoke.json");
+  assertEquals(profile.glue!.exclude, []);
+  assertEquals(await profileGlueTasks(profile, cache), ["qqp", "rte"], "QNLI has no train file");
+  const without = validateProfile(applyOverrides(SMOKE, ['glue.tasks=["all-in-cache"]', 'glue.exclude=["qqp"]']), "smoke.json");
+  assertEquals(await profileGlueTasks(without, cache), ["rte"]);
+  assertThrows(() => validateProfile(applyOverrides(SMOKE, ['glue.tasks=["rte","glue2"]']), "smoke.json"), InputError, "glue.tasks[1]: expected one of");
+});

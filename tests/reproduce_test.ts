@@ -1,0 +1,250 @@
+/**
+ * `deno task reproduce --profile smoke` end to end, as a subprocess in a temp folder: the report files
+ * exist; the same command again runs no stage; one changed setting reruns only the stages that depend
+ * on it; and a run SIGKILLed in the middle finishes when started again without redoing finished stages
+ * (the interrupted pretraining resumes from its checkpoint; train/loop.ts's own tests show a resumed run
+ * ends bit-identical).
+ * Needs the evaluation data (../shared/data); ignored without it.
+ */
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { join } from "node:path";
+import { isOurProcess } from "../pipeline/child.ts";
+import { formatProgress, Progress } from "../pipeline/progress.ts";
+import { readStageEvents, type StageEvent, type StageRecord } from "../pipeline/stage.ts";
+import { parseResultsCsv } from "../reports/rows.ts";
+import { exists, sha256File } from "../util/fs.ts";
+import { REPO_ROOT, SHARED_DATA_DIR } from "../util/paths.ts";
+
+const ignore = !(await exists(SHARED_DATA_DIR));
+
+/** Starts `tasks/reproduce.ts` with the smoke profile on `out`. */
+function reproduce(out: string, ...extra: string[]): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(REPO_ROOT, "tasks", "reproduce.ts"), "--profile", "smoke", "--out", out, "--quiet", ...extra],
+    cwd: REPO_ROOT,
+    env: { HEADLESS_BENCH_DATA: SHARED_DATA_DIR },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function run(out: string, ...extra: string[]): Promise<string> {
+  const { code, stdout, stderr } = await reproduce(out, ...extra).output();
+  const text = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  assertEquals(code, 0, text);
+  return text;
+}
+
+/** The events of the newest invocation in stages.jsonl. */
+async function lastInvocation(out: string): Promise<StageEvent[]> {
+  const events = await readStageEvents(out);
+  const last = events.at(-1)!.invocation;
+  return events.filter((e) => e.invocation === last);
+}
+
+const ids = (events: StageEvent[], kind: StageEvent["event"]) => events.filter((e) => e.event === kind).map((e) => e.id).sort();
+
+/** stage.json of every finished stage folder, by stage id. */
+async function stageRecords(out: string): Promise<Map<string, { dir: string; record: StageRecord }>> {
+  const found = new Map<string, { dir: string; record: StageRecord }>();
+  for await (const kind of Deno.readDir(join(out, "stages"))) {
+    for await (const e of Deno.readDir(join(out, "stages", kind.name))) {
+      const dir = join(out, "stages", kind.name, e.name);
+      if (e.name.endsWith(".partial")) continue;
+      const record = JSON.parse(await Deno.readTextFile(join(dir, "stage.json"))) as StageRecord;
+      found.set(`${record.id}@${record.key}`, { dir, record });
+    }
+  }
+  return found;
+}
+
+Deno.test({
+  name: "smoke profile end to end: report files, a rerun skips everything, one changed setting reruns its dependents only",
+  ignore,
+  sanitizeResources: false,
+  async fn() {
+    const smokeOut = await Deno.makeTempDir({ prefix: "reproduce-smoke-" });
+    const first = await run(smokeOut);
+    assertStringIncludes(first, "13 stages ran");
+    for (const f of ["results.csv", "summary.csv", "report.md", "manifest.json"]) assert(await exists(join(smokeOut, f)), `${f} written`);
+    const rows = parseResultsCsv(await Deno.readTextFile(join(smokeOut, "results.csv")), "results.csv");
+    const seen = new Set(rows.map((r) => `${r.arch}/${r.objective}/${r.task}/${r.fraction}`));
+    for (const f of [0.5, 1]) {
+      for (const o of ["softmax", "cwt"]) {
+        assert(seen.has(`encoder/${o}/rte/${f}`), `rte rows for ${o} at ${f}`);
+        assert(seen.has(`decoder/${o}/lambada_openai/${f}`), `lambada rows for ${o} at ${f}`);
+      }
+      assert(seen.has(`decoder/cwt/lambada_openai_lmft/${f}`), `LM-fine-tuned lambada at ${f}`);
+    }
+    // Matched FLOPs: per architecture, both objectives' final checkpoints spent the same budget (within one step).
+    for (const arch of ["encoder", "decoder"]) {
+      const finals = rows.filter((r) => r.arch === arch && r.fraction === 1 && (r.task === "rte" || r.task === "lambada_openai"));
+      const flops = ["softmax", "cwt"].map((o) => finals.find((r) => r.objective === o)!.flops);
+      assert(Math.abs(flops[0] - flops[1]) / flops[0] < 0.2, `${arch} FLOPs ${flops}`);
+    }
+    const report = await Deno.readTextFile(join(smokeOut, "report.md"));
+    assertStringIncludes(report, "Table 1 shape");
+    assertStringIncludes(report, "Table 3 shape");
+    assertStringIncludes(report, "Compute to match");
+    const manifest = JSON.parse(await Deno.readTextFile(join(smokeOut, "manifest.json")));
+    assertEquals(manifest.profile.name, "smoke");
+    assertEquals(manifest.machine.cores, navigator.hardwareConcurrency);
+    assert(manifest.machine.memoryBytes > 0);
+    assertEquals(manifest.tokenizer.sha256, await sha256File(manifest.tokenizer.file));
+    assertEquals(manifest.data.files["glue/RTE/train.tsv"], await sha256File(join(SHARED_DATA_DIR, "glue/RTE/train.tsv")));
+    assert(manifest.startedAt < manifest.endedAt);
+    assertEquals(manifest.stages.ran.length, 13);
+    const before = await stageRecords(smokeOut);
+    assertEquals(before.size, 13);
+
+    // The same command again: nothing runs, every stage folder is untouched.
+    const t0 = performance.now();
+    const again = await run(smokeOut);
+    assert(performance.now() - t0 < 60_000, "a rerun takes under a minute");
+    assertStringIncludes(again, "0 stages ran");
+    const second = await lastInvocation(smokeOut);
+    assertEquals(ids(second, "skip").length, 13);
+    assertEquals(ids(second, "start"), []);
+    assertEquals(await stageRecords(smokeOut), before);
+
+    // One GLUE setting changed: the four RTE stages run again, nothing else.
+    await run(smokeOut, "--set", "glue.epochs=2");
+    const third = await lastInvocation(smokeOut);
+    assertEquals(ids(third, "start"), [
+      "evaluate/encoder-cwt-s0-f0.5-rte",
+      "evaluate/encoder-cwt-s0-f1-rte",
+      "evaluate/encoder-softmax-s0-f0.5-rte",
+      "evaluate/encoder-softmax-s0-f1-rte",
+    ]);
+    assertEquals(ids(third, "skip").length, 9);
+    const epochs = parseResultsCsv(await Deno.readTextFile(join(smokeOut, "results.csv")), "results.csv")
+      .filter((r) => r.task === "rte" && r.policy === "last-epoch");
+    assertEquals(epochs.length, 4);
+    // A decoder setting: only the decoder's evaluation stages.
+    await run(smokeOut, "--set", "lambada.limit=30");
+    assertEquals(ids(await lastInvocation(smokeOut), "start").filter((id) => !id.endsWith("lambada")), []);
+    assertEquals(ids(await lastInvocation(smokeOut), "start").length, 4);
+    await Deno.remove(smokeOut, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "a reproduce run SIGKILLed mid-way finishes when started again, redoing no finished stage",
+  ignore,
+  sanitizeResources: false,
+  async fn() {
+    const out = await Deno.makeTempDir({ prefix: "reproduce-kill-" });
+    // Encoders only, with a budget long enough to be caught mid-run.
+    const flags = [
+      "--set",
+      "pretrain.decoder=null",
+      "--set",
+      "lambada=null",
+      "--set",
+      "pretrain.encoder.budgetSoftmaxTokens=40000",
+      "--set",
+      "pretrain.encoder.ckptEvery=2",
+    ];
+    const child = reproduce(out, ...flags);
+    const drain = Promise.all([child.stdout.pipeTo(new WritableStream()), child.stderr.pipeTo(new WritableStream())]);
+    // Kill it while the second pretraining run is under way (after the first run's stages finished).
+    const target = "pretrain/encoder-cwt-s0";
+    let childPidFile = "";
+    for (let i = 0; i < 1200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const events = await readStageEvents(out);
+      const started = events.find((e) => e.id === target && e.event === "start");
+      if (started) {
+        const dir = join(out, "stages", "pretrain", `encoder-cwt-s0-${started.key}.partial`);
+        const ckpts = join(dir, "run", "ckpt");
+        if ((await exists(join(dir, "child.pid"))) && (await exists(ckpts)) && [...Deno.readDirSync(ckpts)].length > 0) {
+          childPidFile = join(dir, "child.pid");
+          break;
+        }
+      }
+    }
+    assert(childPidFile !== "", "the second pretraining run started and wrote a checkpoint");
+    const orphan = Number((await Deno.readTextFile(childPidFile)).trim());
+    child.kill("SIGKILL");
+    await child.status;
+    await drain;
+    const beforeKill = await readStageEvents(out);
+    const finished = beforeKill.filter((e) => e.event === "done").map((e) => e.id);
+    assert(finished.includes("pretrain/encoder-softmax-s0"), `finished before the kill: ${finished}`);
+    assert(!finished.includes(target));
+
+    const text = await run(out, ...flags);
+    const restart = await lastInvocation(out);
+    assertEquals(ids(restart, "skip"), [...finished].sort(), "finished stages are skipped");
+    for (const id of finished) assert(!ids(restart, "start").includes(id), `${id} not redone`);
+    assertEquals(ids(restart, "resume"), [target], "the interrupted pretraining resumed in its partial folder");
+    assert(!(await isOurProcess(orphan, out)), "no child of the killed run is left");
+    if (text.includes("ended pid")) assertStringIncludes(text, `ended pid ${orphan}`);
+    for (const f of ["results.csv", "summary.csv", "report.md", "manifest.json"]) assert(await exists(join(out, f)));
+    const runJson = JSON.parse(await Deno.readTextFile(join((await stageRecords(out)).values().find((s) => s.record.id === target)!.dir, "run", "run.json")));
+    assert(runJson.resumes.length >= 1, "the pretraining run records its resume");
+    await Deno.remove(out, { recursive: true });
+  },
+});
+
+/** Runs reproduce with `args` and no data env; returns exit code and output. */
+async function runPlain(...args: string[]): Promise<{ code: number; text: string }> {
+  const env = { ...Deno.env.toObject() };
+  delete env.HEADLESS_BENCH_DATA;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(REPO_ROOT, "tasks", "reproduce.ts"), ...args],
+    cwd: REPO_ROOT,
+    env,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code, text: new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr) };
+}
+
+Deno.test("a data cache lacking files: exit 2 with the exact `deno task data` command, before any stage runs", async () => {
+  const cache = await Deno.makeTempDir();
+  const out = await Deno.makeTempDir();
+  const { code, text } = await runPlain("--profile", "smoke", "--out", out, "--cache-dir", cache);
+  assertEquals(code, 2, text);
+  assertStringIncludes(text, "glue/RTE/train.tsv");
+  assertStringIncludes(text, "lambada/lambada_test.jsonl");
+  assertStringIncludes(text, "HEADLESS_BENCH_DATA is not set");
+  assertStringIncludes(text, `deno task data --cache-dir ${cache} --only RTE,lambada`);
+  assertEquals(await exists(join(out, "stages")), false);
+});
+
+Deno.test("the paper profile prints its plan and FLOP budget, then refuses to run without the tensorflow backend", async () => {
+  const out = await Deno.makeTempDir();
+  const { code, text } = await runPlain("--profile", "paper", "--out", out);
+  assertEquals(code, 2, text);
+  assertStringIncludes(text, "bert-base-50k");
+  assertStringIncludes(text, "pythia-70m");
+  assertStringIncludes(text, "total pretraining budget: 2.105e+20 FLOPs");
+  assertStringIncludes(text, "needs the tensorflow backend");
+  assertStringIncludes(text, "--force");
+  assertEquals(await exists(join(out, "stages")), false);
+});
+
+Deno.test("progress: the ETA rescales each stage kind by its own measured speed", () => {
+  const p = new Progress([{ kind: "a", estimateSeconds: 10 }, { kind: "a", estimateSeconds: 10 }, { kind: "b", estimateSeconds: 20 }], true);
+  assertEquals(p.eta(), 40);
+  p.start(1, "a", "first", 10);
+  p.finish(); // took ~0 s of its 10: the other "a" stage is scaled to the floor (5%), "b" keeps its estimate
+  assert(Math.abs(p.eta() - (10 * 0.05 + 20)) < 1e-6, `eta ${p.eta()}`);
+  p.skip("b", 20);
+  assert(Math.abs(p.eta() - 0.5) < 1e-6);
+  assertEquals(
+    formatProgress({ index: 3, total: 17, kind: "pretrain", run: "encoder-cwt-s0", stageFraction: 0.45, elapsedSeconds: 83, etaSeconds: 750 }),
+    "[3/17] pretrain encoder-cwt-s0 45% | elapsed 1m23s | ETA 12m30s",
+  );
+});
+
+Deno.test("progress: a running stage's reported fraction projects its own time and its kind's", async () => {
+  const p = new Progress([{ kind: "a", estimateSeconds: 1 }, { kind: "a", estimateSeconds: 1 }], true);
+  p.start(1, "a", "first", 1);
+  await new Promise((r) => setTimeout(r, 200));
+  p.update(0.5); // ~0.2 s for half: ~0.4 s projected, so the other "a" stage is expected to take ~0.4 s too
+  const eta = p.eta();
+  assert(eta > 0.3 && eta < 1.2, `eta ${eta}`);
+});
