@@ -5,6 +5,8 @@
  */
 import { join } from "node:path";
 import type { ModelConfig } from "../models/config.ts";
+import type { Model } from "../models/transformer.ts";
+import { addLmHeadFromEmbedding } from "./lm_finetune.ts";
 import type { BpeTokenizer } from "../tokenizer/bpe.ts";
 import { loadTokenizer } from "../tokenizer/hf_json.ts";
 import { InputError } from "../util/errors.ts";
@@ -15,6 +17,7 @@ import {
   checkTokenizer,
   describeCheckpoint,
   findCheckpointTokenizer,
+  loadCheckpointModel,
   tokenizerFacts,
 } from "./checkpoint_check.ts";
 
@@ -87,4 +90,16 @@ export async function claimOutputDir(outDir: string, hash: string, recordFile: s
   const tmpDir = `${outDir}.${Deno.pid}.tmp`;
   await Deno.mkdir(tmpDir, { recursive: true });
   return tmpDir;
+}
+
+/**
+ * Loads a decoder checkpoint ready to score text: a headless (CWT) decoder gets an untied LM head that
+ * is a copy of Eᵀ (the paper's "Headless" row); a softmax decoder keeps its own head.
+ */
+export async function loadScoringDecoder(summary: CheckpointSummary): Promise<{ model: Model; config: ModelConfig; headless: boolean }> {
+  const headless = summary.objective === "cwt" || (!summary.hasHeadParams && !summary.config.tieHead);
+  const config: ModelConfig = headless ? { ...summary.config, tieHead: false } : summary.config;
+  const model = await loadCheckpointModel(summary, { override: { tieHead: config.tieHead } });
+  if (headless) addLmHeadFromEmbedding(model);
+  return { model, config, headless };
 }

@@ -32,12 +32,12 @@ import {
   modelFromSnapshot,
   modelSnapshot,
 } from "../evals/checkpoint_check.ts";
-import { checkpointColumns, claimOutputDir, openCheckpoint } from "../evals/eval_run.ts";
+import { checkpointColumns, claimOutputDir, loadScoringDecoder, openCheckpoint } from "../evals/eval_run.ts";
 import { type FinetuneResult, finetuneTask, GLUE_PROTOCOLS, meanStd } from "../evals/finetune_glue.ts";
 import { GLUE_TASKS as GLUE_SCORING, type GlueTask, isGlueTask } from "../evals/glue_score.ts";
 import { scoreLambada } from "../evals/lambada.ts";
-import { addLmHeadFromEmbedding, lmFinetune, openLmBatches } from "../evals/lm_finetune.ts";
-import { initBackend, type ModelConfig } from "../models/mod.ts";
+import { lmFinetune, openLmBatches } from "../evals/lm_finetune.ts";
+import { initBackend } from "../models/mod.ts";
 import { RESULT_COLUMNS, writeCsvAtomic } from "../reports/rows.ts";
 import type { BpeTokenizer } from "../tokenizer/bpe.ts";
 import { EOT_ID } from "../tokenizer/specials.ts";
@@ -350,13 +350,10 @@ async function runLambada(
   let passages = await loadLambada(cacheDir);
   if (lm.limit !== undefined) passages = passages.slice(0, lm.limit);
   const scoringTokenizer = { encode: (s: string) => tokenizer.encode(s), eotId: EOT_ID };
-  const headless = summary.objective === "cwt" || (!summary.hasHeadParams && !summary.config.tieHead);
-  const config: ModelConfig = headless ? { ...summary.config, tieHead: false } : summary.config;
+  const { model, config, headless } = await loadScoringDecoder(summary);
   const base = checkpointColumns(summary, config);
   const pretrainSeed = typeof base.pretrain_seed === "number" ? base.pretrain_seed : 0;
-  const model = await loadCheckpointModel(summary, { override: { tieHead: config.tieHead } });
   try {
-    if (headless) addLmHeadFromEmbedding(model);
     const own = await scoreLambada(new ModelScorer(model), scoringTokenizer, passages, { batchSize: lm.evalBatch });
     const seconds = (performance.now() - t0) / 1000;
     for (const [metric, value] of [["acc", own.acc], ["perplexity", own.perplexity]] as const) {
