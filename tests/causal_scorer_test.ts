@@ -9,23 +9,13 @@ import { assert, assertAlmostEquals, assertEquals, assertRejects, assertThrows }
 import { ModelScorer } from "../evals/causal_scorer.ts";
 import { argmax, scoreLambada } from "../evals/lambada.ts";
 import { initBackend } from "../models/backend.ts";
-import { type ModelConfig, validateModelConfig } from "../models/config.ts";
+import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { createModel, type Model } from "../models/transformer.ts";
 import { InputError } from "../util/errors.ts";
 
 await initBackend("wasm");
 
-const DECODER: ModelConfig = validateModelConfig({
-  name: "tiny-dec",
-  arch: "decoder",
-  layers: 2,
-  dModel: 16,
-  heads: 2,
-  dFF: 32,
-  vocabSize: 48,
-  context: 16,
-  tieHead: false,
-});
+const DECODER: ModelConfig = loadModelConfig("tiny", { name: "tiny-dec", arch: "decoder", tieHead: false });
 
 /** log-softmax rows of the model's logits for one unpadded input, computed directly. */
 function directLogProbs(model: Model, input: number[]): number[][] {

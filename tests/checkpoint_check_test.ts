@@ -17,7 +17,7 @@ import {
   tokenizerFacts,
 } from "../evals/checkpoint_check.ts";
 import { initBackend } from "../models/backend.ts";
-import { type ModelConfig, validateModelConfig } from "../models/config.ts";
+import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { createModel, type Model } from "../models/transformer.ts";
 import { type StoredTensor, writeCheckpoint } from "../train/checkpoint.ts";
 import { writeTokenFolder } from "../train/testing.ts";
@@ -27,17 +27,7 @@ import { sha256File, writeJsonAtomic } from "../util/fs.ts";
 
 await initBackend("wasm");
 
-const DECODER: ModelConfig = validateModelConfig({
-  name: "tiny-dec",
-  arch: "decoder",
-  layers: 2,
-  dModel: 16,
-  heads: 2,
-  dFF: 32,
-  vocabSize: 48,
-  context: 16,
-  tieHead: false,
-});
+const DECODER: ModelConfig = loadModelConfig("tiny", { name: "tiny-dec", arch: "decoder", tieHead: false });
 
 /** Writes token folder + run folder with one checkpoint of `model`; returns the paths. */
 async function writeRun(root: string, model: Model, config: Record<string, unknown> = { ...model.config }) {

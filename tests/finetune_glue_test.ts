@@ -18,24 +18,14 @@ import {
   summarizeSeeds,
 } from "../evals/finetune_glue.ts";
 import { initBackend } from "../models/backend.ts";
-import { type ModelConfig, validateModelConfig } from "../models/config.ts";
+import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { createModel } from "../models/transformer.ts";
 import { InputError } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";
 
 await initBackend("wasm");
 
-const ENCODER: ModelConfig = validateModelConfig({
-  name: "tiny-enc",
-  arch: "encoder",
-  layers: 2,
-  dModel: 16,
-  heads: 2,
-  dFF: 32,
-  vocabSize: 48,
-  context: 16,
-  tieHead: true,
-});
+const ENCODER: ModelConfig = loadModelConfig("tiny", { name: "tiny-enc", arch: "encoder", tieHead: true });
 
 /** Texts are space-separated token ids. */
 const ids = { encode: (text: string) => text.split(" ").filter(Boolean).map(Number) };

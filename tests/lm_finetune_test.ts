@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { addLmHeadFromEmbedding, lmFinetune, openLmBatches } from "../evals/lm_finetune.ts";
 import { initBackend } from "../models/backend.ts";
-import { type ModelConfig, validateModelConfig } from "../models/config.ts";
+import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { stepFlops } from "../models/flops.ts";
 import { createModel } from "../models/transformer.ts";
 import { writeTokenFolder } from "../train/testing.ts";
@@ -15,17 +15,7 @@ import { InputError } from "../util/errors.ts";
 
 await initBackend("wasm");
 
-const DECODER: ModelConfig = validateModelConfig({
-  name: "tiny-dec",
-  arch: "decoder",
-  layers: 2,
-  dModel: 16,
-  heads: 2,
-  dFF: 32,
-  vocabSize: 48,
-  context: 16,
-  tieHead: false,
-});
+const DECODER: ModelConfig = loadModelConfig("tiny", { name: "tiny-dec", arch: "decoder", tieHead: false });
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
