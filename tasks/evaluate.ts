@@ -44,7 +44,7 @@ import { EOT_ID } from "../tokenizer/specials.ts";
 import { formatDuration } from "../train/log.ts";
 import { settingsHash } from "../train/run_manifest.ts";
 import { readTokenManifest } from "../train/token_stream.ts";
-import { numberFlag, parseFlags, runMain } from "../util/cli.ts";
+import { integerFlag, numberFlag, parseFlags, runMain, seedListFlag } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
 import { writeJsonAtomic } from "../util/fs.ts";
 import { REPO_ROOT } from "../util/paths.ts";
@@ -169,18 +169,6 @@ async function parseTasks(flag: string, cacheDir: string): Promise<{ runs: TaskR
   };
 }
 
-function intFlag(name: string, value: unknown, min = 1): number {
-  const n = numberFlag(name, value);
-  if (!Number.isInteger(n) || n < min) throw new InputError(`--${name} expects an integer >= ${min}, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-function parseSeeds(value: string): number[] {
-  const seeds = value.split(",").map((s) => s.trim()).filter(Boolean).map((s) => intFlag("seeds", s, 0));
-  if (seeds.length === 0) throw new InputError(`--seeds is empty; expected e.g. 0,1,2`);
-  if (new Set(seeds).size !== seeds.length) throw new InputError(`--seeds repeats a seed: ${value}`);
-  return seeds;
-}
 
 /** Loads the examples of a run; skipped broken rows are noted. */
 async function loadRunData(run: TaskRun, cacheDir: string): Promise<{ train: Example[]; dev: Record<string, Example[]>; skipped: number }> {
@@ -434,27 +422,27 @@ async function main() {
   const loss = v.loss as ClassificationLossName;
   if (!Object.hasOwn(GLUE_PROTOCOLS, loss)) throw new InputError(`--loss expects balanced or plain, got ${JSON.stringify(v.loss)}`);
   const protocol = GLUE_PROTOCOLS[loss];
-  const seeds = parseSeeds(v.seeds as string);
+  const seeds = seedListFlag(v.seeds as string);
   const cacheDir = resolveCacheDir(v["cache-dir"] as string | undefined);
   const { runs, lambada, notes } = await parseTasks(v.tasks, cacheDir);
   for (const note of notes) console.error(note);
-  const evalBatch = intFlag("eval-batch", v["eval-batch"]);
+  const evalBatch = integerFlag("eval-batch", v["eval-batch"], 1);
   const glue: GlueSettings = {
     loss,
-    epochs: v.epochs === undefined ? protocol.epochs : intFlag("epochs", v.epochs),
+    epochs: v.epochs === undefined ? protocol.epochs : integerFlag("epochs", v.epochs, 1),
     lr: v.lr === undefined ? protocol.lr : numberFlag("lr", v.lr),
     weightDecay: v["weight-decay"] === undefined ? protocol.weightDecay : numberFlag("weight-decay", v["weight-decay"]),
-    batch: v.batch === undefined ? protocol.batch : intFlag("batch", v.batch),
+    batch: v.batch === undefined ? protocol.batch : integerFlag("batch", v.batch, 1),
     evalBatch,
-    maxTrain: v["max-train"] === undefined ? undefined : intFlag("max-train", v["max-train"]),
+    maxTrain: v["max-train"] === undefined ? undefined : integerFlag("max-train", v["max-train"], 1),
   };
   const lm: LambadaSettings = {
-    steps: intFlag("lm-steps", v["lm-steps"], 0),
+    steps: integerFlag("lm-steps", v["lm-steps"], 0),
     lr: numberFlag("lm-lr", v["lm-lr"]),
-    batch: intFlag("lm-batch", v["lm-batch"]),
-    seqLen: v["lm-seq-len"] === undefined ? undefined : intFlag("lm-seq-len", v["lm-seq-len"]),
+    batch: integerFlag("lm-batch", v["lm-batch"], 1),
+    seqLen: v["lm-seq-len"] === undefined ? undefined : integerFlag("lm-seq-len", v["lm-seq-len"], 1),
     tokensDir: v.tokens as string | undefined,
-    limit: v["lambada-limit"] === undefined ? undefined : intFlag("lambada-limit", v["lambada-limit"]),
+    limit: v["lambada-limit"] === undefined ? undefined : integerFlag("lambada-limit", v["lambada-limit"], 1),
     evalBatch,
   };
   if (runs.length > 0 && lambada) {

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { initBackend, loadModelConfig, type ModelConfig } from "../models/mod.ts";
 import { InputError } from "../util/errors.ts";
-import { numberFlag, parseFlags, runMain } from "../util/cli.ts";
+import { integerFlag, numberFlag, parseFlags, runMain } from "../util/cli.ts";
 import { REPO_ROOT } from "../util/paths.ts";
 import { formatDuration } from "../train/log.ts";
 import { pretrain, type PretrainOptions, runSettings } from "../train/loop.ts";
@@ -61,11 +61,6 @@ function required(flag: string, value: unknown): string {
   return value;
 }
 
-const intFlag = (name: string, value: unknown) => {
-  const n = numberFlag(name, value);
-  if (!Number.isInteger(n)) throw new InputError(`--${name} expects an integer, got ${JSON.stringify(value)}`);
-  return n;
-};
 
 async function main() {
   const { values: v } = parseFlags("pretrain", SPEC);
@@ -86,9 +81,9 @@ async function main() {
     objective,
     tokensDir,
     budgetFlops,
-    batch: intFlag("batch", v.batch),
-    accum: intFlag("accum", v.accum),
-    seqLen: v["seq-len"] === undefined ? config.context : intFlag("seq-len", v["seq-len"]),
+    batch: integerFlag("batch", v.batch),
+    accum: integerFlag("accum", v.accum),
+    seqLen: v["seq-len"] === undefined ? config.context : integerFlag("seq-len", v["seq-len"]),
     lr: v.lr === undefined ? d.lr : numberFlag("lr", v.lr),
     warmupFrac: numberFlag("warmup-frac", v["warmup-frac"]),
     schedule: v.schedule === undefined ? d.schedule : oneOf("schedule", v.schedule, SCHEDULE_KINDS),
@@ -98,12 +93,12 @@ async function main() {
     beta2: d.beta2,
     eps: 1e-8,
     clip: numberFlag("clip", v.clip),
-    seed: intFlag("seed", v.seed),
+    seed: integerFlag("seed", v.seed),
     backend,
-    evalBatches: intFlag("eval-batches", v["eval-batches"]),
+    evalBatches: integerFlag("eval-batches", v["eval-batches"]),
     outDir: "",
-    logEvery: intFlag("log-every", v["log-every"]),
-    ckptEvery: intFlag("ckpt-every", v["ckpt-every"]),
+    logEvery: integerFlag("log-every", v["log-every"]),
+    ckptEvery: integerFlag("ckpt-every", v["ckpt-every"]),
   };
   opts.outDir = (v.out as string | undefined) ??
     join(REPO_ROOT, "runs", "pretrain", `${config.name}-${objective}-${settingsHash(runSettings(opts, tokensSha))}`);

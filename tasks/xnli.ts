@@ -41,7 +41,7 @@ import { initBackend } from "../models/mod.ts";
 import { RESULT_COLUMNS, writeCsvAtomic } from "../reports/rows.ts";
 import { formatDuration } from "../train/log.ts";
 import { settingsHash } from "../train/run_manifest.ts";
-import { numberFlag, parseFlags, runMain } from "../util/cli.ts";
+import { integerFlag, numberFlag, parseFlags, runMain, seedListFlag } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
 import { writeJsonAtomic } from "../util/fs.ts";
 import { REPO_ROOT } from "../util/paths.ts";
@@ -87,18 +87,6 @@ const TIMING_COLUMNS = ["setup", "train_lang", "seed", "seconds", "train_example
 
 type Row = Record<string, string | number>;
 
-function intFlag(name: string, value: unknown, min = 1): number {
-  const n = numberFlag(name, value);
-  if (!Number.isInteger(n) || n < min) throw new InputError(`--${name} expects an integer >= ${min}, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-function parseSeeds(value: string): number[] {
-  const seeds = value.split(",").map((s) => s.trim()).filter(Boolean).map((s) => intFlag("seeds", s, 0));
-  if (seeds.length === 0) throw new InputError(`--seeds is empty; expected e.g. 0,1,2`);
-  if (new Set(seeds).size !== seeds.length) throw new InputError(`--seeds repeats a seed: ${value}`);
-  return seeds;
-}
 
 /** --setup: en, target or both. */
 function parseSetups(value: string): XnliSetup[] {
@@ -157,17 +145,17 @@ async function main() {
   const loss = v.loss as ClassificationLossName;
   if (!Object.hasOwn(GLUE_PROTOCOLS, loss)) throw new InputError(`--loss expects balanced or plain, got ${JSON.stringify(v.loss)}`);
   const protocol = GLUE_PROTOCOLS[loss];
-  const seeds = parseSeeds(v.seeds as string);
+  const seeds = seedListFlag(v.seeds as string);
   const cacheDir = resolveCacheDir(v["cache-dir"] as string | undefined);
-  const maxEval = v["max-eval"] === undefined ? undefined : intFlag("max-eval", v["max-eval"]);
+  const maxEval = v["max-eval"] === undefined ? undefined : integerFlag("max-eval", v["max-eval"], 1);
   const finetune = {
     loss,
-    epochs: v.epochs === undefined ? protocol.epochs : intFlag("epochs", v.epochs),
+    epochs: v.epochs === undefined ? protocol.epochs : integerFlag("epochs", v.epochs, 1),
     lr: v.lr === undefined ? protocol.lr : numberFlag("lr", v.lr),
     weightDecay: v["weight-decay"] === undefined ? protocol.weightDecay : numberFlag("weight-decay", v["weight-decay"]),
-    batch: v.batch === undefined ? protocol.batch : intFlag("batch", v.batch),
-    evalBatch: intFlag("eval-batch", v["eval-batch"]),
-    maxTrain: v["max-train"] === undefined ? undefined : intFlag("max-train", v["max-train"]),
+    batch: v.batch === undefined ? protocol.batch : integerFlag("batch", v.batch, 1),
+    evalBatch: integerFlag("eval-batch", v["eval-batch"], 1),
+    maxTrain: v["max-train"] === undefined ? undefined : integerFlag("max-train", v["max-train"], 1),
   };
 
   // The checkpoint and its tokenizer, checked before any work; then the data, before any training.

@@ -64,3 +64,20 @@ export async function runMain(main: () => Promise<void>): Promise<void> {
     throw e;
   }
 }
+
+/** Reads an integer flag of at least `min`, or throws an InputError naming it. */
+export function integerFlag(name: string, value: unknown, min = -Infinity): number {
+  const n = numberFlag(name, value);
+  if (!Number.isInteger(n) || n < min) {
+    throw new InputError(`--${name} expects an integer${min > -Infinity ? ` >= ${min}` : ""}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** Reads a comma-separated list of distinct non-negative integer seeds ("0,1,2"). */
+export function seedListFlag(value: string, name = "seeds"): number[] {
+  const seeds = value.split(",").map((s) => s.trim()).filter(Boolean).map((s) => integerFlag(name, s, 0));
+  if (seeds.length === 0) throw new InputError(`--${name} is empty; expected e.g. 0,1,2`);
+  if (new Set(seeds).size !== seeds.length) throw new InputError(`--${name} repeats a seed: ${value}`);
+  return seeds;
+}
