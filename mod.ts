@@ -1,0 +1,15 @@
+/**
+ * headless-bench: the public library API, one namespace per stage of the pipeline.
+ *
+ * ```ts
+ * import { models, train } from "./mod.ts";
+ * const config = models.loadModelConfig("dec-small");
+ * ```
+ */
+export * as data from "./data/mod.ts";
+export * as evals from "./evals/mod.ts";
+export * as kernels from "./kernels/mod.ts";
+export * as models from "./models/mod.ts";
+export * as reports from "./reports/mod.ts";
+export * as tokenizer from "./tokenizer/mod.ts";
+export * as train from "./train/mod.ts";
