@@ -4,24 +4,13 @@
  * nothing about layers, only about named parameters, a loss and a FLOP count.
  */
 import type * as tf from "@tensorflow/tfjs";
+import type { Arch } from "../models/config.ts";
+import type { LmBatch } from "../models/batches.ts";
+import type { Objective } from "../models/objectives.ts";
 import type { Rng } from "../util/rng.ts";
 
-/** Pretraining objective: full softmax head, or contrastive weight tying (headless). */
-export type Objective = "softmax" | "cwt";
-/** Model family. */
-export type Arch = "encoder" | "decoder";
-
-/** One micro-batch: model input tokens [batch*seqLen], the scored positions S and their targets. */
-export interface LmBatch {
-  tokens: Int32Array;
-  batch: number;
-  seqLen: number;
-  /** Flat indices (row*seqLen + col) of the scored positions. */
-  positions: Int32Array;
-  /** The original token at each scored position. */
-  targets: Int32Array;
-  padMask?: Uint8Array;
-}
+// The batch, objective and family types are the models/ package's own, so the two cannot drift apart.
+export type { Arch, LmBatch, Objective };
 
 /** The fields of a model config the loop reads (the rest travels along into run.json). */
 export interface ModelConfigLike {
