@@ -1,4 +1,5 @@
 /** The whole pipeline on the real default corpus (Brown, State of the Union, Moby-Dick), vocab 16384. */
+import { hfTokenizers } from "./hf_tokenizers.ts";
 import { assert, assertEquals } from "@std/assert";
 import { join } from "node:path";
 import { defaultCorpus, type Document, splitOf } from "../data/corpus.ts";
@@ -65,13 +66,6 @@ Deno.test("the default corpus's train shards begin with the first train document
   assertEquals(tok.encode(" the"), [tok.tokenToId("Ġthe")!], "' the' is one token");
 });
 
-const HF_TOKENIZERS = "npm:tokenizers@" + "0.23.2";
-let hfTokenizers: { Tokenizer: { fromString(json: string): { encode(s: string): Promise<{ getIds(): number[] }> } } } | null = null;
-try {
-  hfTokenizers = await import(HF_TOKENIZERS);
-} catch {
-  hfTokenizers = null;
-}
 
 Deno.test({
   name: hfTokenizers

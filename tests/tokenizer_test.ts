@@ -1,4 +1,5 @@
 /** Byte-level BPE: byte table, pre-tokenisation, hand-worked merges, determinism, round trips, tokenizer.json. */
+import { hfTokenizers } from "./hf_tokenizers.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { join } from "node:path";
 import { BYTE_TO_CHAR, bytesToTokenString, tokenStringToBytes } from "../tokenizer/bytes.ts";
@@ -203,15 +204,6 @@ Deno.test("tokenizer.json errors name the file and what was expected", async () 
   await assertRejects(() => loadTokenizer("/nonexistent/tokenizer.json"), InputError, "/nonexistent/tokenizer.json");
 });
 
-// Hugging Face's own tokenizers (Rust, with its native library bundled in the npm package) must read our
-// file and produce the same ids. The specifier is built at run time so nothing is fetched unless this runs.
-const HF_TOKENIZERS = "npm:tokenizers@" + "0.23.2";
-let hfTokenizers: { Tokenizer: { fromString(json: string): { encode(s: string): Promise<{ getIds(): number[] }> } } } | null = null;
-try {
-  hfTokenizers = await import(HF_TOKENIZERS);
-} catch {
-  hfTokenizers = null;
-}
 
 Deno.test({
   name: hfTokenizers

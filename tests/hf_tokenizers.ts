@@ -1,0 +1,13 @@
+/**
+ * Hugging Face's own `tokenizers` npm package (Rust, native library bundled), for compatibility tests;
+ * null where it cannot load. The specifier is built at run time so nothing is fetched unless a test runs.
+ */
+const HF_TOKENIZERS = "npm:tokenizers@" + "0.23.2";
+
+/** The parts of the package the tests use. */
+export interface HfTokenizers {
+  Tokenizer: { fromString(json: string): { encode(s: string): Promise<{ getIds(): number[] }> } };
+}
+
+/** The loaded package, or null (tests using it are then ignored, saying why). */
+export const hfTokenizers: HfTokenizers | null = await import(HF_TOKENIZERS).catch(() => null);
