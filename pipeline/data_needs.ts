@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { DATA_CACHE_ENV, missingFromCache } from "../data/cache.ts";
 import { glueTask } from "../data/glue.ts";
 import { LAMBADA_PATH } from "../data/lambada.ts";
+import { xnliPath, XNLI_TRAIN_LANGUAGES } from "../data/xnli.ts";
 import { exists, sha256File } from "../util/fs.ts";
 import { SHARED_DATA_DIR } from "../util/paths.ts";
 import type { Profile } from "./profile.ts";
@@ -45,9 +46,26 @@ export async function profileGlueTasks(profile: Profile, cacheDir: string): Prom
   return out;
 }
 
+/**
+ * Cache-relative XNLI files of the multilingual section: English train and every language's evaluation
+ * split for the "en" setup; train and evaluation split of each language with a translate-train file for
+ * "target"; dev files too when the test split is scored (epochs are picked on dev).
+ */
+export function xnliFiles(x: NonNullable<Profile["multilingual"]>["xnli"]): string[] {
+  const hasTrain = (l: string) => (XNLI_TRAIN_LANGUAGES as readonly string[]).includes(l);
+  const files: string[] = [];
+  for (const setup of x.setups) {
+    const evalLangs = setup === "en" ? ["en", ...x.langs] : x.langs.filter(hasTrain);
+    const trainLangs = setup === "en" ? ["en"] : evalLangs;
+    files.push(...trainLangs.map((l) => xnliPath(l, "train")), ...evalLangs.map((l) => xnliPath(l, x.split)));
+    if (x.split === "test") files.push(...trainLangs.map((l) => xnliPath(l, "dev")));
+  }
+  return [...new Set(files)];
+}
+
 /** Every cache-relative file the profile reads. */
-export function requiredFiles(glueTasks: readonly string[], lambada: boolean): string[] {
-  return [...glueTasks.flatMap(glueFiles), ...(lambada ? [LAMBADA_PATH] : [])];
+export function requiredFiles(glueTasks: readonly string[], lambada: boolean, multilingual: Profile["multilingual"] = null): string[] {
+  return [...glueTasks.flatMap(glueFiles), ...(lambada ? [LAMBADA_PATH] : []), ...(multilingual ? xnliFiles(multilingual.xnli) : [])];
 }
 
 /** The `--only` names of `deno task data` for cache files: glue/RTE/train.tsv -> RTE, lambada/... -> lambada. */

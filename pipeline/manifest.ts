@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { exists, sha256, sha256File, writeJsonAtomic } from "../util/fs.ts";
 import { REPO_ROOT } from "../util/paths.ts";
+import type { LanguagesFile, MultilingualSources } from "./multilingual.ts";
 import type { Profile } from "./profile.ts";
 import type { KeyedStage, RunSummary } from "./stage.ts";
 
@@ -44,9 +45,23 @@ export interface ManifestInput {
   dataHashes: Record<string, string>;
   corpus: { sha256: string; documents: number; bytes: number };
   tokensDir: string;
+  /** The multilingual corpus stage's sources, token folder and languages.json, when the profile has one. */
+  multilingual?: { sources: MultilingualSources; tokensDir: string; languagesFile: string };
   summary: RunSummary;
   startedAt: string;
   endedAt: string;
+}
+
+/** The multilingual corpus's sources, tokenizer hash and per-language figures. */
+async function multilingualManifest(m: NonNullable<ManifestInput["multilingual"]>) {
+  const tokenizerFile = join(m.tokensDir, "tokenizer.json");
+  const languages = (await exists(m.languagesFile)) ? JSON.parse(await Deno.readTextFile(m.languagesFile)) as LanguagesFile : null;
+  return {
+    sources: m.sources,
+    tokenizer: { file: tokenizerFile, sha256: (await exists(tokenizerFile)) ? await sha256File(tokenizerFile) : null, training: languages?.tokenizer ?? null },
+    corpus: languages?.corpus ?? null,
+    languages: languages?.languages ?? null,
+  };
 }
 
 /** Writes `outDir`/manifest.json; returns its path. */
@@ -68,6 +83,7 @@ export async function writeManifest(outDir: string, m: ManifestInput): Promise<s
       sha256: (await exists(tokenizerFile)) ? await sha256File(tokenizerFile) : null,
       tokensManifestSha256: (await exists(tokensManifest)) ? await sha256File(tokensManifest) : null,
     },
+    multilingual: m.multilingual ? await multilingualManifest(m.multilingual) : null,
     startedAt: m.startedAt,
     endedAt: m.endedAt,
     invocation: m.summary.invocation,

@@ -6,12 +6,14 @@
 import { join } from "node:path";
 import { defaultCorpus, type Document } from "../data/corpus.ts";
 import { LAMBADA_PATH } from "../data/lambada.ts";
+import { XNLI_TRAIN_LANGUAGES } from "../data/xnli.ts";
 import { loadModelConfig, type ModelConfig, stepFlops } from "../models/mod.ts";
 import { corpusSha256, tokenizeCorpus } from "../tokenizer/pipeline.ts";
 import { fractionDirName } from "../train/loop.ts";
 import { writeJsonAtomic } from "../util/fs.ts";
 import { runChild } from "./child.ts";
-import type { ArchProfile, Profile } from "./profile.ts";
+import { MULTILINGUAL_TOKENIZE_ID, multilingualCorpusStage, type MultilingualSources } from "./multilingual.ts";
+import type { ArchProfile, MultilingualProfile, Profile } from "./profile.ts";
 import type { PretrainSpec } from "./pretrain_worker.ts";
 import type { Stage } from "./stage.ts";
 
@@ -37,10 +39,14 @@ export interface PlanContext {
   glueDevExamples: Record<string, number>;
   /** The corpus slice and its hash. */
   corpus: { documents: Document[]; sha256: string; bytes: number };
+  /** Where the multilingual sources are and what they hold (when the profile has a multilingual section). */
+  multilingual?: MultilingualSources;
 }
 
 /** One pretraining run of the plan, with its budget worked out. */
 export interface PlannedRun {
+  /** The text it trains on: the default (English) corpus or the multilingual one. */
+  corpus: "default" | "multilingual";
   arch: "encoder" | "decoder";
   objective: "softmax" | "cwt";
   seed: number;
@@ -69,43 +75,58 @@ export async function loadCorpusSlice(profile: Profile): Promise<PlanContext["co
 
 /** Model config of an architecture at the profile's vocabulary size. */
 export function archConfig(profile: Profile, arch: "encoder" | "decoder"): ModelConfig {
-  const a = profile.pretrain[arch]!;
-  return loadModelConfig(a.model, { ...a.overrides, arch, vocabSize: profile.tokenizer.vocabSize } as Partial<ModelConfig>);
+  return configOf(profile.pretrain[arch]!, arch, profile.tokenizer.vocabSize);
 }
 
-/** The pretraining runs with their budgets: one budget per architecture for every objective. */
+function configOf(a: ArchProfile, arch: "encoder" | "decoder", vocabSize: number): ModelConfig {
+  return loadModelConfig(a.model, { ...a.overrides, arch, vocabSize } as Partial<ModelConfig>);
+}
+
+/** The runs of one architecture: every objective and seed at one budget (matched FLOPs). */
+function budgetedRuns(
+  corpus: PlannedRun["corpus"],
+  arch: "encoder" | "decoder",
+  a: ArchProfile,
+  vocabSize: number,
+  objectives: readonly ("softmax" | "cwt")[],
+  seeds: readonly number[],
+): PlannedRun[] {
+  const config = configOf(a, arch, vocabSize);
+  const scored = arch === "decoder" ? a.batch * a.seqLen : Math.round(MASK_RATE * a.batch * (a.seqLen - 2));
+  const shape = { batch: a.batch, seqLen: a.seqLen, scored };
+  const budgetFlops = a.budgetFlops ?? a.budgetSoftmaxTokens! * stepFlops(config, "softmax", shape).perToken;
+  return objectives.flatMap((objective) => {
+    const perToken = stepFlops(config, objective, shape).perToken;
+    const tokens = budgetFlops / perToken;
+    return seeds.map((seed) => ({
+      corpus,
+      arch,
+      objective,
+      seed,
+      config,
+      settings: a,
+      budgetFlops,
+      flopsPerToken: perToken,
+      tokens,
+      steps: Math.ceil(tokens / (a.batch * a.seqLen * a.accum)),
+    }));
+  });
+}
+
+/** The pretraining runs with their budgets: one budget per architecture (and corpus) for every objective. */
 export function plannedRuns(profile: Profile): PlannedRun[] {
-  const runs: PlannedRun[] = [];
-  for (const arch of ["encoder", "decoder"] as const) {
-    const a = profile.pretrain[arch];
-    if (!a) continue;
-    const config = archConfig(profile, arch);
-    const scored = arch === "decoder" ? a.batch * a.seqLen : Math.round(MASK_RATE * a.batch * (a.seqLen - 2));
-    const shape = { batch: a.batch, seqLen: a.seqLen, scored };
-    const budgetFlops = a.budgetFlops ?? a.budgetSoftmaxTokens! * stepFlops(config, "softmax", shape).perToken;
-    for (const objective of profile.pretrain.objectives) {
-      const perToken = stepFlops(config, objective, shape).perToken;
-      for (const seed of profile.pretrain.seeds) {
-        const tokens = budgetFlops / perToken;
-        runs.push({
-          arch,
-          objective,
-          seed,
-          config,
-          settings: a,
-          budgetFlops,
-          flopsPerToken: perToken,
-          tokens,
-          steps: Math.ceil(tokens / (a.batch * a.seqLen * a.accum)),
-        });
-      }
-    }
-  }
-  return runs;
+  const { pretrain, tokenizer, multilingual: m } = profile;
+  return [
+    ...(["encoder", "decoder"] as const).flatMap((arch) =>
+      pretrain[arch] ? budgetedRuns("default", arch, pretrain[arch]!, tokenizer.vocabSize, pretrain.objectives, pretrain.seeds) : []
+    ),
+    ...(m ? budgetedRuns("multilingual", "encoder", m.encoder, m.tokenizer.vocabSize, pretrain.objectives, m.seeds) : []),
+  ];
 }
 
-/** The label of a run: "encoder-cwt-s0". */
-export const runLabel = (r: { arch: string; objective: string; seed: number }) => `${r.arch}-${r.objective}-s${r.seed}`;
+/** The label of a run: "encoder-cwt-s0", "multilingual-encoder-cwt-s0". */
+export const runLabel = (r: { corpus?: PlannedRun["corpus"]; arch: string; objective: string; seed: number }) =>
+  `${r.corpus === "multilingual" ? "multilingual-" : ""}${r.arch}-${r.objective}-s${r.seed}`;
 
 /** Parses "... 45.2% of 1.00e+12 FLOPs ..." from a pretraining progress line. */
 function pretrainFraction(line: string): number | undefined {
@@ -144,11 +165,19 @@ export function planStages(ctx: PlanContext): Stage[] {
       );
     },
   });
+  const m = profile.multilingual;
+  if (m) {
+    if (!ctx.multilingual) throw new Error("planStages: a multilingual profile needs ctx.multilingual (prepareMultilingualSources)");
+    stages.push(multilingualCorpusStage(m, ctx.multilingual, STAGE_OUTPUT.tokens));
+  }
 
   for (const run of plannedRuns(profile)) {
     const a = run.settings;
     const label = runLabel(run);
     const pretrainId = `pretrain/${label}`;
+    const multilingual = run.corpus === "multilingual" ? m : null;
+    const tokenizeId = multilingual ? MULTILINGUAL_TOKENIZE_ID : "tokenize/corpus";
+    const fractions = multilingual ? multilingual.fractions : profile.pretrain.fractions;
     const spec = (dir: string, tokensDir: string): PretrainSpec => ({
       model: a.model,
       overrides: a.overrides as Partial<ModelConfig>,
@@ -171,7 +200,7 @@ export function planStages(ctx: PlanContext): Stage[] {
       clip: a.clip,
       seed: run.seed,
       evalBatches: a.evalBatches,
-      fractions: profile.pretrain.fractions,
+      fractions,
       outDir: join(dir, STAGE_OUTPUT.run),
       logEvery: Math.max(1, Math.floor(run.steps / 50)),
       ckptEvery: a.ckptEvery,
@@ -200,9 +229,56 @@ export function planStages(ctx: PlanContext): Stage[] {
       },
     });
 
-    for (const fraction of profile.pretrain.fractions) {
+    for (const fraction of fractions) {
       const ckpt = (inputs: Record<string, string>) => join(inputs[pretrainId], STAGE_OUTPUT.run, "ckpt", fractionDirName(fraction));
       const common = (dir: string) => ["--backend", backend, "--cache-dir", ctx.cacheDir, "--out", join(dir, STAGE_OUTPUT.eval)];
+      if (multilingual) {
+        const x = multilingual.xnli;
+        stages.push({
+          id: `evaluate/${label}-f${fraction}-xnli`,
+          kind: "evaluate",
+          run: `${label} @${fraction} xnli`,
+          settings: {
+            task: "xnli",
+            fraction,
+            xnli: x,
+            data: Object.fromEntries(Object.entries(ctx.dataHashes).filter(([f]) => f.startsWith("xnli/"))),
+            backend,
+          },
+          inputs: [pretrainId],
+          estimateSeconds: 6 + xnliExamples(x) / profile.speed.glueExamplesPerSecond,
+          async execute({ dir, inputs }) {
+            await runChild({
+              script: "tasks/xnli.ts",
+              args: [
+                "--checkpoint",
+                ckpt(inputs),
+                "--setup",
+                x.setups.length === 2 ? "both" : x.setups[0],
+                "--langs",
+                x.langs.join(","),
+                "--split",
+                x.split,
+                "--seeds",
+                x.seeds.join(","),
+                "--epochs",
+                String(x.epochs),
+                "--batch",
+                String(x.batch),
+                "--lr",
+                String(x.lr),
+                "--loss",
+                x.loss,
+                ...(x.maxTrain === null ? [] : ["--max-train", String(x.maxTrain)]),
+                ...(x.maxEval === null ? [] : ["--max-eval", String(x.maxEval)]),
+                ...common(dir),
+              ],
+              dir,
+            });
+          },
+        });
+        continue;
+      }
       if (run.arch === "encoder" && profile.glue) {
         const g = profile.glue;
         for (const task of ctx.glueTasks) {
@@ -289,6 +365,17 @@ export function planStages(ctx: PlanContext): Stage[] {
     }
   }
   return stages;
+}
+
+const hasTrainFile = (lang: string) => (XNLI_TRAIN_LANGUAGES as readonly string[]).includes(lang);
+
+/** Examples an XNLI stage trains on and scores, for the ETA (training counted three times: forward and backward). */
+function xnliExamples(x: MultilingualProfile["xnli"]): number {
+  const train = x.maxTrain ?? 15_000;
+  const evalPerLang = x.maxEval ?? (x.split === "dev" ? 2490 : 5010);
+  const trainLangs = x.setups.reduce((n, s) => n + (s === "en" ? 1 : x.langs.filter(hasTrainFile).length), 0);
+  const evalSets = x.setups.reduce((n, s) => n + (s === "en" ? new Set(["en", ...x.langs]).size : x.langs.filter(hasTrainFile).length), 0);
+  return x.seeds.length * x.epochs * (3 * train * trainLangs + evalPerLang * evalSets);
 }
 
 /** True when cache file `file` (glue/RTE/train.tsv) belongs to GLUE task `task` (rte). */

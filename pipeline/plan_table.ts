@@ -1,6 +1,6 @@
 /** The plan as text: per pretraining run its model, FLOP budget, tokens and steps, and the totals. */
 import { formatDuration } from "../train/log.ts";
-import type { PlannedRun } from "./plan.ts";
+import { type PlannedRun, runLabel } from "./plan.ts";
 import type { Profile } from "./profile.ts";
 
 const sci = (x: number) => x.toExponential(3);
@@ -12,7 +12,7 @@ export function formatPlan(profile: Profile, runs: readonly PlannedRun[]): strin
   for (const r of runs) {
     total += r.budgetFlops;
     rows.push([
-      `${r.arch}-${r.objective}-s${r.seed}`,
+      runLabel(r),
       `${r.config.name} (L${r.config.layers} d${r.config.dModel} V${r.config.vocabSize} T${r.settings.seqLen} B${r.settings.batch}x${r.settings.accum})`,
       sci(r.budgetFlops),
       sci(r.flopsPerToken),
@@ -25,9 +25,11 @@ export function formatPlan(profile: Profile, runs: readonly PlannedRun[]): strin
   const lines = rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd());
   lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
   const fr = profile.pretrain.fractions.join(", ");
+  const m = profile.multilingual;
   lines.push(
     `total pretraining budget: ${sci(total)} FLOPs (${formatDuration(total / profile.speed.pretrainFlopsPerSecond)} at ` +
-      `${sci(profile.speed.pretrainFlopsPerSecond)} FLOP/s); checkpoints evaluated at budget fractions ${fr}`,
+      `${sci(profile.speed.pretrainFlopsPerSecond)} FLOP/s); checkpoints evaluated at budget fractions ${fr}` +
+      (m ? `; multilingual (${m.languages.join(" ")}) at ${m.fractions.join(", ")} on XNLI` : ""),
   );
   return lines.join("\n");
 }

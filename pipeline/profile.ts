@@ -4,6 +4,8 @@
  * key's dotted path and its line. A profile is data: adding one needs no code.
  */
 import { join } from "node:path";
+import { LANGUAGE_SOURCES } from "../data/multilingual/sources.ts";
+import { XNLI_LANGUAGES } from "../data/xnli.ts";
 import { InputError } from "../util/errors.ts";
 import { REPO_ROOT } from "../util/paths.ts";
 
@@ -35,6 +37,33 @@ export interface ArchProfile {
   clip: number;
   evalBatches: number;
   ckptEvery: number;
+}
+
+/** The `multilingual` section of a profile. */
+export interface MultilingualProfile {
+  /** Pretraining languages (data/multilingual/sources.ts codes). */
+  languages: string[];
+  /** Cap per language in words (characters for ja and zh). */
+  capWords: number;
+  /** Unpack missing Debian packages with apt-get download (false: use what the data cache holds). */
+  fetch: boolean;
+  tokenizer: { vocabSize: number; alpha: number; seed: number; validFraction: number };
+  encoder: ArchProfile;
+  seeds: number[];
+  fractions: number[];
+  xnli: {
+    setups: ("en" | "target")[];
+    /** XNLI languages scored (the paper's: ar de en es fr hi zh). */
+    langs: string[];
+    split: "dev" | "test";
+    seeds: number[];
+    epochs: number;
+    maxTrain: number | null;
+    maxEval: number | null;
+    batch: number;
+    lr: number;
+    loss: "balanced" | "plain";
+  };
 }
 
 /** A whole profile. */
@@ -75,6 +104,13 @@ export interface Profile {
     lmSeqLen: number | null;
     lmLr: number;
   } | null;
+  /**
+   * The multilingual experiment (paper section 6.3): a corpus of `languages` capped per language, one
+   * tokenizer trained with language sampling, an encoder per objective and seed at one FLOP budget, and
+   * XNLI (fine-tune on English, fine-tune on each target language) at every checkpoint fraction.
+   * null (or absent): not run.
+   */
+  multilingual: MultilingualProfile | null;
   /** Throughput guesses for the ETA before anything is measured. */
   speed: { pretrainFlopsPerSecond: number; glueExamplesPerSecond: number; lambadaPassagesPerSecond: number };
 }
@@ -171,7 +207,29 @@ const fractions: Check = (v, p) => {
   return [...new Set(xs)].sort((a, b) => a - b);
 };
 
-const PROFILE: Check = object({
+const multilingual: Check = object({
+  languages: list(oneOf(...Object.keys(LANGUAGE_SOURCES))),
+  capWords: int(100),
+  fetch: (v, p) => (typeof v === "boolean" ? v : fail(p, "true or false", v)),
+  tokenizer: object({ vocabSize: int(4096), alpha: num(0, 1), seed: int(0), validFraction: num(0.001, 0.5) }),
+  encoder: archProfile,
+  seeds: list(int(0)),
+  fractions,
+  xnli: object({
+    setups: list(oneOf("en", "target")),
+    langs: list(oneOf(...XNLI_LANGUAGES)),
+    split: oneOf("dev", "test"),
+    seeds: list(int(0)),
+    epochs: int(1),
+    maxTrain: nullable(int(1)),
+    maxEval: nullable(int(1)),
+    batch: int(1),
+    lr: positive,
+    loss: oneOf("balanced", "plain"),
+  }),
+});
+
+const PROFILE: Check = withDefaults({ multilingual: null }, object({
   name: str,
   description: str,
   backend: oneOf("auto", "tensorflow", "wasm-blas", "wasm", "cpu"),
@@ -206,8 +264,9 @@ const PROFILE: Check = object({
     lmSeqLen: nullable(int(4)),
     lmLr: positive,
   })),
+  multilingual: nullable(multilingual),
   speed: object({ pretrainFlopsPerSecond: positive, glueExamplesPerSecond: positive, lambadaPassagesPerSecond: positive }),
-});
+}, ["multilingual"]));
 
 /** The 1-based line of the last key of a dotted `path` ("pretrain.encoder.lr" -> the line of "lr" after "encoder"). */
 export function lineOfPath(text: string, path: string): number | undefined {
@@ -242,7 +301,9 @@ export function jsonErrorLine(text: string, message: string): number | undefined
 export function validateProfile(raw: unknown, file: string, text = ""): Profile {
   try {
     const p = PROFILE(raw, "") as Profile;
-    if (!p.pretrain.encoder && !p.pretrain.decoder) throw new KeyError("pretrain.encoder", "pretrain: expected an encoder or a decoder (both are null)");
+    if (!p.pretrain.encoder && !p.pretrain.decoder && !p.multilingual) {
+      throw new KeyError("pretrain.encoder", "pretrain: expected an encoder, a decoder or a multilingual section (all are null)");
+    }
     if (p.glue && !p.pretrain.encoder) throw new KeyError("glue", "glue: GLUE fine-tuning needs pretrain.encoder");
     if (p.lambada && !p.pretrain.decoder) throw new KeyError("lambada", "lambada: LAMBADA needs pretrain.decoder");
     return p;

@@ -15,14 +15,18 @@ import { renderReport } from "./markdown.ts";
 import { lossCurvePlots, metricPlots, PLOT_RENDERER, renderSvg } from "./plots.ts";
 import { mergeResultsCsv, readTrainingLog, writeResults } from "./rows.ts";
 import { allResultsTable, describeRuns, glueTable1, lambadaTable3, summarize, withDerivedRows, writeSummaryCsv } from "./summary.ts";
-import { hasXnliRows, withXnliAverages, xnliTables } from "./xnli_table.ts";
+import { multilingualCorpusTables } from "./corpus_table.ts";
+import { hasXnliRows, isXnliLanguageTask, withXnliAverages, xnliTables } from "./xnli_table.ts";
 
 /** What to report on and where. */
 export interface ReportOptions {
   /** results.csv files or glob patterns to read (one or more). */
   results: string | string[];
-  /** Training-log files or glob patterns (e.g. "runs/pretrain/*\/train_log.csv"). */
-  logs?: string[];
+  /**
+   * Training-log files or glob patterns (e.g. "runs/pretrain/*\/train_log.csv"), or a file with the
+   * label its curves get in place of the run's architecture (e.g. "encoder (multilingual)").
+   */
+  logs?: (string | { file: string; label?: string })[];
   /** Output folder. */
   out: string;
   /** manifest.json to quote; default: manifest.json beside the results (when one results file is given and it has one). */
@@ -60,7 +64,13 @@ export async function buildReport(opts: ReportOptions): Promise<string[]> {
   if (resultFiles.length === 0) throw new InputError("no results given; expected --results results.csv");
   const inputs = await Promise.all(resultFiles.map(async (path) => ({ path, bytes: await readBytes(path, "results (expected a results.csv file)") })));
   const rows = mergeResultsCsv(inputs.map((i) => ({ file: i.path, text: new TextDecoder().decode(i.bytes) })));
-  const logs = await Promise.all(expandPatterns(opts.logs ?? [], "logs", "train_log.csv files").map(readTrainingLog));
+  const logSpecs = (opts.logs ?? []).flatMap((l) =>
+    typeof l === "string" ? expandPatterns([l], "logs", "train_log.csv files").map((file) => ({ file, label: undefined })) : [l]
+  );
+  const logs = await Promise.all(logSpecs.map(async ({ file, label }) => {
+    const log = await readTrainingLog(file);
+    return label ? { ...log, arch: label } : log;
+  }));
 
   const manifestPath = opts.manifest ?? join(dirname(resultFiles[0]), "manifest.json");
   let manifest: { path: string; sha256: string; json: unknown; bytes: Uint8Array } | undefined;
@@ -77,7 +87,9 @@ export async function buildReport(opts: ReportOptions): Promise<string[]> {
 
   const all = withXnliAverages(withDerivedRows(rows));
   const summary = summarize(all);
-  const plots = [...metricPlots(summary, "flops"), ...metricPlots(summary, "wall_seconds"), ...lossCurvePlots(logs)];
+  // XNLI per language lives in its Table 5; plots and the general compute-to-match table take its average only.
+  const plotted = summary.filter((s) => !isXnliLanguageTask(s.task));
+  const plots = [...metricPlots(plotted, "flops"), ...metricPlots(plotted, "wall_seconds"), ...lossCurvePlots(logs)];
   const written: string[] = [];
   const write = async (name: string, data: string | Uint8Array) => {
     const path = join(opts.out, name);
@@ -110,8 +122,11 @@ export async function buildReport(opts: ReportOptions): Promise<string[]> {
     logs: logs.map((l) => ({ file: l.file, arch: l.arch, objective: l.objective, seed: l.seed, rows: l.rows.length })),
     runs: describeRuns(rows),
     tables: [...glueTable1(summary), ...lambadaTable3(summary), allResultsTable(summary)],
-    xnli: hasXnliRows(rows) ? xnliTables(all, summary) : undefined,
-    computeToMatch: { flops: computeToMatchAll(all, { axis: "flops" }), wallSeconds: computeToMatchAll(all, { axis: "wall_seconds" }) },
+    xnli: hasXnliRows(rows) ? [...multilingualCorpusTables(manifest?.json), ...xnliTables(all, summary)] : undefined,
+    computeToMatch: {
+      flops: computeToMatchAll(all.filter((r) => !isXnliLanguageTask(r.task)), { axis: "flops" }),
+      wallSeconds: computeToMatchAll(all.filter((r) => !isXnliLanguageTask(r.task)), { axis: "wall_seconds" }),
+    },
     plots: plots.map((p) => ({ ...p, file: `plots/${p.file}` })),
     renderer: PLOT_RENDERER,
   });

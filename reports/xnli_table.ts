@@ -66,6 +66,12 @@ export function xnliAverageLanguages(setup: XnliSetup): string[] {
   return PAPER_XNLI_LANGUAGES.filter((l) => setup === "en" || hasTrainFile(l));
 }
 
+/** True for an XNLI score of one language (not the average). */
+export function isXnliLanguageTask(task: string): boolean {
+  const t = parseXnliTask(task);
+  return t !== undefined && t.lang !== XNLI_AVG;
+}
+
 /** True when some row is an XNLI score. */
 export function hasXnliRows(rows: readonly Pick<ResultRow, "task">[]): boolean {
   return rows.some((r) => parseXnliTask(r.task) !== undefined);

@@ -13,25 +13,21 @@
  */
 import { basename, dirname, join } from "node:path";
 import { CACHE_DIR_FLAG, resolveCacheDir } from "../data/cache.ts";
-import { countWords, type Document, splitOf } from "../data/corpus.ts";
+import { type Document, splitOf } from "../data/corpus.ts";
 import {
-  countWeights,
   DEFAULT_ALPHA,
-  debianPackagesFor,
-  fetchDebianPackage,
-  LanguageCounts,
+  fetchMultilingualSources,
+  type LanguageStats,
+  type SampledBpeInfo,
   languageSources,
-  measureText,
+  languageStats,
   multilingualCorpus,
   PAPER_LANGUAGES,
-  quranPackageDir,
-  samplingProbabilities,
+  trainSampledBpe,
 } from "../data/multilingual/mod.ts";
-import { BpeTokenizer } from "../tokenizer/bpe.ts";
 import { loadTokenizer, toHfJson } from "../tokenizer/hf_json.ts";
 import { corpusSha256 } from "../tokenizer/pipeline.ts";
 import { validateVocabSize } from "../tokenizer/specials.ts";
-import { trainBpe } from "../tokenizer/train.ts";
 import { numberFlag, parseFlags, runMain } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
 import { exists, sha256, writeJsonAtomic } from "../util/fs.ts";
@@ -53,20 +49,6 @@ const FLAGS = {
   "write-corpus": { type: "boolean" as const, help: "also write corpus.jsonl (id, source, split, text) to the output folder" },
   force: { type: "boolean" as const, help: "replace the output folder if it exists" },
 };
-
-/** Per-language figures. */
-interface LanguageRow {
-  lang: string;
-  unit: "words" | "characters";
-  documents: number;
-  validDocuments: number;
-  words: number;
-  /** Words, or characters for ja/zh: the cap's unit. */
-  units: number;
-  bytes: number;
-  sources: Record<string, number>;
-  tokens?: number;
-}
 
 async function main() {
   const { values, positionals } = parseFlags("corpus-multilingual", FLAGS);
@@ -104,10 +86,10 @@ async function main() {
   console.log(`built ${fmt(docs.length)} documents in ${seconds(started)}`);
   if (docs.length === 0) throw new InputError(`no documents: fetch the sources first (--fetch) or check --cache-dir ${cacheDir}`);
 
-  const rows = languageRows(docs, languages, validFraction, seed);
+  let rows = languageStats(docs, languages, { validFraction, seed });
   let outDir = values.out as string | undefined;
   const writes = vocab !== undefined || values["write-corpus"];
-  let training: Record<string, unknown> | undefined;
+  let training: SampledBpeInfo | undefined;
   if (writes) {
     const settings = { languages, capWords, capTokens, seed, validFraction, vocab, alpha, corpus: await corpusSha256(docs) };
     outDir ??= join(REPO_ROOT, "runs", "multilingual", sha256(JSON.stringify(settings)).slice(0, 12));
@@ -120,12 +102,12 @@ async function main() {
   if (outDir) await Deno.mkdir(tmp, { recursive: true });
   try {
     if (vocab !== undefined) {
-      const trained = trainSampled(docs, vocab, alpha, validFraction, seed);
+      const trained = trainSampledBpe(docs, { vocabSize: vocab, alpha, validFraction, seed, log: console.log });
       tokenizer = trained.tokenizer;
       training = trained.info;
       await Deno.writeTextFile(join(tmp, "tokenizer.json"), toHfJson(tokenizer));
     }
-    if (tokenizer) countTokens(docs, rows, tokenizer);
+    if (tokenizer) rows = languageStats(docs, languages, { validFraction, seed }, tokenizer);
     printRows(rows);
     if (outDir) {
       if (values["write-corpus"]) await writeCorpus(join(tmp, "corpus.jsonl"), docs, validFraction, seed);
@@ -143,102 +125,17 @@ async function main() {
   }
 }
 
-/** Unpacks the languages' Debian packages into the cache and makes sure quran-json loads. */
+/** Runs `apt-get update` when asked, then fetches the languages' sources into the cache. */
 async function fetchSources(cacheDir: string, languages: string[], aptUpdate: boolean) {
   if (aptUpdate) {
     const out = await new Deno.Command("apt-get", { args: ["update"], stdout: "null", stderr: "piped" }).output().catch(() => null);
     if (!out?.success) console.log(`  note: apt-get update failed${out ? `: ${new TextDecoder().decode(out.stderr).trim()}` : " (no apt-get)"}`);
   }
-  for (const pkg of debianPackagesFor(languages)) {
-    const started = performance.now();
-    const result = await fetchDebianPackage(cacheDir, pkg);
-    if (result.status === "skipped") console.log(`  ${result.reason}`);
-    else console.log(`  ${pkg} ${result.record.version}: ${result.status} (${fmt(result.record.bytes)} bytes) in ${seconds(started)}`);
-  }
-  if (languages.some((lang) => languageSources(lang).quran)) console.log(`  quran-json@3.1.2: ${await quranPackageDir()}`);
+  const { cached } = await fetchMultilingualSources(cacheDir, languages, console.log);
+  if (cached.length) console.log(`  already in the cache: ${cached.join(" ")}`);
 }
 
-/** Per-language counts of the corpus. */
-function languageRows(docs: Document[], languages: string[], validFraction: number, seed: number): LanguageRow[] {
-  const rows = new Map(languages.map((lang) => [lang, {
-    lang,
-    unit: languageSources(lang).unit,
-    documents: 0,
-    validDocuments: 0,
-    words: 0,
-    units: 0,
-    bytes: 0,
-    sources: {},
-  } as LanguageRow]));
-  const utf8 = new TextEncoder();
-  for (const doc of docs) {
-    const row = rows.get(doc.source.split("/")[0])!;
-    const units = measureText(doc.text, row.unit);
-    row.documents++;
-    if (splitOf(doc.id, validFraction, seed) === "valid") row.validDocuments++;
-    row.words += countWords(doc.text);
-    row.units += units;
-    row.bytes += utf8.encode(doc.text).length;
-    const origin = doc.source.slice(doc.source.indexOf("/") + 1);
-    row.sources[origin] = (row.sources[origin] ?? 0) + units;
-  }
-  return [...rows.values()];
-}
-
-/** Trains BPE on the train split's pre-tokens, each language's counts weighted by exponent sampling. */
-function trainSampled(docs: Document[], vocabSize: number, alpha: number, validFraction: number, seed: number) {
-  const started = performance.now();
-  const counts = new LanguageCounts();
-  for (const doc of docs) {
-    if (splitOf(doc.id, validFraction, seed) !== "train") continue;
-    const lang = doc.source.split("/")[0];
-    counts.add(lang, doc.text, measureText(doc.text, languageSources(lang).unit));
-  }
-  const { weights, counts: weighted } = counts.weighted(alpha);
-  const q = samplingProbabilities(counts.sizes, alpha);
-  const total = Object.values(counts.sizes).reduce((a, b) => a + b, 0);
-  console.log(`BPE training, language sampling q_l ∝ p_l^${alpha} (XLM-R), applied as count weights q_l/p_l:`);
-  for (const lang of Object.keys(counts.sizes)) {
-    console.log(`  ${lang}: p ${(counts.sizes[lang] / total).toFixed(3)} -> q ${q[lang].toFixed(3)}, weight ${weights[lang].toFixed(2)}`);
-  }
-  console.log(`  ${fmt(weighted.size)} distinct pre-tokens; counted in ${seconds(started)}`);
-  const bpeStarted = performance.now();
-  let last = 0;
-  const spec = trainBpe(weighted, {
-    vocabSize,
-    onProgress: (merges, target) => {
-      if (performance.now() - last < 10_000) return;
-      last = performance.now();
-      console.log(`  bpe: ${merges}/${target} merges`);
-    },
-  });
-  const tokenizer = new BpeTokenizer(spec);
-  console.log(`  ${fmt(spec.merges.length)} merges (vocab ${fmt(tokenizer.vocabSize)}) in ${seconds(bpeStarted)}`);
-  return {
-    tokenizer,
-    info: {
-      vocabSize: tokenizer.vocabSize,
-      merges: spec.merges.length,
-      alpha,
-      sizes: counts.sizes,
-      samplingProbabilities: q,
-      countWeights: countWeights(counts.sizes, alpha),
-      distinctPreTokens: weighted.size,
-      seconds: (performance.now() - started) / 1000,
-    },
-  };
-}
-
-/** Adds each language's token count (end-of-text ids not included). */
-function countTokens(docs: Document[], rows: LanguageRow[], tokenizer: BpeTokenizer) {
-  const started = performance.now();
-  const byLang = new Map(rows.map((r) => [r.lang, r]));
-  for (const row of rows) row.tokens = 0;
-  for (const doc of docs) byLang.get(doc.source.split("/")[0])!.tokens! += tokenizer.encode(doc.text).length;
-  console.log(`encoded in ${seconds(started)}`);
-}
-
-function printRows(rows: LanguageRow[]) {
+function printRows(rows: LanguageStats[]) {
   const tokens = rows.some((r) => r.tokens !== undefined);
   const header = [
     "lang", "docs", "valid", "words", "chars (ja/zh)", "MB",

@@ -28,6 +28,7 @@ import { loadCorpusSlice, plannedRuns, planStages, STAGE_OUTPUT } from "../pipel
 import { formatPlan } from "../pipeline/plan_table.ts";
 import { DEFAULT_PROFILE, loadProfile, profileNames } from "../pipeline/profile.ts";
 import { Progress } from "../pipeline/progress.ts";
+import { LANGUAGES_FILE, MULTILINGUAL_TOKENIZE_ID, prepareMultilingualSources } from "../pipeline/multilingual.ts";
 import { keyStages, lockOutDir, runStages, StageError } from "../pipeline/stage.ts";
 import { missingFromCache } from "../data/cache.ts";
 
@@ -74,7 +75,7 @@ async function main() {
   if (profile.glue && glueTasks.length === 0) {
     throw new InputError(`glue.tasks ${JSON.stringify(profile.glue.tasks)} selects no task with all its files in the cache ${cacheDir}`, profileFile);
   }
-  const files = requiredFiles(glueTasks, profile.lambada !== null);
+  const files = requiredFiles(glueTasks, profile.lambada !== null, profile.multilingual);
   const missing = await missingFromCache(cacheDir, files);
   if (missing.length) {
     console.error(await missingDataMessage(cacheDir, missing));
@@ -89,9 +90,10 @@ async function main() {
     glueDevExamples[task] = (await Promise.all(dev.map((f) => countRows(join(cacheDir, f))))).reduce((a, b) => a + b, 0);
   }
   const corpus = await loadCorpusSlice(profile);
+  const multilingual = profile.multilingual ? await prepareMultilingualSources(profile.multilingual, cacheDir, console.log) : undefined;
 
   const stages = keyStages(
-    planStages({ profile, backend, cacheDir, glueTasks, dataHashes, glueTrainExamples, glueDevExamples, corpus }),
+    planStages({ profile, backend, cacheDir, glueTasks, dataHashes, glueTrainExamples, glueDevExamples, corpus, multilingual }),
     join(outDir, "stages"),
   );
   const unlock = await lockOutDir(outDir);
@@ -114,6 +116,7 @@ async function main() {
   }
 
   const tokensDir = join(stages[0].dir, STAGE_OUTPUT.tokens);
+  const multilingualStage = stages.find((s) => s.id === MULTILINGUAL_TOKENIZE_ID);
   const manifestPath = await writeManifest(outDir, {
     profile,
     profileFile,
@@ -123,13 +126,19 @@ async function main() {
     dataHashes,
     corpus: { sha256: corpus.sha256, documents: corpus.documents.length, bytes: corpus.bytes },
     tokensDir,
+    multilingual: multilingual && multilingualStage
+      ? { sources: multilingual, tokensDir: join(multilingualStage.dir, STAGE_OUTPUT.tokens), languagesFile: join(multilingualStage.dir, LANGUAGES_FILE) }
+      : undefined,
     summary,
     startedAt,
     endedAt: new Date().toISOString(),
   });
   const results = stages.filter((s) => s.kind === "evaluate").map((s) => join(s.dir, STAGE_OUTPUT.eval, "results.csv"));
-  const logs = stages.filter((s) => s.kind === "pretrain").map((s) => join(s.dir, STAGE_OUTPUT.run, "train_log.csv"));
-  for (const f of [...results, ...logs]) if (!(await exists(f))) throw new InputError(`a finished stage lacks its output file`, f);
+  const logs = stages.filter((s) => s.kind === "pretrain").map((s) => ({
+    file: join(s.dir, STAGE_OUTPUT.run, "train_log.csv"),
+    label: s.run.startsWith("multilingual-") ? "encoder (multilingual)" : undefined,
+  }));
+  for (const f of [...results, ...logs.map((l) => l.file)]) if (!(await exists(f))) throw new InputError(`a finished stage lacks its output file`, f);
   if (results.length) {
     const written = await buildReport({ results, logs, out: outDir, manifest: manifestPath });
     console.log(`report: ${written.at(-1)}`);

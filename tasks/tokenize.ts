@@ -75,10 +75,12 @@ function report(s: TokenizeStats) {
     const t = s.splits[split];
     console.log(`${split.padEnd(5)}: ${n(t.documents)} documents, ${n(t.words)} words, ${n(t.bytes)} bytes -> ${n(t.tokens)} tokens`);
   }
-  console.log(
-    `BPE: ${n(s.merges)} merges (vocab ${n(s.vocabSize)}) learnt in ${s.bpe.seconds.toFixed(2)} s from ${n(s.bpe.documents)} documents, ` +
-      `${n(s.bpe.preTokens)} pre-tokens (${n(s.bpe.distinctPreTokens)} distinct)`,
-  );
+  if (s.bpe) {
+    console.log(
+      `BPE: ${n(s.merges)} merges (vocab ${n(s.vocabSize)}) learnt in ${s.bpe.seconds.toFixed(2)} s from ${n(s.bpe.documents)} documents, ` +
+        `${n(s.bpe.preTokens)} pre-tokens (${n(s.bpe.distinctPreTokens)} distinct)`,
+    );
+  }
   console.log(
     `encode: ${n(s.splits.train.tokens + s.splits.valid.tokens)} tokens in ${s.encode.seconds.toFixed(2)} s = ` +
       `${n(Math.round(s.encode.tokensPerSecond))} tokens/s (${n(Math.round(s.encode.tokensPerCpuSecond))} per CPU second)`,

@@ -1,10 +1,10 @@
 /** Profiles: the shipped ones validate and plan; bad ones fail with the file, the key and its line. */
 import { assert, assertEquals, assertRejects, assertStringIncludes, assertThrows } from "@std/assert";
 import { join } from "node:path";
-import { plannedRuns } from "../pipeline/plan.ts";
+import { plannedRuns, runLabel } from "../pipeline/plan.ts";
 import { applyOverrides, loadProfile, profileNames, validateProfile } from "../pipeline/profile.ts";
 import { formatPlan } from "../pipeline/plan_table.ts";
-import { dataSourcesFor, glueFiles, profileGlueTasks } from "../pipeline/data_needs.ts";
+import { dataSourcesFor, glueFiles, profileGlueTasks, xnliFiles } from "../pipeline/data_needs.ts";
 import { stepFlops } from "../models/flops.ts";
 import { InputError } from "../util/errors.ts";
 
@@ -25,9 +25,11 @@ Deno.test("the four shipped profiles validate and plan both architectures at mat
     const { profile } = await loadProfile(name);
     assertEquals(profile.name, name);
     const runs = plannedRuns(profile);
-    for (const arch of ["encoder", "decoder"] as const) {
-      const budgets = new Set(runs.filter((r) => r.arch === arch).map((r) => r.budgetFlops));
-      assertEquals(budgets.size, 1, `${name}: one ${arch} budget for every objective and seed`);
+    for (const corpus of ["default", "multilingual"] as const) {
+      for (const arch of ["encoder", "decoder"] as const) {
+        const budgets = new Set(runs.filter((r) => r.corpus === corpus && r.arch === arch).map((r) => r.budgetFlops));
+        assertEquals(budgets.size, corpus === "multilingual" && arch === "decoder" ? 0 : 1, `${name}: one ${corpus} ${arch} budget for every objective and seed`);
+      }
     }
     assertStringIncludes(formatPlan(profile, runs), "total pretraining budget");
   }
@@ -54,6 +56,37 @@ Deno.test("the paper profile plans bert-base-50k and pythia-70m and requires the
   const pythiaSoftmax = runs.find((r) => r.arch === "decoder" && r.objective === "softmax")!;
   // 143k steps of 1024 x 2048 tokens.
   assertEquals(Math.round(pythiaSoftmax.tokens / 1e9), 300);
+});
+
+Deno.test("the multilingual section: its encoders at their own budget and vocabulary, XNLI files per setup, bad keys named", async () => {
+  const { profile } = await loadProfile("smoke");
+  const m = profile.multilingual!;
+  const runs = plannedRuns(profile).filter((r) => r.corpus === "multilingual");
+  assertEquals(runs.map(runLabel), ["multilingual-encoder-softmax-s0", "multilingual-encoder-cwt-s0"]);
+  assert(runs.every((r) => r.config.vocabSize === m.tokenizer.vocabSize && r.arch === "encoder"));
+  assertEquals(runs[0].budgetFlops, runs[1].budgetFlops);
+  assertStringIncludes(formatPlan(profile, plannedRuns(profile)), "multilingual (ar en) at 0.5, 1 on XNLI");
+  // "en": English train, every language's dev; "target": train + dev of languages with a translate-train file (hi has none).
+  const x = { ...m.xnli, langs: ["ar", "hi"], setups: ["en", "target"] as ("en" | "target")[] };
+  assertEquals(xnliFiles(x).sort(), ["xnli/ar/dev.tsv", "xnli/ar/train.tsv", "xnli/en/dev.tsv", "xnli/en/train.tsv", "xnli/hi/dev.tsv"]);
+  assertEquals(xnliFiles({ ...x, split: "test", setups: ["target"] }).sort(), ["xnli/ar/dev.tsv", "xnli/ar/test.tsv", "xnli/ar/train.tsv"]);
+  // A profile of the multilingual experiment alone is valid.
+  const alone = validateProfile(
+    applyOverrides(SMOKE, ["pretrain.encoder=null", "pretrain.decoder=null", "glue=null", "lambada=null"]),
+    "smoke.json",
+  );
+  assertEquals(plannedRuns(alone).map((r) => r.corpus), ["multilingual", "multilingual"]);
+  assertEquals(validateProfile(applyOverrides(SMOKE, ["multilingual=null"]), "smoke.json").multilingual, null);
+  const noSection = structuredClone(SMOKE);
+  delete noSection.multilingual;
+  assertEquals(validateProfile(noSection, "smoke.json").multilingual, null);
+  assertThrows(
+    () => validateProfile(applyOverrides(SMOKE, ['multilingual.languages=["ar","xx"]']), "smoke.json"),
+    InputError,
+    "multilingual.languages[1]: expected one of",
+  );
+  assertThrows(() => validateProfile(applyOverrides(SMOKE, ['multilingual.xnli.langs=["en","it"]']), "smoke.json"), InputError, "multilingual.xnli.langs[1]");
+  assertThrows(() => validateProfile(applyOverrides(SMOKE, ["multilingual.fetch=1"]), "smoke.json"), InputError, "multilingual.fetch: expected true or false");
 });
 
 Deno.test("an unknown key names the file, the dotted key and its line", async () => {

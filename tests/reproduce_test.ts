@@ -65,7 +65,7 @@ Deno.test({
   async fn() {
     const smokeOut = await Deno.makeTempDir({ prefix: "reproduce-smoke-" });
     const first = await run(smokeOut);
-    assertStringIncludes(first, "13 stages ran");
+    assertStringIncludes(first, "20 stages ran");
     for (const f of ["results.csv", "summary.csv", "report.md", "manifest.json"]) assert(await exists(join(smokeOut, f)), `${f} written`);
     const rows = parseResultsCsv(await Deno.readTextFile(join(smokeOut, "results.csv")), "results.csv");
     const seen = new Set(rows.map((r) => `${r.arch}/${r.objective}/${r.task}/${r.fraction}`));
@@ -75,6 +75,10 @@ Deno.test({
         assert(seen.has(`decoder/${o}/lambada_openai/${f}`), `lambada rows for ${o} at ${f}`);
       }
       assert(seen.has(`decoder/cwt/lambada_openai_lmft/${f}`), `LM-fine-tuned lambada at ${f}`);
+      // The multilingual encoders: both XNLI setups on both languages.
+      for (const o of ["softmax", "cwt"]) {
+        for (const t of ["xnli-en/ar", "xnli-en/en", "xnli-target/ar", "xnli-target/en"]) assert(seen.has(`encoder/${o}/${t}/${f}`), `${t} rows for ${o} at ${f}`);
+      }
     }
     // Matched FLOPs: per architecture, both objectives' final checkpoints spent the same budget (within one step).
     for (const arch of ["encoder", "decoder"]) {
@@ -86,6 +90,8 @@ Deno.test({
     assertStringIncludes(report, "Table 1 shape");
     assertStringIncludes(report, "Table 3 shape");
     assertStringIncludes(report, "Compute to match");
+    assertStringIncludes(report, "Multilingual pretraining corpus, per language");
+    assertStringIncludes(report, "Table 5 shape: XNLI dev accuracy");
     const manifest = JSON.parse(await Deno.readTextFile(join(smokeOut, "manifest.json")));
     assertEquals(manifest.profile.name, "smoke");
     assertEquals(manifest.machine.cores, navigator.hardwareConcurrency);
@@ -93,9 +99,13 @@ Deno.test({
     assertEquals(manifest.tokenizer.sha256, await sha256File(manifest.tokenizer.file));
     assertEquals(manifest.data.files["glue/RTE/train.tsv"], await sha256File(join(SHARED_DATA_DIR, "glue/RTE/train.tsv")));
     assert(manifest.startedAt < manifest.endedAt);
-    assertEquals(manifest.stages.ran.length, 13);
+    assertEquals(manifest.multilingual.languages.map((l: { lang: string }) => l.lang), ["ar", "en"]);
+    assert(manifest.multilingual.languages.every((l: { tokens: number }) => l.tokens > 0));
+    assertEquals(manifest.multilingual.tokenizer.sha256, await sha256File(manifest.multilingual.tokenizer.file));
+    assertEquals(manifest.data.files["xnli/ar/train.tsv"], await sha256File(join(SHARED_DATA_DIR, "xnli/ar/train.tsv")));
+    assertEquals(manifest.stages.ran.length, 20);
     const before = await stageRecords(smokeOut);
-    assertEquals(before.size, 13);
+    assertEquals(before.size, 20);
 
     // The same command again: nothing runs, every stage folder is untouched.
     const t0 = performance.now();
@@ -103,7 +113,7 @@ Deno.test({
     assert(performance.now() - t0 < 60_000, "a rerun takes under a minute");
     assertStringIncludes(again, "0 stages ran");
     const second = await lastInvocation(smokeOut);
-    assertEquals(ids(second, "skip").length, 13);
+    assertEquals(ids(second, "skip").length, 20);
     assertEquals(ids(second, "start"), []);
     assertEquals(await stageRecords(smokeOut), before);
 
@@ -116,7 +126,7 @@ Deno.test({
       "evaluate/encoder-softmax-s0-f0.5-rte",
       "evaluate/encoder-softmax-s0-f1-rte",
     ]);
-    assertEquals(ids(third, "skip").length, 9);
+    assertEquals(ids(third, "skip").length, 16);
     const epochs = parseResultsCsv(await Deno.readTextFile(join(smokeOut, "results.csv")), "results.csv")
       .filter((r) => r.task === "rte" && r.policy === "last-epoch");
     assertEquals(epochs.length, 4);
@@ -140,6 +150,8 @@ Deno.test({
       "pretrain.decoder=null",
       "--set",
       "lambada=null",
+      "--set",
+      "multilingual=null",
       "--set",
       "pretrain.encoder.budgetSoftmaxTokens=40000",
       "--set",
@@ -220,7 +232,8 @@ Deno.test("the paper profile prints its plan and FLOP budget, then refuses to ru
   assertEquals(code, 2, text);
   assertStringIncludes(text, "bert-base-50k");
   assertStringIncludes(text, "pythia-70m");
-  assertStringIncludes(text, "total pretraining budget: 2.105e+20 FLOPs");
+  assertStringIncludes(text, "multilingual-encoder-cwt-s0");
+  assertStringIncludes(text, "total pretraining budget: 2.142e+20 FLOPs");
   assertStringIncludes(text, "needs the tensorflow backend");
   assertStringIncludes(text, "--force");
   assertEquals(await exists(join(out, "stages")), false);

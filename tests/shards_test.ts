@@ -7,7 +7,7 @@ import { tokenizeCorpus } from "../tokenizer/pipeline.ts";
 import { openTokenSplit, readManifest, ShardWriter, type TokenManifest, TOKENS_FORMAT, writeManifest } from "../tokenizer/shards.ts";
 import { EOT_ID } from "../tokenizer/specials.ts";
 import { InputError } from "../util/errors.ts";
-import { sha256, sha256File } from "../util/fs.ts";
+import { exists, sha256, sha256File } from "../util/fs.ts";
 import { Rng } from "../util/rng.ts";
 
 /** Writes a two-split token folder of random documents with tiny shards; returns the expected streams. */
@@ -173,8 +173,8 @@ Deno.test("tokenizeCorpus is deterministic, trains BPE on the train split only, 
   const file = (name: string, f: string) => Deno.readFile(join(parent, name, f));
   assertEquals(await file("b", "tokenizer.json"), await file("a", "tokenizer.json"));
   assertEquals((await readManifest(join(parent, "b"))).splits, (await readManifest(join(parent, "a"))).splits);
-  assertEquals(a.bpe.documents, a.splits.train.documents);
-  assertEquals(a.bpe.bytes, a.splits.train.bytes);
+  assertEquals(a.bpe!.documents, a.splits.train.documents);
+  assertEquals(a.bpe!.bytes, a.splits.train.bytes);
 
   // Valid text only (a word no train document has) never becomes a merge.
   const marked = docs.map((d) => splitOf(d.id, 0.25, 1) === "valid" ? { ...d, text: d.text + " zqzqzqzq zqzqzqzq" } : d);
@@ -184,10 +184,29 @@ Deno.test("tokenizeCorpus is deterministic, trains BPE on the train split only, 
 
   const cap = Math.floor(a.splits.train.bytes / 3);
   const c1 = await run("c1", { maxTrainBytes: cap }), c2 = await run("c2", { maxTrainBytes: cap });
-  assertEquals(c2.bpe, { ...c1.bpe, seconds: c2.bpe.seconds });
-  assert(c1.bpe.bytes <= cap && c1.bpe.documents < a.splits.train.documents, `${c1.bpe.bytes} bytes of ${cap}`);
+  assertEquals(c2.bpe!, { ...c1.bpe!, seconds: c2.bpe!.seconds });
+  assert(c1.bpe!.bytes <= cap && c1.bpe!.documents < a.splits.train.documents, `${c1.bpe!.bytes} bytes of ${cap}`);
   assertEquals(await file("c2", "tokenizer.json"), await file("c1", "tokenizer.json"));
-  assertNotEquals(c1.bpe.bytes, a.bpe.bytes);
+  assertNotEquals(c1.bpe!.bytes, a.bpe!.bytes);
+  await Deno.remove(parent, { recursive: true });
+});
+
+Deno.test("tokenizeCorpus with a given tokenizer encodes with it, trains nothing, and refuses one larger than the vocabulary", async () => {
+  const parent = await Deno.makeTempDir();
+  const docs = corpus(30);
+  const trained = await tokenizeCorpus({ docs, vocabSize: 4096, seed: 2, validFraction: 0.2, outDir: join(parent, "t") });
+  const given = await loadTokenizer(join(parent, "t", "tokenizer.json"));
+  const reused = await tokenizeCorpus({ docs, vocabSize: 4096, seed: 2, validFraction: 0.2, outDir: join(parent, "g"), tokenizer: given });
+  assertEquals(reused.bpe, null);
+  assertEquals(reused.splits, trained.splits);
+  assertEquals(await Deno.readFile(join(parent, "g", "tokenizer.json")), await Deno.readFile(join(parent, "t", "tokenizer.json")));
+  assertEquals((await readManifest(join(parent, "g"))).splits, (await readManifest(join(parent, "t"))).splits);
+  await assertRejects(
+    () => tokenizeCorpus({ docs, vocabSize: 4096, outDir: join(parent, "x"), tokenizer: { ...given, vocabSize: 5000 } as typeof given }),
+    InputError,
+    "more than the 4096",
+  );
+  assertEquals(await exists(join(parent, "x")), false);
   await Deno.remove(parent, { recursive: true });
 });
 

@@ -39,3 +39,6 @@ export {
   PAPER_LANGUAGES,
 } from "./sources.ts";
 export { listFiles, measureText, MIN_SCRIPT_SHARE, type Notes, readText, scriptShare, type SourceText } from "./text.ts";
+export { documentLanguage, type SampledBpeInfo, type SampledBpeOptions, trainSampledBpe } from "./sampled_bpe.ts";
+export { type LanguageStats, languageStats } from "./language_stats.ts";
+export { fetchMultilingualSources } from "./fetch.ts";

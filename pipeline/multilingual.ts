@@ -1,0 +1,137 @@
+/**
+ * The multilingual part of a reproduction (paper section 6.3): where its text sources live, what they
+ * are (the fingerprint that keys the corpus stage), and the corpus stage itself: build the capped
+ * corpus, train one BPE with language sampling, write the token shards and per-language figures.
+ */
+import { join, resolve } from "node:path";
+import { defaultCacheDir } from "../data/cache.ts";
+import type { Document } from "../data/corpus.ts";
+import {
+  DEBIAN_RECORD,
+  debianPackageDir,
+  debianPackagesFor,
+  fetchMultilingualSources,
+  languageSources,
+  languageStats,
+  type LanguageStats,
+  multilingualCorpus,
+  QURAN_PACKAGE,
+  trainSampledBpe,
+} from "../data/multilingual/mod.ts";
+import { corpusSha256, tokenizeCorpus } from "../tokenizer/pipeline.ts";
+import { InputError } from "../util/errors.ts";
+import { exists, writeJsonAtomic } from "../util/fs.ts";
+import { SHARED_DATA_DIR } from "../util/paths.ts";
+import type { MultilingualProfile } from "./profile.ts";
+import type { Stage } from "./stage.ts";
+
+/** The stage id of the multilingual corpus and tokenizer. */
+export const MULTILINGUAL_TOKENIZE_ID = "tokenize/multilingual";
+
+/** The file of per-language figures in the corpus stage's folder. */
+export const LANGUAGES_FILE = "languages.json";
+
+/** What the multilingual stages need to know about the sources before running. */
+export interface MultilingualSources {
+  /** The cache holding multilingual/debian/<package>/ (the data cache, or the user cache when that is read-only). */
+  dir: string;
+  /** Per source: its Debian version and .deb sha256, the npm package name, or "missing". */
+  fingerprint: Record<string, string>;
+}
+
+/** True when `dir` exists and takes a new file (probed, then removed; nothing is created otherwise). */
+async function writable(dir: string): Promise<boolean> {
+  const probe = join(dir, `.write-probe-${Deno.pid}`);
+  try {
+    await Deno.writeTextFile(probe, "", { createNew: true });
+    await Deno.remove(probe);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Finds (and, with `fetch`, fills) the cache of the multilingual text sources: the data cache when it
+ * holds them or can take them, else the user's default cache. The shared mirror (../shared/data) is
+ * read-only by rule, whatever its permissions say: it keeps the evaluation files, and the packages go
+ * beside the user's own downloads.
+ */
+export async function prepareMultilingualSources(
+  m: MultilingualProfile,
+  dataCacheDir: string,
+  log: (line: string) => void,
+): Promise<MultilingualSources> {
+  const packages = debianPackagesFor(m.languages);
+  const complete = async (dir: string) => (await Promise.all(packages.map((p) => exists(join(debianPackageDir(dir, p), DEBIAN_RECORD))))).every(Boolean);
+  let dir = dataCacheDir;
+  if (!(await complete(dir)) && (resolve(dir) === resolve(SHARED_DATA_DIR) || !(await writable(dir)))) {
+    dir = defaultCacheDir();
+    log(`multilingual sources: the data cache ${dataCacheDir} is read-only; using ${dir}`);
+  }
+  if (m.fetch && !(await complete(dir))) {
+    log(`multilingual sources: fetching ${packages.length} Debian package(s) into ${dir} (apt-get download; nothing is installed)`);
+    await fetchMultilingualSources(dir, m.languages, log);
+  }
+  const fingerprint: Record<string, string> = {};
+  for (const p of packages) {
+    const record = join(debianPackageDir(dir, p), DEBIAN_RECORD);
+    if (!(await exists(record))) {
+      fingerprint[p] = "missing";
+      continue;
+    }
+    const r = JSON.parse(await Deno.readTextFile(record)) as { version: string; sha256: string };
+    fingerprint[p] = `${r.version} ${r.sha256}`;
+  }
+  if (m.languages.some((l) => languageSources(l).quran)) fingerprint.quran = QURAN_PACKAGE;
+  const missing = Object.entries(fingerprint).filter(([, v]) => v === "missing").map(([p]) => p);
+  if (missing.length) {
+    log(`multilingual sources: not in ${dir}: ${missing.join(" ")}` + (m.fetch ? "" : " (multilingual.fetch is false; run with --set multilingual.fetch=true or `deno task corpus-multilingual --fetch`)"));
+  }
+  return { dir, fingerprint };
+}
+
+/** The per-language figures the corpus stage wrote. */
+export interface LanguagesFile {
+  languages: LanguageStats[];
+  tokenizer: ReturnType<typeof trainSampledBpe>["info"];
+  corpus: { documents: number; sha256: string };
+}
+
+/** The corpus + tokenizer stage of the multilingual experiment; `tokensDir` names its token folder. */
+export function multilingualCorpusStage(m: MultilingualProfile, sources: MultilingualSources, tokensDir: string): Stage {
+  return {
+    id: MULTILINGUAL_TOKENIZE_ID,
+    kind: "tokenize",
+    run: "multilingual",
+    settings: { languages: m.languages, capWords: m.capWords, tokenizer: m.tokenizer, sources: sources.fingerprint },
+    inputs: [],
+    estimateSeconds: 20 + (m.languages.length * m.capWords) / 40_000,
+    async execute({ dir, say }) {
+      const docs: Document[] = [];
+      const notes: string[] = [];
+      for await (const d of multilingualCorpus({ cacheDir: sources.dir, languages: m.languages, capWordsPerLanguage: m.capWords, seed: m.tokenizer.seed, notes: (n) => notes.push(n) })) {
+        docs.push(d);
+      }
+      if (docs.length === 0) throw new InputError(`no multilingual documents in ${sources.dir}: fetch the sources (multilingual.fetch: true)`);
+      const split = { validFraction: m.tokenizer.validFraction, seed: m.tokenizer.seed };
+      const { tokenizer, info } = trainSampledBpe(docs, { vocabSize: m.tokenizer.vocabSize, alpha: m.tokenizer.alpha, ...split });
+      const sha256 = await corpusSha256(docs);
+      const stats = await tokenizeCorpus({
+        docs,
+        vocabSize: m.tokenizer.vocabSize,
+        ...split,
+        tokenizer,
+        outDir: join(dir, tokensDir),
+        corpusInfo: { source: "multilingual", languages: m.languages, capWords: m.capWords, sources: sources.fingerprint },
+      });
+      const languages = languageStats(docs, m.languages, split, tokenizer);
+      const file: LanguagesFile = { languages, tokenizer: info, corpus: { documents: docs.length, sha256 } };
+      await writeJsonAtomic(join(dir, LANGUAGES_FILE), { ...file, notes });
+      say(
+        `multilingual corpus: ${docs.length} documents in ${m.languages.length} languages, train ${stats.splits.train.tokens} tokens, ` +
+          `valid ${stats.splits.valid.tokens}; ` + languages.map((l) => `${l.lang} ${l.tokens}`).join(", "),
+      );
+    },
+  };
+}
