@@ -6,7 +6,8 @@ import { join, resolve } from "node:path";
 import { DATA_CACHE_ENV, missingFromCache } from "../data/cache.ts";
 import { glueTask } from "../data/glue.ts";
 import { LAMBADA_PATH } from "../data/lambada.ts";
-import { xnliPath, XNLI_TRAIN_LANGUAGES } from "../data/xnli.ts";
+import { xnliPath } from "../data/xnli.ts";
+import { hasTrainFile } from "../evals/xnli_tasks.ts";
 import { exists, sha256File } from "../util/fs.ts";
 import { SHARED_DATA_DIR } from "../util/paths.ts";
 import type { Profile } from "./profile.ts";
@@ -52,10 +53,9 @@ export async function profileGlueTasks(profile: Profile, cacheDir: string): Prom
  * "target"; dev files too when the test split is scored (epochs are picked on dev).
  */
 export function xnliFiles(x: NonNullable<Profile["multilingual"]>["xnli"]): string[] {
-  const hasTrain = (l: string) => (XNLI_TRAIN_LANGUAGES as readonly string[]).includes(l);
   const files: string[] = [];
   for (const setup of x.setups) {
-    const evalLangs = setup === "en" ? ["en", ...x.langs] : x.langs.filter(hasTrain);
+    const evalLangs = setup === "en" ? ["en", ...x.langs] : x.langs.filter(hasTrainFile);
     const trainLangs = setup === "en" ? ["en"] : evalLangs;
     files.push(...trainLangs.map((l) => xnliPath(l, "train")), ...evalLangs.map((l) => xnliPath(l, x.split)));
     if (x.split === "test") files.push(...trainLangs.map((l) => xnliPath(l, "dev")));

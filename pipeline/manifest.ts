@@ -44,12 +44,24 @@ export interface ManifestInput {
   cacheDir: string;
   dataHashes: Record<string, string>;
   corpus: { sha256: string; documents: number; bytes: number };
-  tokensDir: string;
+  /** The default corpus's token folder (null when the profile pretrains on the multilingual corpus only). */
+  tokensDir: string | null;
   /** The multilingual corpus stage's sources, token folder and languages.json, when the profile has one. */
   multilingual?: { sources: MultilingualSources; tokensDir: string; languagesFile: string };
   summary: RunSummary;
   startedAt: string;
   endedAt: string;
+}
+
+/** A token folder's tokenizer.json and manifest.json hashes. */
+async function tokenizerManifest(tokensDir: string) {
+  const file = join(tokensDir, "tokenizer.json");
+  const tokensManifest = join(tokensDir, "manifest.json");
+  return {
+    file,
+    sha256: (await exists(file)) ? await sha256File(file) : null,
+    tokensManifestSha256: (await exists(tokensManifest)) ? await sha256File(tokensManifest) : null,
+  };
 }
 
 /** The multilingual corpus's sources, tokenizer hash and per-language figures. */
@@ -66,8 +78,6 @@ async function multilingualManifest(m: NonNullable<ManifestInput["multilingual"]
 
 /** Writes `outDir`/manifest.json; returns its path. */
 export async function writeManifest(outDir: string, m: ManifestInput): Promise<string> {
-  const tokenizerFile = join(m.tokensDir, "tokenizer.json");
-  const tokensManifest = join(m.tokensDir, "manifest.json");
   const stage = (s: KeyedStage) => ({ id: s.id, key: s.key, dir: s.dir });
   const manifest = {
     format: "headless-bench-reproduce/1",
@@ -78,11 +88,7 @@ export async function writeManifest(outDir: string, m: ManifestInput): Promise<s
     git: await gitState(),
     data: { cacheDir: m.cacheDir, files: m.dataHashes },
     corpus: m.corpus,
-    tokenizer: {
-      file: tokenizerFile,
-      sha256: (await exists(tokenizerFile)) ? await sha256File(tokenizerFile) : null,
-      tokensManifestSha256: (await exists(tokensManifest)) ? await sha256File(tokensManifest) : null,
-    },
+    tokenizer: m.tokensDir === null ? null : await tokenizerManifest(m.tokensDir),
     multilingual: m.multilingual ? await multilingualManifest(m.multilingual) : null,
     startedAt: m.startedAt,
     endedAt: m.endedAt,

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { defaultCorpus, type Document } from "../data/corpus.ts";
 import { LAMBADA_PATH } from "../data/lambada.ts";
-import { XNLI_TRAIN_LANGUAGES } from "../data/xnli.ts";
+import { hasTrainFile } from "../evals/xnli_tasks.ts";
 import { loadModelConfig, type ModelConfig, stepFlops } from "../models/mod.ts";
 import { corpusSha256, tokenizeCorpus } from "../tokenizer/pipeline.ts";
 import { fractionDirName } from "../train/loop.ts";
@@ -134,6 +134,9 @@ function pretrainFraction(line: string): number | undefined {
   return m ? Number(m[1]) / 100 : undefined;
 }
 
+/** The stage id of the default corpus's tokenizer and shards. */
+export const DEFAULT_TOKENIZE_ID = "tokenize/corpus";
+
 /** Folder names inside a finished stage folder. */
 export const STAGE_OUTPUT = { tokens: "tokens", run: "run", eval: "eval" } as const;
 
@@ -141,30 +144,31 @@ export const STAGE_OUTPUT = { tokens: "tokens", run: "run", eval: "eval" } as co
 export function planStages(ctx: PlanContext): Stage[] {
   const { profile, backend } = ctx;
   const stages: Stage[] = [];
-  const tokenizeId = "tokenize/corpus";
-  stages.push({
-    id: tokenizeId,
-    kind: "tokenize",
-    run: "corpus",
-    settings: { corpus: { sha256: ctx.corpus.sha256, documents: ctx.corpus.documents.length }, tokenizer: profile.tokenizer },
-    inputs: [],
-    estimateSeconds: 3 + ctx.corpus.bytes / 400_000,
-    async execute({ dir, say }) {
-      const t = profile.tokenizer;
-      const stats = await tokenizeCorpus({
-        docs: ctx.corpus.documents,
-        vocabSize: t.vocabSize,
-        seed: t.seed,
-        validFraction: t.validFraction,
-        maxTrainBytes: t.maxTrainBytes ?? Infinity,
-        outDir: join(dir, STAGE_OUTPUT.tokens),
-        corpusInfo: { source: "default corpus", documents: ctx.corpus.documents.length, sha256: ctx.corpus.sha256 },
-      });
-      say(
-        `tokenized ${ctx.corpus.documents.length} documents: train ${stats.splits.train.tokens} tokens, valid ${stats.splits.valid.tokens}, vocab ${stats.vocabSize}`,
-      );
-    },
-  });
+  if (profile.pretrain.encoder || profile.pretrain.decoder) {
+      stages.push({
+      id: DEFAULT_TOKENIZE_ID,
+      kind: "tokenize",
+      run: "corpus",
+      settings: { corpus: { sha256: ctx.corpus.sha256, documents: ctx.corpus.documents.length }, tokenizer: profile.tokenizer },
+      inputs: [],
+      estimateSeconds: 3 + ctx.corpus.bytes / 400_000,
+      async execute({ dir, say }) {
+        const t = profile.tokenizer;
+        const stats = await tokenizeCorpus({
+          docs: ctx.corpus.documents,
+          vocabSize: t.vocabSize,
+          seed: t.seed,
+          validFraction: t.validFraction,
+          maxTrainBytes: t.maxTrainBytes ?? Infinity,
+          outDir: join(dir, STAGE_OUTPUT.tokens),
+          corpusInfo: { source: "default corpus", documents: ctx.corpus.documents.length, sha256: ctx.corpus.sha256 },
+        });
+        say(
+          `tokenized ${ctx.corpus.documents.length} documents: train ${stats.splits.train.tokens} tokens, valid ${stats.splits.valid.tokens}, vocab ${stats.vocabSize}`,
+        );
+      },
+    });
+  }
   const m = profile.multilingual;
   if (m) {
     if (!ctx.multilingual) throw new Error("planStages: a multilingual profile needs ctx.multilingual (prepareMultilingualSources)");
@@ -176,7 +180,7 @@ export function planStages(ctx: PlanContext): Stage[] {
     const label = runLabel(run);
     const pretrainId = `pretrain/${label}`;
     const multilingual = run.corpus === "multilingual" ? m : null;
-    const tokenizeId = multilingual ? MULTILINGUAL_TOKENIZE_ID : "tokenize/corpus";
+    const tokenizeId = multilingual ? MULTILINGUAL_TOKENIZE_ID : DEFAULT_TOKENIZE_ID;
     const fractions = multilingual ? multilingual.fractions : profile.pretrain.fractions;
     const spec = (dir: string, tokensDir: string): PretrainSpec => ({
       model: a.model,
@@ -366,8 +370,6 @@ export function planStages(ctx: PlanContext): Stage[] {
   }
   return stages;
 }
-
-const hasTrainFile = (lang: string) => (XNLI_TRAIN_LANGUAGES as readonly string[]).includes(lang);
 
 /** Examples an XNLI stage trains on and scores, for the ETA (training counted three times: forward and backward). */
 function xnliExamples(x: MultilingualProfile["xnli"]): number {

@@ -20,7 +20,7 @@ import {
   type XnliEvalSplit,
   type XnliSetup,
   xnliTaskName,
-} from "../evals/xnli.ts";
+} from "../evals/xnli_tasks.ts";
 import { type ComputeToMatch, computeToMatch, formatCrossing, formatPairRange } from "./compute_to_match.ts";
 import { compareReplicates, replicateLabel, type ResultRow, rowIdentity } from "./rows.ts";
 import {

@@ -24,7 +24,7 @@ import { REPO_ROOT } from "../util/paths.ts";
 import { killCurrentChild } from "../pipeline/child.ts";
 import { glueFiles, hashFiles, missingDataMessage, profileGlueTasks, requiredFiles } from "../pipeline/data_needs.ts";
 import { writeManifest } from "../pipeline/manifest.ts";
-import { loadCorpusSlice, plannedRuns, planStages, STAGE_OUTPUT } from "../pipeline/plan.ts";
+import { DEFAULT_TOKENIZE_ID, loadCorpusSlice, plannedRuns, planStages, STAGE_OUTPUT } from "../pipeline/plan.ts";
 import { formatPlan } from "../pipeline/plan_table.ts";
 import { DEFAULT_PROFILE, loadProfile, profileNames } from "../pipeline/profile.ts";
 import { Progress } from "../pipeline/progress.ts";
@@ -115,7 +115,7 @@ async function main() {
     await unlock();
   }
 
-  const tokensDir = join(stages[0].dir, STAGE_OUTPUT.tokens);
+  const defaultTokenize = stages.find((s) => s.id === DEFAULT_TOKENIZE_ID);
   const multilingualStage = stages.find((s) => s.id === MULTILINGUAL_TOKENIZE_ID);
   const manifestPath = await writeManifest(outDir, {
     profile,
@@ -125,7 +125,7 @@ async function main() {
     cacheDir,
     dataHashes,
     corpus: { sha256: corpus.sha256, documents: corpus.documents.length, bytes: corpus.bytes },
-    tokensDir,
+    tokensDir: defaultTokenize ? join(defaultTokenize.dir, STAGE_OUTPUT.tokens) : null,
     multilingual: multilingual && multilingualStage
       ? { sources: multilingual, tokensDir: join(multilingualStage.dir, STAGE_OUTPUT.tokens), languagesFile: join(multilingualStage.dir, LANGUAGES_FILE) }
       : undefined,

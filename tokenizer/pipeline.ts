@@ -15,14 +15,7 @@ import { Rng } from "../util/rng.ts";
 import { BpeTokenizer } from "./bpe.ts";
 import { toHfJson } from "./hf_json.ts";
 import { PreTokenCounter } from "./pretokenize.ts";
-import {
-  dtypeFor,
-  ShardWriter,
-  type SplitInfo,
-  type TokenManifest,
-  TOKENS_FORMAT,
-  writeManifest,
-} from "./shards.ts";
+import { dtypeFor, ShardWriter, type SplitInfo, type TokenManifest, TOKENS_FORMAT, writeManifest } from "./shards.ts";
 import { EOT_ID, validateVocabSize } from "./specials.ts";
 import { trainBpe } from "./train.ts";
 
@@ -72,121 +65,50 @@ export interface TokenizeStats {
   corpusSha256: string;
   splits: { train: SplitStats; valid: SplitStats };
   /** BPE training; null when the tokenizer was given. */
-  bpe: {
-    documents: number;
-    bytes: number;
-    preTokens: number;
-    distinctPreTokens: number;
-    seconds: number;
-  } | null;
-  encode: {
-    seconds: number;
-    cpuSeconds: number;
-    tokensPerSecond: number;
-    tokensPerCpuSecond: number;
-  };
-  roundTrip: {
-    documents: number;
-    failures: number;
-    failedIds: string[];
-    seconds: number;
-  } | null;
+  bpe: { documents: number; bytes: number; preTokens: number; distinctPreTokens: number; seconds: number } | null;
+  encode: { seconds: number; cpuSeconds: number; tokensPerSecond: number; tokensPerCpuSecond: number };
+  roundTrip: { documents: number; failures: number; failedIds: string[]; seconds: number } | null;
   seconds: number;
 }
 
 const SPOOL_FILE = "documents.tmp.jsonl";
 
 /** Tokenizes a corpus into `outDir` (tokenizer.json, manifest.json, shards); returns the stats. */
-export async function tokenizeCorpus(
-  options: TokenizeCorpusOptions,
-): Promise<TokenizeStats> {
+export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<TokenizeStats> {
   const vocabSize = validateVocabSize(options.vocabSize);
-  const {
-    seed = 0,
-    validFraction = 0.02,
-    outDir,
-    maxTrainBytes = Infinity,
-    roundTrip = true,
-  } = options;
+  const { seed = 0, validFraction = 0.02, outDir, maxTrainBytes = Infinity, roundTrip = true } = options;
   const progress = options.onProgress ?? (() => {});
-  if (!Number.isInteger(seed)) {
-    throw new InputError(`seed must be an integer, got ${seed}`);
-  }
-  if (!(validFraction >= 0 && validFraction < 1)) {
-    throw new InputError(
-      `validation fraction must be in [0, 1), got ${validFraction}`,
-    );
-  }
-  if (!(maxTrainBytes > 0)) {
-    throw new InputError(
-      `the BPE training cap must be a positive number of bytes, got ${maxTrainBytes}`,
-    );
-  }
-  if (await exists(outDir)) {
-    throw new InputError(`output folder already exists: ${outDir}`);
-  }
+  if (!Number.isInteger(seed)) throw new InputError(`seed must be an integer, got ${seed}`);
+  if (!(validFraction >= 0 && validFraction < 1)) throw new InputError(`validation fraction must be in [0, 1), got ${validFraction}`);
+  if (!(maxTrainBytes > 0)) throw new InputError(`the BPE training cap must be a positive number of bytes, got ${maxTrainBytes}`);
+  if (await exists(outDir)) throw new InputError(`output folder already exists: ${outDir}`);
   if (options.tokenizer && options.tokenizer.vocabSize > vocabSize) {
-    throw new InputError(
-      `the given tokenizer has ${options.tokenizer.vocabSize} ids, more than the ${vocabSize} asked for`,
-    );
+    throw new InputError(`the given tokenizer has ${options.tokenizer.vocabSize} ids, more than the ${vocabSize} asked for`);
   }
 
   const started = performance.now();
   await Deno.mkdir(dirname(outDir), { recursive: true });
-  const tmp = join(
-    dirname(outDir),
-    `.${basename(outDir)}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`,
-  );
+  const tmp = join(dirname(outDir), `.${basename(outDir)}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`);
   await Deno.mkdir(tmp);
   try {
     // 1. Spool the documents with their split; count, hash.
     const spool = join(tmp, SPOOL_FILE);
-    const corpus = await spoolDocuments(
-      options.docs,
-      spool,
-      (id) => splitOf(id, validFraction, seed),
-      progress,
-    );
+    const corpus = await spoolDocuments(options.docs, spool, (id) => splitOf(id, validFraction, seed), progress);
     const { splits } = corpus;
-    if (splits.train.documents === 0) {
-      throw new InputError(
-        `no training documents (${corpus.documents} documents in all)`,
-      );
-    }
+    if (splits.train.documents === 0) throw new InputError(`no training documents (${corpus.documents} documents in all)`);
 
     // 2. Count pre-tokens of the train split (a seeded sample when over the cap) and train BPE, unless given.
-    const trained = options.tokenizer ? null : await trainOnSpool(
-      spool,
-      corpus.trainBytes,
-      vocabSize,
-      maxTrainBytes,
-      seed,
-      progress,
-    );
+    const trained = options.tokenizer ? null : await trainOnSpool(spool, corpus.trainBytes, vocabSize, maxTrainBytes, seed, progress);
     const tokenizer = options.tokenizer ?? new BpeTokenizer(trained!.spec);
     const tokenizerJson = toHfJson(tokenizer);
     await Deno.writeTextFile(join(tmp, "tokenizer.json"), tokenizerJson);
 
     // 3. Encode both splits into shards, timing encode alone; check round trips.
     const writers = {
-      train: new ShardWriter(tmp, "train", {
-        dtype: dtypeFor(vocabSize),
-        vocabSize,
-        eot: EOT_ID,
-        maxShardTokens: options.maxShardTokens,
-      }),
-      valid: new ShardWriter(tmp, "valid", {
-        dtype: dtypeFor(vocabSize),
-        vocabSize,
-        eot: EOT_ID,
-        maxShardTokens: options.maxShardTokens,
-      }),
+      train: new ShardWriter(tmp, "train", { dtype: dtypeFor(vocabSize), vocabSize, eot: EOT_ID, maxShardTokens: options.maxShardTokens }),
+      valid: new ShardWriter(tmp, "valid", { dtype: dtypeFor(vocabSize), vocabSize, eot: EOT_ID, maxShardTokens: options.maxShardTokens }),
     };
-    let encodeSeconds = 0,
-      encodeCpu = 0,
-      roundTripSeconds = 0,
-      encoded = 0,
-      tokens = 0;
+    let encodeSeconds = 0, encodeCpu = 0, roundTripSeconds = 0, encoded = 0, tokens = 0;
     const failedIds: string[] = [];
     let failures = 0;
     const ids: number[] = [];
@@ -206,16 +128,9 @@ export async function tokenizeCorpus(
         }
         roundTripSeconds += (performance.now() - t) / 1000;
       }
-      if (++encoded % 100 === 0) {
-        progress(
-          `encode: ${encoded}/${corpus.documents} documents, ${tokens} tokens`,
-        );
-      }
+      if (++encoded % 100 === 0) progress(`encode: ${encoded}/${corpus.documents} documents, ${tokens} tokens`);
     }
-    const info: Record<"train" | "valid", SplitInfo> = {
-      train: await writers.train.finish(),
-      valid: await writers.valid.finish(),
-    };
+    const info: Record<"train" | "valid", SplitInfo> = { train: await writers.train.finish(), valid: await writers.valid.finish() };
     await Deno.remove(spool);
 
     const manifest: TokenManifest = {
@@ -235,14 +150,7 @@ export async function tokenizeCorpus(
         validFraction,
         sources: corpus.sources,
         splits,
-        bpeSample: trained &&
-          {
-            documents: trained.stats.documents,
-            bytes: trained.stats.bytes,
-            maxTrainBytes: Number.isFinite(maxTrainBytes)
-              ? maxTrainBytes
-              : null,
-          },
+        bpeSample: trained && { documents: trained.stats.documents, bytes: trained.stats.bytes, maxTrainBytes: Number.isFinite(maxTrainBytes) ? maxTrainBytes : null },
       },
     };
     await writeManifest(tmp, manifest);
@@ -267,9 +175,7 @@ export async function tokenizeCorpus(
         tokensPerSecond: encodedTokens / encodeSeconds,
         tokensPerCpuSecond: encodedTokens / encodeCpu,
       },
-      roundTrip: roundTrip
-        ? { documents: encoded, failures, failedIds, seconds: roundTripSeconds }
-        : null,
+      roundTrip: roundTrip ? { documents: encoded, failures, failedIds, seconds: roundTripSeconds } : null,
       seconds: (performance.now() - started) / 1000,
     };
   } catch (e) {
@@ -295,11 +201,7 @@ async function trainOnSpool(
     if (sample === null || sample.has(trainIndex)) {
       counter.add(doc.text);
       sampleBytes += trainBytes[trainIndex];
-      if (++done % 200 === 0) {
-        progress(
-          `count: ${done} documents, ${counter.size} distinct pre-tokens`,
-        );
-      }
+      if (++done % 200 === 0) progress(`count: ${done} documents, ${counter.size} distinct pre-tokens`);
     }
     trainIndex++;
   }
@@ -311,13 +213,7 @@ async function trainOnSpool(
   const bpeSeconds = (performance.now() - bpeStart) / 1000;
   return {
     spec,
-    stats: {
-      documents: done,
-      bytes: sampleBytes,
-      preTokens: counter.total,
-      distinctPreTokens: counter.size,
-      seconds: bpeSeconds,
-    },
+    stats: { documents: done, bytes: sampleBytes, preTokens: counter.total, distinctPreTokens: counter.size, seconds: bpeSeconds },
   };
 }
 
@@ -330,28 +226,20 @@ interface SpooledDocument {
 interface SpoolSummary {
   documents: number;
   sha256: string;
-  splits: Record<
-    "train" | "valid",
-    { documents: number; words: number; bytes: number }
-  >;
+  splits: Record<"train" | "valid", { documents: number; words: number; bytes: number }>;
   sources: Record<string, { documents: number; words: number }>;
   /** UTF-8 bytes of each train document, in order. */
   trainBytes: number[];
 }
 
 /** sha256 over every document's id and text, in order: the corpus part of an output folder's name. */
-export async function corpusSha256(
-  docs: AsyncIterable<Document> | Iterable<Document>,
-): Promise<string> {
+export async function corpusSha256(docs: AsyncIterable<Document> | Iterable<Document>): Promise<string> {
   const hash = createHash("sha256");
   for await (const doc of docs) hashDocument(hash, doc);
   return hash.digest("hex");
 }
 
-function hashDocument(
-  hash: ReturnType<typeof createHash>,
-  doc: Document,
-): void {
+function hashDocument(hash: ReturnType<typeof createHash>, doc: Document): void {
   hash.update(doc.id).update("\0").update(doc.text).update("\0");
 }
 
@@ -366,10 +254,7 @@ async function spoolDocuments(
   const summary: SpoolSummary = {
     documents: 0,
     sha256: "",
-    splits: {
-      train: { documents: 0, words: 0, bytes: 0 },
-      valid: { documents: 0, words: 0, bytes: 0 },
-    },
+    splits: { train: { documents: 0, words: 0, bytes: 0 }, valid: { documents: 0, words: 0, bytes: 0 } },
     sources: {},
     trainBytes: [],
   };
@@ -378,9 +263,7 @@ async function spoolDocuments(
   let batch: string[] = [], batchChars = 0;
   const flush = async () => {
     const bytes = utf8.encode(batch.join(""));
-    for (let at = 0; at < bytes.length;) {
-      at += await file.write(bytes.subarray(at));
-    }
+    for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
     batch = [];
     batchChars = 0;
   };
@@ -397,15 +280,11 @@ async function spoolDocuments(
     source.documents++;
     source.words += words;
     if (split === "train") summary.trainBytes.push(bytes);
-    const line = JSON.stringify(
-      { id: doc.id, split, text: doc.text } satisfies SpooledDocument,
-    ) + "\n";
+    const line = JSON.stringify({ id: doc.id, split, text: doc.text } satisfies SpooledDocument) + "\n";
     batch.push(line);
     batchChars += line.length;
     if (batchChars > 1 << 20) await flush();
-    if (++summary.documents % 200 === 0) {
-      progress(`read: ${summary.documents} documents`);
-    }
+    if (++summary.documents % 200 === 0) progress(`read: ${summary.documents} documents`);
   }
   await flush();
   summary.sha256 = hash.digest("hex");
@@ -422,20 +301,14 @@ async function* readSpool(path: string): AsyncGenerator<SpooledDocument> {
     rest = lines.pop()!;
     for (const line of lines) yield JSON.parse(line);
   }
-  if (rest + decoder.decode()) {
-    throw new Error(`${path}: spool ends without a newline`);
-  }
+  if (rest + decoder.decode()) throw new Error(`${path}: spool ends without a newline`);
 }
 
 /**
  * Which train documents (by index) BPE learns from: all (null) when they fit the cap, else a seeded
  * shuffle walked in order, keeping each document that still fits (the first one always).
  */
-function chooseSample(
-  bytes: number[],
-  cap: number,
-  seed: number,
-): Set<number> | null {
+function chooseSample(bytes: number[], cap: number, seed: number): Set<number> | null {
   if (bytes.reduce((a, b) => a + b, 0) <= cap) return null;
   const order = new Rng(seed).shuffle(bytes.map((_, i) => i));
   const chosen = new Set<number>();
@@ -455,10 +328,7 @@ function utf8Length(text: string): number {
     const c = text.charCodeAt(i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
-    else if (
-      c >= 0xd800 && c < 0xdc00 && i + 1 < text.length &&
-      (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
-    ) {
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
       n += 4;
       i++;
     } else n += 3;
