@@ -26,7 +26,14 @@ import { lossAndGrads, type Objective, parseObjective } from "../models/objectiv
 import { fastPaths } from "../models/ops.ts";
 import { createModel, noDecay } from "../models/transformer.ts";
 import { AdamW } from "../train/adamw.ts";
-import { blasMatMulStatus, disableBlasMatMul, enableBlasMatMul, setBlasThreads } from "../kernels/mod.ts";
+import {
+  blasMatMulStatus,
+  disableBlasMatMul,
+  enableBlasMatMul,
+  nativeKernelStatus,
+  setBlasThreads,
+  setNativeOverrides,
+} from "../kernels/mod.ts";
 import { type PeerResult, runPeer } from "./peer.ts";
 
 /** One measured cell. */
@@ -40,6 +47,9 @@ export interface StepResult {
   batch: number;
   seqLen: number;
   blasThreads: number;
+  /** Native C kernels registered (kernels/native_backend.ts), empty when none; and why not. */
+  nativeKernels: string[];
+  nativeReason: string;
   without: string[];
   tokensPerSecond: number;
   stepMs: number[];
@@ -76,7 +86,7 @@ const FLAGS = {
   steps: { type: "string", default: "3", help: "timed steps per cell, after one warm-up (the median is shown); 0 = only --fit" },
   objective: { type: "string", default: "softmax,cwt", help: "objectives, comma-separated" },
   backend: { type: "string", default: "auto", help: "backends, comma-separated: auto, wasm-blas, wasm, cpu" },
-  threads: { type: "string", default: "1", help: "OpenBLAS thread counts (wasm-blas), comma-separated" },
+  threads: { type: "string", default: "1", help: "thread counts for OpenBLAS and the native kernels (wasm-blas), comma-separated" },
   without: {
     type: "string",
     default: "",
@@ -153,6 +163,7 @@ function setFastPaths(off: string[]): void {
   for (const name of Object.keys(fastPaths) as (keyof typeof fastPaths)[]) {
     fastPaths[name] = !(off.includes("all") || off.includes(name));
   }
+  setNativeOverrides(fastPaths.nativeKernels);
 }
 
 /**
@@ -216,16 +227,16 @@ const fmt = (x: number, digits = 0) => Number.isFinite(x) ? x.toFixed(digits) : 
 const mib = (b: number) => fmt(b / 2 ** 20);
 
 function tableRow(r: StepResult): string {
-  return `| ${r.backend} | ${r.blasThreads || "-"} | ${r.without.join(",") || "-"} | ${r.config} ${r.dModel}x${r.layers} | ${r.vocab} | ${r.objective} | ` +
+  return `| ${r.backend} | ${r.blasThreads || "-"} | ${r.nativeKernels.length ? "yes" : "-"} | ${r.without.join(",") || "-"} | ${r.config} ${r.dModel}x${r.layers} | ${r.vocab} | ${r.objective} | ` +
     `${fmt(r.tokensPerSecond)} | ${fmt(r.tokensPerCpuSecond)} | ${r.peerTokensPerSecond ? fmt(r.peerTokensPerSecond) : "-"} | ${r.ratio ? fmt(r.ratio, 2) : "-"} | ` +
     `${r.peerTokensPerCpuSecond ? fmt(r.peerTokensPerCpuSecond) : "-"} | ${r.cpuRatio ? fmt(r.cpuRatio, 2) : "-"} | ` +
     `${fmt(r.gflops, 1)} | ${fmt(r.peakGflops, 1)} | ${fmt(100 * r.peakFraction)}% | ${mib(r.peakTensorBytes)} | ` +
     `${mib(r.wasmHeapBytes)} | ${mib(r.rssPeakBytes)} | ${fmt(r.loss, 4)} | ${fmt(r.loadAverage, 1)} |`;
 }
 
-const TABLE_HEAD = "| backend | BLAS threads | without | config | V | objective | tokens/s | tokens/CPU-s | peer tokens/s | ratio | peer tokens/CPU-s | CPU ratio | " +
+const TABLE_HEAD = "| backend | threads | native | without | config | V | objective | tokens/s | tokens/CPU-s | peer tokens/s | ratio | peer tokens/CPU-s | CPU ratio | " +
   "GFLOP/s | product peak GFLOP/s | of peak | peak tensors MiB | wasm heap MiB | peak RSS MiB | loss | load |\n" +
-  "|" + " --- |".repeat(20);
+  "|" + " --- |".repeat(21);
 
 async function main() {
   const { values } = parseFlags("bench", FLAGS);
@@ -265,6 +276,10 @@ async function main() {
     // initBackend("wasm") after "wasm-blas" in one process: put the plain kernels back.
     if (backend === "wasm") disableBlasMatMul();
     else if (backend === "wasm-blas") enableBlasMatMul();
+    if (backend === "wasm-blas") {
+      const n = nativeKernelStatus();
+      console.error(n.enabled ? `native kernels: ${n.kernels.join(", ")} (${n.build})` : `native kernels off: ${n.reason}`);
+    }
     for (const threads of backend === "wasm-blas" ? threadCounts : [0]) {
       if (threads) setBlasThreads(threads);
       const peak = steps > 0 ? productPeak() : NaN;
@@ -282,6 +297,7 @@ async function main() {
               const r: StepResult = {
                 backend, config: config.name, dModel: config.dModel, layers: config.layers, vocab, objective, batch: B, seqLen: T,
                 blasThreads: backend === "wasm-blas" ? blasMatMulStatus().threads : 0, without: off,
+                nativeKernels: nativeKernelStatus().kernels, nativeReason: nativeKernelStatus().reason,
                 tokensPerSecond: (B * T) / (ms / 1000), stepMs: t.stepMs.map((x) => Math.round(x)),
                 cpuMs: t.cpuMs.map((x) => Math.round(x)), tokensPerCpuSecond: (B * T) / (median(t.cpuMs) / 1000), loss: t.loss,
                 gflops: flops / (ms / 1000) / 1e9, peakGflops: peak, peakFraction: flops / (ms / 1000) / 1e9 / peak,

@@ -2,13 +2,15 @@
  * Runs the wasm backend's matrix products on OpenBLAS: replaces its `BatchMatMul` and `_FusedMatMul`
  * kernels with ones that call `cblas_sgemm` on the tensors' own memory inside the wasm heap, with the
  * transposes passed as sgemm flags. Anything the fast path does not handle (other dtypes, empty
- * shapes, prelu, an unusual bias) goes to the original kernel.
+ * shapes, prelu, an unusual bias) goes to the original kernel. Enabling also enables the native C
+ * kernels of native_backend.ts when a compiler is there (both go under the backend name wasm-blas).
  *
  * Depends on tfjs-backend-wasm 4.22 internals: `backend.dataIdMap.get(dataId).memoryOffset`,
  * `backend.makeOutput`, `backend.wasm.HEAPU8`. `enableBlasMatMul` checks them and self-tests.
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Blas, loadOpenBlas, openBlasMissingReason } from "./openblas.ts";
+import { bindNativeSgemm, disableNativeKernels, enableNativeKernels, nativeSgemmBatch, setNativeThreads } from "./native_backend.ts";
 
 /** The parts of tfjs-backend-wasm's BackendWasm that the kernels use. */
 interface WasmBackendInternals {
@@ -126,11 +128,15 @@ export function enableBlasMatMul(options: { threads?: number } = {}): boolean {
     return refuse(`self-test failed: ${problem}`);
   }
   reason = "";
+  // The native kernels (native_backend.ts) come with the products when a C compiler is there; without
+  // one the wasm kernels stay, and nativeKernelStatus() says why.
+  if (enableNativeKernels({ threads: wantThreads })) bindNativeSgemm(blas.path);
   return true;
 }
 
-/** Puts the original wasm kernels back (no-op when not enabled). */
+/** Puts the original wasm kernels back, native ones included (no-op when not enabled). */
 export function disableBlasMatMul(): void {
+  disableNativeKernels();
   if (!originals) return;
   for (const [name, original] of originals) {
     tf.unregisterKernel(name, "wasm");
@@ -147,6 +153,7 @@ export function disableBlasMatMul(): void {
 export function setBlasThreads(n: number): boolean {
   if (!blas || !blas.setThreads(n)) return false;
   wantThreads = currentThreads = Math.max(1, Math.floor(n));
+  setNativeThreads(wantThreads);
   return true;
 }
 
@@ -365,6 +372,11 @@ function fillProduct(
     return;
   }
   threadsFor(m * n * k);
+  // Small products run on one BLAS thread each: with more threads wanted, share the batch out instead.
+  if (
+    currentThreads === 1 && wantThreads > 1 &&
+    nativeSgemmBatch(transA, transB, m, n, k, at(aOffset), at(bOffset), at(outOffset), aBatch, bBatch, lda, ldb, beta)
+  ) return;
   for (let t = 0; t < aBatch.length; t++) {
     sgemm(
       transA, transB, m, n, k, 1,

@@ -1,4 +1,4 @@
-/** Native fast paths for TensorFlow.js: OpenBLAS matrix products for the wasm backend. */
+/** Native fast paths for TensorFlow.js on the wasm backend: OpenBLAS matrix products and compiled C kernels. */
 export {
   BLAS_LIB_ENV,
   type Blas,
@@ -15,3 +15,15 @@ export {
   setBlasThreads,
   SMALL_PRODUCT,
 } from "./blas_backend.ts";
+export {
+  disableNativeKernels,
+  enableNativeKernels,
+  type FusedKernel,
+  nativeKernelStatus,
+  type NativeKernelStatus,
+  nativeReady,
+  runNative,
+  setNativeOverrides,
+  setNativeThreads,
+} from "./native_backend.ts";
+export { CC_ENV, loadNativeLib, type NativeLib, nativeMissingReason } from "./native_lib.ts";

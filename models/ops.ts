@@ -15,6 +15,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { blasMatMulStatus } from "../kernels/blas_backend.ts";
+import { nativeReady, runNative } from "../kernels/native_backend.ts";
 
 /** Running count of matrix-product FLOPs (2·m·n·k per m×k by k×n product), forward and backward. */
 export const productFlops: { enabled: boolean; count: number } = { enabled: false, count: 0 };
@@ -40,16 +41,42 @@ export function countProductFlops<T>(fn: () => T): { result: T; flops: number } 
  * - batchedAttention: attention as [B·H, T, dh] batched products instead of per-(batch, head) slices;
  * - fusedCrossEntropy: cross-entropy (softmax head, CWT scores) in one JS pass forward and one
  *   backward over the logits, instead of ~10 tfjs kernels over [n, C].
+ * The next ones also need the native C kernels (kernels/native_backend.ts: a C compiler was found):
+ * - nativeGelu: GELU forward and backward as one C loop each (erf from libmvec) instead of 5 + 7 kernels;
+ * - nativeLayerNorm: LayerNorm forward and backward (dx, dg, db) as one C pass each over the rows;
+ * - nativeAttention: attention's softmax backward P·(dP − rowsum(dP·P))·scale as one C pass;
+ * - nativeAdamW: train/adamw.ts's update as one C loop per parameter instead of ~13 kernels;
+ * - nativeKernels: the native overrides of wasm's Identity (no copy), Softmax and elementwise kernels
+ *   (read by bench/train_step.ts, which passes it to setNativeOverrides).
  */
-export const fastPaths: { transposedProducts: boolean; batchedAttention: boolean; fusedCrossEntropy: boolean } = {
+export const fastPaths: {
+  transposedProducts: boolean;
+  batchedAttention: boolean;
+  fusedCrossEntropy: boolean;
+  nativeGelu: boolean;
+  nativeLayerNorm: boolean;
+  nativeAttention: boolean;
+  nativeAdamW: boolean;
+  nativeKernels: boolean;
+} = {
   transposedProducts: true,
   batchedAttention: true,
   fusedCrossEntropy: true,
+  nativeGelu: true,
+  nativeLayerNorm: true,
+  nativeAttention: true,
+  nativeAdamW: true,
+  nativeKernels: true,
 };
 
 /** Whether fast path `name` applies now: switched on, and products on BLAS. */
 function useFast(name: keyof typeof fastPaths): boolean {
   return fastPaths[name] && blasMatMulStatus().enabled && tf.getBackend() === "wasm";
+}
+
+/** Whether native fast path `name` applies now: switched on, products on BLAS and the C kernels loaded. */
+export function useNative(name: "nativeGelu" | "nativeLayerNorm" | "nativeAttention" | "nativeAdamW"): boolean {
+  return useFast(name) && nativeReady();
 }
 
 function countProduct(m: number, k: number, n: number, batch = 1): void {
@@ -258,8 +285,21 @@ function rowLoss(logits: tf.Tensor2D, i: number, target: number): number {
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
-/** Exact GELU, x·Φ(x), with its gradient Φ(x) + x·φ(x) (Φ kept from the forward: erf is costly on wasm). */
-export const gelu: (x: tf.Tensor) => tf.Tensor = custom((x: tf.Tensor, save: Saver) => {
+/** Exact GELU, x·Φ(x), with its gradient Φ(x) + x·φ(x): one C loop each way on the nativeGelu path. */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return useNative("nativeGelu") ? nativeGelu(x) : plainGelu(x);
+}
+
+const nativeGelu: (x: tf.Tensor) => tf.Tensor = custom((x: tf.Tensor, save: Saver) => {
+  save([x]);
+  return {
+    value: runNative("HbGelu", { x }) as tf.Tensor,
+    gradFunc: (dy, [x]) => runNative("HbGeluGrad", { x, dy }) as tf.Tensor,
+  };
+});
+
+/** GELU from tfjs kernels (Φ kept from the forward: erf is costly on wasm). */
+const plainGelu: (x: tf.Tensor) => tf.Tensor = custom((x: tf.Tensor, save: Saver) => {
   const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, SQRT1_2)), 1), 0.5);
   save([x, cdf]);
   return {
@@ -275,7 +315,23 @@ export const gelu: (x: tf.Tensor) => tf.Tensor = custom((x: tf.Tensor, save: Sav
 export const LAYER_NORM_EPS = 1e-5;
 
 /** LayerNorm over the last axis of x [n, d] with gain g [d] and bias b [d]. */
-export const layerNorm: (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor2D = custom(
+export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
+  return useNative("nativeLayerNorm") ? nativeLayerNorm(x, g, b) : plainLayerNorm(x, g, b);
+}
+
+/** LayerNorm in one C pass; the backward recomputes x̂ from x and the saved row means and 1/σ. */
+const nativeLayerNorm: (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor2D = custom(
+  (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: Saver) => {
+    const [y, mean, rstd] = runNative("HbLayerNorm", { x, g, b }, { eps: LAYER_NORM_EPS }) as tf.Tensor[];
+    save([x, g, mean, rstd]);
+    return {
+      value: y as tf.Tensor2D,
+      gradFunc: (dy, [x, g, mean, rstd]) => runNative("HbLayerNormGrad", { x, g, mean, rstd, dy }) as tf.Tensor[],
+    };
+  },
+);
+
+const plainLayerNorm: (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor2D = custom(
   (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: Saver) => {
     const { mean, variance } = tf.moments(x, 1, true);
     const rstd = tf.rsqrt(tf.add(variance, LAYER_NORM_EPS));
@@ -340,8 +396,9 @@ function batchedAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, mas
         const dV = tf.matMul(p, dO, true, false);
         count(T, dh, T);
         const dP = tf.matMul(dO, v, false, true);
-        const rowDots = tf.sum(tf.mul(dO, o), 2, true); // [B·H, T, 1]
-        const dS = tf.mul(tf.mul(p, tf.sub(dP, rowDots)), scale) as tf.Tensor3D;
+        const dS = (useNative("nativeAttention")
+          ? runNative("HbSoftmaxGrad", { p, dp: dP }, { scale })
+          : tf.mul(tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dO, o), 2, true))), scale)) as tf.Tensor3D;
         count(T, T, dh);
         const dQ = tf.matMul(dS, k);
         count(T, T, dh);

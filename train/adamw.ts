@@ -7,6 +7,8 @@
  * exactly, so a resumed run continues bit for bit.
  */
 import * as tf from "@tensorflow/tfjs";
+import { runNative } from "../kernels/native_backend.ts";
+import { useNative } from "../models/ops.ts";
 
 /** Hyper-parameters of AdamW (the learning rate comes per step, from the schedule). */
 export interface AdamWOptions {
@@ -49,12 +51,22 @@ export class AdamW {
     const { beta1, beta2, eps, weightDecay, noDecay } = this.options;
     const bc1 = 1 - beta1 ** this.step;
     const bc2 = 1 - beta2 ** this.step;
+    // The native path (one C loop per parameter) rounds each step to float32 as the kernels below do.
+    const native = useNative("nativeAdamW");
+    const constants = Float32Array.of(beta1, 1 - beta1, beta2, 1 - beta2, Math.sqrt(bc2), eps, 1 - lr * weightDecay, lr / bc1);
     tf.tidy(() => {
       for (const [name, p] of this.params) {
         const g = grads.get(name);
         if (!g) continue;
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
+        if (native && g.dtype === "float32" && p.dtype === "float32") {
+          const [pNew, mNew, vNew] = runNative("HbAdamW", { p, m, v, g }, { constants, decay: !noDecay(name) }) as tf.Tensor[];
+          p.assign(pNew);
+          m.assign(mNew);
+          v.assign(vNew);
+          continue;
+        }
         const mNew = m.mul(beta1).add(g.mul(1 - beta1));
         const vNew = v.mul(beta2).add(g.square().mul(1 - beta2));
         const denom = vNew.sqrt().div(Math.sqrt(bc2)).add(eps);

@@ -1,0 +1,389 @@
+/*
+ * Native float32 kernels for headless-bench's wasm backend, called through Deno's FFI on pointers into
+ * the wasm heap (see kernels/native_lib.ts and kernels/native_backend.ts). Plain C, compiled on first
+ * use with -O3 -march=native and OpenMP; each loop runs on up to hb_threads threads once it is large
+ * enough to pay for waking them.
+ *
+ * Every kernel computes in float32 in the same order as the tfjs composition it replaces, so results
+ * match the plain backend to rounding (erf and exp come from libm/libmvec, a few ULP from wasm's).
+ * Compiled with -ffp-contract=off: no fused multiply-adds that would change the rounding.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dlfcn.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#ifdef HB_MVEC
+/* glibc's libmvec has an 8-wide erff; math.h only declares it under -ffast-math. */
+float erff(float) __attribute__((simd("notinbranch")));
+#endif
+
+#define HB_VERSION 1
+
+/* Loops of fewer elements than this stay on one thread: waking another costs a few microseconds. */
+#define PARALLEL_MIN (1 << 15)
+
+static int hb_threads = 1;
+
+int hb_version(void) { return HB_VERSION; }
+
+int hb_openmp(void) {
+#ifdef _OPENMP
+  return 1;
+#else
+  return 0;
+#endif
+}
+
+void hb_set_threads(int n) { hb_threads = n < 1 ? 1 : n; }
+
+int hb_get_threads(void) { return hb_threads; }
+
+/* Threads for a loop over `work` elements. */
+static inline int threads_for(int64_t work) { return work >= PARALLEL_MIN ? hb_threads : 1; }
+
+
+/*
+ * exp(x) in float32 arithmetic only (Cephes' expf: range reduction by ln 2 in two parts and a degree-6
+ * polynomial with fused multiply-adds, relative error about 1e-7), so that loops vectorise without libmvec and without its
+ * scalar slow path for arguments below about -87 (masked attention scores are -1e9). Arguments are
+ * clamped to [-87.3, 88.4]: below that the result is 2^-126 instead of a denormal or 0.
+ */
+static inline float exp_approx(float x) {
+  x = x > 88.3762626647949f ? 88.3762626647949f : x;
+  x = x < -87.3365447504f ? -87.3365447504f : x;
+  /* n = round(x / ln 2) by the 1.5·2^23 trick (floorf would not vectorise). */
+  float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  x = fmaf(n, -0.693359375f, x);
+  x = fmaf(n, 2.12194440e-4f, x);
+  float z = x * x;
+  float y = 1.9875691500e-4f;
+  y = fmaf(y, x, 1.3981999507e-3f);
+  y = fmaf(y, x, 8.3334519073e-3f);
+  y = fmaf(y, x, 4.1665795894e-2f);
+  y = fmaf(y, x, 1.6666665459e-1f);
+  y = fmaf(y, x, 5.0000001201e-1f);
+  y = fmaf(y, z, x) + 1.0f;
+  union { int32_t i; float f; } scale;
+  scale.i = ((int32_t)n + 127) << 23;
+  return y * scale.f;
+}
+
+/* Softmax entries whose score is this far below the row's maximum are 0 (e^-87 is below FLT_MIN). */
+#define EXP_FLOOR (-87.0f)
+
+/* ---- GELU: y = x·Φ(x), Φ(x) = (erf(x/√2) + 1)·0.5; dx = dy·(Φ(x) + x·φ(x)) ---- */
+
+#define GELU_BLOCK 4096
+
+void hb_gelu(const float *x, float *y, int64_t n) {
+  const float s = (float)0.70710678118654752440;
+  int64_t blocks = (n + GELU_BLOCK - 1) / GELU_BLOCK;
+  const int nt = threads_for(n);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t blk = 0; blk < blocks; blk++) {
+    int64_t lo = blk * GELU_BLOCK, hi = lo + GELU_BLOCK < n ? lo + GELU_BLOCK : n;
+#pragma omp simd
+    for (int64_t i = lo; i < hi; i++) {
+      float cdf = (erff(x[i] * s) + 1.0f) * 0.5f;
+      y[i] = x[i] * cdf;
+    }
+  }
+}
+
+void hb_gelu_grad(const float *x, const float *dy, float *dx, int64_t n) {
+  const float s = (float)0.70710678118654752440;
+  const float inv_sqrt_2pi = (float)0.39894228040143267794;
+  int64_t blocks = (n + GELU_BLOCK - 1) / GELU_BLOCK;
+  const int nt = threads_for(n);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t blk = 0; blk < blocks; blk++) {
+    int64_t lo = blk * GELU_BLOCK, hi = lo + GELU_BLOCK < n ? lo + GELU_BLOCK : n;
+#pragma omp simd
+    for (int64_t i = lo; i < hi; i++) {
+      float v = x[i];
+      float cdf = (erff(v * s) + 1.0f) * 0.5f;
+      float pdf = exp_approx((v * v) * -0.5f) * inv_sqrt_2pi;
+      dx[i] = dy[i] * (cdf + v * pdf);
+    }
+  }
+}
+
+
+/* ---- Softmax over the last axis of [rows, cols]: exp(x − max) / Σ ---- */
+
+void hb_softmax(const float *x, float *y, int64_t rows, int64_t cols) {
+  const int nt = threads_for(rows * cols);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * cols;
+    float *yr = y + r * cols;
+    float max = -INFINITY;
+#pragma omp simd reduction(max : max)
+    for (int64_t j = 0; j < cols; j++) max = xr[j] > max ? xr[j] : max;
+    float sum = 0.0f;
+    /* exp of anything below EXP_FLOOR is 0 to float32 precision (well, a denormal); clamping keeps
+     * libmvec on its fast path, which masked scores (−1e9) would otherwise leave for a scalar one. */
+#pragma omp simd reduction(+ : sum)
+    for (int64_t j = 0; j < cols; j++) {
+      float t = xr[j] - max;
+      float e = t > EXP_FLOOR ? exp_approx(t) : 0.0f;
+      yr[j] = e;
+      sum += e;
+    }
+#pragma omp simd
+    for (int64_t j = 0; j < cols; j++) yr[j] = yr[j] / sum;
+  }
+}
+
+/*
+ * Attention's softmax backward for p [rows, cols] with upstream dp: ds = p·(dp − Σ_j dp·p)·scale
+ * (scale = 1/√dh folds the score scaling into the same pass).
+ */
+void hb_softmax_grad(const float *p, const float *dp, float *ds, int64_t rows, int64_t cols, float scale) {
+  const int nt = threads_for(rows * cols);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t r = 0; r < rows; r++) {
+    const float *pr = p + r * cols, *dr = dp + r * cols;
+    float *sr = ds + r * cols;
+    double dot = 0.0;
+    for (int64_t j = 0; j < cols; j++) dot += (double)dr[j] * pr[j];
+    float d = (float)dot;
+#pragma omp simd
+    for (int64_t j = 0; j < cols; j++) sr[j] = pr[j] * (dr[j] - d) * scale;
+  }
+}
+
+/* ---- LayerNorm over the last axis of x [rows, d] ---- */
+
+/* y = (x − mean)·rstd·g + b; also writes each row's mean and rstd = 1/√(var + eps) for the backward. */
+void hb_layer_norm(const float *x, const float *g, const float *b, float *y, float *mean, float *rstd,
+                   int64_t rows, int64_t d, float eps) {
+  const int nt = threads_for(rows * d);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * d;
+    float *yr = y + r * d;
+    double s = 0.0;
+    for (int64_t j = 0; j < d; j++) s += xr[j];
+    float mu = (float)(s / d);
+    double ss = 0.0;
+    for (int64_t j = 0; j < d; j++) {
+      float c = xr[j] - mu;
+      ss += (double)c * c;
+    }
+    float rs = 1.0f / sqrtf((float)(ss / d) + eps);
+    mean[r] = mu;
+    rstd[r] = rs;
+#pragma omp simd
+    for (int64_t j = 0; j < d; j++) yr[j] = ((xr[j] - mu) * rs) * g[j] + b[j];
+  }
+}
+
+/*
+ * dx = rstd·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat)) with dxhat = dy·g and xhat = (x − mean)·rstd;
+ * dg = Σ_rows dy·xhat; db = Σ_rows dy. Column sums are taken per thread, then added.
+ */
+void hb_layer_norm_grad(const float *x, const float *g, const float *mean, const float *rstd, const float *dy,
+                        float *dx, float *dg, float *db, int64_t rows, int64_t d) {
+  int nt = threads_for(rows * d);
+  float *part = calloc((size_t)nt * 2 * d, sizeof(float));
+  float *xhat_all = malloc((size_t)nt * 2 * d * sizeof(float));
+#pragma omp parallel num_threads(nt)
+  {
+    int t = 0;
+#ifdef _OPENMP
+    t = omp_get_thread_num();
+#endif
+    float *pg = part + (size_t)t * 2 * d, *pb = pg + d;
+    float *xhat = xhat_all + (size_t)t * 2 * d, *dxh = xhat + d;
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+      const float *xr = x + r * d, *dyr = dy + r * d;
+      float *dxr = dx + r * d;
+      float mu = mean[r], rs = rstd[r];
+      double s1 = 0.0, s2 = 0.0;
+      for (int64_t j = 0; j < d; j++) {
+        xhat[j] = (xr[j] - mu) * rs;
+        dxh[j] = dyr[j] * g[j];
+        s1 += dxh[j];
+        s2 += (double)dxh[j] * xhat[j];
+        pg[j] += dyr[j] * xhat[j];
+        pb[j] += dyr[j];
+      }
+      float m1 = (float)(s1 / d), m2 = (float)(s2 / d);
+#pragma omp simd
+      for (int64_t j = 0; j < d; j++) dxr[j] = rs * ((dxh[j] - m1) - xhat[j] * m2);
+    }
+  }
+  for (int64_t j = 0; j < d; j++) {
+    float sg = 0.0f, sb = 0.0f;
+    for (int t = 0; t < nt; t++) {
+      sg += part[(size_t)t * 2 * d + j];
+      sb += part[(size_t)t * 2 * d + d + j];
+    }
+    dg[j] = sg;
+    db[j] = sb;
+  }
+  free(part);
+  free(xhat_all);
+}
+
+/* ---- AdamW, as train/adamw.ts composes it from tfjs kernels, one float32 rounding per kernel ---- */
+
+/*
+ * m' = m·b1 + g·(1−b1); v' = v·b2 + g²·(1−b2); p' = p·decay − (m' / (√v' / sbc2 + eps))·step.
+ * c = {b1, 1−b1, b2, 1−b2, sbc2 = √(1−b2^t), eps, decay = 1−lr·wd (1 = none), step = lr/(1−b1^t)}.
+ */
+void hb_adamw(const float *p, const float *m, const float *v, const float *g, float *p_out, float *m_out,
+              float *v_out, int64_t n, const float *c, int decay) {
+  const float b1 = c[0], omb1 = c[1], b2 = c[2], omb2 = c[3], sbc2 = c[4], eps = c[5], dec = c[6], step = c[7];
+  const int nt = threads_for(n);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t i = 0; i < n; i++) {
+    float mn = m[i] * b1 + g[i] * omb1;
+    float g2 = g[i] * g[i];
+    float vn = v[i] * b2 + g2 * omb2;
+    float denom = sqrtf(vn) / sbc2 + eps;
+    float pd = decay ? p[i] * dec : p[i];
+    p_out[i] = pd - (mn / denom) * step;
+    m_out[i] = mn;
+    v_out[i] = vn;
+  }
+}
+
+/* ---- Elementwise binary ops with the broadcasts the model uses ---- */
+
+/*
+ * out = a ∘ b, op 0 = add, 1 = sub, 2 = mul, 3 = div. b is repeated: b_len = n (same shape), 1
+ * (scalar), or the row length (b [d] against a [rows, d]); with col = 1, b holds one value per row of
+ * length `inner` instead (b [rows, 1]). swap = 1 computes b ∘ a (for sub and div with a scalar first).
+ */
+void hb_binary(const float *a, const float *b, float *out, int64_t n, int64_t b_len, int64_t inner, int col,
+               int op, int swap) {
+  int64_t rows = (b_len == n || b_len == 1) ? (n + 4095) / 4096 : (col ? b_len : n / b_len);
+  int64_t len = (b_len == n || b_len == 1) ? 4096 : (col ? inner : b_len);
+  const int nt = threads_for(n);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t lo = r * len, hi = lo + len < n ? lo + len : n;
+    const float *ar = a + lo;
+    float *o = out + lo;
+    int64_t m = hi - lo;
+    if (b_len == n) {
+      const float *br = b + lo;
+      switch (op * 2 + swap) {
+        case 0: case 1:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = ar[j] + br[j];
+          break;
+        case 2:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = ar[j] - br[j];
+          break;
+        case 3:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = br[j] - ar[j];
+          break;
+        case 4: case 5:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = ar[j] * br[j];
+          break;
+        case 6:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = ar[j] / br[j];
+          break;
+        default:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = br[j] / ar[j];
+      }
+    } else if (b_len == 1 || col) {
+      float s = col ? b[r] : b[0];
+      switch (op * 2 + swap) {
+        case 0: case 1:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = ar[j] + s;
+          break;
+        case 2:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = ar[j] - s;
+          break;
+        case 3:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = s - ar[j];
+          break;
+        case 4: case 5:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = ar[j] * s;
+          break;
+        case 6:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = ar[j] / s;
+          break;
+        default:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = s / ar[j];
+      }
+    } else {
+      switch (op * 2 + swap) {
+        case 0: case 1:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = ar[j] + b[j];
+          break;
+        case 2:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = ar[j] - b[j];
+          break;
+        case 3:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = b[j] - ar[j];
+          break;
+        case 4: case 5:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = ar[j] * b[j];
+          break;
+        case 6:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = ar[j] / b[j];
+          break;
+        default:
+#pragma omp simd
+          for (int64_t j = 0; j < m; j++) o[j] = b[j] / ar[j];
+      }
+    }
+  }
+}
+
+/* ---- Batched products: the batch's sgemm calls spread over the threads ---- */
+
+typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *,
+                         int);
+static sgemm_fn hb_sgemm = 0;
+
+/* Binds cblas_sgemm from the BLAS library at `path` (already opened by the caller); 1 on success. */
+int hb_bind_sgemm(const char *path) {
+  void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+  if (!h) h = dlopen(path, RTLD_NOW);
+  if (!h) return 0;
+  hb_sgemm = (sgemm_fn)dlsym(h, "cblas_sgemm");
+  return hb_sgemm != 0;
+}
+
+/*
+ * C[t] = op(A[a_off[t]])·op(B[b_off[t]]) + beta·C[t] for t < count (row-major; offsets in floats; C[t]
+ * at t·m·n), one single-threaded sgemm per matrix, the matrices shared out over the threads. For the
+ * many small products of batched attention, which BLAS itself runs on one thread.
+ */
+void hb_sgemm_batch(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float *a, const float *b, float *c,
+                    const int64_t *a_off, const int64_t *b_off, int64_t count, int64_t lda, int64_t ldb, float beta) {
+  const int nt = count > 1 ? hb_threads : 1;
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t t = 0; t < count; t++) {
+    hb_sgemm(101, trans_a ? 112 : 111, trans_b ? 112 : 111, (int)m, (int)n, (int)k, 1.0f, a + a_off[t], (int)lda,
+             b + b_off[t], (int)ldb, beta, c + t * m * n, (int)n);
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The native kernel library (kernels/native/kernels.c): compiled on first use with the machine's C
+ * compiler into `<cacheHome()>/native/<sha256>.so`, keyed by the source, flags, compiler version and
+ * CPU, then opened with Deno.dlopen. Without a compiler (or when every compile fails) it returns null
+ * and says why, and callers keep the wasm kernels. HEADLESS_CC names the compiler to use.
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { sha256 } from "../util/fs.ts";
+import { cacheHome } from "../util/paths.ts";
+
+/** The environment variable that names the C compiler, overriding `cc` / `gcc`. */
+export const CC_ENV = "HEADLESS_CC";
+
+/** The kernel source, next to this module. */
+export const NATIVE_SOURCE: URL = new URL("./native/kernels.c", import.meta.url);
+
+const SYMBOLS = {
+  hb_version: { parameters: [], result: "i32" },
+  hb_openmp: { parameters: [], result: "i32" },
+  hb_set_threads: { parameters: ["i32"], result: "void" },
+  hb_get_threads: { parameters: [], result: "i32" },
+  hb_gelu: { parameters: ["pointer", "pointer", "i64"], result: "void" },
+  hb_gelu_grad: { parameters: ["pointer", "pointer", "pointer", "i64"], result: "void" },
+  hb_softmax: { parameters: ["pointer", "pointer", "i64", "i64"], result: "void" },
+  hb_softmax_grad: { parameters: ["pointer", "pointer", "pointer", "i64", "i64", "f32"], result: "void" },
+  hb_layer_norm: {
+    parameters: ["pointer", "pointer", "pointer", "pointer", "pointer", "pointer", "i64", "i64", "f32"],
+    result: "void",
+  },
+  hb_layer_norm_grad: {
+    parameters: ["pointer", "pointer", "pointer", "pointer", "pointer", "pointer", "pointer", "pointer", "i64", "i64"],
+    result: "void",
+  },
+  hb_adamw: {
+    parameters: ["pointer", "pointer", "pointer", "pointer", "pointer", "pointer", "pointer", "i64", "pointer", "i32"],
+    result: "void",
+  },
+  hb_binary: {
+    parameters: ["pointer", "pointer", "pointer", "i64", "i64", "i64", "i32", "i32", "i32"],
+    result: "void",
+  },
+  hb_bind_sgemm: { parameters: ["buffer"], result: "i32" },
+  hb_sgemm_batch: {
+    parameters: ["i32", "i32", "i64", "i64", "i64", "pointer", "pointer", "pointer", "pointer", "pointer", "i64", "i64", "i64", "f32"],
+    result: "void",
+  },
+} as const;
+
+/** The bound library: the C functions by name (see kernels.c for what each computes). */
+export type NativeSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+
+/** A loaded native kernel library. */
+export interface NativeLib {
+  /** The shared object that was opened. */
+  readonly path: string;
+  /** The compiler and flags it was built with. */
+  readonly build: string;
+  readonly symbols: NativeSymbols;
+}
+
+/**
+ * Flag sets tried in order: OpenMP threads with glibc's vector expf/erff, then OpenMP alone, then
+ * neither (a compiler without libgomp or libmvec still gives single-threaded kernels).
+ */
+const FLAG_SETS: string[][] = [
+  ["-fopenmp", "-DHB_MVEC", "-lmvec"],
+  ["-fopenmp"],
+  [],
+];
+const BASE_FLAGS = ["-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared"];
+
+let cached: NativeLib | null | undefined;
+let missingReason: string | null = null;
+
+/**
+ * Compiles (once per source/flags/compiler/CPU; cached on disk) and opens the kernel library, or
+ * returns null; then {@link nativeMissingReason} says why.
+ */
+export function loadNativeLib(): NativeLib | null {
+  if (cached !== undefined) return cached;
+  try {
+    cached = buildAndOpen();
+    missingReason = null;
+  } catch (e) {
+    cached = null;
+    missingReason = e instanceof Error ? e.message : String(e);
+  }
+  return cached;
+}
+
+/** Why the last {@link loadNativeLib} returned null, or null when it succeeded or was not called. */
+export function nativeMissingReason(): string | null {
+  return missingReason;
+}
+
+function buildAndOpen(): NativeLib {
+  const source = Deno.readTextFileSync(NATIVE_SOURCE);
+  const cc = findCompiler();
+  const dir = join(cacheHome(), "native");
+  Deno.mkdirSync(dir, { recursive: true });
+  const failures: string[] = [];
+  for (const extra of FLAG_SETS) {
+    const flags = [...BASE_FLAGS, ...extra.filter((f) => !f.startsWith("-l"))];
+    const libs = extra.filter((f) => f.startsWith("-l"));
+    const key = sha256([source, cc.path, cc.version, flags.join(" "), libs.join(" "), cpuSignature()].join("\n"));
+    const path = join(dir, `${key}.so`);
+    const build = `${cc.path} ${[...flags, ...libs].join(" ")}`;
+    if (!isFile(path)) {
+      const problem = compile(cc.path, flags, libs, path);
+      if (problem) {
+        failures.push(`${build}: ${problem}`);
+        continue;
+      }
+    }
+    try {
+      const lib = Deno.dlopen(path, SYMBOLS);
+      if (lib.symbols.hb_version() < 1) throw new Error("unexpected hb_version");
+      return { path, build, symbols: lib.symbols };
+    } catch (e) {
+      failures.push(`${path}: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
+  throw new Error(`native kernels could not be built with ${cc.path}: ${failures.join("; ")}`);
+}
+
+/** Compiles to a temporary name and renames it into place; returns the compiler's complaint, or null. */
+function compile(cc: string, flags: string[], libs: string[], path: string): string | null {
+  const tmp = `${path}.${Deno.pid}.${Date.now()}.tmp`;
+  try {
+    const result = new Deno.Command(cc, {
+      args: [...flags, "-o", tmp, fileURLToPath(NATIVE_SOURCE), ...libs, "-lm"],
+      stdout: "piped",
+      stderr: "piped",
+    }).outputSync();
+    if (!result.success) return new TextDecoder().decode(result.stderr).trim().split("\n").slice(-3).join(" | ") || `exit ${result.code}`;
+    Deno.renameSync(tmp, path);
+    return null;
+  } catch (e) {
+    return (e as Error).message.split("\n")[0];
+  } finally {
+    try {
+      Deno.removeSync(tmp);
+    } catch {
+      // renamed, or never written
+    }
+  }
+}
+
+/** The compiler to use: $HEADLESS_CC when set (only that), else cc, gcc or clang on PATH. */
+function findCompiler(): { path: string; version: string } {
+  const override = readEnv(CC_ENV);
+  const candidates = override ? [override] : ["cc", "gcc", "clang"];
+  for (const cc of candidates) {
+    try {
+      const out = new Deno.Command(cc, { args: ["--version"], stdout: "piped", stderr: "null" }).outputSync();
+      if (out.success) return { path: cc, version: new TextDecoder().decode(out.stdout).split("\n")[0] };
+    } catch {
+      // not there: try the next one
+    }
+  }
+  throw new Error(
+    override
+      ? `${CC_ENV}=${override} is not a working C compiler`
+      : "no C compiler (cc, gcc or clang) on PATH; install gcc to build the native kernels",
+  );
+}
+
+/** Machine and CPU flags: -march=native code must not be reused on another CPU sharing the cache. */
+function cpuSignature(): string {
+  let flags = "";
+  try {
+    const info = Deno.readTextFileSync("/proc/cpuinfo");
+    flags = /^(?:flags|Features)\s*:(.*)$/m.exec(info)?.[1]?.trim() ?? "";
+  } catch {
+    // not Linux
+  }
+  return `${Deno.build.target} ${flags}`;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined; // no --allow-env
+  }
+}
