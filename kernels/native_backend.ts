@@ -5,12 +5,12 @@
  * Two kinds:
  * - Overrides of wasm kernels (`OVERRIDES`): Identity becomes an alias (tensors are immutable, so
  *   the engine's clone of every tensor a custom gradient saves need not copy), Softmax over the last
- *   axis, and the elementwise Add / Sub / Multiply / RealDiv for the broadcasts the model uses, on up to
- *   `threads` threads. Anything else goes to the original kernel. `setNativeOverrides(false)` hands
+ *   axis, Transpose of two neighbouring axes as block copies, and the elementwise Add / Sub / Multiply /
+ *   RealDiv for the broadcasts the model uses, on up to `threads` threads. Anything else goes to the original kernel. `setNativeOverrides(false)` hands
  *   every call back to the originals (bench's `--without nativeKernels`).
  * - Fused kernels with no tfjs counterpart (`FUSED`), run through `runNative` by models/ops.ts and
  *   train/adamw.ts: GELU and its gradient, LayerNorm and its gradient, attention's softmax gradient and
- *   the AdamW update.
+ *   head layout (q, k, v out of the fused projection and back), and the AdamW update.
  *
  * Depends on tfjs-backend-wasm 4.22 internals as blas_backend.ts does (dataIdMap, makeOutput, incRef,
  * wasm.HEAPU8).
@@ -147,10 +147,33 @@ function trimOnes(shape: number[]): number[] {
   return shape.slice(i);
 }
 
+/**
+ * Transpose that swaps two neighbouring axes (perm [.., i+1, i, ..]) of a 4-byte tensor whose rows
+ * after them hold at least 4 elements: block copies instead of wasm's element-by-element loop.
+ */
+const transpose: Run = ({ inputs, attrs, backend }, lib) => {
+  const x = inputs.x as tf.TensorInfo;
+  const perm = (attrs as { perm: number[] }).perm;
+  if ((x.dtype !== "float32" && x.dtype !== "int32") || size(x) === 0) return null;
+  const swapped = perm.findIndex((p, i) => p !== i);
+  if (swapped < 0 || perm[swapped] !== swapped + 1 || perm[swapped + 1] !== swapped) return null;
+  if (perm.some((p, i) => i !== swapped && i !== swapped + 1 && p !== i)) return null;
+  const s = x.shape;
+  const inner = tf.util.sizeFromShape(s.slice(swapped + 2));
+  if (inner < 4) return null;
+  const be = backend as unknown as WasmBackendInternals;
+  const out = be.makeOutput(perm.map((p) => s[p]), x.dtype);
+  const [px, py] = pointers(be, [x, out]);
+  const outer = tf.util.sizeFromShape(s.slice(0, swapped));
+  lib.symbols.hb_swap_axes(px, py, BigInt(outer), BigInt(s[swapped]), BigInt(s[swapped + 1]), BigInt(inner));
+  return out;
+};
+
 /** The wasm kernels replaced while enabled. */
 const OVERRIDES: Record<string, Run> = {
   Identity: identity,
   Softmax: softmax,
+  Transpose: transpose,
   Add: binary("Add"),
   Sub: binary("Sub"),
   Multiply: binary("Multiply"),
@@ -229,6 +252,30 @@ const adamW: Run = ({ inputs, attrs, backend }, lib) => {
   return outs;
 };
 
+/** Attention heads: inputs {qkv [B·T, 3·H·dh]}, attrs {B, T, H}; outputs q, k, v [B·H, T, dh]. */
+const splitHeads: Run = ({ inputs, attrs, backend }, lib) => {
+  const qkv = inputs.qkv as tf.TensorInfo;
+  const { B, T, H } = attrs as { B: number; T: number; H: number };
+  const dh = qkv.shape[1] / (3 * H);
+  const be = backend as unknown as WasmBackendInternals;
+  const outs = [0, 1, 2].map(() => be.makeOutput([B * H, T, dh], "float32"));
+  const p = pointers(be, [qkv, ...outs]);
+  lib.symbols.hb_heads(p[0], p[1], p[2], p[3], BigInt(B), BigInt(T), BigInt(H), BigInt(dh), 0);
+  return outs;
+};
+
+/** The inverse of splitHeads: inputs {q, k, v [B·H, T, dh]}, attrs {B, T, H}; output [B·T, 3·H·dh]. */
+const mergeHeads: Run = ({ inputs, attrs, backend }, lib) => {
+  const { q, k, v } = inputs as Record<string, tf.TensorInfo>;
+  const { B, T, H } = attrs as { B: number; T: number; H: number };
+  const dh = q.shape[2];
+  const be = backend as unknown as WasmBackendInternals;
+  const out = be.makeOutput([B * T, 3 * H * dh], "float32");
+  const p = pointers(be, [out, q, k, v]);
+  lib.symbols.hb_heads(p[0], p[1], p[2], p[3], BigInt(B), BigInt(T), BigInt(H), BigInt(dh), 1);
+  return out;
+};
+
 /** Kernels with no tfjs counterpart, registered on the wasm backend under these names. */
 const FUSED: Record<string, Run> = {
   HbGelu: gelu,
@@ -236,6 +283,8 @@ const FUSED: Record<string, Run> = {
   HbLayerNorm: layerNorm,
   HbLayerNormGrad: layerNormGrad,
   HbSoftmaxGrad: softmaxGrad,
+  HbSplitHeads: splitHeads,
+  HbMergeHeads: mergeHeads,
   HbAdamW: adamW,
 };
 

@@ -44,7 +44,8 @@ export function countProductFlops<T>(fn: () => T): { result: T; flops: number } 
  * The next ones also need the native C kernels (kernels/native_backend.ts: a C compiler was found):
  * - nativeGelu: GELU forward and backward as one C loop each (erf from libmvec) instead of 5 + 7 kernels;
  * - nativeLayerNorm: LayerNorm forward and backward (dx, dg, db) as one C pass each over the rows;
- * - nativeAttention: attention's softmax backward P·(dP − rowsum(dP·P))·scale as one C pass;
+ * - nativeAttention: attention's softmax backward P·(dP − rowsum(dP·P))·scale as one C pass, and
+ *   q, k, v split out of the fused projection (and their gradients merged back) by block copies;
  * - nativeAdamW: train/adamw.ts's update as one C loop per parameter instead of ~13 kernels;
  * - nativeKernels: the native overrides of wasm's Identity (no copy), Softmax and elementwise kernels
  *   (read by bench/train_step.ts, which passes it to setNativeOverrides).
@@ -376,10 +377,14 @@ function batchedAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, mas
   const bias = batchedScoreBias(B, T, mask);
   // Row b·3H + part·H + h of the [B·3H, T·dh] layout holds q (part 0), k (1) or v (2) of pair (b, h).
   const partRows = (part: number) => tf.tensor1d(Int32Array.from({ length: B * H }, (_, i) => Math.floor(i / H) * 3 * H + part * H + (i % H)), "int32");
-  const count = (m: number, k: number, nn: number) => countProduct(m, k, nn, B * H);
-  const op = custom((qkv: tf.Tensor2D, save: Saver) => {
+  const splitHeads = (qkv: tf.Tensor2D) => {
     const rows = tf.reshape(tf.transpose(tf.reshape(qkv, [B, T, 3 * H, dh]), [0, 2, 1, 3]), [B * 3 * H, T * dh]);
-    const [q, k, v] = [0, 1, 2].map((part) => tf.reshape(tf.gather(rows, partRows(part)), [B * H, T, dh]) as tf.Tensor3D);
+    return [0, 1, 2].map((part) => tf.reshape(tf.gather(rows, partRows(part)), [B * H, T, dh]) as tf.Tensor3D);
+  };
+  const count = (m: number, k: number, nn: number) => countProduct(m, k, nn, B * H);
+  const native = useNative("nativeAttention");
+  const op = custom((qkv: tf.Tensor2D, save: Saver) => {
+    const [q, k, v] = native ? runNative("HbSplitHeads", { qkv }, { B, T, H }) as tf.Tensor3D[] : splitHeads(qkv);
     count(T, dh, T);
     let s = tf.mul(tf.matMul(q, k, false, true), scale);
     if (bias) s = tf.reshape(tf.add(tf.reshape(s, [B, H, T, T]), bias), [B * H, T, T]);
@@ -403,6 +408,7 @@ function batchedAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, mas
         const dQ = tf.matMul(dS, k);
         count(T, T, dh);
         const dK = tf.matMul(dS, q, true, false);
+        if (native) return runNative("HbMergeHeads", { q: dQ, k: dK, v: dV }, { B, T, H });
         const parts = [dQ, dK, dV].map((g) => tf.reshape(g, [B, 1, H, T * dh]));
         const dRows = tf.reshape(tf.concat(parts, 1), [B, 3 * H, T, dh]); // [B, 3, H, T·dh] = rows layout
         return tf.reshape(tf.transpose(dRows, [0, 2, 1, 3]), [n, d3]);

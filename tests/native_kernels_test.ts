@@ -110,13 +110,14 @@ Deno.test({
       }
       // With 2 threads the [B·H, T, dh] products share their batch out over the threads.
       assert((nativeKernelStatus().calls["BatchMatMul (batch over threads)"] ?? 0) > batchedBefore, "batched products ran on one thread");
+      assert((nativeKernelStatus().calls.HbSplitHeads ?? 0) > 0 && (nativeKernelStatus().calls.HbMergeHeads ?? 0) > 0, "heads were not split natively");
       const targets = Int32Array.from({ length: 64 }, () => rng.int(1000));
       await checkAgainstPlain("crossEntropy [64, 1000] (native Softmax)", (z) => crossEntropy(z as tf.Tensor2D, targets), [randn(rng, [64, 1000], 4)], rng, "Softmax");
     }),
 });
 
 Deno.test({
-  name: `native overrides of Softmax, Add, Sub, Multiply, RealDiv give wasm's results for each broadcast, either side ${WHY}`,
+  name: `native overrides of Softmax, Transpose, Add, Sub, Multiply, RealDiv give wasm's results (each broadcast, either side) ${WHY}`,
   ...needs,
   fn: () =>
     withNative(2, async () => {
@@ -142,6 +143,13 @@ Deno.test({
       for (const [name] of ops) assert((calls[name] ?? 0) > 0, `${name} never ran natively`);
       assert((nativeKernelStatus().fallbacks.Add ?? 0) > 0, "[100, 128] against [4, 100, 128] should fall back");
       await checkAgainstPlain("softmax rank 3", (x) => tf.softmax(x), [randn(rng, [8, 50, 130], 5)], rng, "Softmax");
+      // Transpose of two neighbouring axes (block copies), and perms it hands back to wasm.
+      await checkAgainstPlain("transpose [0, 2, 1, 3]", (x) => tf.transpose(x, [0, 2, 1, 3]), [randn(rng, [16, 64, 12, 64])], rng, "Transpose");
+      await checkAgainstPlain("transpose [1, 0, 2]", (x) => tf.transpose(x, [1, 0, 2]), [randn(rng, [5, 7, 8])], rng, "Transpose");
+      await checkAgainstPlain("transpose [0, 2, 1] (rows of 1)", (x) => tf.transpose(x, [0, 2, 1]), [randn(rng, [3, 5, 7])], rng);
+      await checkAgainstPlain("transpose [2, 1, 0]", (x) => tf.transpose(x, [2, 1, 0]), [randn(rng, [3, 5, 7])], rng);
+      const ints = tf.tidy(() => Array.from(tf.transpose(tf.tensor3d(Int32Array.from({ length: 24 }, (_, i) => i), [2, 3, 4], "int32"), [1, 0, 2]).dataSync()));
+      assertEquals(ints.slice(0, 12), [0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7]);
       // Masked scores (-1e9) give exact zeros, as wasm's kernel does.
       const masked = tf.tidy(() => Array.from(tf.softmax(tf.tensor2d([[0, -1e9, Math.log(3)]])).dataSync()));
       assertEquals(masked[1], 0);

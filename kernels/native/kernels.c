@@ -5,7 +5,7 @@
  * enough to pay for waking them.
  *
  * Every kernel computes in float32 in the same order as the tfjs composition it replaces, so results
- * match the plain backend to rounding (erf and exp come from libm/libmvec, a few ULP from wasm's).
+ * match the plain backend to rounding (erf and exp are vectorisable approximations within 4e-7).
  * Compiled with -ffp-contract=off: no fused multiply-adds that would change the rounding.
  */
 #include <math.h>
@@ -17,10 +17,6 @@
 #include <omp.h>
 #endif
 
-#ifdef HB_MVEC
-/* glibc's libmvec has an 8-wide erff; math.h only declares it under -ffast-math. */
-float erff(float) __attribute__((simd("notinbranch")));
-#endif
 
 #define HB_VERSION 1
 
@@ -49,8 +45,8 @@ static inline int threads_for(int64_t work) { return work >= PARALLEL_MIN ? hb_t
 
 /*
  * exp(x) in float32 arithmetic only (Cephes' expf: range reduction by ln 2 in two parts and a degree-6
- * polynomial with fused multiply-adds, relative error about 1e-7), so that loops vectorise without libmvec and without its
- * scalar slow path for arguments below about -87 (masked attention scores are -1e9). Arguments are
+ * polynomial with fused multiply-adds, relative error about 1e-7), so that loops vectorise with no libm
+ * call (glibc's vector expf also leaves its fast path below about -87, and masked scores are -1e9). Arguments are
  * clamped to [-87.3, 88.4]: below that the result is 2^-126 instead of a denormal or 0.
  */
 static inline float exp_approx(float x) {
@@ -73,6 +69,28 @@ static inline float exp_approx(float x) {
   return y * scale.f;
 }
 
+/*
+ * erf(x) as a rational function of odd degree 13 / even degree 8 in x on [-4, 4] (the approximation
+ * Eigen and TensorFlow use; absolute error below 4e-7, and erf(±4) is ±1 to 1.5e-8), so that GELU's
+ * loops vectorise with no libm call.
+ */
+static inline float erf_approx(float x) {
+  x = x > 4.0f ? 4.0f : (x < -4.0f ? -4.0f : x);
+  float x2 = x * x;
+  float p = fmaf(x2, -2.72614225801306e-10f, 2.77068142495902e-08f);
+  p = fmaf(p, x2, -2.10102402082508e-06f);
+  p = fmaf(p, x2, -5.69250639462346e-05f);
+  p = fmaf(p, x2, -7.34990630326855e-04f);
+  p = fmaf(p, x2, -2.95459980854025e-03f);
+  p = fmaf(p, x2, -1.60960333262415e-02f);
+  p = p * x;
+  float q = fmaf(x2, -1.45660718464996e-05f, -2.13374055278905e-04f);
+  q = fmaf(q, x2, -1.68282697438203e-03f);
+  q = fmaf(q, x2, -7.37332916720468e-03f);
+  q = fmaf(q, x2, -1.42647390514189e-02f);
+  return p / q;
+}
+
 /* Softmax entries whose score is this far below the row's maximum are 0 (e^-87 is below FLT_MIN). */
 #define EXP_FLOOR (-87.0f)
 
@@ -89,7 +107,7 @@ void hb_gelu(const float *x, float *y, int64_t n) {
     int64_t lo = blk * GELU_BLOCK, hi = lo + GELU_BLOCK < n ? lo + GELU_BLOCK : n;
 #pragma omp simd
     for (int64_t i = lo; i < hi; i++) {
-      float cdf = (erff(x[i] * s) + 1.0f) * 0.5f;
+      float cdf = (erf_approx(x[i] * s) + 1.0f) * 0.5f;
       y[i] = x[i] * cdf;
     }
   }
@@ -106,7 +124,7 @@ void hb_gelu_grad(const float *x, const float *dy, float *dx, int64_t n) {
 #pragma omp simd
     for (int64_t i = lo; i < hi; i++) {
       float v = x[i];
-      float cdf = (erff(v * s) + 1.0f) * 0.5f;
+      float cdf = (erf_approx(v * s) + 1.0f) * 0.5f;
       float pdf = exp_approx((v * v) * -0.5f) * inv_sqrt_2pi;
       dx[i] = dy[i] * (cdf + v * pdf);
     }
@@ -126,8 +144,6 @@ void hb_softmax(const float *x, float *y, int64_t rows, int64_t cols) {
 #pragma omp simd reduction(max : max)
     for (int64_t j = 0; j < cols; j++) max = xr[j] > max ? xr[j] : max;
     float sum = 0.0f;
-    /* exp of anything below EXP_FLOOR is 0 to float32 precision (well, a denormal); clamping keeps
-     * libmvec on its fast path, which masked scores (−1e9) would otherwise leave for a scalar one. */
 #pragma omp simd reduction(+ : sum)
     for (int64_t j = 0; j < cols; j++) {
       float t = xr[j] - max;
@@ -385,5 +401,54 @@ void hb_sgemm_batch(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, c
   for (int64_t t = 0; t < count; t++) {
     hb_sgemm(101, trans_a ? 112 : 111, trans_b ? 112 : 111, (int)m, (int)n, (int)k, 1.0f, a + a_off[t], (int)lda,
              b + b_off[t], (int)ldb, beta, c + t * m * n, (int)n);
+  }
+}
+
+/* ---- Layout copies for attention ---- */
+
+/* y [A, Y, X, C] = x [A, X, Y, C]: axes 1 and 2 swapped (tfjs Transpose with perm [.., i+1, i, ..]). */
+void hb_swap_axes(const float *x, float *y, int64_t a_dim, int64_t x_dim, int64_t y_dim, int64_t c_dim) {
+  const int nt = threads_for(a_dim * x_dim * y_dim * c_dim);
+#pragma omp parallel for num_threads(nt) schedule(static) collapse(2)
+  for (int64_t a = 0; a < a_dim; a++) {
+    for (int64_t j = 0; j < y_dim; j++) {
+      float *dst = y + (a * y_dim + j) * x_dim * c_dim;
+      const float *src = x + (a * x_dim * y_dim + j) * c_dim;
+      for (int64_t i = 0; i < x_dim; i++) {
+        float *d = dst + i * c_dim;
+        const float *sr = src + i * y_dim * c_dim;
+#pragma omp simd
+        for (int64_t c = 0; c < c_dim; c++) d[c] = sr[c];
+      }
+    }
+  }
+}
+
+/*
+ * qkv [B, T, 3, H, dh] -> q, k, v [B, H, T, dh] (the three parts of a fused projection, one matrix per
+ * (batch, head) pair); with merge = 1 the other way round, q, k, v -> qkv (their gradients).
+ */
+void hb_heads(float *qkv, float *q, float *k, float *v, int64_t b_dim, int64_t t_dim, int64_t h_dim, int64_t dh,
+              int merge) {
+  float *parts[3] = {q, k, v};
+  const int nt = threads_for(b_dim * t_dim * 3 * h_dim * dh);
+#pragma omp parallel for num_threads(nt) schedule(static) collapse(2)
+  for (int64_t b = 0; b < b_dim; b++) {
+    for (int64_t h = 0; h < h_dim; h++) {
+      for (int p = 0; p < 3; p++) {
+        float *head = parts[p] + (b * h_dim + h) * t_dim * dh;
+        float *row = qkv + ((b * t_dim) * 3 * h_dim + p * h_dim + h) * dh;
+        for (int64_t t = 0; t < t_dim; t++) {
+          float *r = row + t * 3 * h_dim * dh, *hd = head + t * dh;
+          if (merge) {
+#pragma omp simd
+            for (int64_t c = 0; c < dh; c++) r[c] = hd[c];
+          } else {
+#pragma omp simd
+            for (int64_t c = 0; c < dh; c++) hd[c] = r[c];
+          }
+        }
+      }
+    }
   }
 }
