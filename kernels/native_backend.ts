@@ -98,8 +98,9 @@ const softmax: Run = ({ inputs, attrs, backend }, lib) => {
 const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 };
 
 /**
- * a ∘ b for float32 with b of a's shape, a scalar, a row vector [d] against [..., d], or a column
- * [..., rows, 1] against [..., rows, d]; either side may be the broadcast one.
+ * a ∘ b for float32 with b of a's shape, a scalar, a tensor of a's trailing dims (a row [d] against
+ * [..., d], a [T, T] mask against [B, H, T, T]), or a column [..., rows, 1] against [..., rows, d];
+ * either side may be the broadcast one.
  */
 function binary(name: string): Run {
   const op = BINARY_OPS[name];
@@ -118,7 +119,8 @@ function binary(name: string): Run {
     let col = 0;
     if (ns !== n && ns !== 1) {
       const ss = trimOnes(small.shape);
-      if (ss.length === 1 && ss[0] === d) col = 0; // row vector [d]
+      // Big's trailing dims ([d] against [..., d], or [T, T] against [B, H, T, T]): rows of ns elements.
+      if (ss.every((x, i) => x === big.shape[big.shape.length - ss.length + i])) col = 0;
       // [..., r, 1] broadcasting to [..., r, d] with r·d = n elements: one value per row.
       else if (small.shape.at(-1) === 1 && ns * d === n) col = 1;
       else return null;
@@ -126,7 +128,7 @@ function binary(name: string): Run {
     const be = backend as unknown as WasmBackendInternals;
     const out = be.makeOutput(shape, "float32");
     const [pa, pb, po] = pointers(be, [big, small, out]);
-    lib.symbols.hb_binary(pa, pb, po, BigInt(n), BigInt(ns), BigInt(d), col, op, swap ? 1 : 0);
+    lib.symbols.hb_binary(pa, pb, po, BigInt(n), BigInt(ns), BigInt(col ? d : ns), col, op, swap ? 1 : 0);
     return out;
   };
 }

@@ -129,8 +129,9 @@ Deno.test({
         ["Multiply", tf.mul],
         ["RealDiv", tf.div],
       ];
-      // Same shape, scalar, row [d], [1, d], column [.., rows, 1], and one the native kernel leaves alone.
-      const partners = [big, [], [128], [1, 128], [4, 100, 1], [100, 128]];
+      // Same shape, scalar, row [d], [1, d], trailing dims, column [.., rows, 1], and one the native
+      // kernel leaves alone (broadcast over a middle axis).
+      const partners = [big, [], [128], [1, 128], [100, 128], [4, 100, 1], [4, 1, 128]];
       for (const [name, op] of ops) {
         for (const other of partners) {
           const a = randn(rng, big);
@@ -141,7 +142,7 @@ Deno.test({
       }
       const calls = nativeKernelStatus().calls;
       for (const [name] of ops) assert((calls[name] ?? 0) > 0, `${name} never ran natively`);
-      assert((nativeKernelStatus().fallbacks.Add ?? 0) > 0, "[100, 128] against [4, 100, 128] should fall back");
+      assert((nativeKernelStatus().fallbacks.Add ?? 0) > 0, "[4, 1, 128] against [4, 100, 128] should fall back");
       await checkAgainstPlain("softmax rank 3", (x) => tf.softmax(x), [randn(rng, [8, 50, 130], 5)], rng, "Softmax");
       // Transpose of two neighbouring axes (block copies), and perms it hands back to wasm.
       await checkAgainstPlain("transpose [0, 2, 1, 3]", (x) => tf.transpose(x, [0, 2, 1, 3]), [randn(rng, [16, 64, 12, 64])], rng, "Transpose");
