@@ -84,6 +84,7 @@ let missingReason: string | null = null;
  */
 export function loadOpenBlas(): Blas | null {
   if (cached !== undefined) return cached;
+  quietWorkers();
   const override = readEnv(BLAS_LIB_ENV);
   const candidates = override ? [override] : [...SONAMES, ...KNOWN_PATHS, ...ldconfigPaths()];
   const failures: string[] = [];
@@ -102,6 +103,25 @@ export function loadOpenBlas(): Blas | null {
     : `OpenBLAS not found (install Debian's libopenblas0-pthread, or set ${BLAS_LIB_ENV} to ` +
       `libopenblas.so); tried ${failures.length} places, first: ${failures[0]}`;
   return null;
+}
+
+/**
+ * OpenBLAS's worker threads spin for 2^28 cycles (about 0.1 s) after each product before they sleep.
+ * In a training step the native kernels' OpenMP thread needs that core between products: on an idle
+ * 2-core machine the spinning cost up to 40% of the step at 2 threads (notes/speed.md). OpenBLAS reads
+ * OPENBLAS_THREAD_TIMEOUT (log2 of the cycles, at least 4) when it is loaded: unless the caller set it
+ * (or GOTO_THREAD_TIMEOUT), the workers sleep at once.
+ */
+export const THREAD_TIMEOUT = "4";
+
+function quietWorkers(): void {
+  try {
+    if (!Deno.env.get("OPENBLAS_THREAD_TIMEOUT") && !Deno.env.get("GOTO_THREAD_TIMEOUT")) {
+      Deno.env.set("OPENBLAS_THREAD_TIMEOUT", THREAD_TIMEOUT);
+    }
+  } catch {
+    // no --allow-env: OpenBLAS keeps its default
+  }
 }
 
 /** Why the last {@link loadOpenBlas} returned null, or null if it succeeded or was not called. */
