@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { REPO_ROOT } from "../util/paths.ts";
+import { inheritedEnvWithoutDefaults } from "../kernels/env.ts";
 
 /** The peer script, next to the shared data. */
 export const PEER_SCRIPT: string = join(REPO_ROOT, "..", "shared", "peers", "torch_step.py");
@@ -88,7 +89,10 @@ export async function runPeer(
   const problems: string[] = [];
   for (const python of PYTHONS) {
     try {
-      out = await new Deno.Command(python, { args, stdout: "piped", stderr: "piped" }).output();
+      // Without the OpenBLAS / OpenMP settings our kernels put in this process's environment: the
+      // peer's own OpenBLAS and OpenMP read the same variables.
+      const env = inheritedEnvWithoutDefaults();
+      out = await new Deno.Command(python, { args, stdout: "piped", stderr: "piped", ...(env ? { clearEnv: true, env } : {}) }).output();
     } catch (e) {
       problems.push(`${python} could not be run (${(e as Error).message})`);
       continue;

@@ -27,3 +27,4 @@ export {
   setNativeThreads,
 } from "./native_backend.ts";
 export { CC_ENV, loadNativeLib, type NativeLib, nativeMissingReason } from "./native_lib.ts";
+export { envDefaultsSet, inheritedEnvWithoutDefaults, setEnvDefault } from "./env.ts";

@@ -16,6 +16,7 @@
  * wasm.HEAPU8).
  */
 import * as tf from "@tensorflow/tfjs";
+import { setEnvDefault } from "./env.ts";
 import { loadNativeLib, type NativeLib, nativeMissingReason } from "./native_lib.ts";
 
 interface WasmBackendInternals {
@@ -312,7 +313,7 @@ export function enableNativeKernels(options: { threads?: number } = {}): boolean
   }
   // libgomp reads these when the library is opened: a short spin keeps an idle worker from taking a
   // core that OpenBLAS or another process needs.
-  if (!readEnv("OMP_WAIT_POLICY") && !readEnv("GOMP_SPINCOUNT")) setEnv("GOMP_SPINCOUNT", "10000");
+  setEnvDefault("GOMP_SPINCOUNT", "10000", ["OMP_WAIT_POLICY"]);
   lib = loadNativeLib();
   if (!lib) return refuse(nativeMissingReason() ?? "the native kernels could not be built");
   lib.symbols.hb_set_threads(threads);
@@ -472,20 +473,3 @@ function refuse(why: string): false {
   reason = why;
   return false;
 }
-
-function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function setEnv(name: string, value: string): void {
-  try {
-    Deno.env.set(name, value);
-  } catch {
-    // no --allow-env: libgomp keeps its default
-  }
-}
-

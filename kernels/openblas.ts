@@ -4,6 +4,8 @@
  * variable HEADLESS_BLAS_LIB names another file to use instead.
  */
 
+import { setEnvDefault } from "./env.ts";
+
 /** cblas enum values (cblas.h): row-major order and the two transpose flags. */
 export const CBLAS_ROW_MAJOR = 101;
 export const CBLAS_NO_TRANS = 111;
@@ -115,13 +117,7 @@ export function loadOpenBlas(): Blas | null {
 export const THREAD_TIMEOUT = "4";
 
 function quietWorkers(): void {
-  try {
-    if (!Deno.env.get("OPENBLAS_THREAD_TIMEOUT") && !Deno.env.get("GOTO_THREAD_TIMEOUT")) {
-      Deno.env.set("OPENBLAS_THREAD_TIMEOUT", THREAD_TIMEOUT);
-    }
-  } catch {
-    // no --allow-env: OpenBLAS keeps its default
-  }
+  setEnvDefault("OPENBLAS_THREAD_TIMEOUT", THREAD_TIMEOUT, ["GOTO_THREAD_TIMEOUT"]);
 }
 
 /** Why the last {@link loadOpenBlas} returned null, or null if it succeeded or was not called. */

@@ -16,6 +16,7 @@ import { createModel } from "../models/transformer.ts";
 import { AdamW } from "../train/adamw.ts";
 import { loadOpenBlas } from "../kernels/openblas.ts";
 import { CC_ENV, loadNativeLib, nativeMissingReason } from "../kernels/native_lib.ts";
+import { envDefaultsSet, inheritedEnvWithoutDefaults, setEnvDefault } from "../kernels/env.ts";
 import { disableNativeKernels, enableNativeKernels, nativeKernelStatus, runNative, setNativeThreads } from "../kernels/native_backend.ts";
 import { blasMatMulStatus, setBlasThreads } from "../kernels/blas_backend.ts";
 import { Rng } from "../util/rng.ts";
@@ -303,3 +304,18 @@ Deno.test({
 
 /** For the fallback test's child process: the same model gradients, exported. */
 export const tinyModelGradsFor = tinyModelGrads;
+
+Deno.test("environment defaults set for OpenBLAS / libgomp are recorded and kept from child processes (the peer)", () => {
+  assert(setEnvDefault("HB_TEST_DEFAULT", "4"));
+  assertEquals(Deno.env.get("HB_TEST_DEFAULT"), "4");
+  assert(!setEnvDefault("HB_TEST_DEFAULT", "5"), "an existing value must be kept");
+  Deno.env.set("HB_TEST_ALT", "x");
+  assert(!setEnvDefault("HB_TEST_OTHER", "1", ["HB_TEST_ALT"]), "an alternative already set must win");
+  assertEquals(Deno.env.get("HB_TEST_OTHER"), undefined);
+  const child = inheritedEnvWithoutDefaults()!;
+  for (const name of envDefaultsSet()) assertEquals(child[name], undefined, name);
+  assertEquals(child.HB_TEST_ALT, "x");
+  assertEquals(child.PATH, Deno.env.get("PATH"));
+  Deno.env.delete("HB_TEST_DEFAULT");
+  Deno.env.delete("HB_TEST_ALT");
+});
