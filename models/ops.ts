@@ -42,13 +42,13 @@ export function countProductFlops<T>(fn: () => T): { result: T; flops: number } 
  * - fusedCrossEntropy: cross-entropy (softmax head, CWT scores) in one JS pass forward and one
  *   backward over the logits, instead of ~10 tfjs kernels over [n, C].
  * The next ones also need the native C kernels (kernels/native_backend.ts: a C compiler was found):
- * - nativeGelu: GELU forward and backward as one C loop each (erf from libmvec) instead of 5 + 7 kernels;
+ * - nativeGelu: GELU forward and backward as one C loop each (vectorised erf) instead of 5 + 7 kernels;
  * - nativeLayerNorm: LayerNorm forward and backward (dx, dg, db) as one C pass each over the rows;
  * - nativeAttention: attention's softmax backward P·(dP − rowsum(dP·P))·scale as one C pass, and
  *   q, k, v split out of the fused projection (and their gradients merged back) by block copies;
  * - nativeAdamW: train/adamw.ts's update as one C loop per parameter instead of ~13 kernels;
- * - nativeKernels: the native overrides of wasm's Identity (no copy), Softmax and elementwise kernels
- *   (read by bench/train_step.ts, which passes it to setNativeOverrides).
+ * - nativeKernels: the native overrides of wasm's Identity (no copy), Softmax, Transpose and elementwise
+ *   kernels (read by bench/train_step.ts, which passes it to setNativeOverrides).
  */
 export const fastPaths: {
   transposedProducts: boolean;
@@ -401,7 +401,7 @@ function batchedAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, mas
         const dV = tf.matMul(p, dO, true, false);
         count(T, dh, T);
         const dP = tf.matMul(dO, v, false, true);
-        const dS = (useNative("nativeAttention")
+        const dS = (native
           ? runNative("HbSoftmaxGrad", { p, dp: dP }, { scale })
           : tf.mul(tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dO, o), 2, true))), scale)) as tf.Tensor3D;
         count(T, T, dh);
