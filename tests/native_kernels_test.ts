@@ -118,6 +118,27 @@ Deno.test({
 });
 
 Deno.test({
+  name: `native results do not depend on the thread count (LayerNorm column sums, batched products) ${WHY}`,
+  ...needs,
+  fn: async () => {
+    const rng = new Rng(24);
+    const [x, g, b] = [randn(rng, [300, 256]), randn(rng, [256]), randn(rng, [256])];
+    const qkv = randn(rng, [4 * 64, 3 * 64]);
+    const ln = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D);
+    const att = (q: tf.Tensor) => attention(q as tf.Tensor2D, 4, 64, 2, { causal: true });
+    const run = () => [
+      ...valueAndGrads(ln, [x, g, b], tf.onesLike(x)),
+      ...valueAndGrads(att, [qkv], tf.onesLike(tf.tidy(() => att(qkv)))),
+    ];
+    let one: Float32Array[] = [];
+    await withNative(1, () => {
+      one = run();
+    });
+    await withNative(2, () => run().forEach((got, i) => assertEquals(got, one[i], `output ${i}`)));
+  },
+});
+
+Deno.test({
   name: `native overrides of Softmax, Transpose, Add, Sub, Multiply, RealDiv give wasm's results (each broadcast, either side) ${WHY}`,
   ...needs,
   fn: () =>

@@ -13,9 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dlfcn.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 
 #define HB_VERSION 1
@@ -206,19 +203,18 @@ void hb_layer_norm(const float *x, const float *g, const float *b, float *y, flo
  */
 void hb_layer_norm_grad(const float *x, const float *g, const float *mean, const float *rstd, const float *dy,
                         float *dx, float *dg, float *db, int64_t rows, int64_t d) {
-  int nt = threads_for(rows * d);
-  float *part = calloc((size_t)nt * 2 * d, sizeof(float));
-  float *xhat_all = malloc((size_t)nt * 2 * d * sizeof(float));
-#pragma omp parallel num_threads(nt)
-  {
-    int t = 0;
-#ifdef _OPENMP
-    t = omp_get_thread_num();
-#endif
-    float *pg = part + (size_t)t * 2 * d, *pb = pg + d;
-    float *xhat = xhat_all + (size_t)t * 2 * d, *dxh = xhat + d;
-#pragma omp for schedule(static)
-    for (int64_t r = 0; r < rows; r++) {
+  /* A fixed number of row blocks, whatever the thread count, each with its own column sums, added in
+   * block order: dg and db come out the same on 1 or 2 threads (a resumed run may use either). */
+  enum { BLOCKS = 16 };
+  float *part = calloc((size_t)BLOCKS * 2 * d, sizeof(float));
+  float *scratch = malloc((size_t)BLOCKS * 2 * d * sizeof(float));
+  const int nt = threads_for(rows * d);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int blk = 0; blk < BLOCKS; blk++) {
+    float *pg = part + (size_t)blk * 2 * d, *pb = pg + d;
+    float *xhat = scratch + (size_t)blk * 2 * d, *dxh = xhat + d;
+    int64_t lo = rows * blk / BLOCKS, hi = rows * (blk + 1) / BLOCKS;
+    for (int64_t r = lo; r < hi; r++) {
       const float *xr = x + r * d, *dyr = dy + r * d;
       float *dxr = dx + r * d;
       float mu = mean[r], rs = rstd[r];
@@ -238,15 +234,15 @@ void hb_layer_norm_grad(const float *x, const float *g, const float *mean, const
   }
   for (int64_t j = 0; j < d; j++) {
     float sg = 0.0f, sb = 0.0f;
-    for (int t = 0; t < nt; t++) {
-      sg += part[(size_t)t * 2 * d + j];
-      sb += part[(size_t)t * 2 * d + d + j];
+    for (int blk = 0; blk < BLOCKS; blk++) {
+      sg += part[(size_t)blk * 2 * d + j];
+      sb += part[(size_t)blk * 2 * d + d + j];
     }
     dg[j] = sg;
     db[j] = sb;
   }
   free(part);
-  free(xhat_all);
+  free(scratch);
 }
 
 /* ---- AdamW, as train/adamw.ts composes it from tfjs kernels, one float32 rounding per kernel ---- */
