@@ -86,7 +86,11 @@ const FLAGS = {
   steps: { type: "string", default: "3", help: "timed steps per cell, after one warm-up (the median is shown); 0 = only --fit" },
   objective: { type: "string", default: "softmax,cwt", help: "objectives, comma-separated" },
   backend: { type: "string", default: "auto", help: "backends, comma-separated: auto, wasm-blas, wasm, cpu" },
-  threads: { type: "string", default: "1", help: "thread counts for OpenBLAS and the native kernels (wasm-blas), comma-separated" },
+  threads: {
+    type: "string",
+    default: "2",
+    help: "thread counts for OpenBLAS and the native kernels (wasm-blas), comma-separated; 2 = both cores, as the peer uses",
+  },
   without: {
     type: "string",
     default: "",
