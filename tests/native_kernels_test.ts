@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { initBackend } from "../models/backend.ts";
-import { attention, crossEntropy, fastPaths, gelu, layerNorm } from "../models/ops.ts";
+import { attention, crossEntropy, fastPaths, gelu, layerNorm, linear } from "../models/ops.ts";
 import { makeDecoderBatch } from "../models/batches.ts";
 import { loadModelConfig } from "../models/config.ts";
 import { lossAndGrads, type Objective } from "../models/objectives.ts";
@@ -118,7 +118,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: `native results do not depend on the thread count (LayerNorm column sums, batched products) ${WHY}`,
+  name: `results do not depend on the thread count (BLAS products, LayerNorm column sums, batched products) ${WHY}`,
   ...needs,
   fn: async () => {
     const rng = new Rng(24);
@@ -126,7 +126,11 @@ Deno.test({
     const qkv = randn(rng, [4 * 64, 3 * 64]);
     const ln = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D);
     const att = (q: tf.Tensor) => attention(q as tf.Tensor2D, 4, 64, 2, { causal: true });
+    // 512·256·384 multiply-adds: above SMALL_PRODUCT, so OpenBLAS itself runs it on 2 threads.
+    const [a, w] = [randn(rng, [512, 256]), randn(rng, [256, 384])];
+    const lin = (a: tf.Tensor, w: tf.Tensor) => linear(a as tf.Tensor2D, w as tf.Tensor2D);
     const run = () => [
+      ...valueAndGrads(lin, [a, w], tf.onesLike(tf.tidy(() => lin(a, w)))),
       ...valueAndGrads(ln, [x, g, b], tf.onesLike(x)),
       ...valueAndGrads(att, [qkv], tf.onesLike(tf.tidy(() => att(qkv)))),
     ];
