@@ -54,8 +54,15 @@ Deno.test("pooledStd: weights each side's variance by its degrees of freedom; un
 
 Deno.test("diffResults: moved means with delta and noise, flags beyond 2σ, unchanged counted, one-sided rows listed", () => {
   const d = diffResults(A, B);
-  const byTask = new Map(d.changed.map((e) => [e.new.task, e]));
+  const byTask = new Map(d.changed.filter((e) => e.new.task !== "glue").map((e) => [e.new.task, e]));
   assertEquals([...byTask.keys()].sort(), ["cola", "lambada_openai", "sst2"]);
+  // The derived GLUE averages over the tasks each seed has (seeds 0, 1: CoLA SST-2 QNLI; seed 2: CoLA SST-2) moved too.
+  const averages = d.changed.filter((e) => e.new.task === "glue");
+  assertEquals(averages.map((e) => e.new.metric).sort(), ["paper_avg_of_cola+sst2", "paper_avg_of_cola+sst2+qnli"]);
+  // (0.56+0.91+0.88)/3, (0.58+0.93+0.89)/3 against (0.50+0.90+0.88)/3, (0.52+0.92+0.89)/3: delta 0.0233 under 2σ = 0.0236.
+  const three = averages.find((e) => e.new.metric === "paper_avg_of_cola+sst2+qnli")!;
+  assertAlmostEquals(three.delta, 0.07 / 3, 1e-12);
+  assertEquals(three.flagged, false);
   const cola = byTask.get("cola")!;
   assertAlmostEquals(cola.delta, 0.06, 1e-12);
   assertAlmostEquals(cola.noise, 0.04, 1e-12);
@@ -66,13 +73,13 @@ Deno.test("diffResults: moved means with delta and noise, flags beyond 2σ, unch
   assertEquals(d.added.map((s) => s.task), ["rte"]);
   assertEquals(d.removed.map((s) => s.task), ["wnli"]);
   // With a noise factor of 0.1 (noise 0.004) the sst2 move of 0.01 is flagged too.
-  assertEquals(diffResults(A, B, 0.1).changed.filter((e) => e.flagged).map((e) => e.new.task).sort(), ["cola", "sst2"]);
+  assertEquals(diffResults(A, B, 0.1).changed.filter((e) => e.flagged && e.new.task !== "glue").map((e) => e.new.task).sort(), ["cola", "sst2"]);
 });
 
 Deno.test("renderDiffMarkdown: one table line per moved mean, in display units", () => {
   const md = renderDiffMarkdown(diffResults(A, B), { a: "old", b: "new" });
   assertStringIncludes(md, "## Results diff: old → new");
-  assertStringIncludes(md, "3 mean(s) moved (1 beyond 2 × pooled seed std), 1 unchanged, 1 new, 1 gone.");
+  assertStringIncludes(md, "5 mean(s) moved (1 beyond 2 × pooled seed std), 1 unchanged, 1 new, 1 gone.");
   assertStringIncludes(md, "| encoder | softmax | 100% | cola | mcc (×100) | best-epoch | 52.00 (n=3) | 58.00 (n=3) | +6.00 | 4.00 | **beyond noise** |");
   assertStringIncludes(md, "| encoder | softmax | 100% | sst2 | accuracy (×100) | best-epoch | 92.00 (n=3) | 93.00 (n=3) | +1.00 | 4.00 | within noise |");
   assertStringIncludes(md, "| decoder | softmax | 100% | lambada_openai | acc (×100) | — | 20.00 (n=1) | 25.00 (n=1) | +5.00 | — | noise unknown (1 seed each) |");

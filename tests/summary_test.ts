@@ -61,7 +61,7 @@ Deno.test("summarize: mean and sample std over seeds (hand-computed), policy kep
   assertEquals(formatMeanStd({ ...best, metric: "perplexity", mean: 170.234, std: 9.2461 }), "170.23 ± 9.25");
 });
 
-Deno.test("withDerivedRows: the paper's GLUE average per seed, only where all seven tasks were measured", () => {
+Deno.test("withDerivedRows: the paper's GLUE average per seed where all seven tasks were measured, else one named by its tasks", () => {
   const rows = [
     ...PAPER_SEVEN.map(([task, metric, value]) => row({ seed: 0, task, metric, value })),
     ...PAPER_SEVEN.map(([task, metric, value]) => row({ seed: 1, task, metric, value: value + 0.07 })),
@@ -69,11 +69,19 @@ Deno.test("withDerivedRows: the paper's GLUE average per seed, only where all se
     row({ seed: 0, task: "rte", metric: "accuracy", value: 0.1 }), // not in the paper's average: no effect
   ];
   const derived = withDerivedRows(rows).slice(rows.length);
-  assertEquals(derived.map((r) => [r.task, r.metric, r.seed]), [["glue", "paper_avg", 0], ["glue", "paper_avg", 1]]);
+  assertEquals(derived.map((r) => [r.task, r.metric, r.seed]), [
+    ["glue", "paper_avg", 0],
+    ["glue", "paper_avg", 1],
+    ["glue", "paper_avg_of_mrpc+stsb+sst2+qnli+qqp+mnli", 2],
+  ]);
   assertAlmostEquals(derived[0].value, 0.8, 1e-12);
   assertAlmostEquals(derived[1].value, 0.87, 1e-12);
+  // Seed 2 lacks CoLA: (5.6 - 0.5) / 6 = 0.85 over the other six, never called the paper's average.
+  assertAlmostEquals(derived[2].value, 0.85, 1e-12);
+  // One task is not an average.
+  assertEquals(withDerivedRows([row({ seed: 0, task: "cola", metric: "mcc", value: 0.5 })]).length, 1);
   // Mean over the two seeds 0.835; std of (0.80, 0.87) = 0.07/√2 = 0.0494975.
-  const avg = summarize(withDerivedRows(rows)).find((s) => s.task === "glue")!;
+  const avg = summarize(withDerivedRows(rows)).find((s) => s.task === "glue" && s.metric === "paper_avg")!;
   assertEquals(avg.n, 2);
   assertAlmostEquals(avg.std, 0.0494975, 1e-7);
 });
@@ -93,7 +101,23 @@ Deno.test("Table 1: ours at the final fraction beside the paper's rows; unmeasur
   assertEquals(table.rows[1], ["headless (CWT)", "100%", "0", MISSING, "60.00", MISSING, MISSING, MISSING, MISSING, MISSING, MISSING]);
   assertEquals(table.rows[2], ["paper: vanilla MLM, 4.1B tokens, 989 GPU-h", "published", "3 (mean)", "85.87", "54.66", "83.70", "92.45", "88.38", "89.57", "82.40", "82.43"]);
   assertEquals(table.rows.length, 5);
-  assertStringIncludes(table.notes.join("\n"), "headless (CWT): avg needs all 7 tasks; not measured: mrpc, stsb, sst2, qnli, qqp, mnli.");
+  assertStringIncludes(table.notes.join("\n"), "headless (CWT): not measured: mrpc, stsb, sst2, qnli, qqp, mnli; no avg (fewer than 2 of the 7 tasks).");
+});
+
+Deno.test("Table 1 with QNLI, QQP and MNLI missing: a starred average over the four measured, the paper's over the same four", () => {
+  const four = PAPER_SEVEN.filter(([t]) => ["mrpc", "cola", "stsb", "sst2"].includes(t));
+  const rows = [
+    ...four.map(([task, metric, value]) => row({ seed: 0, task, metric, value })),
+    ...four.map(([task, metric, value]) => row({ seed: 1, task, metric, value: value + 0.02 })),
+  ];
+  const [table] = glueTable1(summarize(withDerivedRows(rows)));
+  // (0.8 + 0.5 + 0.85 + 0.9) / 4 = 0.7625 and 0.7825: 77.25 ± 1.41.
+  assertEquals(table.rows[0].at(-1), "77.25 ± 1.41 *");
+  // Paper vanilla: (85.87 + 54.66 + 83.70 + 92.45) / 4 = 79.17.
+  assertEquals(table.rows[1].at(-1), "79.17 * (7 tasks: 82.43)");
+  const notes = table.notes.join("\n");
+  assertStringIncludes(notes, "* avg over the measured tasks only (MRPC CoLA STS-B SST-2), not the paper's 7-task average");
+  assertStringIncludes(notes, "vanilla (softmax head): not measured: qnli, qqp, mnli; its avg is over the measured tasks only (marked *).");
 });
 
 Deno.test("Tables 1 and 3 with no measured rows: paper numbers beside rows of —", () => {
