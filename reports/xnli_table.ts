@@ -58,6 +58,9 @@ export const PAPER_XNLI_TABLE5: readonly PaperXnliRow[] = [
 /** The paper's compute-to-match claims on XNLI: share of the vanilla FLOPs at which headless passes its final score. */
 export const PAPER_XNLI_COMPUTE_TO_MATCH: Readonly<Record<XnliSetup, number>> = { en: 0.22, target: 0.05 };
 
+/** XNLI's three classes are balanced in every dev and test set. */
+const XNLI_CHANCE_NOTE = "Chance: 33.33 (three balanced classes: entailment, neutral, contradiction).";
+
 /** How each setup is labelled in tables. */
 export const XNLI_SETUP_LABELS: Readonly<Record<XnliSetup, string>> = { en: "fine-tune on English", target: "fine-tune on target language" };
 
@@ -191,6 +194,7 @@ export function xnliTable5(summary: readonly SummaryRow[]): TextTable[] {
         "(fine-tune on target language: hi has no translate-train file in XNLI's cache layout), computed per seed; the paper rows' target-setup avg " +
         "is their numbers averaged over the same six languages, with the published seven-language average in brackets.",
         "Paper: Godey et al. (2023) Table 5 (multilingual encoders pretrained on ar de en es fr hi it ja ko zh Wikipedia, 400k steps × 64 × 128); not run here.",
+        XNLI_CHANCE_NOTE,
         ...notes,
       ],
     };
@@ -230,6 +234,7 @@ export function xnliComputeToMatchTable(results: ReturnType<typeof xnliComputeTo
       "On the per-seed XNLI average (see Table 5's avg); linear interpolation between checkpoints, nothing assumed before the first " +
       "(\"≤ x\": headless already reached the target at its first checkpoint). reports/compute_to_match.ts.",
       "Paper: the multilingual headless encoder passes the vanilla one's final XNLI score after 22% (English) and 5% (target language) of its compute.",
+      XNLI_CHANCE_NOTE + " A target at chance is reached by any model, so its crossing says nothing about CWT.",
       ...(results.length ? [] : ["No XNLI average was measured for both softmax and CWT."]),
     ],
   };
