@@ -28,3 +28,4 @@ export {
 } from "./native_backend.ts";
 export { CC_ENV, loadNativeLib, type NativeLib, nativeMissingReason } from "./native_lib.ts";
 export { envDefaultsSet, inheritedEnvWithoutDefaults, setEnvDefault } from "./env.ts";
+export { type KernelSummary, kernelSummary } from "./summary.ts";

@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
+import { kernelSummary } from "../kernels/summary.ts";
 import { exists, sha256, sha256File, writeJsonAtomic } from "../util/fs.ts";
 import { REPO_ROOT } from "../util/paths.ts";
 import type { LanguagesFile, MultilingualSources } from "./multilingual.ts";
@@ -84,6 +85,7 @@ export async function writeManifest(outDir: string, m: ManifestInput): Promise<s
     profile: { name: m.profile.name, file: m.profileFile, sha256: sha256(m.profileText), config: m.profile },
     versions: { deno: Deno.version.deno, v8: Deno.version.v8, typescript: Deno.version.typescript, tfjs: tf.version.tfjs },
     backend: m.backend,
+    kernels: kernelSummary(),
     machine: machineInfo(),
     git: await gitState(),
     data: { cacheDir: m.cacheDir, files: m.dataHashes },

@@ -80,6 +80,9 @@ Deno.test("run.json: same settings resume, different settings are refused with w
   const first = await openRun(out, settings, { backend: "wasm", tokensDir: "/t" });
   assert(first.isNew);
   assertEquals(first.manifest.environment.backend, "wasm");
+  // Which native paths were on is recorded: none here (BLAS and the C kernels are never enabled in this file).
+  assertEquals(first.manifest.environment.kernels?.blas.enabled, false);
+  assertEquals(first.manifest.environment.kernels?.native.kernels, []);
   assertEquals((await openRun(out, { seed: 1, model: { layers: 2, dModel: 64 }, lr: 1e-3 }, { backend: "wasm", tokensDir: "/t" })).isNew, false);
   const err = await assertRejects(() => openRun(out, { ...settings, model: { dModel: 128, layers: 2 } }, { backend: "wasm", tokensDir: "/t" }), InputError);
   assert(err.message.includes("model.dModel: 64 vs 128"), err.message);

@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
+import { type KernelSummary, kernelSummary } from "../kernels/summary.ts";
 import { InputError } from "../util/errors.ts";
 import { exists, sha256, writeJsonAtomic } from "../util/fs.ts";
 
@@ -14,7 +15,7 @@ export interface RunManifest {
   format: "headless-bench-pretrain/1";
   settings: Record<string, unknown>;
   settingsHash: string;
-  environment: { backend: string; tfjs: string; deno: string; v8: string; os: string };
+  environment: { backend: string; tfjs: string; deno: string; v8: string; os: string; kernels?: KernelSummary };
   tokensDir: string;
   startedAt: string;
   endedAt: string | null;
@@ -45,7 +46,14 @@ export function settingsDiff(a: unknown, b: unknown, path = ""): string[] {
 
 /** The environment a run is using now. */
 export function currentEnvironment(backend: string): RunManifest["environment"] {
-  return { backend, tfjs: tf.version.tfjs, deno: Deno.version.deno, v8: Deno.version.v8, os: `${Deno.build.os}-${Deno.build.arch}` };
+  return {
+    backend,
+    tfjs: tf.version.tfjs,
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    os: `${Deno.build.os}-${Deno.build.arch}`,
+    kernels: kernelSummary(),
+  };
 }
 
 /**
