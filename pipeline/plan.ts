@@ -235,52 +235,50 @@ export function planStages(ctx: PlanContext): Stage[] {
 
     for (const fraction of fractions) {
       const ckpt = (inputs: Record<string, string>) => join(inputs[pretrainId], STAGE_OUTPUT.run, "ckpt", fractionDirName(fraction));
-      const common = (dir: string) => ["--backend", backend, "--cache-dir", ctx.cacheDir, "--out", join(dir, STAGE_OUTPUT.eval)];
+      /** One evaluation of this checkpoint: `script --checkpoint CKPT ...args` with the backend, cache and output folder. */
+      const evaluate = (name: string, script: string, settings: Record<string, unknown>, estimateSeconds: number, args: string[]): Stage => ({
+        id: `evaluate/${label}-f${fraction}-${name}`,
+        kind: "evaluate",
+        run: `${label} @${fraction} ${name}`,
+        settings: { task: name, fraction, ...settings, backend },
+        inputs: [pretrainId],
+        estimateSeconds,
+        async execute({ dir, inputs }) {
+          await runChild({
+            script,
+            args: ["--checkpoint", ckpt(inputs), ...args, "--backend", backend, "--cache-dir", ctx.cacheDir, "--out", join(dir, STAGE_OUTPUT.eval)],
+            dir,
+          });
+        },
+      });
       if (multilingual) {
         const x = multilingual.xnli;
-        stages.push({
-          id: `evaluate/${label}-f${fraction}-xnli`,
-          kind: "evaluate",
-          run: `${label} @${fraction} xnli`,
-          settings: {
-            task: "xnli",
-            fraction,
-            xnli: x,
-            data: Object.fromEntries(Object.entries(ctx.dataHashes).filter(([f]) => f.startsWith("xnli/"))),
-            backend,
-          },
-          inputs: [pretrainId],
-          estimateSeconds: 6 + xnliExamples(x) / profile.speed.glueExamplesPerSecond,
-          async execute({ dir, inputs }) {
-            await runChild({
-              script: "tasks/xnli.ts",
-              args: [
-                "--checkpoint",
-                ckpt(inputs),
-                "--setup",
-                x.setups.length === 2 ? "both" : x.setups[0],
-                "--langs",
-                x.langs.join(","),
-                "--split",
-                x.split,
-                "--seeds",
-                x.seeds.join(","),
-                "--epochs",
-                String(x.epochs),
-                "--batch",
-                String(x.batch),
-                "--lr",
-                String(x.lr),
-                "--loss",
-                x.loss,
-                ...(x.maxTrain === null ? [] : ["--max-train", String(x.maxTrain)]),
-                ...(x.maxEval === null ? [] : ["--max-eval", String(x.maxEval)]),
-                ...common(dir),
-              ],
-              dir,
-            });
-          },
-        });
+        stages.push(evaluate(
+          "xnli",
+          "tasks/xnli.ts",
+          { xnli: x, data: Object.fromEntries(Object.entries(ctx.dataHashes).filter(([f]) => f.startsWith("xnli/"))) },
+          6 + xnliExamples(x) / profile.speed.glueExamplesPerSecond,
+          [
+            "--setup",
+            x.setups.length === 2 ? "both" : x.setups[0],
+            "--langs",
+            x.langs.join(","),
+            "--split",
+            x.split,
+            "--seeds",
+            x.seeds.join(","),
+            "--epochs",
+            String(x.epochs),
+            "--batch",
+            String(x.batch),
+            "--lr",
+            String(x.lr),
+            "--loss",
+            x.loss,
+            ...(x.maxTrain === null ? [] : ["--max-train", String(x.maxTrain)]),
+            ...(x.maxEval === null ? [] : ["--max-eval", String(x.maxEval)]),
+          ],
+        ));
         continue;
       }
       if (run.arch === "encoder" && profile.glue) {
@@ -289,82 +287,54 @@ export function planStages(ctx: PlanContext): Stage[] {
           const files = Object.keys(ctx.dataHashes).filter((f) => f.startsWith(`glue/`) && fileOfTask(f, task));
           const train = Math.min(g.maxTrain ?? Infinity, ctx.glueTrainExamples[task] ?? 1000);
           const dev = ctx.glueDevExamples[task] ?? 1000;
-          stages.push({
-            id: `evaluate/${label}-f${fraction}-${task}`,
-            kind: "evaluate",
-            run: `${label} @${fraction} ${task}`,
-            settings: {
+          stages.push(evaluate(
+            task,
+            "tasks/evaluate.ts",
+            { glue: { ...g, tasks: undefined, exclude: undefined }, data: Object.fromEntries(files.map((f) => [f, ctx.dataHashes[f]])) },
+            6 + (g.seeds.length * g.epochs * (train + dev)) / profile.speed.glueExamplesPerSecond,
+            [
+              "--tasks",
               task,
-              fraction,
-              glue: { ...g, tasks: undefined, exclude: undefined },
-              data: Object.fromEntries(files.map((f) => [f, ctx.dataHashes[f]])),
-              backend,
-            },
-            inputs: [pretrainId],
-            estimateSeconds: 6 + (g.seeds.length * g.epochs * (train + dev)) / profile.speed.glueExamplesPerSecond,
-            async execute({ dir, inputs }) {
-              await runChild({
-                script: "tasks/evaluate.ts",
-                args: [
-                  "--checkpoint",
-                  ckpt(inputs),
-                  "--tasks",
-                  task,
-                  "--seeds",
-                  g.seeds.join(","),
-                  "--epochs",
-                  String(g.epochs),
-                  "--batch",
-                  String(g.batch),
-                  "--lr",
-                  String(g.lr),
-                  "--loss",
-                  g.loss,
-                  ...(g.maxTrain === null ? [] : ["--max-train", String(g.maxTrain)]),
-                  ...common(dir),
-                ],
-                dir,
-              });
-            },
-          });
+              "--seeds",
+              g.seeds.join(","),
+              "--epochs",
+              String(g.epochs),
+              "--batch",
+              String(g.batch),
+              "--lr",
+              String(g.lr),
+              "--loss",
+              g.loss,
+              ...(g.maxTrain === null ? [] : ["--max-train", String(g.maxTrain)]),
+            ],
+          ));
         }
       }
       if (run.arch === "decoder" && profile.lambada) {
         const l = profile.lambada;
         const passages = l.limit ?? LAMBADA_PASSAGES;
         const lmRuns = run.objective === "cwt" ? l.seeds.length : 0;
-        stages.push({
-          id: `evaluate/${label}-f${fraction}-lambada`,
-          kind: "evaluate",
-          run: `${label} @${fraction} lambada`,
-          settings: { task: "lambada", fraction, lambada: l, data: { [LAMBADA_PATH]: ctx.dataHashes[LAMBADA_PATH] }, backend },
-          inputs: [pretrainId],
-          estimateSeconds: 6 + (passages * (1 + lmRuns)) / profile.speed.lambadaPassagesPerSecond +
+        stages.push(evaluate(
+          "lambada",
+          "tasks/evaluate.ts",
+          { lambada: l, data: { [LAMBADA_PATH]: ctx.dataHashes[LAMBADA_PATH] } },
+          6 + (passages * (1 + lmRuns)) / profile.speed.lambadaPassagesPerSecond +
             lmRuns * l.lmSteps * l.lmBatch * (l.lmSeqLen ?? run.config.context) * run.flopsPerToken / profile.speed.pretrainFlopsPerSecond,
-          async execute({ dir, inputs }) {
-            await runChild({
-              script: "tasks/evaluate.ts",
-              args: [
-                "--checkpoint",
-                ckpt(inputs),
-                "--tasks",
-                "lambada",
-                "--seeds",
-                l.seeds.join(","),
-                "--lm-steps",
-                String(l.lmSteps),
-                "--lm-batch",
-                String(l.lmBatch),
-                "--lm-lr",
-                String(l.lmLr),
-                ...(l.lmSeqLen === null ? [] : ["--lm-seq-len", String(l.lmSeqLen)]),
-                ...(l.limit === null ? [] : ["--lambada-limit", String(l.limit)]),
-                ...common(dir),
-              ],
-              dir,
-            });
-          },
-        });
+          [
+            "--tasks",
+            "lambada",
+            "--seeds",
+            l.seeds.join(","),
+            "--lm-steps",
+            String(l.lmSteps),
+            "--lm-batch",
+            String(l.lmBatch),
+            "--lm-lr",
+            String(l.lmLr),
+            ...(l.lmSeqLen === null ? [] : ["--lm-seq-len", String(l.lmSeqLen)]),
+            ...(l.limit === null ? [] : ["--lambada-limit", String(l.limit)]),
+          ],
+        ));
       }
     }
   }
