@@ -5,20 +5,13 @@
  * shapes, prelu, an unusual bias) goes to the original kernel. Enabling also enables the native C
  * kernels of native_backend.ts when a compiler is there (both go under the backend name wasm-blas).
  *
- * Depends on tfjs-backend-wasm 4.22 internals: `backend.dataIdMap.get(dataId).memoryOffset`,
- * `backend.makeOutput`, `backend.wasm.HEAPU8`. `enableBlasMatMul` checks them and self-tests.
+ * Depends on tfjs-backend-wasm 4.22 internals (kernels/wasm_heap.ts). `enableBlasMatMul` checks them and
+ * self-tests.
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Blas, loadOpenBlas, openBlasMissingReason } from "./openblas.ts";
+import { heapBase, heapFloats, heapOffset, isWasmBackend, type WasmBackendInternals } from "./wasm_heap.ts";
 import { bindNativeSgemm, disableNativeKernels, enableNativeKernels, nativeSgemmBatch, setNativeThreads } from "./native_backend.ts";
-
-/** The parts of tfjs-backend-wasm's BackendWasm that the kernels use. */
-interface WasmBackendInternals {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number | null } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  disposeData(dataId: tf.DataId): boolean;
-}
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -100,8 +93,8 @@ export function enableBlasMatMul(options: { threads?: number } = {}): boolean {
   if (tf.getBackend() !== "wasm") {
     return refuse(`the active backend is ${tf.getBackend()}; call after await tf.setBackend("wasm")`);
   }
-  if (!looksLikeWasmBackend(tf.backend())) {
-    return refuse("the wasm backend's internals (dataIdMap, makeOutput, wasm.HEAPU8) are not as in tfjs 4.22");
+  if (!isWasmBackend(tf.backend())) {
+    return refuse("the wasm backend's internals (dataIdMap, makeOutput, disposeData, incRef, wasm.HEAPU8) are not as in tfjs 4.22");
   }
   // Kept from an earlier enable or setBlasThreads, unless given.
   setBlasThreads(options.threads ?? (wantThreads || threadsFromEnv() || 1));
@@ -187,12 +180,6 @@ function threadsFromEnv(): number | undefined {
 function refuse(why: string): false {
   reason = why;
   return false;
-}
-
-function looksLikeWasmBackend(backend: unknown): backend is WasmBackendInternals {
-  const b = backend as Partial<WasmBackendInternals>;
-  return typeof b?.makeOutput === "function" && typeof b.dataIdMap?.get === "function" &&
-    typeof b.disposeData === "function" && b.wasm?.HEAPU8 instanceof Uint8Array;
 }
 
 /** A few products with hand-computed answers, run through the registered kernels; null when right. */
@@ -350,7 +337,7 @@ function fillProduct(
   bias: tf.TensorInfo | null,
 ): void {
   const { m, n, k, transA, transB, lda, ldb, aBatch, bBatch } = plan;
-  const outOffset = backend.dataIdMap.get(out.dataId)!.memoryOffset!;
+  const outOffset = heapOffset(backend, out);
   let beta = 0;
   if (bias) {
     const outView = heapFloats(backend, out, plan.outShape);
@@ -360,8 +347,7 @@ function fillProduct(
     beta = 1;
   }
   // makeOutput may have grown the heap, which replaces HEAPU8: take the pointer only now.
-  const base = Deno.UnsafePointer.of(backend.wasm.HEAPU8 as Uint8Array<ArrayBuffer>);
-  if (!base) throw new Error("no pointer to the wasm heap");
+  const base = heapBase(backend);
   const at = (offset: number) => Deno.UnsafePointer.offset(base, offset);
   const sgemm = blas!.sgemm;
   const sameA = aBatch.every((ia, t) => ia === t), oneB = bBatch.every((ib) => ib === 0);
@@ -385,13 +371,6 @@ function fillProduct(
       beta, at(outOffset + t * m * n * BYTES), n,
     );
   }
-}
-
-/** A Float32Array over a tensor's data in the current wasm heap. */
-function heapFloats(backend: WasmBackendInternals, info: tf.TensorInfo, shape: number[]): Float32Array {
-  const heap = backend.wasm.HEAPU8;
-  const offset = backend.dataIdMap.get(info.dataId)!.memoryOffset!;
-  return new Float32Array(heap.buffer, heap.byteOffset + offset, tf.util.sizeFromShape(shape));
 }
 
 function mapInPlace(x: Float32Array, f: (v: number) => number): void {

@@ -12,19 +12,12 @@
  *   train/adamw.ts: GELU and its gradient, LayerNorm and its gradient, attention's softmax gradient and
  *   head layout (q, k, v out of the fused projection and back), and the AdamW update.
  *
- * Depends on tfjs-backend-wasm 4.22 internals as blas_backend.ts does (dataIdMap, makeOutput, incRef,
- * wasm.HEAPU8).
+ * Depends on tfjs-backend-wasm 4.22 internals, through kernels/wasm_heap.ts as blas_backend.ts does.
  */
 import * as tf from "@tensorflow/tfjs";
 import { setEnvDefault } from "./env.ts";
 import { loadNativeLib, type NativeLib, nativeMissingReason } from "./native_lib.ts";
-
-interface WasmBackendInternals {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number | null } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  incRef(dataId: tf.DataId): void;
-}
+import { heapPointers, isWasmBackend, type WasmBackendInternals } from "./wasm_heap.ts";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Run = (args: KernelArgs, lib: NativeLib) => tf.TensorInfo | tf.TensorInfo[] | null;
@@ -56,21 +49,6 @@ let overridesOn = true;
 const calls: Record<string, number> = {};
 const fallbacks: Record<string, number> = {};
 
-/** Byte offset of a tensor in the wasm heap, or null when it is not there. */
-function offsetOf(backend: WasmBackendInternals, t: tf.TensorInfo): number | null {
-  return backend.dataIdMap.get(t.dataId)?.memoryOffset ?? null;
-}
-
-/**
- * Pointers to `tensors` (inputs and outputs) in the current heap. Call only after every makeOutput:
- * an allocation may grow the heap and replace HEAPU8.
- */
-function pointers(backend: WasmBackendInternals, tensors: tf.TensorInfo[]): Deno.PointerValue[] {
-  const base = Deno.UnsafePointer.of(backend.wasm.HEAPU8 as Uint8Array<ArrayBuffer>);
-  if (!base) throw new Error("no pointer to the wasm heap");
-  return tensors.map((t) => Deno.UnsafePointer.offset(base, offsetOf(backend, t)!));
-}
-
 const size = (t: tf.TensorInfo) => tf.util.sizeFromShape(t.shape);
 const allFloat = (ts: tf.TensorInfo[]) => ts.every((t) => t.dtype === "float32");
 
@@ -91,7 +69,7 @@ const softmax: Run = ({ inputs, attrs, backend }, lib) => {
   const b = backend as unknown as WasmBackendInternals;
   const out = b.makeOutput(logits.shape, "float32");
   const cols = logits.shape[rank - 1];
-  const [x, y] = pointers(b, [logits, out]);
+  const [x, y] = heapPointers(b, [logits, out]);
   lib.symbols.hb_softmax(x, y, BigInt(size(logits) / cols), BigInt(cols));
   return out;
 };
@@ -128,7 +106,7 @@ function binary(name: string): Run {
     }
     const be = backend as unknown as WasmBackendInternals;
     const out = be.makeOutput(shape, "float32");
-    const [pa, pb, po] = pointers(be, [big, small, out]);
+    const [pa, pb, po] = heapPointers(be, [big, small, out]);
     lib.symbols.hb_binary(pa, pb, po, BigInt(n), BigInt(ns), BigInt(col ? d : ns), col, op, swap ? 1 : 0);
     return out;
   };
@@ -166,7 +144,7 @@ const transpose: Run = ({ inputs, attrs, backend }, lib) => {
   if (inner < 4) return null;
   const be = backend as unknown as WasmBackendInternals;
   const out = be.makeOutput(perm.map((p) => s[p]), x.dtype);
-  const [px, py] = pointers(be, [x, out]);
+  const [px, py] = heapPointers(be, [x, out]);
   const outer = tf.util.sizeFromShape(s.slice(0, swapped));
   lib.symbols.hb_swap_axes(px, py, BigInt(outer), BigInt(s[swapped]), BigInt(s[swapped + 1]), BigInt(inner));
   return out;
@@ -188,7 +166,7 @@ const gelu: Run = ({ inputs, backend }, lib) => {
   const x = inputs.x as tf.TensorInfo;
   const b = backend as unknown as WasmBackendInternals;
   const out = b.makeOutput(x.shape, "float32");
-  const [px, py] = pointers(b, [x, out]);
+  const [px, py] = heapPointers(b, [x, out]);
   lib.symbols.hb_gelu(px, py, BigInt(size(x)));
   return out;
 };
@@ -198,7 +176,7 @@ const geluGrad: Run = ({ inputs, backend }, lib) => {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const b = backend as unknown as WasmBackendInternals;
   const out = b.makeOutput(x.shape, "float32");
-  const [px, pd, po] = pointers(b, [x, dy, out]);
+  const [px, pd, po] = heapPointers(b, [x, dy, out]);
   lib.symbols.hb_gelu_grad(px, pd, po, BigInt(size(x)));
   return out;
 };
@@ -211,7 +189,7 @@ const layerNorm: Run = ({ inputs, attrs, backend }, lib) => {
   const y = be.makeOutput(x.shape, "float32");
   const mean = be.makeOutput([n], "float32");
   const rstd = be.makeOutput([n], "float32");
-  const p = pointers(be, [x, g, b, y, mean, rstd]);
+  const p = heapPointers(be, [x, g, b, y, mean, rstd]);
   lib.symbols.hb_layer_norm(p[0], p[1], p[2], p[3], p[4], p[5], BigInt(n), BigInt(d), (attrs as { eps: number }).eps);
   return [y, mean, rstd];
 };
@@ -224,7 +202,7 @@ const layerNormGrad: Run = ({ inputs, backend }, lib) => {
   const dx = be.makeOutput(x.shape, "float32");
   const dg = be.makeOutput([d], "float32");
   const db = be.makeOutput([d], "float32");
-  const p = pointers(be, [x, g, mean, rstd, dy, dx, dg, db]);
+  const p = heapPointers(be, [x, g, mean, rstd, dy, dx, dg, db]);
   lib.symbols.hb_layer_norm_grad(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], BigInt(n), BigInt(d));
   return [dx, dg, db];
 };
@@ -235,7 +213,7 @@ const softmaxGrad: Run = ({ inputs, attrs, backend }, lib) => {
   const be = backend as unknown as WasmBackendInternals;
   const out = be.makeOutput(p.shape, "float32");
   const cols = p.shape[p.shape.length - 1];
-  const [pp, pd, po] = pointers(be, [p, dp, out]);
+  const [pp, pd, po] = heapPointers(be, [p, dp, out]);
   lib.symbols.hb_softmax_grad(pp, pd, po, BigInt(size(p) / cols), BigInt(cols), (attrs as { scale: number }).scale);
   return out;
 };
@@ -249,7 +227,7 @@ const adamW: Run = ({ inputs, attrs, backend }, lib) => {
   const { constants, decay } = attrs as unknown as { constants: Float32Array; decay: boolean };
   const be = backend as unknown as WasmBackendInternals;
   const outs = [0, 1, 2].map(() => be.makeOutput(p.shape, "float32"));
-  const q = pointers(be, [p, m, v, g, ...outs]);
+  const q = heapPointers(be, [p, m, v, g, ...outs]);
   const c = Deno.UnsafePointer.of(constants as Float32Array<ArrayBuffer>);
   lib.symbols.hb_adamw(q[0], q[1], q[2], q[3], q[4], q[5], q[6], BigInt(size(p)), c, decay ? 1 : 0);
   return outs;
@@ -262,7 +240,7 @@ const splitHeads: Run = ({ inputs, attrs, backend }, lib) => {
   const dh = qkv.shape[1] / (3 * H);
   const be = backend as unknown as WasmBackendInternals;
   const outs = [0, 1, 2].map(() => be.makeOutput([B * H, T, dh], "float32"));
-  const p = pointers(be, [qkv, ...outs]);
+  const p = heapPointers(be, [qkv, ...outs]);
   lib.symbols.hb_heads(p[0], p[1], p[2], p[3], BigInt(B), BigInt(T), BigInt(H), BigInt(dh), 0);
   return outs;
 };
@@ -274,7 +252,7 @@ const mergeHeads: Run = ({ inputs, attrs, backend }, lib) => {
   const dh = q.shape[2];
   const be = backend as unknown as WasmBackendInternals;
   const out = be.makeOutput([B * T, 3 * H * dh], "float32");
-  const p = pointers(be, [out, q, k, v]);
+  const p = heapPointers(be, [out, q, k, v]);
   lib.symbols.hb_heads(p[0], p[1], p[2], p[3], BigInt(B), BigInt(T), BigInt(H), BigInt(dh), 1);
   return out;
 };
@@ -307,9 +285,8 @@ export function enableNativeKernels(options: { threads?: number } = {}): boolean
   if (options.threads) setNativeThreads(options.threads);
   if (originals) return true;
   if (tf.getBackend() !== "wasm") return refuse(`the active backend is ${tf.getBackend()}, not wasm`);
-  const b = tf.backend() as unknown as Partial<WasmBackendInternals>;
-  if (typeof b.makeOutput !== "function" || typeof b.incRef !== "function" || !(b.wasm?.HEAPU8 instanceof Uint8Array)) {
-    return refuse("the wasm backend's internals (dataIdMap, makeOutput, incRef, wasm.HEAPU8) are not as in tfjs 4.22");
+  if (!isWasmBackend(tf.backend())) {
+    return refuse("the wasm backend's internals (dataIdMap, makeOutput, disposeData, incRef, wasm.HEAPU8) are not as in tfjs 4.22");
   }
   // libgomp reads these when the library is opened: a short spin keeps an idle worker from taking a
   // core that OpenBLAS or another process needs.
