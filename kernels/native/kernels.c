@@ -271,6 +271,31 @@ void hb_adamw(const float *p, const float *m, const float *v, const float *g, fl
 /* ---- Elementwise binary ops with the broadcasts the model uses ---- */
 
 /*
+ * One row of out = a ∘ b for op * 2 + swap (see hb_binary), B being b's element j: `br[j]` or the
+ * scalar `s`. A macro so that each case stays a plain loop the compiler vectorises.
+ */
+#define HB_BINARY_ROW(B)                                                   \
+  switch (op * 2 + swap) {                                                 \
+    case 0: case 1:                                                        \
+      _Pragma("omp simd") for (int64_t j = 0; j < m; j++) o[j] = ar[j] + (B); \
+      break;                                                               \
+    case 2:                                                                \
+      _Pragma("omp simd") for (int64_t j = 0; j < m; j++) o[j] = ar[j] - (B); \
+      break;                                                               \
+    case 3:                                                                \
+      _Pragma("omp simd") for (int64_t j = 0; j < m; j++) o[j] = (B) - ar[j]; \
+      break;                                                               \
+    case 4: case 5:                                                        \
+      _Pragma("omp simd") for (int64_t j = 0; j < m; j++) o[j] = ar[j] * (B); \
+      break;                                                               \
+    case 6:                                                                \
+      _Pragma("omp simd") for (int64_t j = 0; j < m; j++) o[j] = ar[j] / (B); \
+      break;                                                               \
+    default:                                                               \
+      _Pragma("omp simd") for (int64_t j = 0; j < m; j++) o[j] = (B) / ar[j]; \
+  }
+
+/*
  * out = a ∘ b, op 0 = add, 1 = sub, 2 = mul, 3 = div. b is repeated: b_len = n (same shape), 1
  * (scalar), or the row length (b [d] against a [rows, d]); with col = 1, b holds one value per row of
  * length `inner` instead (b [rows, 1]). swap = 1 computes b ∘ a (for sub and div with a scalar first).
@@ -288,84 +313,12 @@ void hb_binary(const float *a, const float *b, float *out, int64_t n, int64_t b_
     int64_t m = hi - lo;
     if (b_len == n) {
       const float *br = b + lo;
-      switch (op * 2 + swap) {
-        case 0: case 1:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = ar[j] + br[j];
-          break;
-        case 2:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = ar[j] - br[j];
-          break;
-        case 3:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = br[j] - ar[j];
-          break;
-        case 4: case 5:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = ar[j] * br[j];
-          break;
-        case 6:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = ar[j] / br[j];
-          break;
-        default:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = br[j] / ar[j];
-      }
+      HB_BINARY_ROW(br[j])
     } else if (b_len == 1 || col) {
       float s = col ? b[r] : b[0];
-      switch (op * 2 + swap) {
-        case 0: case 1:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = ar[j] + s;
-          break;
-        case 2:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = ar[j] - s;
-          break;
-        case 3:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = s - ar[j];
-          break;
-        case 4: case 5:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = ar[j] * s;
-          break;
-        case 6:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = ar[j] / s;
-          break;
-        default:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = s / ar[j];
-      }
+      HB_BINARY_ROW(s)
     } else {
-      switch (op * 2 + swap) {
-        case 0: case 1:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = ar[j] + b[j];
-          break;
-        case 2:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = ar[j] - b[j];
-          break;
-        case 3:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = b[j] - ar[j];
-          break;
-        case 4: case 5:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = ar[j] * b[j];
-          break;
-        case 6:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = ar[j] / b[j];
-          break;
-        default:
-#pragma omp simd
-          for (int64_t j = 0; j < m; j++) o[j] = b[j] / ar[j];
-      }
+      HB_BINARY_ROW(b[j])
     }
   }
 }
