@@ -11,6 +11,8 @@ import type { BpeTokenizer } from "../tokenizer/bpe.ts";
 import { loadTokenizer } from "../tokenizer/hf_json.ts";
 import { InputError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";
+import { REPO_ROOT } from "../util/paths.ts";
+import { settingsHash } from "../train/run_manifest.ts";
 import {
   type CheckpointSummary,
   checkArchitecture,
@@ -74,11 +76,23 @@ export function checkpointColumns(summary: CheckpointSummary, config: ModelConfi
 }
 
 /**
- * Claims `outDir` for an evaluation whose settings hash to `hash`, recorded in `recordFile` inside it.
- * Returns the temporary folder to write into (renamed to `outDir` when done), or null when `outDir`
- * already holds this evaluation. A folder holding anything else is an InputError.
+ * The output folder of an evaluation of kind `kind` ("evaluate", "xnli", "mc"): `out`, else
+ * runs/<kind>/<stem>-<settings hash>, claimed for these settings. `tmpDir` is the temporary folder to
+ * write into (renamed to `outDir` when done), or null when `outDir` already holds this evaluation (its
+ * <kind>.json has the same settings hash). A folder holding anything else is an InputError.
  */
-export async function claimOutputDir(outDir: string, hash: string, recordFile: string): Promise<string | null> {
+export async function claimEvalOutput(
+  kind: string,
+  stem: string,
+  settings: unknown,
+  out: string | undefined,
+): Promise<{ outDir: string; hash: string; tmpDir: string | null }> {
+  const hash = settingsHash(settings);
+  const outDir = out ?? join(REPO_ROOT, "runs", kind, `${stem}-${hash}`);
+  return { outDir, hash, tmpDir: await claimOutputDir(outDir, hash, `${kind}.json`) };
+}
+
+async function claimOutputDir(outDir: string, hash: string, recordFile: string): Promise<string | null> {
   if (await exists(outDir)) {
     let old: { settingsHash?: string } = {};
     try {

@@ -14,7 +14,7 @@
  * pick the epoch). The last epoch is reported as well.
  */
 import type { Example } from "../data/task_spec.ts";
-import { loadXnli, XNLI_LANGUAGES, XNLI_TRAIN_LANGUAGES, xnliSpec, type XnliSplit } from "../data/xnli.ts";
+import { loadXnli, XNLI_TRAIN_LANGUAGES, xnliSpec } from "../data/xnli.ts";
 import type { Model } from "../models/transformer.ts";
 import { InputError } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";

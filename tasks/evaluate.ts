@@ -32,7 +32,7 @@ import {
   modelFromSnapshot,
   modelSnapshot,
 } from "../evals/checkpoint_check.ts";
-import { checkpointColumns, claimOutputDir, loadScoringDecoder, openCheckpoint } from "../evals/eval_run.ts";
+import { checkpointColumns, claimEvalOutput, loadScoringDecoder, openCheckpoint } from "../evals/eval_run.ts";
 import { type FinetuneResult, finetuneTask, GLUE_PROTOCOLS, meanStd } from "../evals/finetune_glue.ts";
 import { GLUE_TASKS as GLUE_SCORING, type GlueTask, isGlueTask } from "../evals/glue_score.ts";
 import { scoreLambada } from "../evals/lambada.ts";
@@ -42,12 +42,10 @@ import { RESULT_COLUMNS, writeCsvAtomic } from "../reports/rows.ts";
 import type { BpeTokenizer } from "../tokenizer/bpe.ts";
 import { EOT_ID } from "../tokenizer/specials.ts";
 import { formatDuration } from "../train/log.ts";
-import { settingsHash } from "../train/run_manifest.ts";
 import { readTokenManifest } from "../train/token_stream.ts";
 import { integerFlag, numberFlag, parseFlags, runMain, seedListFlag } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
 import { writeJsonAtomic } from "../util/fs.ts";
-import { REPO_ROOT } from "../util/paths.ts";
 
 const SPEC = {
   checkpoint: { type: "string", help: "checkpoint folder (ckpt/frac-F) or pretraining run folder (its newest checkpoint) (required)" },
@@ -469,9 +467,7 @@ async function main() {
     lm: lambada ? lm : undefined,
     backend,
   };
-  const hash = settingsHash(settings);
-  const outDir = (v.out as string | undefined) ?? join(REPO_ROOT, "runs", "evaluate", `${summary.config.name}-${summary.objective}-${hash}`);
-  const tmpDir = await claimOutputDir(outDir, hash, "evaluate.json");
+  const { outDir, hash, tmpDir } = await claimEvalOutput("evaluate", `${summary.config.name}-${summary.objective}`, settings, v.out as string | undefined);
   if (tmpDir === null) {
     console.log(`already evaluated with these settings: ${outDir}`);
     return;

@@ -8,16 +8,14 @@
  */
 import { basename, join } from "node:path";
 import { ModelScorer } from "../evals/causal_scorer.ts";
-import { checkpointColumns, claimOutputDir, loadScoringDecoder, openCheckpoint } from "../evals/eval_run.ts";
+import { checkpointColumns, claimEvalOutput, loadScoringDecoder, openCheckpoint } from "../evals/eval_run.ts";
 import { loadMultipleChoiceJsonl, scoreMultipleChoice } from "../evals/multiple_choice.ts";
 import { initBackend } from "../models/mod.ts";
 import { RESULT_COLUMNS, writeCsvAtomic } from "../reports/rows.ts";
 import { EOT_ID } from "../tokenizer/specials.ts";
-import { settingsHash } from "../train/run_manifest.ts";
 import { parseFlags, runMain } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
 import { sha256File, writeJsonAtomic } from "../util/fs.ts";
-import { REPO_ROOT } from "../util/paths.ts";
 
 const FLAGS = {
   checkpoint: { type: "string" as const, help: "decoder checkpoint folder (ckpt/frac-F) or pretraining run folder (required)" },
@@ -43,9 +41,7 @@ async function main() {
     delimiter: v.delimiter,
     backend,
   };
-  const hash = settingsHash(settings);
-  const outDir = (v.out as string | undefined) ?? join(REPO_ROOT, "runs", "mc", `${basename(v.task, ".jsonl")}-${summary.config.name}-${hash}`);
-  const tmpDir = await claimOutputDir(outDir, hash, "mc.json");
+  const { outDir, hash, tmpDir } = await claimEvalOutput("mc", `${basename(v.task, ".jsonl")}-${summary.config.name}`, settings, v.out as string | undefined);
   if (tmpDir === null) {
     console.log(`already scored with these settings: ${outDir}`);
     return;

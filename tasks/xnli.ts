@@ -21,7 +21,7 @@ import {
   modelFromSnapshot,
   modelSnapshot,
 } from "../evals/checkpoint_check.ts";
-import { checkpointColumns, claimOutputDir, openCheckpoint } from "../evals/eval_run.ts";
+import { checkpointColumns, claimEvalOutput, openCheckpoint } from "../evals/eval_run.ts";
 import { GLUE_PROTOCOLS, meanStd } from "../evals/finetune_glue.ts";
 import {
   finetuneOnEnglish,
@@ -40,11 +40,9 @@ import {
 import { initBackend } from "../models/mod.ts";
 import { RESULT_COLUMNS, writeCsvAtomic } from "../reports/rows.ts";
 import { formatDuration } from "../train/log.ts";
-import { settingsHash } from "../train/run_manifest.ts";
 import { integerFlag, numberFlag, parseFlags, runMain, seedListFlag } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
 import { writeJsonAtomic } from "../util/fs.ts";
-import { REPO_ROOT } from "../util/paths.ts";
 
 const SPEC = {
   checkpoint: { type: "string", help: "encoder checkpoint folder (ckpt/frac-F) or pretraining run folder (its newest checkpoint) (required)" },
@@ -182,9 +180,7 @@ async function main() {
     maxEval: maxEval ?? null,
     backend,
   };
-  const hash = settingsHash(settings);
-  const outDir = (v.out as string | undefined) ?? join(REPO_ROOT, "runs", "xnli", `${summary.config.name}-${summary.objective}-${hash}`);
-  const tmpDir = await claimOutputDir(outDir, hash, "xnli.json");
+  const { outDir, hash, tmpDir } = await claimEvalOutput("xnli", `${summary.config.name}-${summary.objective}`, settings, v.out as string | undefined);
   if (tmpDir === null) {
     console.log(`already evaluated with these settings: ${outDir}`);
     return;
