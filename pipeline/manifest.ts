@@ -67,11 +67,10 @@ async function tokenizerManifest(tokensDir: string) {
 
 /** The multilingual corpus's sources, tokenizer hash and per-language figures. */
 async function multilingualManifest(m: NonNullable<ManifestInput["multilingual"]>) {
-  const tokenizerFile = join(m.tokensDir, "tokenizer.json");
   const languages = (await exists(m.languagesFile)) ? JSON.parse(await Deno.readTextFile(m.languagesFile)) as LanguagesFile : null;
   return {
     sources: m.sources,
-    tokenizer: { file: tokenizerFile, sha256: (await exists(tokenizerFile)) ? await sha256File(tokenizerFile) : null, training: languages?.tokenizer ?? null },
+    tokenizer: { ...(await tokenizerManifest(m.tokensDir)), training: languages?.tokenizer ?? null },
     corpus: languages?.corpus ?? null,
     languages: languages?.languages ?? null,
   };

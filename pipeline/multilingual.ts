@@ -18,7 +18,7 @@ import {
   QURAN_PACKAGE,
   trainSampledBpe,
 } from "../data/multilingual/mod.ts";
-import { corpusSha256, tokenizeCorpus } from "../tokenizer/pipeline.ts";
+import { tokenizeCorpus } from "../tokenizer/pipeline.ts";
 import { InputError } from "../util/errors.ts";
 import { exists, writeJsonAtomic } from "../util/fs.ts";
 import { SHARED_DATA_DIR } from "../util/paths.ts";
@@ -63,28 +63,35 @@ export async function prepareMultilingualSources(
   log: (line: string) => void,
 ): Promise<MultilingualSources> {
   const packages = debianPackagesFor(m.languages);
-  const complete = async (dir: string) => (await Promise.all(packages.map((p) => exists(join(debianPackageDir(dir, p), DEBIAN_RECORD))))).every(Boolean);
+  const quran = m.languages.some((l) => languageSources(l).quran);
+  const fingerprintOf = async (dir: string): Promise<Record<string, string>> => {
+    const fingerprint: Record<string, string> = {};
+    for (const p of packages) {
+      const record = join(debianPackageDir(dir, p), DEBIAN_RECORD);
+      if (!(await exists(record))) {
+        fingerprint[p] = "missing";
+        continue;
+      }
+      const r = JSON.parse(await Deno.readTextFile(record)) as { version: string; sha256: string };
+      fingerprint[p] = `${r.version} ${r.sha256}`;
+    }
+    if (quran) fingerprint.quran = QURAN_PACKAGE;
+    return fingerprint;
+  };
+  const missingIn = (fingerprint: Record<string, string>) => Object.keys(fingerprint).filter((p) => fingerprint[p] === "missing");
   let dir = dataCacheDir;
-  if (!(await complete(dir)) && (resolve(dir) === resolve(SHARED_DATA_DIR) || !(await writable(dir)))) {
+  let fingerprint = await fingerprintOf(dir);
+  if (missingIn(fingerprint).length && (resolve(dir) === resolve(SHARED_DATA_DIR) || !(await writable(dir)))) {
     dir = defaultCacheDir();
     log(`multilingual sources: the data cache ${dataCacheDir} is read-only; using ${dir}`);
+    fingerprint = await fingerprintOf(dir);
   }
-  if (m.fetch && !(await complete(dir))) {
+  if (m.fetch && missingIn(fingerprint).length) {
     log(`multilingual sources: fetching ${packages.length} Debian package(s) into ${dir} (apt-get download; nothing is installed)`);
     await fetchMultilingualSources(dir, m.languages, log);
+    fingerprint = await fingerprintOf(dir);
   }
-  const fingerprint: Record<string, string> = {};
-  for (const p of packages) {
-    const record = join(debianPackageDir(dir, p), DEBIAN_RECORD);
-    if (!(await exists(record))) {
-      fingerprint[p] = "missing";
-      continue;
-    }
-    const r = JSON.parse(await Deno.readTextFile(record)) as { version: string; sha256: string };
-    fingerprint[p] = `${r.version} ${r.sha256}`;
-  }
-  if (m.languages.some((l) => languageSources(l).quran)) fingerprint.quran = QURAN_PACKAGE;
-  const missing = Object.entries(fingerprint).filter(([, v]) => v === "missing").map(([p]) => p);
+  const missing = missingIn(fingerprint);
   if (missing.length) {
     log(`multilingual sources: not in ${dir}: ${missing.join(" ")}` + (m.fetch ? "" : " (multilingual.fetch is false; run with --set multilingual.fetch=true or `deno task corpus-multilingual --fetch`)"));
   }
@@ -116,7 +123,6 @@ export function multilingualCorpusStage(m: MultilingualProfile, sources: Multili
       if (docs.length === 0) throw new InputError(`no multilingual documents in ${sources.dir}: fetch the sources (multilingual.fetch: true)`);
       const split = { validFraction: m.tokenizer.validFraction, seed: m.tokenizer.seed };
       const { tokenizer, info } = trainSampledBpe(docs, { vocabSize: m.tokenizer.vocabSize, alpha: m.tokenizer.alpha, ...split });
-      const sha256 = await corpusSha256(docs);
       const stats = await tokenizeCorpus({
         docs,
         vocabSize: m.tokenizer.vocabSize,
@@ -126,7 +132,7 @@ export function multilingualCorpusStage(m: MultilingualProfile, sources: Multili
         corpusInfo: { source: "multilingual", languages: m.languages, capWords: m.capWords, sources: sources.fingerprint },
       });
       const languages = languageStats(docs, m.languages, split, tokenizer);
-      const file: LanguagesFile = { languages, tokenizer: info, corpus: { documents: docs.length, sha256 } };
+      const file: LanguagesFile = { languages, tokenizer: info, corpus: { documents: docs.length, sha256: stats.corpusSha256 } };
       await writeJsonAtomic(join(dir, LANGUAGES_FILE), { ...file, notes });
       say(
         `multilingual corpus: ${docs.length} documents in ${m.languages.length} languages, train ${stats.splits.train.tokens} tokens, ` +

@@ -124,9 +124,12 @@ export function plannedRuns(profile: Profile): PlannedRun[] {
   ];
 }
 
+/** What starts the label of a run on the multilingual corpus. */
+export const MULTILINGUAL_RUN_PREFIX = "multilingual-";
+
 /** The label of a run: "encoder-cwt-s0", "multilingual-encoder-cwt-s0". */
 export const runLabel = (r: { corpus?: PlannedRun["corpus"]; arch: string; objective: string; seed: number }) =>
-  `${r.corpus === "multilingual" ? "multilingual-" : ""}${r.arch}-${r.objective}-s${r.seed}`;
+  `${r.corpus === "multilingual" ? MULTILINGUAL_RUN_PREFIX : ""}${r.arch}-${r.objective}-s${r.seed}`;
 
 /** Parses "... 45.2% of 1.00e+12 FLOPs ..." from a pretraining progress line. */
 function pretrainFraction(line: string): number | undefined {

@@ -24,7 +24,7 @@ import { REPO_ROOT } from "../util/paths.ts";
 import { killCurrentChild } from "../pipeline/child.ts";
 import { glueFiles, hashFiles, missingDataMessage, profileGlueTasks, requiredFiles } from "../pipeline/data_needs.ts";
 import { writeManifest } from "../pipeline/manifest.ts";
-import { DEFAULT_TOKENIZE_ID, loadCorpusSlice, plannedRuns, planStages, STAGE_OUTPUT } from "../pipeline/plan.ts";
+import { DEFAULT_TOKENIZE_ID, loadCorpusSlice, MULTILINGUAL_RUN_PREFIX, plannedRuns, planStages, STAGE_OUTPUT } from "../pipeline/plan.ts";
 import { formatPlan } from "../pipeline/plan_table.ts";
 import { DEFAULT_PROFILE, loadProfile, profileNames } from "../pipeline/profile.ts";
 import { Progress } from "../pipeline/progress.ts";
@@ -136,7 +136,7 @@ async function main() {
   const results = stages.filter((s) => s.kind === "evaluate").map((s) => join(s.dir, STAGE_OUTPUT.eval, "results.csv"));
   const logs = stages.filter((s) => s.kind === "pretrain").map((s) => ({
     file: join(s.dir, STAGE_OUTPUT.run, "train_log.csv"),
-    label: s.run.startsWith("multilingual-") ? "encoder (multilingual)" : undefined,
+    label: s.run.startsWith(MULTILINGUAL_RUN_PREFIX) ? "encoder (multilingual)" : undefined,
   }));
   for (const f of [...results, ...logs.map((l) => l.file)]) if (!(await exists(f))) throw new InputError(`a finished stage lacks its output file`, f);
   if (results.length) {
