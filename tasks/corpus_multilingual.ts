@@ -86,7 +86,6 @@ async function main() {
   console.log(`built ${fmt(docs.length)} documents in ${seconds(started)}`);
   if (docs.length === 0) throw new InputError(`no documents: fetch the sources first (--fetch) or check --cache-dir ${cacheDir}`);
 
-  let rows = languageStats(docs, languages, { validFraction, seed });
   let outDir = values.out as string | undefined;
   const writes = vocab !== undefined || values["write-corpus"];
   let training: SampledBpeInfo | undefined;
@@ -107,7 +106,7 @@ async function main() {
       training = trained.info;
       await Deno.writeTextFile(join(tmp, "tokenizer.json"), toHfJson(tokenizer));
     }
-    if (tokenizer) rows = languageStats(docs, languages, { validFraction, seed }, tokenizer);
+    const rows = languageStats(docs, languages, { validFraction, seed }, tokenizer);
     printRows(rows);
     if (outDir) {
       if (values["write-corpus"]) await writeCorpus(join(tmp, "corpus.jsonl"), docs, validFraction, seed);
