@@ -3,9 +3,34 @@
  * Swap the `@std/assert` line in deno.json for `jsr:@std/assert` where JSR can be reached.
  */
 import assert from "node:assert/strict";
+import { compareArrays, describeDifference } from "../util/compare.ts";
 
+/**
+ * Deep equality, as std's. Two typed arrays are compared element by element (`Object.is`) and a
+ * failure reports how many values differ and by how much, never a diff of the whole arrays: on
+ * arrays of 10^5 values node's diff takes gigabytes.
+ */
 export function assertEquals<T>(actual: unknown, expected: T, msg?: string): void {
+  if (ArrayBuffer.isView(actual) && ArrayBuffer.isView(expected) && !(actual instanceof DataView)) {
+    const [a, b] = [actual as unknown as ArrayLike<number>, expected as unknown as ArrayLike<number>];
+    if (actual.constructor !== (expected as object).constructor) {
+      throw new assert.AssertionError({ message: `${msg ? msg + ": " : ""}${actual.constructor.name} vs ${(expected as object).constructor.name}` });
+    }
+    const d = compareArrays(a, b);
+    if (d.differing || d.lengthMismatch) {
+      throw new assert.AssertionError({ message: `${msg ? msg + ": " : ""}${describeDifference(d, a, b)}` });
+    }
+    return;
+  }
   assert.deepStrictEqual(actual, expected, msg as string);
+}
+
+/** Elementwise closeness within `tolerance` times the largest magnitude of `expected`; reports counts, not arrays. */
+export function assertArrayClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number, msg?: string): void {
+  const d = compareArrays(actual, expected, { tolerance, relative: true });
+  if (d.differing || d.lengthMismatch) {
+    throw new assert.AssertionError({ message: `${msg ? msg + ": " : ""}${describeDifference(d, actual, expected)} (tolerance ${tolerance} relative)` });
+  }
 }
 export function assertNotEquals(actual: unknown, expected: unknown, msg?: string): void {
   assert.notDeepStrictEqual(actual, expected, msg as string);
