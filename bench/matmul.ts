@@ -107,13 +107,19 @@ async function main(): Promise<void> {
       const wasmRate = gflop / wasmSeconds;
       const wasmCell = `${wasmRate.toFixed(1)}${direct ? "" : " (T+NN)"}`;
       const row = [
-        `${batch} x ${m} x ${k} x ${n}`, use, variant, wasmCell,
-        ...blasRates.map((r) => r.toFixed(1)), `${(Math.max(...blasRates) / wasmRate).toFixed(1)}x`,
+        `${batch} x ${m} x ${k} x ${n}`,
+        use,
+        variant,
+        wasmCell,
+        ...blasRates.map((r) => r.toFixed(1)),
+        `${(Math.max(...blasRates) / wasmRate).toFixed(1)}x`,
       ];
       console.log(`| ${row.join(" | ")} |`);
     }
   }
-  console.log("\nGFLOP/s = 2·batch·M·K·N / best seconds per call. Products under 2^23 multiply-adds always use 1 thread.");
+  console.log(
+    "\nGFLOP/s = 2·batch·M·K·N / best seconds per call. Products under 2^23 multiply-adds always use 1 thread.",
+  );
 }
 
 if (import.meta.main) await runMain(main);

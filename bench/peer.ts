@@ -43,8 +43,7 @@ export interface PeerResult {
 }
 
 /** `torch 1.13.0a0 threads=2 softmax: ms/step median=1710 min=1690 tokens/s=1198 loss=9.2` */
-const LINE =
-  /^torch (\S+) threads=(\d+) (\w+): ms\/step median=(\d+) min=(\d+) tokens\/s=(\d+) loss=([-\d.eE+naif]+)$/;
+const LINE = /^torch (\S+) threads=(\d+) (\w+): ms\/step median=(\d+) min=(\d+) tokens\/s=(\d+) loss=([-\d.eE+naif]+)$/;
 
 /** Parses the peer's stdout; lines that are not result lines are ignored. */
 export function parsePeerOutput(text: string): PeerResult[] {
@@ -92,7 +91,12 @@ export async function runPeer(
       // Without the OpenBLAS / OpenMP settings our kernels put in this process's environment: the
       // peer's own OpenBLAS and OpenMP read the same variables.
       const env = inheritedEnvWithoutDefaults();
-      out = await new Deno.Command(python, { args, stdout: "piped", stderr: "piped", ...(env ? { clearEnv: true, env } : {}) }).output();
+      out = await new Deno.Command(python, {
+        args,
+        stdout: "piped",
+        stderr: "piped",
+        ...(env ? { clearEnv: true, env } : {}),
+      }).output();
     } catch (e) {
       problems.push(`${python} could not be run (${(e as Error).message})`);
       continue;

@@ -35,7 +35,10 @@ export interface KernelShare {
 }
 
 /** Sums tf.profile's kernel records per name, largest first. */
-export async function rankKernels(info: Awaited<ReturnType<typeof tf.profile>>, byShape = false): Promise<KernelShare[]> {
+export async function rankKernels(
+  info: Awaited<ReturnType<typeof tf.profile>>,
+  byShape = false,
+): Promise<KernelShare[]> {
   const byName = new Map<string, KernelShare>();
   for (const k of info.kernels) {
     const ms = Number(await k.kernelTimeMs) || 0;
@@ -54,10 +57,16 @@ async function main() {
   for (const name of String(values.without).split(",").filter(Boolean)) {
     (fastPaths as Record<string, boolean>)[name] = false;
   }
-  const config = loadModelConfig("dec-small", { vocabSize: numberFlag("vocab", values.vocab), tieHead: true, ...parseSize(String(values.size)) });
+  const config = loadModelConfig("dec-small", {
+    vocabSize: numberFlag("vocab", values.vocab),
+    tieHead: true,
+    ...parseSize(String(values.size)),
+  });
   const objective = parseObjective(String(values.objective));
   const rng = new Rng(1);
-  const batch = makeDecoderBatch(Array.from({ length: 16 }, () => Int32Array.from({ length: 129 }, () => rng.int(config.vocabSize))));
+  const batch = makeDecoderBatch(
+    Array.from({ length: 16 }, () => Int32Array.from({ length: 129 }, () => rng.int(config.vocabSize))),
+  );
   const model = createModel(config, 1);
   const opt = new AdamW(model.params, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, noDecay });
   const step = () => {
@@ -74,7 +83,11 @@ async function main() {
   // customGrad forwards show up as "forward" and contain kernels listed on their own: not summed.
   const ranked = (await rankKernels(info, !!values.shapes)).filter((k) => !k.name.startsWith("forward"));
   const total = ranked.reduce((s, k) => s + k.ms, 0);
-  console.log(`${backend} V=${config.vocabSize} ${objective}: profiled step wall ${wall.toFixed(0)} ms, CPU ${((c.user + c.system) / 1000).toFixed(0)} ms, kernels ${total.toFixed(0)} ms, load ${Deno.loadavg()[0].toFixed(1)}`);
+  console.log(
+    `${backend} V=${config.vocabSize} ${objective}: profiled step wall ${wall.toFixed(0)} ms, CPU ${
+      ((c.user + c.system) / 1000).toFixed(0)
+    } ms, kernels ${total.toFixed(0)} ms, load ${Deno.loadavg()[0].toFixed(1)}`,
+  );
   console.log("| kernel | calls | ms | share |\n| --- | --- | --- | --- |");
   for (const k of ranked.slice(0, numberFlag("top", values.top))) {
     console.log(`| ${k.name} | ${k.calls} | ${k.ms.toFixed(1)} | ${(100 * k.ms / total).toFixed(1)}% |`);

@@ -79,22 +79,30 @@ const FLAGS = {
   sizes: {
     type: "string",
     default: "256x4",
-    help: "model sizes WIDTHxLAYERS, comma-separated (heads = width/64, FFN = 4·width, as the peer builds them); '' = the config's own",
+    help:
+      "model sizes WIDTHxLAYERS, comma-separated (heads = width/64, FFN = 4·width, as the peer builds them); '' = the config's own",
   },
   batch: { type: "string", default: "16", help: "rows per step" },
   seq: { type: "string", default: "128", help: "tokens per row" },
-  steps: { type: "string", default: "3", help: "timed steps per cell, after one warm-up (the median is shown); 0 = only --fit" },
+  steps: {
+    type: "string",
+    default: "3",
+    help: "timed steps per cell, after one warm-up (the median is shown); 0 = only --fit",
+  },
   objective: { type: "string", default: "softmax,cwt", help: "objectives, comma-separated" },
   backend: { type: "string", default: "auto", help: "backends, comma-separated: auto, wasm-blas, wasm, cpu" },
   threads: {
     type: "string",
     default: "2",
-    help: "thread counts for OpenBLAS and the native kernels (wasm-blas), comma-separated; 2 = both cores, as the peer uses",
+    help:
+      "thread counts for OpenBLAS and the native kernels (wasm-blas), comma-separated; 2 = both cores, as the peer uses",
   },
   without: {
     type: "string",
     default: "",
-    help: `fast-path sets to also time switched off, ';'-separated, each ','-separated (of ${Object.keys(fastPaths).join(", ")}; 'all')`,
+    help: `fast-path sets to also time switched off, ';'-separated, each ','-separated (of ${
+      Object.keys(fastPaths).join(", ")
+    }; 'all')`,
   },
   untied: { type: "boolean", default: false, help: "keep the config's untied head (default: tied, as the peer)" },
   peer: { type: "boolean", default: false, help: "also run ../shared/peers/torch_step.py with the same shapes" },
@@ -107,7 +115,9 @@ const FLAGS = {
 export function parseSize(spec: string): Partial<ModelConfig> {
   const m = /^(\d+)x(\d+)$/.exec(spec);
   if (!m || Number(m[1]) % 64 !== 0 || Number(m[2]) < 1) {
-    throw new InputError(`--sizes: ${JSON.stringify(spec)} is not WIDTHxLAYERS with WIDTH a multiple of 64 (e.g. 256x4)`);
+    throw new InputError(
+      `--sizes: ${JSON.stringify(spec)} is not WIDTHxLAYERS with WIDTH a multiple of 64 (e.g. 256x4)`,
+    );
   }
   const d = Number(m[1]);
   return { dModel: d, layers: Number(m[2]), heads: d / 64, dFF: 4 * d };
@@ -231,14 +241,19 @@ const fmt = (x: number, digits = 0) => Number.isFinite(x) ? x.toFixed(digits) : 
 const mib = (b: number) => fmt(b / 2 ** 20);
 
 function tableRow(r: StepResult): string {
-  return `| ${r.backend} | ${r.blasThreads || "-"} | ${r.nativeKernels.length ? "yes" : "-"} | ${r.without.join(",") || "-"} | ${r.config} ${r.dModel}x${r.layers} | ${r.vocab} | ${r.objective} | ` +
-    `${fmt(r.tokensPerSecond)} | ${fmt(r.tokensPerCpuSecond)} | ${r.peerTokensPerSecond ? fmt(r.peerTokensPerSecond) : "-"} | ${r.ratio ? fmt(r.ratio, 2) : "-"} | ` +
+  return `| ${r.backend} | ${r.blasThreads || "-"} | ${r.nativeKernels.length ? "yes" : "-"} | ${
+    r.without.join(",") || "-"
+  } | ${r.config} ${r.dModel}x${r.layers} | ${r.vocab} | ${r.objective} | ` +
+    `${fmt(r.tokensPerSecond)} | ${fmt(r.tokensPerCpuSecond)} | ${
+      r.peerTokensPerSecond ? fmt(r.peerTokensPerSecond) : "-"
+    } | ${r.ratio ? fmt(r.ratio, 2) : "-"} | ` +
     `${r.peerTokensPerCpuSecond ? fmt(r.peerTokensPerCpuSecond) : "-"} | ${r.cpuRatio ? fmt(r.cpuRatio, 2) : "-"} | ` +
     `${fmt(r.gflops, 1)} | ${fmt(r.peakGflops, 1)} | ${fmt(100 * r.peakFraction)}% | ${mib(r.peakTensorBytes)} | ` +
     `${mib(r.wasmHeapBytes)} | ${mib(r.rssPeakBytes)} | ${fmt(r.loss, 4)} | ${fmt(r.loadAverage, 1)} |`;
 }
 
-const TABLE_HEAD = "| backend | threads | native | without | config | V | objective | tokens/s | tokens/CPU-s | peer tokens/s | ratio | peer tokens/CPU-s | CPU ratio | " +
+const TABLE_HEAD =
+  "| backend | threads | native | without | config | V | objective | tokens/s | tokens/CPU-s | peer tokens/s | ratio | peer tokens/CPU-s | CPU ratio | " +
   "GFLOP/s | product peak GFLOP/s | of peak | peak tensors MiB | wasm heap MiB | peak RSS MiB | loss | load |\n" +
   "|" + " --- |".repeat(21);
 
@@ -253,7 +268,9 @@ async function main() {
   const withoutSets: string[][] = [[], ...String(values.without).split(";").map(list).filter((s) => s.length)];
   for (const name of withoutSets.flat()) {
     if (name !== "all" && !(name in fastPaths)) {
-      throw new InputError(`--without: unknown fast path ${JSON.stringify(name)}; expected ${Object.keys(fastPaths).join(", ")} or all`);
+      throw new InputError(
+        `--without: unknown fast path ${JSON.stringify(name)}; expected ${Object.keys(fastPaths).join(", ")} or all`,
+      );
     }
   }
   const json = !!values.json;
@@ -265,12 +282,21 @@ async function main() {
     const key = `${c.vocabSize}/${c.dModel}/${c.layers}/${c.heads}`;
     if (!peerCache.has(key)) {
       const shape = {
-        vocab: c.vocabSize, d: c.dModel, layers: c.layers, heads: c.heads, seq: T, batch: B,
-        steps: Math.max(3, steps), threads: numberFlag("peer-threads", values["peer-threads"]),
+        vocab: c.vocabSize,
+        d: c.dModel,
+        layers: c.layers,
+        heads: c.heads,
+        seq: T,
+        batch: B,
+        steps: Math.max(3, steps),
+        threads: numberFlag("peer-threads", values["peer-threads"]),
       };
       const wall = await runPeer(shape);
       const cpu = "missing" in wall ? wall : await runPeer(shape, undefined, "cpu");
-      peerCache.set(key, "missing" in wall ? wall.missing : "missing" in cpu ? cpu.missing : { wall: wall.results, cpu: cpu.results });
+      peerCache.set(
+        key,
+        "missing" in wall ? wall.missing : "missing" in cpu ? cpu.missing : { wall: wall.results, cpu: cpu.results },
+      );
     }
     return peerCache.get(key)!;
   };
@@ -282,7 +308,9 @@ async function main() {
     else if (backend === "wasm-blas") enableBlasMatMul();
     if (backend === "wasm-blas") {
       const n = nativeKernelStatus();
-      console.error(n.enabled ? `native kernels: ${n.kernels.join(", ")} (${n.build})` : `native kernels off: ${n.reason}`);
+      console.error(
+        n.enabled ? `native kernels: ${n.kernels.join(", ")} (${n.build})` : `native kernels off: ${n.reason}`,
+      );
     }
     for (const threads of backend === "wasm-blas" ? threadCounts : [0]) {
       if (threads) setBlasThreads(threads);
@@ -290,22 +318,48 @@ async function main() {
       for (const off of steps > 0 ? (backend === "wasm-blas" ? withoutSets : [[]]) : []) {
         setFastPaths(off);
         for (const name of configs) {
-          for (const [size, vocab] of (sizes.length ? sizes : [undefined]).flatMap((z) => vocabs.map((v) => [z, v] as const))) {
-            const config = loadModelConfig(name, { vocabSize: vocab, ...(values.untied ? {} : { tieHead: true }), ...size });
-            if (T > config.context) throw new InputError(`--seq ${T} exceeds ${config.name}'s context ${config.context}`);
+          for (
+            const [size, vocab] of (sizes.length ? sizes : [undefined]).flatMap((z) =>
+              vocabs.map((v) => [z, v] as const)
+            )
+          ) {
+            const config = loadModelConfig(name, {
+              vocabSize: vocab,
+              ...(values.untied ? {} : { tieHead: true }),
+              ...size,
+            });
+            if (T > config.context) {
+              throw new InputError(`--seq ${T} exceeds ${config.name}'s context ${config.context}`);
+            }
             for (const objective of objectives) {
               const t = await timeSteps(config, objective, B, T, steps);
               const scored = makeBatch(config, B, T).positions.length;
               const flops = stepFlops(config, objective, { batch: B, seqLen: T, scored }).total;
               const ms = median(t.stepMs);
               const r: StepResult = {
-                backend, config: config.name, dModel: config.dModel, layers: config.layers, vocab, objective, batch: B, seqLen: T,
-                blasThreads: backend === "wasm-blas" ? blasMatMulStatus().threads : 0, without: off,
-                nativeKernels: nativeKernelStatus().kernels, nativeReason: nativeKernelStatus().reason,
-                tokensPerSecond: (B * T) / (ms / 1000), stepMs: t.stepMs.map((x) => Math.round(x)),
-                cpuMs: t.cpuMs.map((x) => Math.round(x)), tokensPerCpuSecond: (B * T) / (median(t.cpuMs) / 1000), loss: t.loss,
-                gflops: flops / (ms / 1000) / 1e9, peakGflops: peak, peakFraction: flops / (ms / 1000) / 1e9 / peak,
-                peakTensorBytes: t.peakTensorBytes, wasmHeapBytes: wasmHeapBytes(), rssPeakBytes: peakRss(),
+                backend,
+                config: config.name,
+                dModel: config.dModel,
+                layers: config.layers,
+                vocab,
+                objective,
+                batch: B,
+                seqLen: T,
+                blasThreads: backend === "wasm-blas" ? blasMatMulStatus().threads : 0,
+                without: off,
+                nativeKernels: nativeKernelStatus().kernels,
+                nativeReason: nativeKernelStatus().reason,
+                tokensPerSecond: (B * T) / (ms / 1000),
+                stepMs: t.stepMs.map((x) => Math.round(x)),
+                cpuMs: t.cpuMs.map((x) => Math.round(x)),
+                tokensPerCpuSecond: (B * T) / (median(t.cpuMs) / 1000),
+                loss: t.loss,
+                gflops: flops / (ms / 1000) / 1e9,
+                peakGflops: peak,
+                peakFraction: flops / (ms / 1000) / 1e9 / peak,
+                peakTensorBytes: t.peakTensorBytes,
+                wasmHeapBytes: wasmHeapBytes(),
+                rssPeakBytes: peakRss(),
                 loadAverage: Deno.loadavg()[0],
               };
               if (values.peer && config.arch === "decoder") {
@@ -314,8 +368,18 @@ async function main() {
                 else {
                   const p = peer.wall.find((x) => x.objective === objective);
                   const pc = peer.cpu.find((x) => x.objective === objective);
-                  if (p) Object.assign(r, { peerTokensPerSecond: p.tokensPerSecond, ratio: r.tokensPerSecond / p.tokensPerSecond });
-                  if (pc) Object.assign(r, { peerTokensPerCpuSecond: pc.tokensPerSecond, cpuRatio: r.tokensPerCpuSecond / pc.tokensPerSecond });
+                  if (p) {
+                    Object.assign(r, {
+                      peerTokensPerSecond: p.tokensPerSecond,
+                      ratio: r.tokensPerSecond / p.tokensPerSecond,
+                    });
+                  }
+                  if (pc) {
+                    Object.assign(r, {
+                      peerTokensPerCpuSecond: pc.tokensPerSecond,
+                      cpuRatio: r.tokensPerCpuSecond / pc.tokensPerSecond,
+                    });
+                  }
                 }
               }
               emit(json ? JSON.stringify(r) : tableRow(r));
@@ -358,14 +422,28 @@ async function fitReport(
         const update = Math.max(...peaks.map((p) => p.update));
         const maxBatch = update > budget ? 0 : largestBatchUnder(budget, c0, c1, c2);
         const r = {
-          fit: true, backend, config: config.name, vocab, objective, seqLen: T, budgetGiB,
-          peakBytes: Object.fromEntries(sizes.map((b, i) => [b, peaks[i].lossAndGrads])), updatePeakBytes: update,
-          bytesModel: [c0, c1, c2], maxBatch,
+          fit: true,
+          backend,
+          config: config.name,
+          vocab,
+          objective,
+          seqLen: T,
+          budgetGiB,
+          peakBytes: Object.fromEntries(sizes.map((b, i) => [b, peaks[i].lossAndGrads])),
+          updatePeakBytes: update,
+          bytesModel: [c0, c1, c2],
+          maxBatch,
         };
-        emit(json ? JSON.stringify(r) : `fit ${backend} ${config.name} V=${vocab} T=${T} ${objective}: forward+backward peak ` +
-          sizes.map((b, i) => `${mib(peaks[i].lossAndGrads)} MiB at B=${b}`).join(", ") +
-          ` -> ${mib(c0)} + ${fmt(c1 / 2 ** 20, 1)}·B + ${fmt(c2 / 2 ** 20, 3)}·B² MiB; AdamW update peak ${mib(update)} MiB; ` +
-          `largest batch in ${budgetGiB} GiB ≈ ${maxBatch}`);
+        emit(
+          json
+            ? JSON.stringify(r)
+            : `fit ${backend} ${config.name} V=${vocab} T=${T} ${objective}: forward+backward peak ` +
+              sizes.map((b, i) => `${mib(peaks[i].lossAndGrads)} MiB at B=${b}`).join(", ") +
+              ` -> ${mib(c0)} + ${fmt(c1 / 2 ** 20, 1)}·B + ${fmt(c2 / 2 ** 20, 3)}·B² MiB; AdamW update peak ${
+                mib(update)
+              } MiB; ` +
+              `largest batch in ${budgetGiB} GiB ≈ ${maxBatch}`,
+        );
       }
     }
   }

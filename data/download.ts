@@ -15,7 +15,7 @@ import { exists, sha256, sha256File, writeFileAtomic } from "../util/fs.ts";
 import { missingFromCache } from "./cache.ts";
 import { type BaseName, type Source, sourceOutputs, SOURCES, sourceUrl } from "./sources.ts";
 import { decodeUtf8, parseTsv, readBytes } from "./tsv.ts";
-import { XNLI_LANGUAGES, xnliPath, splitXnliRelease } from "./xnli.ts";
+import { splitXnliRelease, XNLI_LANGUAGES, xnliPath } from "./xnli.ts";
 
 /** A download that failed: unreachable host, HTTP error, broken transfer, wrong checksum, bad archive. */
 export class DownloadError extends Error {
@@ -61,7 +61,9 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
   if (!response.ok || !response.body) {
     await response.body?.cancel();
     await removeIfExists(partial);
-    throw new DownloadError(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""} for ${url}`);
+    throw new DownloadError(
+      `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""} for ${url}`,
+    );
   }
   let start = 0;
   let total = contentLength(response);
@@ -70,7 +72,9 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     if (offset === 0 || range?.start !== offset) {
       await response.body.cancel();
       await removeIfExists(partial);
-      throw new DownloadError(`unexpected partial response for ${url} (asked from byte ${offset}, got ${range?.start})`);
+      throw new DownloadError(
+        `unexpected partial response for ${url} (asked from byte ${offset}, got ${range?.start})`,
+      );
     }
     start = offset;
     total = range.total;
@@ -88,7 +92,9 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     await removeIfExists(partial);
     throw new DownloadError(
       `checksum mismatch for ${url}: expected sha256 ${options.sha256 ?? "(any)"}` +
-        `${options.bytes !== undefined ? ` and ${options.bytes} bytes` : ""}, got sha256 ${actual} and ${received} bytes;` +
+        `${
+          options.bytes !== undefined ? ` and ${options.bytes} bytes` : ""
+        }, got sha256 ${actual} and ${received} bytes;` +
         ` the download was deleted`,
     );
   }

@@ -192,7 +192,11 @@ export async function loadExamples(spec: TaskSpec, split: string, cacheDir: stri
 }
 
 async function loadTsv(spec: TaskSpec, path: string): Promise<LoadedExamples> {
-  const table = await readTsv(path, { header: spec.header, columns: spec.columns, skipBrokenRows: spec.skipBrokenRows });
+  const table = await readTsv(path, {
+    header: spec.header,
+    columns: spec.columns,
+    skipBrokenRows: spec.skipBrokenRows,
+  });
   const a = columnIndex(table, spec.textA);
   const b = spec.textB === undefined ? undefined : columnIndex(table, spec.textB);
   const l = columnIndex(table, spec.label);

@@ -85,7 +85,11 @@ export function splitXnliRelease(text: string, file: string): Map<string, string
   for (const { line, fields } of table.rows) {
     const label = (XNLI_LABELS as readonly string[]).indexOf(fields[gold]);
     if (label === -1) {
-      throw new InputError(`gold_label ${JSON.stringify(fields[gold])} is not one of ${XNLI_LABELS.join(", ")}`, file, line);
+      throw new InputError(
+        `gold_label ${JSON.stringify(fields[gold])} is not one of ${XNLI_LABELS.join(", ")}`,
+        file,
+        line,
+      );
     }
     const rows = byLanguage.get(fields[language]) ?? [];
     byLanguage.set(fields[language], rows);

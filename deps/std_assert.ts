@@ -14,7 +14,9 @@ export function assertEquals<T>(actual: unknown, expected: T, msg?: string): voi
   if (ArrayBuffer.isView(actual) && ArrayBuffer.isView(expected) && !(actual instanceof DataView)) {
     const [a, b] = [actual as unknown as ArrayLike<number>, expected as unknown as ArrayLike<number>];
     if (actual.constructor !== (expected as object).constructor) {
-      throw new assert.AssertionError({ message: `${msg ? msg + ": " : ""}${actual.constructor.name} vs ${(expected as object).constructor.name}` });
+      throw new assert.AssertionError({
+        message: `${msg ? msg + ": " : ""}${actual.constructor.name} vs ${(expected as object).constructor.name}`,
+      });
     }
     const d = compareArrays(a, b);
     if (d.differing || d.lengthMismatch) {
@@ -26,10 +28,17 @@ export function assertEquals<T>(actual: unknown, expected: T, msg?: string): voi
 }
 
 /** Elementwise closeness within `tolerance` times the largest magnitude of `expected`; reports counts, not arrays. */
-export function assertArrayClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number, msg?: string): void {
+export function assertArrayClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: number,
+  msg?: string,
+): void {
   const d = compareArrays(actual, expected, { tolerance, relative: true });
   if (d.differing || d.lengthMismatch) {
-    throw new assert.AssertionError({ message: `${msg ? msg + ": " : ""}${describeDifference(d, actual, expected)} (tolerance ${tolerance} relative)` });
+    throw new assert.AssertionError({
+      message: `${msg ? msg + ": " : ""}${describeDifference(d, actual, expected)} (tolerance ${tolerance} relative)`,
+    });
   }
 }
 export function assertNotEquals(actual: unknown, expected: unknown, msg?: string): void {
@@ -52,7 +61,9 @@ export function assertMatch(actual: string, expected: RegExp, msg?: string): voi
 }
 export function assertStringIncludes(actual: string, expected: string, msg?: string): void {
   if (!actual.includes(expected)) {
-    throw new assert.AssertionError({ message: msg ?? `expected ${JSON.stringify(actual)} to include ${JSON.stringify(expected)}` });
+    throw new assert.AssertionError({
+      message: msg ?? `expected ${JSON.stringify(actual)} to include ${JSON.stringify(expected)}`,
+    });
   }
 }
 /** Runs `fn`, checks it throws (an instance of `ErrorClass` whose message includes `msgIncludes`), returns the error. */
@@ -91,6 +102,8 @@ function checkError(e: unknown, ErrorClass?: new (...args: any[]) => Error, msgI
     throw new assert.AssertionError({ message: `expected ${ErrorClass.name}, got ${e}` });
   }
   if (msgIncludes && !(e instanceof Error && e.message.includes(msgIncludes))) {
-    throw new assert.AssertionError({ message: `expected message to include ${JSON.stringify(msgIncludes)}, got ${e}` });
+    throw new assert.AssertionError({
+      message: `expected message to include ${JSON.stringify(msgIncludes)}, got ${e}`,
+    });
   }
 }

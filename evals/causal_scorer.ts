@@ -22,7 +22,9 @@ export class ModelScorer implements CausalScorer {
 
   constructor(readonly model: Model, options: ModelScorerOptions = {}) {
     const c = model.config;
-    if (c.arch !== "decoder") throw new InputError(`a causal scorer needs a decoder, but model ${c.name} is an ${c.arch}`);
+    if (c.arch !== "decoder") {
+      throw new InputError(`a causal scorer needs a decoder, but model ${c.name} is an ${c.arch}`);
+    }
     if (!model.hasHead()) {
       throw new InputError(
         `model ${c.name} has no LM head (a headless checkpoint): give it one first (evals/lm_finetune.ts addLmHeadFromEmbedding)`,
@@ -30,7 +32,9 @@ export class ModelScorer implements CausalScorer {
     }
     this.window = options.window ?? c.context;
     if (!(Number.isInteger(this.window) && this.window >= 1 && this.window <= c.context)) {
-      throw new InputError(`scorer window ${this.window} must be an integer in [1, ${c.context}] (the model's context)`);
+      throw new InputError(
+        `scorer window ${this.window} must be an integer in [1, ${c.context}] (the model's context)`,
+      );
     }
   }
 
@@ -47,7 +51,9 @@ export class ModelScorer implements CausalScorer {
     const flat: number[] = [];
     inputs.forEach((input, b) => {
       if (input.length < 1 || input.length > this.window) {
-        throw new InputError(`input ${b} has ${input.length} tokens; expected 1 to ${this.window} (the scorer's window)`);
+        throw new InputError(
+          `input ${b} has ${input.length} tokens; expected 1 to ${this.window} (the scorer's window)`,
+        );
       }
       for (const p of positions[b]) {
         if (!(Number.isInteger(p) && p >= 0 && p < input.length)) {

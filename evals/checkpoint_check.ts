@@ -63,7 +63,10 @@ export async function resolveCheckpointDir(path: string): Promise<string> {
   if (await exists(join(path, "meta.json"))) return path;
   const newest = await latestCheckpoint(join(path, "ckpt"));
   if (newest) return newest.dir;
-  throw new InputError(`not a checkpoint: no meta.json here and no checkpoint under ckpt/; expected a checkpoint folder or a pretraining run folder`, path);
+  throw new InputError(
+    `not a checkpoint: no meta.json here and no checkpoint under ckpt/; expected a checkpoint folder or a pretraining run folder`,
+    path,
+  );
 }
 
 /** Reads a checkpoint's metadata: its model config, objective and stored parameters. */
@@ -95,7 +98,10 @@ export async function describeCheckpoint(path: string): Promise<CheckpointSummar
 export function checkArchitecture(summary: CheckpointSummary, expected: Arch, purpose: string): void {
   const c = summary.config;
   if (c.arch !== expected) {
-    throw new InputError(`${purpose} needs an ${expected}, but the checkpoint is a ${c.arch} (model ${c.name}, ${summary.objective} objective)`, summary.dir);
+    throw new InputError(
+      `${purpose} needs an ${expected}, but the checkpoint is a ${c.arch} (model ${c.name}, ${summary.objective} objective)`,
+      summary.dir,
+    );
   }
 }
 
@@ -119,12 +125,17 @@ async function tokenFolderCandidates(summary: CheckpointSummary, tokenizerFile?:
  * The tokenizer the checkpoint was trained with, from the first token folder manifest whose sha256 is
  * the checkpoint's `settings.tokens.manifestSha256`; null when none is found.
  */
-export async function findCheckpointTokenizer(summary: CheckpointSummary, tokenizerFile?: string): Promise<CheckpointTokenizer | null> {
+export async function findCheckpointTokenizer(
+  summary: CheckpointSummary,
+  tokenizerFile?: string,
+): Promise<CheckpointTokenizer | null> {
   if (!summary.tokensManifestSha256) return null;
   for (const dir of await tokenFolderCandidates(summary, tokenizerFile)) {
     if (!(await exists(join(dir, "manifest.json")))) continue;
     const { manifest, sha256 } = await readTokenManifest(dir);
-    if (sha256 === summary.tokensManifestSha256) return { sha256: manifest.tokenizer.sha256, tokensDir: dir, vocabSize: manifest.vocabSize };
+    if (sha256 === summary.tokensManifestSha256) {
+      return { sha256: manifest.tokenizer.sha256, tokensDir: dir, vocabSize: manifest.vocabSize };
+    }
   }
   return null;
 }
@@ -139,7 +150,10 @@ export async function tokenizerFacts(file: string, vocabSize: number): Promise<T
  * Errors unless `tokenizer` is the checkpoint's: same vocabulary size as the model, and the sha256 the
  * checkpoint's token folder records. Returns where the checkpoint's tokenizer hash was found.
  */
-export async function checkTokenizer(summary: CheckpointSummary, tokenizer: TokenizerFacts): Promise<CheckpointTokenizer> {
+export async function checkTokenizer(
+  summary: CheckpointSummary,
+  tokenizer: TokenizerFacts,
+): Promise<CheckpointTokenizer> {
   const c = summary.config;
   if (tokenizer.vocabSize !== c.vocabSize) {
     throw new InputError(
@@ -152,7 +166,9 @@ export async function checkTokenizer(summary: CheckpointSummary, tokenizer: Toke
   if (!trained) {
     throw new InputError(
       `cannot tell which tokenizer checkpoint ${summary.dir} was trained with: no token folder manifest with sha256 ` +
-        `${summary.tokensManifestSha256 ?? "(none recorded)"} was found (looked in the run's run.json tokensDir and beside the tokenizer); ` +
+        `${
+          summary.tokensManifestSha256 ?? "(none recorded)"
+        } was found (looked in the run's run.json tokensDir and beside the tokenizer); ` +
         `pass the tokenizer.json of the token folder the checkpoint was trained on`,
       tokenizer.file,
     );
@@ -192,13 +208,19 @@ export async function loadCheckpointModel(summary: CheckpointSummary, options: L
       const shape = shapes.get(PARAM + name);
       if (!shape) problems.push(`parameter ${name} ${JSON.stringify(p.shape)} is missing`);
       else if (JSON.stringify(shape) !== JSON.stringify(p.shape)) {
-        problems.push(`parameter ${name} has shape ${JSON.stringify(shape)}, the model expects ${JSON.stringify(p.shape)}`);
+        problems.push(
+          `parameter ${name} has shape ${JSON.stringify(shape)}, the model expects ${JSON.stringify(p.shape)}`,
+        );
       }
     }
     if (problems.length) {
       throw new InputError(
-        `checkpoint does not fit ${config.arch === "encoder" ? "an" : "a"} ${config.arch} of config ${config.name} (${config.layers} layers, d ${config.dModel}, ` +
-          `vocab ${config.vocabSize}): ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? `; and ${problems.length - 5} more` : ""}`,
+        `checkpoint does not fit ${
+          config.arch === "encoder" ? "an" : "a"
+        } ${config.arch} of config ${config.name} (${config.layers} layers, d ${config.dModel}, ` +
+          `vocab ${config.vocabSize}): ${problems.slice(0, 5).join("; ")}${
+            problems.length > 5 ? `; and ${problems.length - 5} more` : ""
+          }`,
         summary.dir,
       );
     }

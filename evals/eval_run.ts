@@ -14,8 +14,8 @@ import { exists } from "../util/fs.ts";
 import { REPO_ROOT } from "../util/paths.ts";
 import { settingsHash } from "../train/run_manifest.ts";
 import {
-  type CheckpointSummary,
   checkArchitecture,
+  type CheckpointSummary,
   checkTokenizer,
   describeCheckpoint,
   findCheckpointTokenizer,
@@ -46,7 +46,12 @@ export async function openCheckpoint(
   checkArchitecture(summary, arch, purpose);
   if (tokenizerFile === undefined) {
     const found = await findCheckpointTokenizer(summary);
-    if (!found) throw new InputError(`--tokenizer is required: the checkpoint's token folder was not found from its run.json`, summary.dir);
+    if (!found) {
+      throw new InputError(
+        `--tokenizer is required: the checkpoint's token folder was not found from its run.json`,
+        summary.dir,
+      );
+    }
     tokenizerFile = join(found.tokensDir, "tokenizer.json");
   }
   const tokenizer = await loadTokenizer(tokenizerFile);
@@ -55,12 +60,17 @@ export async function openCheckpoint(
 }
 
 /** The result-row columns that describe a pretraining checkpoint (compute spent, seed, backend). */
-export function checkpointColumns(summary: CheckpointSummary, config: ModelConfig = summary.config): Record<string, string | number> {
+export function checkpointColumns(
+  summary: CheckpointSummary,
+  config: ModelConfig = summary.config,
+): Record<string, string | number> {
   const { meta } = summary;
   const settings = meta.settings as Record<string, unknown>;
   const budget = typeof settings.budgetFlops === "number" ? settings.budgetFlops : NaN;
   const fraction = meta.fraction ?? meta.counters.flops / budget;
-  if (!(fraction > 0)) throw new InputError(`cannot tell the checkpoint's budget fraction (no fraction, budget ${budget})`, summary.dir);
+  if (!(fraction > 0)) {
+    throw new InputError(`cannot tell the checkpoint's budget fraction (no fraction, budget ${budget})`, summary.dir);
+  }
   return {
     arch: config.arch,
     objective: summary.objective,
@@ -99,7 +109,10 @@ async function claimOutputDir(outDir: string, hash: string, recordFile: string):
       old = JSON.parse(await Deno.readTextFile(join(outDir, recordFile)));
     } catch { /* not an evaluation folder */ }
     if (old.settingsHash === hash) return null;
-    throw new InputError(`the output folder exists and holds another evaluation (or something else): use another --out or delete it`, outDir);
+    throw new InputError(
+      `the output folder exists and holds another evaluation (or something else): use another --out or delete it`,
+      outDir,
+    );
   }
   const tmpDir = `${outDir}.${Deno.pid}.tmp`;
   await Deno.mkdir(tmpDir, { recursive: true });
@@ -110,7 +123,9 @@ async function claimOutputDir(outDir: string, hash: string, recordFile: string):
  * Loads a decoder checkpoint ready to score text: a headless (CWT) decoder gets an untied LM head that
  * is a copy of Eᵀ (the paper's "Headless" row); a softmax decoder keeps its own head.
  */
-export async function loadScoringDecoder(summary: CheckpointSummary): Promise<{ model: Model; config: ModelConfig; headless: boolean }> {
+export async function loadScoringDecoder(
+  summary: CheckpointSummary,
+): Promise<{ model: Model; config: ModelConfig; headless: boolean }> {
   const headless = summary.objective === "cwt" || (!summary.hasHeadParams && !summary.config.tieHead);
   const config: ModelConfig = headless ? { ...summary.config, tieHead: false } : summary.config;
   const model = await loadCheckpointModel(summary, { override: { tieHead: config.tieHead } });

@@ -163,10 +163,17 @@ function streamRng(seed: number, stream: number): Rng {
  * `[CLS] a [SEP]` or `[CLS] a [SEP] b [SEP]`, cut to at most `maxLen` tokens by dropping the last
  * token of the longer text until it fits, of b on a tie (Hugging Face's `longest_first`).
  */
-export function encodeExample(tokenizer: TextTokenizer, textA: string, textB: string | undefined, maxLen: number): Int32Array {
+export function encodeExample(
+  tokenizer: TextTokenizer,
+  textA: string,
+  textB: string | undefined,
+  maxLen: number,
+): Int32Array {
   const specials = textB === undefined ? 2 : 3;
   if (!(Number.isInteger(maxLen) && maxLen >= specials)) {
-    throw new InputError(`maxLen ${maxLen} leaves no room for the ${specials} special tokens; expected an integer >= ${specials}`);
+    throw new InputError(
+      `maxLen ${maxLen} leaves no room for the ${specials} special tokens; expected an integer >= ${specials}`,
+    );
   }
   const a = tokenizer.encode(textA);
   const b = textB === undefined ? [] : tokenizer.encode(textB);
@@ -252,7 +259,13 @@ export function checkLabels(spec: TaskSpec, split: string, examples: Example[]):
 }
 
 /** Encodes examples, checking every id fits the model's vocabulary (else the tokenizer is not the model's). */
-function encodeAll(tokenizer: TextTokenizer, examples: Example[], maxLen: number, vocabSize: number, what: string): Int32Array[] {
+function encodeAll(
+  tokenizer: TextTokenizer,
+  examples: Example[],
+  maxLen: number,
+  vocabSize: number,
+  what: string,
+): Int32Array[] {
   return examples.map((ex, i) => {
     const ids = encodeExample(tokenizer, ex.textA, ex.textB, maxLen);
     for (const id of ids) {
@@ -302,7 +315,12 @@ export function firstTokenStates(model: Model, b: EncodedBatch): tf.Tensor2D {
 }
 
 /** The training loss of a batch. */
-function batchLoss(outputs: tf.Tensor2D, labels: number[], regression: boolean, loss: ClassificationLossName): tf.Scalar {
+function batchLoss(
+  outputs: tf.Tensor2D,
+  labels: number[],
+  regression: boolean,
+  loss: ClassificationLossName,
+): tf.Scalar {
   if (regression) return tf.mean(tf.square(tf.sub(tf.reshape(outputs, [-1]), tf.tensor1d(labels)))) as tf.Scalar;
   return CLASSIFICATION_LOSSES[loss](outputs, labels);
 }
@@ -323,11 +341,22 @@ function predict(model: Model, head: Head, rows: Int32Array[], batch: number, re
 }
 
 /** The spec's metrics on one set of predictions. */
-function metricScores(spec: TaskSpec, predictions: ArrayLike<number>, labels: ArrayLike<number>, suffix: string): Record<string, number> {
+function metricScores(
+  spec: TaskSpec,
+  predictions: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  suffix: string,
+): Record<string, number> {
   const scores: Record<string, number> = {};
   for (const metric of spec.metrics) {
     const fn = METRICS[metric as MetricName];
-    if (!fn) throw new InputError(`task ${spec.name}: unknown metric ${JSON.stringify(metric)}; expected one of ${Object.keys(METRICS).join(", ")}`);
+    if (!fn) {
+      throw new InputError(
+        `task ${spec.name}: unknown metric ${JSON.stringify(metric)}; expected one of ${
+          Object.keys(METRICS).join(", ")
+        }`,
+      );
+    }
     scores[metric + suffix] = fn(predictions, labels);
   }
   return scores;
@@ -358,13 +387,19 @@ function checkOptions(spec: TaskSpec, model: Model, data: TaskData, o: FinetuneO
     throw new InputError(`the training cap must be a positive integer, got ${o.maxTrain}`);
   }
   if (!(o.loss in CLASSIFICATION_LOSSES)) {
-    throw new InputError(`unknown loss ${JSON.stringify(o.loss)}; expected one of ${Object.keys(CLASSIFICATION_LOSSES).join(", ")}`);
+    throw new InputError(
+      `unknown loss ${JSON.stringify(o.loss)}; expected one of ${Object.keys(CLASSIFICATION_LOSSES).join(", ")}`,
+    );
   }
-  if (data.train.length === 0) throw new InputError(`task ${spec.name}: the training set has no examples; expected at least one`);
+  if (data.train.length === 0) {
+    throw new InputError(`task ${spec.name}: the training set has no examples; expected at least one`);
+  }
   const devNames = Object.keys(data.dev);
   if (devNames.length === 0) throw new InputError(`task ${spec.name}: no dev set; expected at least one`);
   for (const name of devNames) {
-    if (data.dev[name].length === 0) throw new InputError(`task ${spec.name}: dev set "${name}" has no examples; expected at least one`);
+    if (data.dev[name].length === 0) {
+      throw new InputError(`task ${spec.name}: dev set "${name}" has no examples; expected at least one`);
+    }
   }
 }
 
@@ -373,7 +408,13 @@ function checkOptions(spec: TaskSpec, model: Model, data: TaskData, o: FinetuneO
  * `spec`, scoring the dev sets after every epoch. Errors on bad input (a label outside the spec, an
  * empty dev set, a decoder, ids outside the model's vocabulary) are InputErrors saying what differs.
  */
-export function finetuneTask(model: Model, tokenizer: TextTokenizer, spec: TaskSpec, data: TaskData, options: FinetuneOptions): FinetuneResult {
+export function finetuneTask(
+  model: Model,
+  tokenizer: TextTokenizer,
+  spec: TaskSpec,
+  data: TaskData,
+  options: FinetuneOptions,
+): FinetuneResult {
   checkOptions(spec, model, data, options);
   const config = model.config;
   const maxLen = options.maxLen ?? config.context;
@@ -440,7 +481,9 @@ export function finetuneTask(model: Model, tokenizer: TextTokenizer, spec: TaskS
         const named = new Map(Object.entries(grads).map(([engineName, g]) => [engineToName.get(engineName)!, g]));
         if (!Number.isFinite(lossValue)) {
           for (const g of named.values()) g.dispose();
-          throw new Error(`task ${spec.name}: fine-tuning diverged (loss ${lossValue} at step ${step + 1}, lr ${options.lr})`);
+          throw new Error(
+            `task ${spec.name}: fine-tuning diverged (loss ${lossValue} at step ${step + 1}, lr ${options.lr})`,
+          );
         }
         const clipped = clipByGlobalNorm(named, clip);
         adam.apply(clipped.grads, learningRate(schedule, step));
@@ -458,7 +501,13 @@ export function finetuneTask(model: Model, tokenizer: TextTokenizer, spec: TaskS
         const pooledPredictions = predictions.flatMap((p) => Array.from(p));
         Object.assign(scores, metricScores(spec, pooledPredictions, dev.flatMap((d) => d.labels), "_pooled"));
       }
-      const result: EpochResult = { epoch, trainLoss: lossSum / batches.length, steps: step, seconds: (performance.now() - t0) / 1000, scores };
+      const result: EpochResult = {
+        epoch,
+        trainLoss: lossSum / batches.length,
+        steps: step,
+        seconds: (performance.now() - t0) / 1000,
+        scores,
+      };
       epochs.push(result);
       options.onEpoch?.(result);
     }
@@ -468,7 +517,11 @@ export function finetuneTask(model: Model, tokenizer: TextTokenizer, spec: TaskS
     head.b.dispose();
   }
   if (!(selectBy in epochs[0].scores)) {
-    throw new InputError(`task ${spec.name}: no score "${selectBy}" to pick the best epoch by; scores are ${Object.keys(epochs[0].scores).join(", ")}`);
+    throw new InputError(
+      `task ${spec.name}: no score "${selectBy}" to pick the best epoch by; scores are ${
+        Object.keys(epochs[0].scores).join(", ")
+      }`,
+    );
   }
   return {
     task: spec.name,
@@ -500,7 +553,10 @@ export function meanStd(values: number[]): { mean: number; std: number; n: numbe
 }
 
 /** Per score key, the mean and std over seeds of the best- or last-epoch figure. */
-export function summarizeSeeds(results: FinetuneResult[], policy: EpochPolicy): Record<string, { mean: number; std: number; n: number }> {
+export function summarizeSeeds(
+  results: FinetuneResult[],
+  policy: EpochPolicy,
+): Record<string, { mean: number; std: number; n: number }> {
   if (results.length === 0) return {};
   const keys = Object.keys(results[0][policy].scores);
   return Object.fromEntries(keys.map((k) => [k, meanStd(results.map((r) => r[policy].scores[k]))]));

@@ -30,9 +30,13 @@ export function addLmHeadFromEmbedding(model: Model): void {
   const c = model.config;
   if (c.arch !== "decoder") throw new InputError(`an LM head goes on a decoder, but model ${c.name} is an ${c.arch}`);
   if (c.tieHead) {
-    throw new InputError(`model ${c.name} has tieHead true: its head is E itself, not an untied copy; build it with tieHead false`);
+    throw new InputError(
+      `model ${c.name} has tieHead true: its head is E itself, not an untied copy; build it with tieHead false`,
+    );
   }
-  if (model.hasHead()) throw new InputError(`model ${c.name} already has an LM head (head.w); only a headless decoder gets Eᵀ`);
+  if (model.hasHead()) {
+    throw new InputError(`model ${c.name} already has an LM head (head.w); only a headless decoder gets Eᵀ`);
+  }
   initHeadFromEmbedding(model);
 }
 
@@ -77,7 +81,13 @@ export function lmFinetune(model: Model, source: LmBatchSource, options: LmFinet
   if (!(Number.isInteger(options.steps) && options.steps >= 1)) {
     throw new InputError(`LM fine-tuning steps must be a positive integer, got ${options.steps}`);
   }
-  const schedule = scheduleFor({ peak: options.lr, totalSteps: options.steps, warmupFrac: options.warmupFrac ?? 0.2, kind: "constant", floorFrac: 1 });
+  const schedule = scheduleFor({
+    peak: options.lr,
+    totalSteps: options.steps,
+    warmupFrac: options.warmupFrac ?? 0.2,
+    kind: "constant",
+    floorFrac: 1,
+  });
   const adam = untracked(() =>
     new AdamW(model.params, {
       beta1: options.beta1 ?? 0.9,
@@ -108,7 +118,8 @@ export function lmFinetune(model: Model, source: LmBatchSource, options: LmFinet
       for (const g of clipped.grads.values()) g.dispose();
       losses.push(loss);
       tokens += batch.batch * batch.seqLen;
-      flops += stepFlops(c, "softmax", { batch: batch.batch, seqLen: batch.seqLen, scored: batch.positions.length }).total;
+      flops +=
+        stepFlops(c, "softmax", { batch: batch.batch, seqLen: batch.seqLen, scored: batch.positions.length }).total;
       options.onStep?.(step + 1, loss);
     }
   } finally {
@@ -128,7 +139,10 @@ export async function openLmBatches(
 ): Promise<BatchStream> {
   const c = model.config;
   if (opts.vocabSize !== c.vocabSize) {
-    throw new InputError(`token folder vocabulary ${opts.vocabSize} differs from model ${c.name}'s ${c.vocabSize}`, tokensDir);
+    throw new InputError(
+      `token folder vocabulary ${opts.vocabSize} differs from model ${c.name}'s ${c.vocabSize}`,
+      tokensDir,
+    );
   }
   if (!(Number.isInteger(opts.seqLen) && opts.seqLen >= 1 && opts.seqLen <= c.context)) {
     throw new InputError(`LM fine-tuning sequence length ${opts.seqLen} must be an integer in [1, ${c.context}]`);

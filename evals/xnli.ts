@@ -18,7 +18,13 @@ import { loadXnli, XNLI_TRAIN_LANGUAGES, xnliSpec } from "../data/xnli.ts";
 import type { Model } from "../models/transformer.ts";
 import { InputError } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";
-import { type FinetuneOptions, type FinetuneResult, finetuneTask, subsample, type TextTokenizer } from "./finetune_glue.ts";
+import {
+  type FinetuneOptions,
+  type FinetuneResult,
+  finetuneTask,
+  subsample,
+  type TextTokenizer,
+} from "./finetune_glue.ts";
 
 export {
   hasTrainFile,
@@ -32,7 +38,7 @@ export {
   type XnliSetup,
   xnliTaskName,
 } from "./xnli_tasks.ts";
-import { hasTrainFile, type XnliEvalSplit, XNLI_METRIC, type XnliSetup, xnliTaskName } from "./xnli_tasks.ts";
+import { hasTrainFile, XNLI_METRIC, type XnliEvalSplit, type XnliSetup, xnliTaskName } from "./xnli_tasks.ts";
 
 /** One setup's data: training sets by language and evaluation sets by language. */
 export interface XnliData {
@@ -80,7 +86,8 @@ export async function loadXnliData(
   const trainLangs = setup === "en" ? ["en"] : evalLangs;
   const train: Record<string, Example[]> = {};
   for (const lang of trainLangs) train[lang] = (await loadXnli(lang, "train", cacheDir)).examples;
-  const capped = (examples: Example[]) => subsample(examples, options.maxEval, new Rng((options.evalSeed ?? 0) ^ 0x65766131));
+  const capped = (examples: Example[]) =>
+    subsample(examples, options.maxEval, new Rng((options.evalSeed ?? 0) ^ 0x65766131));
   const evalSets: Record<string, Example[]> = {};
   const evalAvailable: Record<string, number> = {};
   for (const lang of evalLangs) {
@@ -142,17 +149,29 @@ function scoreKey(name: string, devNames: string[]): string {
 const selectionSet = (lang: string) => `${lang}_dev_select`;
 
 /** The sets a run scores each epoch, and the score key that picks its best epoch. */
-function devSetsFor(data: XnliData, trainLang: string, langs: string[]): { dev: Record<string, Example[]>; selectBy: string } {
+function devSetsFor(
+  data: XnliData,
+  trainLang: string,
+  langs: string[],
+): { dev: Record<string, Example[]>; selectBy: string } {
   const dev = Object.fromEntries(langs.map((l) => [l, data.eval[l]]));
   const select = data.selection?.[trainLang];
-  if (data.split === "test" && !select) throw new InputError(`scoring the test split needs the ${trainLang} dev set to pick the best epoch`);
+  if (data.split === "test" && !select) {
+    throw new InputError(`scoring the test split needs the ${trainLang} dev set to pick the best epoch`);
+  }
   if (select) dev[selectionSet(trainLang)] = select;
   const names = Object.keys(dev);
   return { dev, selectBy: scoreKey(select ? selectionSet(trainLang) : trainLang, names) };
 }
 
 /** The best- and last-epoch scores of `langs` from one fine-tuning run. */
-function scoresOf(setup: XnliSetup, split: XnliEvalSplit, trainLang: string, result: FinetuneResult, langs: string[]): XnliScore[] {
+function scoresOf(
+  setup: XnliSetup,
+  split: XnliEvalSplit,
+  trainLang: string,
+  result: FinetuneResult,
+  langs: string[],
+): XnliScore[] {
   const devNames = Object.keys(result.devExamples);
   return langs.flatMap((lang) =>
     ([["best-epoch", result.best], ["last-epoch", result.last]] as const).map(([policy, epoch]) => ({
@@ -178,14 +197,32 @@ function scoresOf(setup: XnliSetup, split: XnliEvalSplit, trainLang: string, res
  * The "en" setup: fine-tunes `model` (changed in place) on English and scores every evaluation set in
  * `data` after each epoch; the best epoch is the one best on English (its dev set; see the module comment).
  */
-export function finetuneOnEnglish(model: Model, tokenizer: TextTokenizer, data: XnliData, options: XnliFinetuneOptions): XnliSetupResult {
+export function finetuneOnEnglish(
+  model: Model,
+  tokenizer: TextTokenizer,
+  data: XnliData,
+  options: XnliFinetuneOptions,
+): XnliSetupResult {
   const train = data.train.en;
-  if (!train) throw new InputError(`the en setup needs the English training set; the data holds ${Object.keys(data.train).join(", ") || "none"}`);
+  if (!train) {
+    throw new InputError(
+      `the en setup needs the English training set; the data holds ${Object.keys(data.train).join(", ") || "none"}`,
+    );
+  }
   if (!data.eval.en) throw new InputError(`the en setup needs the English ${data.split} set to pick the best epoch`);
   const langs = Object.keys(data.eval);
   const { dev, selectBy } = devSetsFor(data, "en", langs);
-  const result = finetuneTask(model, tokenizer, { ...xnliSpec("en", "train"), name: "XNLI-en" }, { train, dev }, { ...options, selectBy });
-  return { setup: "en", seed: options.seed, scores: scoresOf("en", data.split, "en", result, langs), missingTrain: [], runs: [{ trainLang: "en", result }] };
+  const result = finetuneTask(model, tokenizer, { ...xnliSpec("en", "train"), name: "XNLI-en" }, { train, dev }, {
+    ...options,
+    selectBy,
+  });
+  return {
+    setup: "en",
+    seed: options.seed,
+    scores: scoresOf("en", data.split, "en", result, langs),
+    missingTrain: [],
+    runs: [{ trainLang: "en", result }],
+  };
 }
 
 /**
@@ -204,12 +241,19 @@ export function finetunePerLanguage(
   const runs: XnliSetupResult["runs"] = [];
   for (const lang of Object.keys(data.eval)) {
     const train = data.train[lang];
-    if (!train) throw new InputError(`the target setup has no training set for "${lang}"; languages without one must be left out of the evaluation sets`);
+    if (!train) {
+      throw new InputError(
+        `the target setup has no training set for "${lang}"; languages without one must be left out of the evaluation sets`,
+      );
+    }
     const { dev, selectBy } = devSetsFor(data, lang, [lang]);
     const model = freshModel();
     let result: FinetuneResult;
     try {
-      result = finetuneTask(model, tokenizer, { ...xnliSpec(lang, "train"), name: `XNLI-${lang}` }, { train, dev }, { ...options, selectBy });
+      result = finetuneTask(model, tokenizer, { ...xnliSpec(lang, "train"), name: `XNLI-${lang}` }, { train, dev }, {
+        ...options,
+        selectBy,
+      });
     } finally {
       model.dispose();
     }
@@ -224,6 +268,8 @@ export function finetunePerLanguage(
 export function missingTrainNote(missing: readonly string[]): string {
   return missing.length === 0
     ? "every requested language has a translate-train file"
-    : `no translate-train file for ${missing.join(", ")} (XNLI's cache layout has train files for ${XNLI_TRAIN_LANGUAGES.join(", ")}): ` +
+    : `no translate-train file for ${missing.join(", ")} (XNLI's cache layout has train files for ${
+      XNLI_TRAIN_LANGUAGES.join(", ")
+    }): ` +
       `not run in the target setup`;
 }

@@ -54,7 +54,9 @@ export function parseXnliLanguages(list: string): string[] {
     const group = name === "paper" ? PAPER_XNLI_LANGUAGES : name === "all" ? XNLI_LANGUAGES : [name];
     for (const lang of group) {
       if (!(XNLI_LANGUAGES as readonly string[]).includes(lang)) {
-        throw new InputError(`unknown XNLI language "${lang}"; expected one of ${XNLI_LANGUAGES.join(", ")}, paper or all`);
+        throw new InputError(
+          `unknown XNLI language "${lang}"; expected one of ${XNLI_LANGUAGES.join(", ")}, paper or all`,
+        );
       }
       if (!out.includes(lang)) out.push(lang);
     }

@@ -11,7 +11,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Blas, loadOpenBlas, openBlasMissingReason } from "./openblas.ts";
 import { heapBase, heapFloats, heapOffset, isWasmBackend, type WasmBackendInternals } from "./wasm_heap.ts";
-import { bindNativeSgemm, disableNativeKernels, enableNativeKernels, nativeSgemmBatch, setNativeThreads } from "./native_backend.ts";
+import {
+  bindNativeSgemm,
+  disableNativeKernels,
+  enableNativeKernels,
+  nativeSgemmBatch,
+  setNativeThreads,
+} from "./native_backend.ts";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -94,7 +100,9 @@ export function enableBlasMatMul(options: { threads?: number } = {}): boolean {
     return refuse(`the active backend is ${tf.getBackend()}; call after await tf.setBackend("wasm")`);
   }
   if (!isWasmBackend(tf.backend())) {
-    return refuse("the wasm backend's internals (dataIdMap, makeOutput, disposeData, incRef, wasm.HEAPU8) are not as in tfjs 4.22");
+    return refuse(
+      "the wasm backend's internals (dataIdMap, makeOutput, disposeData, incRef, wasm.HEAPU8) are not as in tfjs 4.22",
+    );
   }
   // Kept from an earlier enable or setBlasThreads, unless given.
   setBlasThreads(options.threads ?? (wantThreads || threadsFromEnv() || 1));
@@ -365,10 +373,19 @@ function fillProduct(
   ) return;
   for (let t = 0; t < aBatch.length; t++) {
     sgemm(
-      transA, transB, m, n, k, 1,
-      at(aOffset + aBatch[t] * m * k * BYTES), lda,
-      at(bOffset + bBatch[t] * k * n * BYTES), ldb,
-      beta, at(outOffset + t * m * n * BYTES), n,
+      transA,
+      transB,
+      m,
+      n,
+      k,
+      1,
+      at(aOffset + aBatch[t] * m * k * BYTES),
+      lda,
+      at(bOffset + bBatch[t] * k * n * BYTES),
+      ldb,
+      beta,
+      at(outOffset + t * m * n * BYTES),
+      n,
     );
   }
 }

@@ -1,15 +1,8 @@
 /** Native fast paths for TensorFlow.js on the wasm backend: OpenBLAS matrix products and compiled C kernels. */
+export { type Blas, BLAS_LIB_ENV, loadOpenBlas, openBlasMissingReason, pointerOf, type Sgemm } from "./openblas.ts";
 export {
-  BLAS_LIB_ENV,
-  type Blas,
-  loadOpenBlas,
-  openBlasMissingReason,
-  pointerOf,
-  type Sgemm,
-} from "./openblas.ts";
-export {
-  blasMatMulStatus,
   type BlasMatMulStatus,
+  blasMatMulStatus,
   disableBlasMatMul,
   enableBlasMatMul,
   setBlasThreads,
@@ -19,8 +12,8 @@ export {
   disableNativeKernels,
   enableNativeKernels,
   type FusedKernel,
-  nativeKernelStatus,
   type NativeKernelStatus,
+  nativeKernelStatus,
   nativeReady,
   runNative,
   setNativeOverrides,

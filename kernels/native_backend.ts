@@ -286,7 +286,9 @@ export function enableNativeKernels(options: { threads?: number } = {}): boolean
   if (originals) return true;
   if (tf.getBackend() !== "wasm") return refuse(`the active backend is ${tf.getBackend()}, not wasm`);
   if (!isWasmBackend(tf.backend())) {
-    return refuse("the wasm backend's internals (dataIdMap, makeOutput, disposeData, incRef, wasm.HEAPU8) are not as in tfjs 4.22");
+    return refuse(
+      "the wasm backend's internals (dataIdMap, makeOutput, disposeData, incRef, wasm.HEAPU8) are not as in tfjs 4.22",
+    );
   }
   // libgomp reads these when the library is opened: a short spin keeps an idle worker from taking a
   // core that OpenBLAS or another process needs.
@@ -411,8 +413,20 @@ export function nativeSgemmBatch(
   const aOff = BigInt64Array.from(aBatch, (i) => BigInt(i * m * k));
   const bOff = BigInt64Array.from(bBatch, (i) => BigInt(i * k * n));
   lib.symbols.hb_sgemm_batch(
-    transA ? 1 : 0, transB ? 1 : 0, BigInt(m), BigInt(n), BigInt(k), a, b, c,
-    Deno.UnsafePointer.of(aOff), Deno.UnsafePointer.of(bOff), BigInt(aBatch.length), BigInt(lda), BigInt(ldb), beta,
+    transA ? 1 : 0,
+    transB ? 1 : 0,
+    BigInt(m),
+    BigInt(n),
+    BigInt(k),
+    a,
+    b,
+    c,
+    Deno.UnsafePointer.of(aOff),
+    Deno.UnsafePointer.of(bOff),
+    BigInt(aBatch.length),
+    BigInt(lda),
+    BigInt(ldb),
+    beta,
   );
   count(calls, "BatchMatMul (batch over threads)");
   return true;
@@ -424,11 +438,17 @@ export function nativeReady(): boolean {
 }
 
 /** Runs fused kernel `name` (see kernels.c) on float32 inputs; several outputs come back as an array. */
-export function runNative(name: FusedKernel, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown> = {}): tf.Tensor | tf.Tensor[] {
+export function runNative(
+  name: FusedKernel,
+  inputs: Record<string, tf.Tensor>,
+  attrs: Record<string, unknown> = {},
+): tf.Tensor | tf.Tensor[] {
   for (const [key, t] of Object.entries(inputs)) {
     if (t.dtype !== "float32") throw new Error(`${name}: input ${key} is ${t.dtype}, expected float32`);
   }
-  return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as
+    | tf.Tensor
+    | tf.Tensor[];
 }
 
 /** Hand-computed cases through the registered kernels; null when right. */

@@ -41,10 +41,28 @@ const SYMBOLS = {
     result: "void",
   },
   hb_swap_axes: { parameters: ["pointer", "pointer", "i64", "i64", "i64", "i64"], result: "void" },
-  hb_heads: { parameters: ["pointer", "pointer", "pointer", "pointer", "i64", "i64", "i64", "i64", "i32"], result: "void" },
+  hb_heads: {
+    parameters: ["pointer", "pointer", "pointer", "pointer", "i64", "i64", "i64", "i64", "i32"],
+    result: "void",
+  },
   hb_bind_sgemm: { parameters: ["buffer"], result: "i32" },
   hb_sgemm_batch: {
-    parameters: ["i32", "i32", "i64", "i64", "i64", "pointer", "pointer", "pointer", "pointer", "pointer", "i64", "i64", "i64", "f32"],
+    parameters: [
+      "i32",
+      "i32",
+      "i64",
+      "i64",
+      "i64",
+      "pointer",
+      "pointer",
+      "pointer",
+      "pointer",
+      "pointer",
+      "i64",
+      "i64",
+      "i64",
+      "f32",
+    ],
     result: "void",
   },
 } as const;
@@ -139,7 +157,9 @@ function compile(cc: string, flags: string[], libs: string[], path: string): str
       stdout: "piped",
       stderr: "piped",
     }).outputSync();
-    if (!result.success) return new TextDecoder().decode(result.stderr).trim().split("\n").slice(-3).join(" | ") || `exit ${result.code}`;
+    if (!result.success) {
+      return new TextDecoder().decode(result.stderr).trim().split("\n").slice(-3).join(" | ") || `exit ${result.code}`;
+    }
     Deno.renameSync(tmp, path);
     return null;
   } catch (e) {

@@ -49,8 +49,20 @@ export interface Blas {
 const SYMBOLS = {
   cblas_sgemm: {
     parameters: [
-      "i32", "i32", "i32", "i32", "i32", "i32", "f32", "pointer", "i32", "pointer", "i32", "f32",
-      "pointer", "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "f32",
+      "pointer",
+      "i32",
+      "pointer",
+      "i32",
+      "f32",
+      "pointer",
+      "i32",
     ],
     result: "void",
   },
@@ -141,7 +153,17 @@ function bind(path: string): Blas {
       CBLAS_ROW_MAJOR,
       transA ? CBLAS_TRANS : CBLAS_NO_TRANS,
       transB ? CBLAS_TRANS : CBLAS_NO_TRANS,
-      m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+      m,
+      n,
+      k,
+      alpha,
+      a,
+      lda,
+      b,
+      ldb,
+      beta,
+      c,
+      ldc,
     );
   return {
     path,
@@ -193,7 +215,13 @@ export function blasThreadReproducibility(blas: Blas, threads: number): ThreadRe
   const many = product(threads);
   if (before > 0) blas.setThreads(before);
   const d = compareArrays(many, one);
-  const result = { threads, bitIdentical: d.differing === 0, differing: d.differing, values: d.compared, maxAbsDiff: d.maxAbsDiff };
+  const result = {
+    threads,
+    bitIdentical: d.differing === 0,
+    differing: d.differing,
+    values: d.compared,
+    maxAbsDiff: d.maxAbsDiff,
+  };
   probed.set(threads, result);
   return result;
 }

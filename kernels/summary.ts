@@ -29,7 +29,9 @@ export function kernelSummary(): KernelSummary {
       reason: b.reason,
       library: b.library,
       threads: b.threads,
-      ...(b.enabled && b.threads > 1 ? { threadReproducibility: blasThreadReproducibility(loadOpenBlas()!, b.threads) } : {}),
+      ...(b.enabled && b.threads > 1
+        ? { threadReproducibility: blasThreadReproducibility(loadOpenBlas()!, b.threads) }
+        : {}),
     },
     native: { enabled: n.enabled, reason: n.reason, build: n.build, threads: n.threads, kernels: n.kernels },
   };

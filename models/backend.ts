@@ -109,7 +109,9 @@ const contiguousSlice: KernelPatch = ({ inputs, attrs }, backend) => {
   const x = inputs.x as tf.TensorInfo;
   const { begin, size } = attrs as unknown as { begin: number | number[]; size?: number | number[] };
   const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
-  if (x.dtype === "string" || x.dtype === "complex64" || !tf.slice_util.isSliceContinous(x.shape, b, s)) return undefined;
+  if (x.dtype === "string" || x.dtype === "complex64" || !tf.slice_util.isSliceContinous(x.shape, b, s)) {
+    return undefined;
+  }
   const offset = tf.slice_util.computeFlatOffset(b, tf.util.computeStrides(x.shape));
   const out = backend.makeOutput(s, x.dtype); // may grow the heap: take views only after this
   const n = tf.util.sizeFromShape(s);

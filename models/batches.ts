@@ -42,7 +42,9 @@ export function makeEncoderBatch(rows: Int32Array[], rng: Rng, vocabSize: number
   });
   if (positions.length === 0) {
     const regular = [...tokens.keys()].filter((i) => padMask[i] && !isSpecial(tokens[i]));
-    if (regular.length === 0) throw new Error(`makeEncoderBatch: no regular token (id >= ${FIRST_REGULAR_ID}) to score`);
+    if (regular.length === 0) {
+      throw new Error(`makeEncoderBatch: no regular token (id >= ${FIRST_REGULAR_ID}) to score`);
+    }
     const i = regular[rng.int(regular.length)];
     positions.push(i);
     targets.push(tokens[i]);

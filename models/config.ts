@@ -81,7 +81,11 @@ export function validateModelConfig(raw: Record<string, unknown>, file = "<model
   };
   for (const key of Object.keys(raw)) {
     if (!FIELDS.includes(key)) {
-      throw new InputError(`unknown field ${JSON.stringify(key)}; expected only ${FIELDS.join(", ")}`, file, lineOfKey(text, key));
+      throw new InputError(
+        `unknown field ${JSON.stringify(key)}; expected only ${FIELDS.join(", ")}`,
+        file,
+        lineOfKey(text, key),
+      );
     }
   }
   if (typeof raw.name !== "string" || raw.name === "") fail("name", "a non-empty string");

@@ -69,8 +69,16 @@ export function cwtToSoftmaxRatio(c: ModelConfig, shape: StepShape): number {
 export const REFERENCE_SHAPES: { config: string; label: string; shape: StepShape }[] = [
   { config: "enc-small", label: "B=16 T=128, 15% scored", shape: { batch: 16, seqLen: 128, scored: 307 } },
   { config: "dec-small", label: "B=16 T=128", shape: { batch: 16, seqLen: 128, scored: 2048 } },
-  { config: "bert-base-50k", label: "B=32/GPU T=128, 15% scored (vanilla)", shape: { batch: 32, seqLen: 128, scored: 614 } },
-  { config: "bert-base-50k", label: "B=64/GPU T=128, 15% scored (headless)", shape: { batch: 64, seqLen: 128, scored: 1229 } },
+  {
+    config: "bert-base-50k",
+    label: "B=32/GPU T=128, 15% scored (vanilla)",
+    shape: { batch: 32, seqLen: 128, scored: 614 },
+  },
+  {
+    config: "bert-base-50k",
+    label: "B=64/GPU T=128, 15% scored (headless)",
+    shape: { batch: 64, seqLen: 128, scored: 1229 },
+  },
   { config: "pythia-70m", label: "B=8/GPU T=2048", shape: { batch: 8, seqLen: 2048, scored: 16384 } },
   { config: "pythia-70m", label: "B=32/GPU T=2048", shape: { batch: 32, seqLen: 2048, scored: 65536 } },
 ];

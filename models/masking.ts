@@ -36,7 +36,9 @@ export function maskRow(row: Int32Array, rng: Rng, vocabSize: number): MaskedRow
     selected.push(i);
     const u = rng.next();
     if (u < MASKING.toMask) tokens[i] = SPECIAL_IDS.mask;
-    else if (u < MASKING.toMask + MASKING.toRandom) tokens[i] = FIRST_REGULAR_ID + rng.int(vocabSize - FIRST_REGULAR_ID);
+    else if (u < MASKING.toMask + MASKING.toRandom) {
+      tokens[i] = FIRST_REGULAR_ID + rng.int(vocabSize - FIRST_REGULAR_ID);
+    }
   }
   return { tokens, selected };
 }

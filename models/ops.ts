@@ -248,7 +248,9 @@ const TINY_PROB = 1e-30;
 function fusedCrossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar {
   const [n, classes] = logits.shape;
   for (let i = 0; i < n; i++) {
-    if (!(targets[i] >= 0 && targets[i] < classes)) throw new Error(`crossEntropy: target ${targets[i]} outside [0, ${classes})`);
+    if (!(targets[i] >= 0 && targets[i] < classes)) {
+      throw new Error(`crossEntropy: target ${targets[i]} outside [0, ${classes})`);
+    }
   }
   const op = custom((logits: tf.Tensor2D, save: Saver) => {
     const p = tf.softmax(logits) as tf.Tensor2D;
@@ -376,7 +378,8 @@ function batchedAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, mas
   const scale = 1 / Math.sqrt(dh);
   const bias = batchedScoreBias(B, T, mask);
   // Row b·3H + part·H + h of the [B·3H, T·dh] layout holds q (part 0), k (1) or v (2) of pair (b, h).
-  const partRows = (part: number) => tf.tensor1d(Int32Array.from({ length: B * H }, (_, i) => Math.floor(i / H) * 3 * H + part * H + (i % H)), "int32");
+  const partRows = (part: number) =>
+    tf.tensor1d(Int32Array.from({ length: B * H }, (_, i) => Math.floor(i / H) * 3 * H + part * H + (i % H)), "int32");
   const splitHeads = (qkv: tf.Tensor2D) => {
     const rows = tf.reshape(tf.transpose(tf.reshape(qkv, [B, T, 3 * H, dh]), [0, 2, 1, 3]), [B * 3 * H, T * dh]);
     return [0, 1, 2].map((part) => tf.reshape(tf.gather(rows, partRows(part)), [B * H, T, dh]) as tf.Tensor3D);
@@ -408,8 +411,12 @@ function batchedAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, mas
         const dQ = tf.matMul(dS, k);
         count(T, T, dh);
         const dK = tf.matMul(dS, q, true, false);
-        if (native) return runNative("HbMergeHeads", { q: dQ, k: dK, v: dV }, { B, T, H });
-        const parts = [dQ, dK, dV].map((g) => tf.reshape(g, [B, 1, H, T * dh]));
+        if (native) {
+          return runNative("HbMergeHeads", { q: dQ, k: dK, v: dV }, { B, T, H });
+        }
+        const parts = [dQ, dK, dV].map((g) =>
+          tf.reshape(g, [B, 1, H, T * dh])
+        );
         const dRows = tf.reshape(tf.concat(parts, 1), [B, 3 * H, T, dh]); // [B, 3, H, T·dh] = rows layout
         return tf.reshape(tf.transpose(dRows, [0, 2, 1, 3]), [n, d3]);
       },

@@ -158,7 +158,10 @@ class Transformer implements Model {
     checkInputs(c, tokens, batch, seqLen, padMask);
     const positions = new Int32Array(n);
     for (let i = 0; i < n; i++) positions[i] = i % seqLen;
-    let x = tf.add(embed(tokens, this.param("embed.tok.w") as tf.Tensor2D), embed(positions, this.param("embed.pos.w") as tf.Tensor2D)) as tf.Tensor2D;
+    let x = tf.add(
+      embed(tokens, this.param("embed.tok.w") as tf.Tensor2D),
+      embed(positions, this.param("embed.pos.w") as tf.Tensor2D),
+    ) as tf.Tensor2D;
     const mask = { causal: c.arch === "decoder", padMask: c.arch === "encoder" ? padMask : undefined };
     for (let i = 0; i < c.layers; i++) {
       const p = (s: string) => this.param(`blocks.${i}.${s}`);
@@ -183,8 +186,14 @@ class Transformer implements Model {
     }
     const E = this.embedding as tf.Tensor2D;
     if (this.config.arch === "encoder") {
-      const t = gelu(linear(h, this.param("head.transform.w") as tf.Tensor2D, this.param("head.transform.b") as tf.Tensor1D));
-      const u = layerNorm(t as tf.Tensor2D, this.param("head.ln.g") as tf.Tensor1D, this.param("head.ln.b") as tf.Tensor1D);
+      const t = gelu(
+        linear(h, this.param("head.transform.w") as tf.Tensor2D, this.param("head.transform.b") as tf.Tensor1D),
+      );
+      const u = layerNorm(
+        t as tf.Tensor2D,
+        this.param("head.ln.g") as tf.Tensor1D,
+        this.param("head.ln.b") as tf.Tensor1D,
+      );
       return addBias(matMulNT(u, E), this.param("head.b") as tf.Tensor1D);
     }
     return this.config.tieHead ? matMulNT(h, E) : linear(h, this.param("head.w") as tf.Tensor2D);
@@ -223,7 +232,9 @@ export function createModel(config: ModelConfig, seed: number, options: CreateMo
  */
 export function initHeadFromEmbedding(model: Model): void {
   const c = model.config;
-  if (c.arch !== "decoder") throw new Error(`initHeadFromEmbedding: ${c.name} is an ${c.arch}; only decoders get an LM head`);
+  if (c.arch !== "decoder") {
+    throw new Error(`initHeadFromEmbedding: ${c.name} is an ${c.arch}; only decoders get an LM head`);
+  }
   if (c.tieHead) return;
   (model as Transformer).setParam("head.w", tf.tidy(() => tf.transpose(model.embedding)));
 }

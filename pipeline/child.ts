@@ -87,7 +87,9 @@ export async function runChild(opts: ChildOptions): Promise<void> {
     if (!status.success) {
       const tail = (await Deno.readTextFile(logPath)).split("\n").slice(-15).join("\n");
       throw new Error(
-        `${opts.script} ${opts.args.join(" ")} exited with ${status.code}${status.signal ? ` (${status.signal})` : ""}; ` +
+        `${opts.script} ${opts.args.join(" ")} exited with ${status.code}${
+          status.signal ? ` (${status.signal})` : ""
+        }; ` +
           `log ${logPath}:\n${tail}`,
       );
     }

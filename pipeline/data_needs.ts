@@ -32,7 +32,11 @@ export const ALL_IN_CACHE = "all-in-cache";
 export function glueFiles(task: string): string[] {
   const specs = GLUE_SPECS[task];
   if (!specs) throw new Error(`unknown GLUE task ${task}`);
-  return [...new Set(specs.flatMap((s) => Object.entries(glueTask(s).splits).filter(([split]) => split !== "test").map(([, f]) => f)))];
+  return [
+    ...new Set(
+      specs.flatMap((s) => Object.entries(glueTask(s).splits).filter(([split]) => split !== "test").map(([, f]) => f)),
+    ),
+  ];
 }
 
 /** The GLUE tasks a profile runs: its list, or with "all-in-cache" those whose files are all in the cache. */
@@ -64,8 +68,16 @@ export function xnliFiles(x: NonNullable<Profile["multilingual"]>["xnli"]): stri
 }
 
 /** Every cache-relative file the profile reads. */
-export function requiredFiles(glueTasks: readonly string[], lambada: boolean, multilingual: Profile["multilingual"] = null): string[] {
-  return [...glueTasks.flatMap(glueFiles), ...(lambada ? [LAMBADA_PATH] : []), ...(multilingual ? xnliFiles(multilingual.xnli) : [])];
+export function requiredFiles(
+  glueTasks: readonly string[],
+  lambada: boolean,
+  multilingual: Profile["multilingual"] = null,
+): string[] {
+  return [
+    ...glueTasks.flatMap(glueFiles),
+    ...(lambada ? [LAMBADA_PATH] : []),
+    ...(multilingual ? xnliFiles(multilingual.xnli) : []),
+  ];
 }
 
 /** The `--only` names of `deno task data` for cache files: glue/RTE/train.tsv -> RTE, lambada/... -> lambada. */
@@ -77,7 +89,9 @@ export function dataSourcesFor(files: readonly string[]): string[] {
 export async function missingDataMessage(cacheDir: string, missing: readonly string[]): Promise<string> {
   const env = Deno.env.get(DATA_CACHE_ENV);
   const only = dataSourcesFor(missing).join(",");
-  const where = env ? `${DATA_CACHE_ENV} points to ${env} (the cache in use: ${cacheDir})` : `${DATA_CACHE_ENV} is not set; the cache in use is ${cacheDir}`;
+  const where = env
+    ? `${DATA_CACHE_ENV} points to ${env} (the cache in use: ${cacheDir})`
+    : `${DATA_CACHE_ENV} is not set; the cache in use is ${cacheDir}`;
   const lines = [
     `the evaluation data cache lacks ${missing.length} file(s): ${missing.join(", ")}`,
     where,
@@ -85,7 +99,10 @@ export async function missingDataMessage(cacheDir: string, missing: readonly str
     `  deno task data --cache-dir ${cacheDir} --only ${only}`,
   ];
   if (resolve(SHARED_DATA_DIR) !== resolve(cacheDir) && (await exists(SHARED_DATA_DIR))) {
-    lines.push(`or copy them from the local mirror:`, `  deno task data --cache-dir ${cacheDir} --data-dir ${SHARED_DATA_DIR} --only ${only}`);
+    lines.push(
+      `or copy them from the local mirror:`,
+      `  deno task data --cache-dir ${cacheDir} --data-dir ${SHARED_DATA_DIR} --only ${only}`,
+    );
   }
   return lines.join("\n");
 }

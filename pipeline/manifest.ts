@@ -67,7 +67,9 @@ async function tokenizerManifest(tokensDir: string) {
 
 /** The multilingual corpus's sources, tokenizer hash and per-language figures. */
 async function multilingualManifest(m: NonNullable<ManifestInput["multilingual"]>) {
-  const languages = (await exists(m.languagesFile)) ? JSON.parse(await Deno.readTextFile(m.languagesFile)) as LanguagesFile : null;
+  const languages = (await exists(m.languagesFile))
+    ? JSON.parse(await Deno.readTextFile(m.languagesFile)) as LanguagesFile
+    : null;
   return {
     sources: m.sources,
     tokenizer: { ...(await tokenizerManifest(m.tokensDir)), training: languages?.tokenizer ?? null },
@@ -82,7 +84,12 @@ export async function writeManifest(outDir: string, m: ManifestInput): Promise<s
   const manifest = {
     format: "headless-bench-reproduce/1",
     profile: { name: m.profile.name, file: m.profileFile, sha256: sha256(m.profileText), config: m.profile },
-    versions: { deno: Deno.version.deno, v8: Deno.version.v8, typescript: Deno.version.typescript, tfjs: tf.version.tfjs },
+    versions: {
+      deno: Deno.version.deno,
+      v8: Deno.version.v8,
+      typescript: Deno.version.typescript,
+      tfjs: tf.version.tfjs,
+    },
     backend: m.backend,
     kernels: kernelSummary(),
     machine: machineInfo(),

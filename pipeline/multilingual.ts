@@ -12,8 +12,8 @@ import {
   debianPackagesFor,
   fetchMultilingualSources,
   languageSources,
-  languageStats,
   type LanguageStats,
+  languageStats,
   multilingualCorpus,
   QURAN_PACKAGE,
   trainSampledBpe,
@@ -78,7 +78,8 @@ export async function prepareMultilingualSources(
     if (quran) fingerprint.quran = QURAN_PACKAGE;
     return fingerprint;
   };
-  const missingIn = (fingerprint: Record<string, string>) => Object.keys(fingerprint).filter((p) => fingerprint[p] === "missing");
+  const missingIn = (fingerprint: Record<string, string>) =>
+    Object.keys(fingerprint).filter((p) => fingerprint[p] === "missing");
   let dir = dataCacheDir;
   let fingerprint = await fingerprintOf(dir);
   if (missingIn(fingerprint).length && (resolve(dir) === resolve(SHARED_DATA_DIR) || !(await writable(dir)))) {
@@ -87,13 +88,20 @@ export async function prepareMultilingualSources(
     fingerprint = await fingerprintOf(dir);
   }
   if (m.fetch && missingIn(fingerprint).length) {
-    log(`multilingual sources: fetching ${packages.length} Debian package(s) into ${dir} (apt-get download; nothing is installed)`);
+    log(
+      `multilingual sources: fetching ${packages.length} Debian package(s) into ${dir} (apt-get download; nothing is installed)`,
+    );
     await fetchMultilingualSources(dir, m.languages, log);
     fingerprint = await fingerprintOf(dir);
   }
   const missing = missingIn(fingerprint);
   if (missing.length) {
-    log(`multilingual sources: not in ${dir}: ${missing.join(" ")}` + (m.fetch ? "" : " (multilingual.fetch is false; run with --set multilingual.fetch=true or `deno task corpus-multilingual --fetch`)"));
+    log(
+      `multilingual sources: not in ${dir}: ${missing.join(" ")}` +
+        (m.fetch
+          ? ""
+          : " (multilingual.fetch is false; run with --set multilingual.fetch=true or `deno task corpus-multilingual --fetch`)"),
+    );
   }
   return { dir, fingerprint };
 }
@@ -106,7 +114,11 @@ export interface LanguagesFile {
 }
 
 /** The corpus + tokenizer stage of the multilingual experiment; `tokensDir` names its token folder. */
-export function multilingualCorpusStage(m: MultilingualProfile, sources: MultilingualSources, tokensDir: string): Stage {
+export function multilingualCorpusStage(
+  m: MultilingualProfile,
+  sources: MultilingualSources,
+  tokensDir: string,
+): Stage {
   return {
     id: MULTILINGUAL_TOKENIZE_ID,
     kind: "tokenize",
@@ -117,22 +129,47 @@ export function multilingualCorpusStage(m: MultilingualProfile, sources: Multili
     async execute({ dir, say }) {
       const docs: Document[] = [];
       const notes: string[] = [];
-      for await (const d of multilingualCorpus({ cacheDir: sources.dir, languages: m.languages, capWordsPerLanguage: m.capWords, seed: m.tokenizer.seed, notes: (n) => notes.push(n) })) {
+      for await (
+        const d of multilingualCorpus({
+          cacheDir: sources.dir,
+          languages: m.languages,
+          capWordsPerLanguage: m.capWords,
+          seed: m.tokenizer.seed,
+          notes: (n) => notes.push(n),
+        })
+      ) {
         docs.push(d);
       }
-      if (docs.length === 0) throw new InputError(`no multilingual documents in ${sources.dir}: fetch the sources (multilingual.fetch: true)`);
+      if (docs.length === 0) {
+        throw new InputError(
+          `no multilingual documents in ${sources.dir}: fetch the sources (multilingual.fetch: true)`,
+        );
+      }
       const split = { validFraction: m.tokenizer.validFraction, seed: m.tokenizer.seed };
-      const { tokenizer, info } = trainSampledBpe(docs, { vocabSize: m.tokenizer.vocabSize, alpha: m.tokenizer.alpha, ...split });
+      const { tokenizer, info } = trainSampledBpe(docs, {
+        vocabSize: m.tokenizer.vocabSize,
+        alpha: m.tokenizer.alpha,
+        ...split,
+      });
       const stats = await tokenizeCorpus({
         docs,
         vocabSize: m.tokenizer.vocabSize,
         ...split,
         tokenizer,
         outDir: join(dir, tokensDir),
-        corpusInfo: { source: "multilingual", languages: m.languages, capWords: m.capWords, sources: sources.fingerprint },
+        corpusInfo: {
+          source: "multilingual",
+          languages: m.languages,
+          capWords: m.capWords,
+          sources: sources.fingerprint,
+        },
       });
       const languages = languageStats(docs, m.languages, split, tokenizer);
-      const file: LanguagesFile = { languages, tokenizer: info, corpus: { documents: docs.length, sha256: stats.corpusSha256 } };
+      const file: LanguagesFile = {
+        languages,
+        tokenizer: info,
+        corpus: { documents: docs.length, sha256: stats.corpusSha256 },
+      };
       await writeJsonAtomic(join(dir, LANGUAGES_FILE), { ...file, notes });
       say(
         `multilingual corpus: ${docs.length} documents in ${m.languages.length} languages, train ${stats.splits.train.tokens} tokens, ` +

@@ -118,9 +118,13 @@ export function plannedRuns(profile: Profile): PlannedRun[] {
   const { pretrain, tokenizer, multilingual: m } = profile;
   return [
     ...(["encoder", "decoder"] as const).flatMap((arch) =>
-      pretrain[arch] ? budgetedRuns("default", arch, pretrain[arch]!, tokenizer.vocabSize, pretrain.objectives, pretrain.seeds) : []
+      pretrain[arch]
+        ? budgetedRuns("default", arch, pretrain[arch]!, tokenizer.vocabSize, pretrain.objectives, pretrain.seeds)
+        : []
     ),
-    ...(m ? budgetedRuns("multilingual", "encoder", m.encoder, m.tokenizer.vocabSize, pretrain.objectives, m.seeds) : []),
+    ...(m
+      ? budgetedRuns("multilingual", "encoder", m.encoder, m.tokenizer.vocabSize, pretrain.objectives, m.seeds)
+      : []),
   ];
 }
 
@@ -148,11 +152,14 @@ export function planStages(ctx: PlanContext): Stage[] {
   const { profile, backend } = ctx;
   const stages: Stage[] = [];
   if (profile.pretrain.encoder || profile.pretrain.decoder) {
-      stages.push({
+    stages.push({
       id: DEFAULT_TOKENIZE_ID,
       kind: "tokenize",
       run: "corpus",
-      settings: { corpus: { sha256: ctx.corpus.sha256, documents: ctx.corpus.documents.length }, tokenizer: profile.tokenizer },
+      settings: {
+        corpus: { sha256: ctx.corpus.sha256, documents: ctx.corpus.documents.length },
+        tokenizer: profile.tokenizer,
+      },
       inputs: [],
       estimateSeconds: 3 + ctx.corpus.bytes / 400_000,
       async execute({ dir, say }) {
@@ -174,7 +181,9 @@ export function planStages(ctx: PlanContext): Stage[] {
   }
   const m = profile.multilingual;
   if (m) {
-    if (!ctx.multilingual) throw new Error("planStages: a multilingual profile needs ctx.multilingual (prepareMultilingualSources)");
+    if (!ctx.multilingual) {
+      throw new Error("planStages: a multilingual profile needs ctx.multilingual (prepareMultilingualSources)");
+    }
     stages.push(multilingualCorpusStage(m, ctx.multilingual, STAGE_OUTPUT.tokens));
   }
 
@@ -237,9 +246,16 @@ export function planStages(ctx: PlanContext): Stage[] {
     });
 
     for (const fraction of fractions) {
-      const ckpt = (inputs: Record<string, string>) => join(inputs[pretrainId], STAGE_OUTPUT.run, "ckpt", fractionDirName(fraction));
+      const ckpt = (inputs: Record<string, string>) =>
+        join(inputs[pretrainId], STAGE_OUTPUT.run, "ckpt", fractionDirName(fraction));
       /** One evaluation of this checkpoint: `script --checkpoint CKPT ...args` with the backend, cache and output folder. */
-      const evaluate = (name: string, script: string, settings: Record<string, unknown>, estimateSeconds: number, args: string[]): Stage => ({
+      const evaluate = (
+        name: string,
+        script: string,
+        settings: Record<string, unknown>,
+        estimateSeconds: number,
+        args: string[],
+      ): Stage => ({
         id: `evaluate/${label}-f${fraction}-${name}`,
         kind: "evaluate",
         run: `${label} @${fraction} ${name}`,
@@ -249,7 +265,17 @@ export function planStages(ctx: PlanContext): Stage[] {
         async execute({ dir, inputs }) {
           await runChild({
             script,
-            args: ["--checkpoint", ckpt(inputs), ...args, "--backend", backend, "--cache-dir", ctx.cacheDir, "--out", join(dir, STAGE_OUTPUT.eval)],
+            args: [
+              "--checkpoint",
+              ckpt(inputs),
+              ...args,
+              "--backend",
+              backend,
+              "--cache-dir",
+              ctx.cacheDir,
+              "--out",
+              join(dir, STAGE_OUTPUT.eval),
+            ],
             dir,
           });
         },
@@ -293,7 +319,10 @@ export function planStages(ctx: PlanContext): Stage[] {
           stages.push(evaluate(
             task,
             "tasks/evaluate.ts",
-            { glue: { ...g, tasks: undefined, exclude: undefined }, data: Object.fromEntries(files.map((f) => [f, ctx.dataHashes[f]])) },
+            {
+              glue: { ...g, tasks: undefined, exclude: undefined },
+              data: Object.fromEntries(files.map((f) => [f, ctx.dataHashes[f]])),
+            },
             6 + (g.seeds.length * g.epochs * (train + dev)) / profile.speed.glueExamplesPerSecond,
             [
               "--tasks",
@@ -322,7 +351,8 @@ export function planStages(ctx: PlanContext): Stage[] {
           "tasks/evaluate.ts",
           { lambada: l, data: { [LAMBADA_PATH]: ctx.dataHashes[LAMBADA_PATH] } },
           6 + (passages * (1 + lmRuns)) / profile.speed.lambadaPassagesPerSecond +
-            lmRuns * l.lmSteps * l.lmBatch * (l.lmSeqLen ?? run.config.context) * run.flopsPerToken / profile.speed.pretrainFlopsPerSecond,
+            lmRuns * l.lmSteps * l.lmBatch * (l.lmSeqLen ?? run.config.context) * run.flopsPerToken /
+              profile.speed.pretrainFlopsPerSecond,
           [
             "--tasks",
             "lambada",
@@ -349,7 +379,10 @@ function xnliExamples(x: MultilingualProfile["xnli"]): number {
   const train = x.maxTrain ?? 15_000;
   const evalPerLang = x.maxEval ?? (x.split === "dev" ? 2490 : 5010);
   const trainLangs = x.setups.reduce((n, s) => n + (s === "en" ? 1 : x.langs.filter(hasTrainFile).length), 0);
-  const evalSets = x.setups.reduce((n, s) => n + (s === "en" ? new Set(["en", ...x.langs]).size : x.langs.filter(hasTrainFile).length), 0);
+  const evalSets = x.setups.reduce(
+    (n, s) => n + (s === "en" ? new Set(["en", ...x.langs]).size : x.langs.filter(hasTrainFile).length),
+    0,
+  );
   return x.seeds.length * x.epochs * (3 * train * trainLangs + evalPerLang * evalSets);
 }
 

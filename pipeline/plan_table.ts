@@ -27,7 +27,9 @@ export function formatPlan(profile: Profile, runs: readonly PlannedRun[]): strin
   const fr = profile.pretrain.fractions.join(", ");
   const m = profile.multilingual;
   lines.push(
-    `total pretraining budget: ${sci(total)} FLOPs (${formatDuration(total / profile.speed.pretrainFlopsPerSecond)} at ` +
+    `total pretraining budget: ${sci(total)} FLOPs (${
+      formatDuration(total / profile.speed.pretrainFlopsPerSecond)
+    } at ` +
       `${sci(profile.speed.pretrainFlopsPerSecond)} FLOP/s); checkpoints evaluated at budget fractions ${fr}` +
       (m ? `; multilingual (${m.languages.join(" ")}) at ${m.fractions.join(", ")} on XNLI` : ""),
   );

@@ -29,7 +29,9 @@ async function main() {
   const { model: _m, overrides: _o, arch: _a, ...opts } = spec;
   const result = await pretrain({ ...opts, config, backend }, transformerKit);
   console.log(
-    `pretrain ${result.status}: ${result.counters.step} steps, ${result.counters.flops.toExponential(3)} FLOPs, ${result.counters.seconds.toFixed(1)} s` +
+    `pretrain ${result.status}: ${result.counters.step} steps, ${result.counters.flops.toExponential(3)} FLOPs, ${
+      result.counters.seconds.toFixed(1)
+    } s` +
       (result.resumedFromStep ? ` (resumed from step ${result.resumedFromStep})` : ""),
   );
 }

@@ -129,11 +129,22 @@ const fail = (path: string, expected: string, value: unknown): never => {
 };
 
 const str: Check = (v, p) => (typeof v === "string" && v !== "" ? v : fail(p, "a non-empty string", v));
-const oneOf = (...allowed: string[]): Check => (v, p) => (allowed.includes(v as string) ? v : fail(p, `one of ${allowed.join(", ")}`, v));
+const oneOf = (...allowed: string[]): Check =>
+(
+  v,
+  p,
+) => (allowed.includes(v as string) ? v : fail(p, `one of ${allowed.join(", ")}`, v));
 const num = (min: number, max = Infinity): Check => (v, p) =>
   typeof v === "number" && Number.isFinite(v) && v >= min && v <= max ? v : fail(p, `a number in [${min}, ${max}]`, v);
-const positive: Check = (v, p) => (typeof v === "number" && Number.isFinite(v) && v > 0 ? v : fail(p, "a positive number", v));
-const int = (min: number): Check => (v, p) => (Number.isSafeInteger(v) && (v as number) >= min ? v : fail(p, `an integer >= ${min}`, v));
+const positive: Check = (
+  v,
+  p,
+) => (typeof v === "number" && Number.isFinite(v) && v > 0 ? v : fail(p, "a positive number", v));
+const int = (min: number): Check =>
+(
+  v,
+  p,
+) => (Number.isSafeInteger(v) && (v as number) >= min ? v : fail(p, `an integer >= ${min}`, v));
 const nullable = (c: Check): Check => (v, p) => (v === null ? null : c(v, p));
 const list = (c: Check, minLength = 1): Check => (v, p) => {
   if (!Array.isArray(v) || v.length < minLength) fail(p, `a list of at least ${minLength} item(s)`, v);
@@ -153,7 +164,12 @@ function object(fields: Record<string, Check>, optional: string[] = []): Check {
     if (!v || typeof v !== "object" || Array.isArray(v)) fail(p || "(root)", "an object", v);
     const o = v as Record<string, unknown>;
     for (const k of Object.keys(o)) {
-      if (!(k in fields)) throw new KeyError(p ? `${p}.${k}` : k, `${p ? `${p}.` : ""}${k}: unknown key; expected only ${Object.keys(fields).join(", ")}`);
+      if (!(k in fields)) {
+        throw new KeyError(
+          p ? `${p}.${k}` : k,
+          `${p ? `${p}.` : ""}${k}: unknown key; expected only ${Object.keys(fields).join(", ")}`,
+        );
+      }
     }
     const out: Record<string, unknown> = {};
     for (const [k, check] of Object.entries(fields)) {
@@ -172,7 +188,10 @@ function object(fields: Record<string, Check>, optional: string[] = []): Check {
 const GLUE_TASK_KEYS = ["cola", "sst2", "mrpc", "stsb", "qqp", "mnli", "qnli", "rte", "wnli"];
 
 /** Fills optional keys the checker left out. */
-const withDefaults = (defaults: Record<string, unknown>, c: Check): Check => (v, p) => ({ ...defaults, ...(c(v, p) as object) });
+const withDefaults = (defaults: Record<string, unknown>, c: Check): Check => (v, p) => ({
+  ...defaults,
+  ...(c(v, p) as object),
+});
 
 const archProfile: Check = (v, p) => {
   const a = object({
@@ -196,7 +215,9 @@ const archProfile: Check = (v, p) => {
   if ((a.budgetFlops === undefined) === (a.budgetSoftmaxTokens === undefined)) {
     throw new KeyError(`${p}.budgetFlops`, `${p}: expected exactly one of budgetFlops and budgetSoftmaxTokens`);
   }
-  if ("vocabSize" in (a.overrides ?? {})) fail(`${p}.overrides.vocabSize`, "no vocabSize (it comes from the tokenizer)", a.overrides.vocabSize);
+  if ("vocabSize" in (a.overrides ?? {})) {
+    fail(`${p}.overrides.vocabSize`, "no vocabSize (it comes from the tokenizer)", a.overrides.vocabSize);
+  }
   return { ...a, overrides: a.overrides ?? {} };
 };
 
@@ -229,44 +250,56 @@ const multilingual: Check = object({
   }),
 });
 
-const PROFILE: Check = withDefaults({ multilingual: null }, object({
-  name: str,
-  description: str,
-  backend: oneOf("auto", "tensorflow", "wasm-blas", "wasm", "cpu"),
-  requireBackend: nullable(oneOf("tensorflow", "wasm-blas", "wasm", "cpu")),
-  corpus: object({ maxDocuments: nullable(int(2)) }),
-  tokenizer: object({ vocabSize: int(4096), seed: int(0), validFraction: num(0.001, 0.5), maxTrainBytes: nullable(int(1)) }),
-  pretrain: object({
-    objectives: list(oneOf("softmax", "cwt")),
-    seeds: list(int(0)),
-    fractions,
-    encoder: nullable(archProfile),
-    decoder: nullable(archProfile),
-  }),
-  glue: nullable(withDefaults(
-    { exclude: [] },
-    object({
-      tasks: list(oneOf(...GLUE_TASK_KEYS, "all-in-cache")),
-      exclude: list(oneOf(...GLUE_TASK_KEYS), 0),
+const PROFILE: Check = withDefaults(
+  { multilingual: null },
+  object({
+    name: str,
+    description: str,
+    backend: oneOf("auto", "tensorflow", "wasm-blas", "wasm", "cpu"),
+    requireBackend: nullable(oneOf("tensorflow", "wasm-blas", "wasm", "cpu")),
+    corpus: object({ maxDocuments: nullable(int(2)) }),
+    tokenizer: object({
+      vocabSize: int(4096),
+      seed: int(0),
+      validFraction: num(0.001, 0.5),
+      maxTrainBytes: nullable(int(1)),
+    }),
+    pretrain: object({
+      objectives: list(oneOf("softmax", "cwt")),
       seeds: list(int(0)),
-      epochs: int(1),
-      maxTrain: nullable(int(1)),
-      batch: int(1),
-      lr: positive,
-      loss: oneOf("balanced", "plain"),
-    }, ["exclude"]),
-  )),
-  lambada: nullable(object({
-    limit: nullable(int(1)),
-    seeds: list(int(0)),
-    lmSteps: int(0),
-    lmBatch: int(1),
-    lmSeqLen: nullable(int(4)),
-    lmLr: positive,
-  })),
-  multilingual: nullable(multilingual),
-  speed: object({ pretrainFlopsPerSecond: positive, glueExamplesPerSecond: positive, lambadaPassagesPerSecond: positive }),
-}, ["multilingual"]));
+      fractions,
+      encoder: nullable(archProfile),
+      decoder: nullable(archProfile),
+    }),
+    glue: nullable(withDefaults(
+      { exclude: [] },
+      object({
+        tasks: list(oneOf(...GLUE_TASK_KEYS, "all-in-cache")),
+        exclude: list(oneOf(...GLUE_TASK_KEYS), 0),
+        seeds: list(int(0)),
+        epochs: int(1),
+        maxTrain: nullable(int(1)),
+        batch: int(1),
+        lr: positive,
+        loss: oneOf("balanced", "plain"),
+      }, ["exclude"]),
+    )),
+    lambada: nullable(object({
+      limit: nullable(int(1)),
+      seeds: list(int(0)),
+      lmSteps: int(0),
+      lmBatch: int(1),
+      lmSeqLen: nullable(int(4)),
+      lmLr: positive,
+    })),
+    multilingual: nullable(multilingual),
+    speed: object({
+      pretrainFlopsPerSecond: positive,
+      glueExamplesPerSecond: positive,
+      lambadaPassagesPerSecond: positive,
+    }),
+  }, ["multilingual"]),
+);
 
 /** The 1-based line of the last key of a dotted `path` ("pretrain.encoder.lr" -> the line of "lr" after "encoder"). */
 export function lineOfPath(text: string, path: string): number | undefined {
@@ -302,7 +335,10 @@ export function validateProfile(raw: unknown, file: string, text = ""): Profile 
   try {
     const p = PROFILE(raw, "") as Profile;
     if (!p.pretrain.encoder && !p.pretrain.decoder && !p.multilingual) {
-      throw new KeyError("pretrain.encoder", "pretrain: expected an encoder, a decoder or a multilingual section (all are null)");
+      throw new KeyError(
+        "pretrain.encoder",
+        "pretrain: expected an encoder, a decoder or a multilingual section (all are null)",
+      );
     }
     if (p.glue && !p.pretrain.encoder) throw new KeyError("glue", "glue: GLUE fine-tuning needs pretrain.encoder");
     if (p.lambada && !p.pretrain.decoder) throw new KeyError("lambada", "lambada: LAMBADA needs pretrain.decoder");
@@ -315,20 +351,27 @@ export function validateProfile(raw: unknown, file: string, text = ""): Profile 
 
 /** The file of a profile name ("smoke") or path (anything with a / or ending in .json). */
 export function profilePath(nameOrPath: string): string {
-  return nameOrPath.includes("/") || nameOrPath.endsWith(".json") ? nameOrPath : join(PROFILE_DIR, `${nameOrPath}.json`);
+  return nameOrPath.includes("/") || nameOrPath.endsWith(".json")
+    ? nameOrPath
+    : join(PROFILE_DIR, `${nameOrPath}.json`);
 }
 
 /** The names of the profiles in profiles/. */
 export function profileNames(): string[] {
   try {
-    return [...Deno.readDirSync(PROFILE_DIR)].filter((e) => e.isFile && e.name.endsWith(".json")).map((e) => e.name.slice(0, -5)).sort();
+    return [...Deno.readDirSync(PROFILE_DIR)].filter((e) => e.isFile && e.name.endsWith(".json")).map((e) =>
+      e.name.slice(0, -5)
+    ).sort();
   } catch {
     return [];
   }
 }
 
 /** Reads and checks a profile by name or path. */
-export async function loadProfile(nameOrPath: string, sets: readonly string[] = []): Promise<{ profile: Profile; file: string; text: string }> {
+export async function loadProfile(
+  nameOrPath: string,
+  sets: readonly string[] = [],
+): Promise<{ profile: Profile; file: string; text: string }> {
   const file = profilePath(nameOrPath);
   let text: string;
   try {
@@ -341,10 +384,16 @@ export async function loadProfile(nameOrPath: string, sets: readonly string[] = 
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new InputError(`not valid JSON (${(e as Error).message}); expected a profile object`, file, jsonErrorLine(text, (e as Error).message));
+    throw new InputError(
+      `not valid JSON (${(e as Error).message}); expected a profile object`,
+      file,
+      jsonErrorLine(text, (e as Error).message),
+    );
   }
   if (sets.length) {
-    if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new InputError("expected a profile object", file, 1);
+    if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
+      throw new InputError("expected a profile object", file, 1);
+    }
     raw = applyOverrides(raw as Record<string, unknown>, sets);
   }
   const where = sets.length ? `${file} (with --set ${sets.join(" ")})` : file;
@@ -366,7 +415,9 @@ export function applyOverrides(raw: Record<string, unknown>, sets: readonly stri
     }
     let node = out as Record<string, unknown>;
     for (const k of keys.slice(0, -1)) {
-      if (!node[k] || typeof node[k] !== "object") throw new InputError(`--set ${s}: ${k} is not an object in the profile`);
+      if (!node[k] || typeof node[k] !== "object") {
+        throw new InputError(`--set ${s}: ${k} is not an object in the profile`);
+      }
       node = node[k] as Record<string, unknown>;
     }
     node[keys.at(-1)!] = value;

@@ -20,7 +20,9 @@ export interface ProgressState {
 /** Formats a progress line, e.g. "[3/17] pretrain encoder-cwt-s0 45% | elapsed 1m23s | ETA 12m30s". */
 export function formatProgress(s: ProgressState): string {
   const pct = s.stageFraction === undefined ? "" : ` ${(100 * s.stageFraction).toFixed(0)}%`;
-  return `[${s.index}/${s.total}] ${s.kind} ${s.run}${pct} | elapsed ${formatDuration(s.elapsedSeconds)} | ETA ${formatDuration(s.etaSeconds)}`;
+  return `[${s.index}/${s.total}] ${s.kind} ${s.run}${pct} | elapsed ${formatDuration(s.elapsedSeconds)} | ETA ${
+    formatDuration(s.etaSeconds)
+  }`;
 }
 
 /** Tracks estimates against actual times, per stage kind, and prints progress to stderr. */
@@ -75,11 +77,15 @@ export class Progress {
       let remaining = k.remaining;
       if (kind === this.#state.kind) {
         remaining -= this.#stageEstimate;
-        if (projected !== undefined) scale = Math.max(0.05, (k.actual + projected) / (k.estimated + this.#stageEstimate));
+        if (projected !== undefined) {
+          scale = Math.max(0.05, (k.actual + projected) / (k.estimated + this.#stageEstimate));
+        }
       }
       left += remaining * scale;
     }
-    const stageLeft = projected !== undefined ? projected - inStage : Math.max(0, this.#stageEstimate * this.scale(this.#state.kind) - inStage);
+    const stageLeft = projected !== undefined
+      ? projected - inStage
+      : Math.max(0, this.#stageEstimate * this.scale(this.#state.kind) - inStage);
     return left + stageLeft;
   }
 

@@ -82,7 +82,11 @@ export function keyStages(stages: readonly Stage[], stagesRoot: string): KeyedSt
     }));
     const key = settingsHash({ kind: s.kind, settings: s.settings, inputs: inputKeys });
     keys.set(s.id, key);
-    out.push({ ...s, key, dir: join(stagesRoot, s.kind, `${s.id.slice(s.id.indexOf("/") + 1).replace(/[^A-Za-z0-9._-]/g, "_")}-${key}`) });
+    out.push({
+      ...s,
+      key,
+      dir: join(stagesRoot, s.kind, `${s.id.slice(s.id.indexOf("/") + 1).replace(/[^A-Za-z0-9._-]/g, "_")}-${key}`),
+    });
   }
   return out;
 }
@@ -134,11 +138,17 @@ export async function lockOutDir(outDir: string): Promise<() => Promise<void>> {
 }
 
 /** Runs the stages in order, skipping finished ones. */
-export async function runStages(stages: readonly KeyedStage[], outDir: string, progress: Progress): Promise<RunSummary> {
+export async function runStages(
+  stages: readonly KeyedStage[],
+  outDir: string,
+  progress: Progress,
+): Promise<RunSummary> {
   const invocation = `${new Date().toISOString()}-${Deno.pid}`;
   const eventsPath = join(outDir, "stages.jsonl");
   const log = async (e: Omit<StageEvent, "invocation" | "at">) =>
-    await Deno.writeTextFile(eventsPath, JSON.stringify({ invocation, at: new Date().toISOString(), ...e }) + "\n", { append: true });
+    await Deno.writeTextFile(eventsPath, JSON.stringify({ invocation, at: new Date().toISOString(), ...e }) + "\n", {
+      append: true,
+    });
   const summary: RunSummary = { invocation, ran: [], skipped: [], resumed: [], stages: [...stages] };
   const dirs = new Map(stages.map((s) => [s.id, s.dir]));
   for (const [i, stage] of stages.entries()) {

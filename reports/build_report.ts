@@ -14,7 +14,15 @@ import { computeToMatchAll } from "./compute_to_match.ts";
 import { renderReport } from "./markdown.ts";
 import { lossCurvePlots, metricPlots, PLOT_RENDERER, renderSvg } from "./plots.ts";
 import { mergeResultsCsv, readTrainingLog, writeResults } from "./rows.ts";
-import { allResultsTable, describeRuns, glueTable1, lambadaTable3, summarize, withDerivedRows, writeSummaryCsv } from "./summary.ts";
+import {
+  allResultsTable,
+  describeRuns,
+  glueTable1,
+  lambadaTable3,
+  summarize,
+  withDerivedRows,
+  writeSummaryCsv,
+} from "./summary.ts";
 import { multilingualCorpusTables } from "./corpus_table.ts";
 import { hasXnliRows, isXnliLanguageTask, withXnliAverages, xnliTables } from "./xnli_table.ts";
 
@@ -39,7 +47,9 @@ export interface ReportOptions {
 export function expandPatterns(patterns: readonly string[], flag: string, expected: string): string[] {
   const files = patterns.flatMap((p) => {
     const matches = /[*?[{]/.test(p) ? globSync(p).sort() : [p];
-    if (matches.length === 0) throw new InputError(`--${flag} ${JSON.stringify(p)} matched no file; expected ${expected}`);
+    if (matches.length === 0) {
+      throw new InputError(`--${flag} ${JSON.stringify(p)} matched no file; expected ${expected}`);
+    }
     return matches;
   });
   return [...new Set(files)];
@@ -60,12 +70,20 @@ async function copyInto(from: string, to: string, bytes: Uint8Array): Promise<vo
 
 /** Builds the report folder; returns the paths written, report.md last. */
 export async function buildReport(opts: ReportOptions): Promise<string[]> {
-  const resultFiles = expandPatterns(typeof opts.results === "string" ? [opts.results] : opts.results, "results", "results.csv files");
+  const resultFiles = expandPatterns(
+    typeof opts.results === "string" ? [opts.results] : opts.results,
+    "results",
+    "results.csv files",
+  );
   if (resultFiles.length === 0) throw new InputError("no results given; expected --results results.csv");
-  const inputs = await Promise.all(resultFiles.map(async (path) => ({ path, bytes: await readBytes(path, "results (expected a results.csv file)") })));
+  const inputs = await Promise.all(
+    resultFiles.map(async (path) => ({ path, bytes: await readBytes(path, "results (expected a results.csv file)") })),
+  );
   const rows = mergeResultsCsv(inputs.map((i) => ({ file: i.path, text: new TextDecoder().decode(i.bytes) })));
   const logSpecs = (opts.logs ?? []).flatMap((l) =>
-    typeof l === "string" ? expandPatterns([l], "logs", "train_log.csv files").map((file) => ({ file, label: undefined })) : [l]
+    typeof l === "string"
+      ? expandPatterns([l], "logs", "train_log.csv files").map((file) => ({ file, label: undefined }))
+      : [l]
   );
   const logs = await Promise.all(logSpecs.map(async ({ file, label }) => {
     const log = await readTrainingLog(file);
@@ -112,7 +130,9 @@ export async function buildReport(opts: ReportOptions): Promise<string[]> {
   if (await exists(plotDir)) {
     const keep = new Set(plots.map((p) => p.file));
     for await (const entry of Deno.readDir(plotDir)) {
-      if (entry.isFile && entry.name.endsWith(".svg") && !keep.has(entry.name)) await Deno.remove(join(plotDir, entry.name));
+      if (entry.isFile && entry.name.endsWith(".svg") && !keep.has(entry.name)) {
+        await Deno.remove(join(plotDir, entry.name));
+      }
     }
   }
 
@@ -124,7 +144,10 @@ export async function buildReport(opts: ReportOptions): Promise<string[]> {
     runs: describeRuns(rows),
     tables: [...glueTable1(summary), ...lambadaTable3(summary), allResultsTable(summary)],
     xnli: hasXnliRows(rows) ? [...multilingualCorpusTables(manifest?.json), ...xnliTables(all, summary)] : undefined,
-    computeToMatch: { flops: computeToMatchAll(matched, { axis: "flops" }), wallSeconds: computeToMatchAll(matched, { axis: "wall_seconds" }) },
+    computeToMatch: {
+      flops: computeToMatchAll(matched, { axis: "flops" }),
+      wallSeconds: computeToMatchAll(matched, { axis: "wall_seconds" }),
+    },
     plots: plots.map((p) => ({ ...p, file: `plots/${p.file}` })),
     renderer: PLOT_RENDERER,
   });

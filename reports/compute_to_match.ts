@@ -15,7 +15,7 @@
  * - "Reaches" is >= the target for higher-is-better metrics and <= for perplexity and loss.
  */
 import { compareReplicates, replicateLabel, type ResultRow } from "./rows.ts";
-import { formatNumber, displayScale } from "./summary.ts";
+import { displayScale, formatNumber } from "./summary.ts";
 
 /** What the crossing is measured in: pretraining FLOPs (default), wall-clock seconds, or tokens. */
 export type MatchAxis = "flops" | "wall_seconds" | "tokens";
@@ -101,7 +101,10 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 function meanCurve(rows: readonly ResultRow[], axis: MatchAxis, denominator: number): CurvePoint[] {
   const byFraction = new Map<number, ResultRow[]>();
   for (const r of rows) byFraction.set(r.fraction, [...(byFraction.get(r.fraction) ?? []), r]);
-  return [...byFraction.values()].map((g) => ({ x: mean(g.map((r) => r[axis])) / denominator, y: mean(g.map((r) => r.value)) }));
+  return [...byFraction.values()].map((g) => ({
+    x: mean(g.map((r) => r[axis])) / denominator,
+    y: mean(g.map((r) => r.value)),
+  }));
 }
 
 /**
@@ -111,7 +114,10 @@ function meanCurve(rows: readonly ResultRow[], axis: MatchAxis, denominator: num
 export function computeToMatch(rows: readonly ResultRow[], sel: MatchSelector): ComputeToMatch | undefined {
   const axis = sel.axis ?? "flops", baseline = sel.baseline ?? "softmax", candidate = sel.candidate ?? "cwt";
   const pick = (objective: string) =>
-    rows.filter((r) => r.arch === sel.arch && r.objective === objective && r.task === sel.task && r.metric === sel.metric && r.policy === sel.policy);
+    rows.filter((r) =>
+      r.arch === sel.arch && r.objective === objective && r.task === sel.task && r.metric === sel.metric &&
+      r.policy === sel.policy
+    );
   const base = pick(baseline), cand = pick(candidate);
   if (base.length === 0 || cand.length === 0) return undefined;
   const baselineFraction = Math.max(...base.map((r) => r.fraction));
@@ -124,7 +130,11 @@ export function computeToMatch(rows: readonly ResultRow[], sel: MatchSelector): 
     candidateSeeds.map((c) => ({
       baselineSeed: replicateLabel(b),
       candidateSeed: c,
-      crossing: firstCrossing(cand.filter((r) => replicateLabel(r) === c).map((r) => ({ x: r[axis] / b[axis], y: r.value })), b.value, higher),
+      crossing: firstCrossing(
+        cand.filter((r) => replicateLabel(r) === c).map((r) => ({ x: r[axis] / b[axis], y: r.value })),
+        b.value,
+        higher,
+      ),
     }))
   );
   return {
@@ -151,7 +161,9 @@ export function computeToMatchAll(
 ): ComputeToMatch[] {
   const baseline = opts.baseline ?? "softmax", candidate = opts.candidate ?? "cwt";
   const keys = new Set(
-    rows.filter((r) => r.objective === baseline || r.objective === candidate).map((r) => [r.arch, r.task, r.metric, r.policy].join("\u0000")),
+    rows.filter((r) => r.objective === baseline || r.objective === candidate).map((r) =>
+      [r.arch, r.task, r.metric, r.policy].join("\u0000")
+    ),
   );
   return [...keys].sort().flatMap((k) => {
     const [arch, task, metric, policy] = k.split("\u0000");
@@ -171,7 +183,9 @@ export function formatCrossing(c: Crossing, metric = ""): string {
 /** The spread over seed pairs: "31.2%–43.8% (9 pairs)", "≤ 12.5%–25% (4 pairs)", "25%–not reached (2 of 9 pairs not reached)". */
 export function formatPairRange(result: ComputeToMatch): string {
   const n = result.pairs.length;
-  const reached = result.pairs.map((p) => p.crossing).filter((c): c is Extract<Crossing, { reached: true }> => c.reached);
+  const reached = result.pairs.map((p) => p.crossing).filter((c): c is Extract<Crossing, { reached: true }> =>
+    c.reached
+  );
   const notReached = n - reached.length;
   if (reached.length === 0) return `not reached in any of ${n} pair${n === 1 ? "" : "s"}`;
   const low = reached.reduce((a, b) => (b.x < a.x ? b : a));

@@ -15,7 +15,16 @@ import { join, resolve } from "node:path";
 import { InputError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";
 import { parseResultsCsv, readResults, type ResultRow } from "./rows.ts";
-import { displayScale, formatFraction, formatNumber, MISSING, type SummaryRow, summarize, summaryKey, withDerivedRows } from "./summary.ts";
+import {
+  displayScale,
+  formatFraction,
+  formatNumber,
+  MISSING,
+  summarize,
+  summaryKey,
+  type SummaryRow,
+  withDerivedRows,
+} from "./summary.ts";
 
 /** One (arch, objective, fraction, task, metric, policy) present on both sides whose mean moved. */
 export interface DiffEntry {
@@ -78,7 +87,16 @@ export function diffResults(a: readonly ResultRow[], b: readonly ResultRow[], no
 }
 
 const signed = (v: number, scale: number, like: number) => (v > 0 ? "+" : "") + formatNumber(v, scale, like);
-const keyCells = (s: SummaryRow) => [s.arch, s.objective, formatFraction(s.fraction), s.task, s.metric + (displayScale(s.metric) !== 1 ? " (×100)" : ""), s.policy || MISSING];
+const keyCells = (
+  s: SummaryRow,
+) => [
+  s.arch,
+  s.objective,
+  formatFraction(s.fraction),
+  s.task,
+  s.metric + (displayScale(s.metric) !== 1 ? " (×100)" : ""),
+  s.policy || MISSING,
+];
 const meanCell = (s: SummaryRow) => `${formatNumber(s.mean, displayScale(s.metric))} (n=${s.n})`;
 const row = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |\n`;
 
@@ -91,12 +109,39 @@ export function renderDiffMarkdown(diff: ResultsDiff, labels: { a: string; b: st
       `${diff.added.length} new, ${diff.removed.length} gone.\n\n`,
   );
   if (diff.changed.length) {
-    out.push(row(["arch", "objective", "fraction", "task", "metric", "policy", "old", "new", "delta", `noise (${diff.noiseFactor}σ)`, "flag"]));
+    out.push(
+      row([
+        "arch",
+        "objective",
+        "fraction",
+        "task",
+        "metric",
+        "policy",
+        "old",
+        "new",
+        "delta",
+        `noise (${diff.noiseFactor}σ)`,
+        "flag",
+      ]),
+    );
     out.push(`|${Array(11).fill("---").join("|")}|\n`);
     for (const e of diff.changed) {
       const scale = displayScale(e.new.metric);
-      const flag = e.flagged ? "**beyond noise**" : Number.isFinite(e.noise) ? "within noise" : "noise unknown (1 seed each)";
-      out.push(row([...keyCells(e.new), meanCell(e.old), meanCell(e.new), signed(e.delta, scale, e.new.mean), Number.isFinite(e.noise) ? formatNumber(e.noise, scale, e.new.mean) : MISSING, flag]));
+      const flag = e.flagged
+        ? "**beyond noise**"
+        : Number.isFinite(e.noise)
+        ? "within noise"
+        : "noise unknown (1 seed each)";
+      out.push(
+        row([
+          ...keyCells(e.new),
+          meanCell(e.old),
+          meanCell(e.new),
+          signed(e.delta, scale, e.new.mean),
+          Number.isFinite(e.noise) ? formatNumber(e.noise, scale, e.new.mean) : MISSING,
+          flag,
+        ]),
+      );
     }
   }
   for (const [title, list] of [["Only in " + labels.b, diff.added], ["Only in " + labels.a, diff.removed]] as const) {
@@ -136,7 +181,10 @@ export interface ResultsSource {
  * Reads one side of a diff (see the module comment). `reportDir` names the folder inside a bare git
  * revision (e.g. "reports/nightly"); `cwd` is where git runs (default: the current folder).
  */
-export async function readResultsSource(spec: string, opts: { reportDir?: string; cwd?: string } = {}): Promise<ResultsSource> {
+export async function readResultsSource(
+  spec: string,
+  opts: { reportDir?: string; cwd?: string } = {},
+): Promise<ResultsSource> {
   const cwd = opts.cwd ?? Deno.cwd();
   const localPath = resolve(cwd, spec);
   if (await exists(localPath)) {
@@ -147,14 +195,18 @@ export async function readResultsSource(spec: string, opts: { reportDir?: string
   const rev = (colon >= 0 ? spec.slice(0, colon) : spec) || "HEAD";
   let path = colon >= 0 ? spec.slice(colon + 1) : opts.reportDir;
   if (!(await git(["rev-parse", "--verify", "--quiet", `${rev}^{commit}`], cwd)).ok) {
-    throw new InputError(`${JSON.stringify(spec)} is not a folder, a results.csv file, or a git revision (REV or REV:PATH) in ${cwd}`);
+    throw new InputError(
+      `${JSON.stringify(spec)} is not a folder, a results.csv file, or a git revision (REV or REV:PATH) in ${cwd}`,
+    );
   }
   if (path === undefined) {
     const listed = await git(["ls-tree", "--full-tree", "-r", "--name-only", rev, "--", "reports/"], cwd);
     const candidates = listed.stdout.split("\n").filter((p) => /^reports\/[^/]+\/results\.csv$/.test(p));
     if (candidates.length !== 1) {
       throw new InputError(
-        `revision ${rev} holds ${candidates.length ? `several report folders (${candidates.join(", ")})` : "no reports/<x>/results.csv"}; ` +
+        `revision ${rev} holds ${
+          candidates.length ? `several report folders (${candidates.join(", ")})` : "no reports/<x>/results.csv"
+        }; ` +
           `expected exactly one, or name it: ${rev}:reports/<x> or --report-dir reports/<x>`,
       );
     }
@@ -162,9 +214,15 @@ export async function readResultsSource(spec: string, opts: { reportDir?: string
   }
   path = path.replace(/\/+$/, "");
   const type = await git(["cat-file", "-t", `${rev}:${path}`], cwd);
-  if (!type.ok) throw new InputError(`${rev}:${path} does not exist (${type.stderr}); expected a results.csv or a report folder at that revision`);
+  if (!type.ok) {
+    throw new InputError(
+      `${rev}:${path} does not exist (${type.stderr}); expected a results.csv or a report folder at that revision`,
+    );
+  }
   if (type.stdout.trim() === "tree") path = `${path}/results.csv`;
   const shown = await git(["show", `${rev}:${path}`], cwd);
-  if (!shown.ok) throw new InputError(`cannot read ${rev}:${path} (${shown.stderr}); expected a results.csv at that revision`);
+  if (!shown.ok) {
+    throw new InputError(`cannot read ${rev}:${path} (${shown.stderr}); expected a results.csv at that revision`);
+  }
   return { spec, location: `${rev}:${path}`, rows: parseResultsCsv(shown.stdout, `${rev}:${path}`) };
 }

@@ -6,7 +6,7 @@
  */
 import { type ComputeToMatch, formatCrossing, formatPairRange } from "./compute_to_match.ts";
 import type { Plot } from "./plots.ts";
-import { describeRuns, formatFraction, formatNumber, displayScale, MISSING, type TextTable } from "./summary.ts";
+import { describeRuns, displayScale, formatFraction, formatNumber, MISSING, type TextTable } from "./summary.ts";
 
 /** A Markdown table cell: pipes escaped, newlines flattened. */
 function cell(text: string): string {
@@ -75,8 +75,19 @@ function runsTable(runs: ReportInput["runs"]): TextTable {
 function computeToMatchTable(input: ReportInput["computeToMatch"]): TextTable {
   const wall = new Map(input.wallSeconds.map((c) => [[c.arch, c.task, c.metric, c.policy].join("\u0000"), c]));
   return {
-    title: "Compute to match: share of the softmax run's final compute at which CWT first reaches the softmax run's final score",
-    columns: ["arch", "task", "metric", "policy", "target (softmax final)", "FLOPs (seed means)", "FLOPs over seed pairs", "wall-clock (seed means)", "wall-clock over seed pairs"],
+    title:
+      "Compute to match: share of the softmax run's final compute at which CWT first reaches the softmax run's final score",
+    columns: [
+      "arch",
+      "task",
+      "metric",
+      "policy",
+      "target (softmax final)",
+      "FLOPs (seed means)",
+      "FLOPs over seed pairs",
+      "wall-clock (seed means)",
+      "wall-clock over seed pairs",
+    ],
     rows: input.flops.map((c) => {
       const w = wall.get([c.arch, c.task, c.metric, c.policy].join("\u0000"));
       return [
@@ -93,7 +104,7 @@ function computeToMatchTable(input: ReportInput["computeToMatch"]): TextTable {
     }),
     notes: [
       "Linear interpolation between checkpoints (budget fractions) in FLOPs (or seconds); nothing is assumed before the first " +
-      "checkpoint, so \"≤ x\" means CWT already reached the target there.",
+      'checkpoint, so "≤ x" means CWT already reached the target there.',
       "Seed means: target = mean softmax score at its final fraction, CWT curve = mean over CWT seeds per fraction. " +
       "Seed pairs: the same for every (softmax seed, CWT seed) pair; min–max shown.",
       "Higher is better, except perplexity and loss (lower). Paper, GLUE (bert-base): about 25% of the FLOPs.",
@@ -109,14 +120,18 @@ export function renderReport(input: ReportInput): string {
   out.push("## How these figures were produced\n");
   out.push(
     [
-      `- Results: ${input.results.map((r) => `\`${r.path}\` (sha256 ${r.sha256})`).join(", ")}; every number below is computed ` +
+      `- Results: ${
+        input.results.map((r) => `\`${r.path}\` (sha256 ${r.sha256})`).join(", ")
+      }; every number below is computed ` +
       "from their rows, and a cell with no measured value shows —.",
       "- Aggregation: mean ± sample standard deviation (n − 1) over seeds; a single seed shows its value alone. Where rows " +
       'name their pretraining seed, a replicate is a (pretraining seed, fine-tuning seed) pair, shown "pretrain/seed".',
       "- GLUE averages are computed per seed from that seed's task scores, only when every task of the average was measured.",
       `- Plots: ${input.renderer}.`,
       input.logs.length
-        ? `- Loss curves: ${input.logs.length} training log(s): ${input.logs.map((l) => `\`${l.file}\` (${l.arch} ${l.objective} seed ${l.seed}, ${l.rows} rows)`).join(", ")}.`
+        ? `- Loss curves: ${input.logs.length} training log(s): ${
+          input.logs.map((l) => `\`${l.file}\` (${l.arch} ${l.objective} seed ${l.seed}, ${l.rows} rows)`).join(", ")
+        }.`
         : "- Loss curves: no training logs given (--logs).",
     ].join("\n") + "\n",
   );
@@ -125,7 +140,9 @@ export function renderReport(input: ReportInput): string {
     out.push(`### Manifest\n\n\`${input.manifest.path}\` (sha256 ${input.manifest.sha256}), quoted as given:\n`);
     out.push("```json\n" + JSON.stringify(input.manifest.json, null, 2) + "\n```\n");
   } else {
-    out.push("### Manifest\n\nNo manifest.json was given or found beside the results; versions, config and hashes are not recorded here.\n");
+    out.push(
+      "### Manifest\n\nNo manifest.json was given or found beside the results; versions, config and hashes are not recorded here.\n",
+    );
   }
   out.push("## Tables\n");
   for (const t of input.tables) out.push(markdownTable(t));

@@ -50,7 +50,13 @@ function timeUnit(maxSeconds: number) {
 
 const WIDTH = 420, HEIGHT = 260;
 
-const xFlops = { field: "x", type: "quantitative", scale: { type: "log", nice: false, padding: 12 }, title: "pretraining FLOPs (log scale)", axis: { format: ".0e" } };
+const xFlops = {
+  field: "x",
+  type: "quantitative",
+  scale: { type: "log", nice: false, padding: 12 },
+  title: "pretraining FLOPs (log scale)",
+  axis: { format: ".0e" },
+};
 
 /**
  * One plot per (task, metric, policy) of `summary`: the seed mean at each budget fraction against the
@@ -78,22 +84,34 @@ export function metricPlots(summary: readonly SummaryRow[], axis: PlotAxis): Plo
       series: seriesLabel(s.arch, s.objective),
     }));
     const yTitle = `${task} ${metric}${scale !== 1 ? " (×100)" : ""}`;
-    const x = axis === "flops" ? xFlops : { field: "x", type: "quantitative", title: `pretraining wall-clock (${unit.unit})` };
+    const x = axis === "flops"
+      ? xFlops
+      : { field: "x", type: "quantitative", title: `pretraining wall-clock (${unit.unit})` };
     const color = { field: "series", type: "nominal", title: "arch objective" };
     const title = `${task} ${metric}${policy ? ` (${policy})` : ""} vs ${axis === "flops" ? "FLOPs" : "wall-clock"}`;
     return {
       file: `${fileStem([axis === "flops" ? "flops" : "wall", task, metric, policy])}.svg`,
       title,
-      caption: `Mean over seeds at each budget fraction; bars ± 1 sample std (two seeds or more). x: the checkpoint's ` +
-        (axis === "flops" ? "pretraining FLOPs, log scale." : `pretraining wall-clock in ${unit.unit}, as measured on the run's backend.`),
+      caption:
+        `Mean over seeds at each budget fraction; bars ± 1 sample std (two seeds or more). x: the checkpoint's ` +
+        (axis === "flops"
+          ? "pretraining FLOPs, log scale."
+          : `pretraining wall-clock in ${unit.unit}, as measured on the run's backend.`),
       spec: {
         title,
         width: WIDTH,
         height: HEIGHT,
         data: { values },
         layer: [
-          { mark: { type: "line", point: true }, encoding: { x, y: { field: "y", type: "quantitative", title: yTitle, scale: { zero: false } }, color } },
-          { transform: [{ filter: "datum.lo !== null" }], mark: "rule", encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color } },
+          {
+            mark: { type: "line", point: true },
+            encoding: { x, y: { field: "y", type: "quantitative", title: yTitle, scale: { zero: false } }, color },
+          },
+          {
+            transform: [{ filter: "datum.lo !== null" }],
+            mark: "rule",
+            encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color },
+          },
         ],
       },
     };

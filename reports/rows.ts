@@ -59,7 +59,10 @@ export interface ResultRow {
 }
 
 /** What each column must hold; "name" = a non-empty string, "text" = any string. */
-const COLUMN_KINDS: Record<(typeof RESULT_COLUMNS)[number], "name" | "text" | "seed" | "positive" | "nonnegative" | "finite"> = {
+const COLUMN_KINDS: Record<
+  (typeof RESULT_COLUMNS)[number],
+  "name" | "text" | "seed" | "positive" | "nonnegative" | "finite"
+> = {
   arch: "name",
   objective: "name",
   seed: "seed",
@@ -99,7 +102,10 @@ export function parseCsvTable(text: string, file: string): { header: string[]; r
   }
   if (parsed.length === 0) throw new InputError("empty file; expected a header line", file, 1);
   const [head, ...rest] = parsed;
-  return { header: head.record.map((h) => h.trim()), records: rest.map((r) => ({ line: r.info.lines, fields: r.record })) };
+  return {
+    header: head.record.map((h) => h.trim()),
+    records: rest.map((r) => ({ line: r.info.lines, fields: r.record })),
+  };
 }
 
 /** Index of each required column in `header`, or an InputError naming the ones missing. */
@@ -108,7 +114,9 @@ function columnIndex(header: string[], required: readonly string[], file: string
   const missing = required.filter((c) => !index.has(c));
   if (missing.length) {
     throw new InputError(
-      `${what}: missing column(s) ${missing.join(", ")}; expected a header with ${required.join(", ")} (got ${header.join(", ")})`,
+      `${what}: missing column(s) ${missing.join(", ")}; expected a header with ${required.join(", ")} (got ${
+        header.join(", ")
+      })`,
       file,
       1,
     );
@@ -119,14 +127,18 @@ function columnIndex(header: string[], required: readonly string[], file: string
 function parseField(raw: string, kind: string, column: string, file: string, line: number): string | number {
   if (kind === "text") return raw;
   if (kind === "name") {
-    if (raw.trim() === "") throw new InputError(`column ${column} is empty; expected ${KIND_EXPECTED.name}`, file, line);
+    if (raw.trim() === "") {
+      throw new InputError(`column ${column} is empty; expected ${KIND_EXPECTED.name}`, file, line);
+    }
     return raw.trim();
   }
   const n = raw.trim() === "" ? NaN : Number(raw);
   const ok = Number.isFinite(n) &&
     (kind === "finite" || (kind === "positive" && n > 0) || (kind === "nonnegative" && n >= 0) ||
       (kind === "seed" && n >= 0 && Number.isInteger(n)));
-  if (!ok) throw new InputError(`column ${column} is ${JSON.stringify(raw)}; expected ${KIND_EXPECTED[kind]}`, file, line);
+  if (!ok) {
+    throw new InputError(`column ${column} is ${JSON.stringify(raw)}; expected ${KIND_EXPECTED[kind]}`, file, line);
+  }
   return n;
 }
 
@@ -164,12 +176,16 @@ function parseWithLines(text: string, file: string): { row: ResultRow; line: num
       RESULT_COLUMNS.map((c) => [c, parseField(fields[index.get(c)!] ?? "", COLUMN_KINDS[c], c, file, line)]),
     ) as unknown as ResultRow;
     const pretrainSeed = index.has("pretrain_seed") ? (fields[index.get("pretrain_seed")!] ?? "").trim() : "";
-    if (pretrainSeed !== "") row.pretrain_seed = parseField(pretrainSeed, "seed", "pretrain_seed", file, line) as number;
+    if (pretrainSeed !== "") {
+      row.pretrain_seed = parseField(pretrainSeed, "seed", "pretrain_seed", file, line) as number;
+    }
     const id = rowIdentity(row);
     const first = seen.get(id);
     if (first !== undefined) {
       throw new InputError(
-        `duplicate of line ${first} (${row.arch} ${row.objective} seed ${replicateLabel(row)} fraction ${row.fraction} ` +
+        `duplicate of line ${first} (${row.arch} ${row.objective} seed ${
+          replicateLabel(row)
+        } fraction ${row.fraction} ` +
           `${row.task} ${row.metric} policy "${row.policy}"); expected one value per run, fraction, task, metric and policy`,
         file,
         line,
@@ -192,7 +208,9 @@ export function mergeResultsCsv(parts: readonly { file: string; text: string }[]
       const first = seen.get(id);
       if (first !== undefined) {
         throw new InputError(
-          `the same result as ${first} (${row.arch} ${row.objective} seed ${replicateLabel(row)} fraction ${row.fraction} ${row.task} ` +
+          `the same result as ${first} (${row.arch} ${row.objective} seed ${
+            replicateLabel(row)
+          } fraction ${row.fraction} ${row.task} ` +
             `${row.metric} policy "${row.policy}"); expected each result in one file only`,
           file,
           line,
@@ -220,7 +238,10 @@ export async function readResults(path: string): Promise<ResultRow[]> {
  * has one; numbers in shortest round-trip form.
  */
 export function formatResultsCsv(rows: readonly ResultRow[]): string {
-  const columns: (keyof ResultRow)[] = [...RESULT_COLUMNS, ...(rows.some((r) => r.pretrain_seed !== undefined) ? OPTIONAL_RESULT_COLUMNS : [])];
+  const columns: (keyof ResultRow)[] = [
+    ...RESULT_COLUMNS,
+    ...(rows.some((r) => r.pretrain_seed !== undefined) ? OPTIONAL_RESULT_COLUMNS : []),
+  ];
   return stringify(rows.map((r) => columns.map((c) => String(r[c] ?? ""))), { header: true, columns });
 }
 
@@ -230,9 +251,18 @@ export function writeResults(path: string, rows: readonly ResultRow[]): Promise<
 }
 
 /** Writes a table of plain records as CSV, atomically; `columns` fixes the order; NaN and undefined become "". */
-export function writeCsvAtomic(path: string, columns: readonly string[], records: readonly Record<string, unknown>[]): Promise<void> {
-  const cell = (v: unknown) => (v === undefined || v === null || (typeof v === "number" && Number.isNaN(v)) ? "" : String(v));
-  return writeFileAtomic(path, stringify(records.map((r) => columns.map((c) => cell(r[c]))), { header: true, columns: [...columns] }));
+export function writeCsvAtomic(
+  path: string,
+  columns: readonly string[],
+  records: readonly Record<string, unknown>[],
+): Promise<void> {
+  const cell = (
+    v: unknown,
+  ) => (v === undefined || v === null || (typeof v === "number" && Number.isNaN(v)) ? "" : String(v));
+  return writeFileAtomic(
+    path,
+    stringify(records.map((r) => columns.map((c) => cell(r[c]))), { header: true, columns: [...columns] }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -273,7 +303,14 @@ export function parseTrainingLogCsv(text: string, file: string): TrainingLogRow[
       return parseField(raw, c === "loss" ? "finite" : "nonnegative", c, file, line) as number;
     };
     const extra = Object.fromEntries(header.flatMap((h, i) => (required.has(h) ? [] : [[h, fields[i] ?? ""]])));
-    return { step: num("step"), tokens: num("tokens"), flops: num("flops"), seconds: num("seconds"), loss: num("loss"), extra };
+    return {
+      step: num("step"),
+      tokens: num("tokens"),
+      flops: num("flops"),
+      seconds: num("seconds"),
+      loss: num("loss"),
+      extra,
+    };
   });
 }
 
@@ -291,7 +328,10 @@ export async function readTrainingLog(path: string): Promise<TrainingLog> {
   }
   const rows = parseTrainingLogCsv(text, path);
   const fromColumns = ["arch", "objective", "seed"].map((c) => [...new Set(rows.map((r) => r.extra[c]))]);
-  if (rows.length > 0 && fromColumns.every((values) => values.length === 1 && values[0] !== undefined && values[0].trim() !== "")) {
+  if (
+    rows.length > 0 &&
+    fromColumns.every((values) => values.length === 1 && values[0] !== undefined && values[0].trim() !== "")
+  ) {
     const [arch, objective, seed] = fromColumns.map((values) => values[0]!.trim());
     return { file: path, arch, objective, seed: parseField(seed, "seed", "seed", path, 2) as number, rows };
   }
@@ -310,7 +350,10 @@ export async function readTrainingLog(path: string): Promise<TrainingLog> {
   }
   const { model, objective, seed } = settings;
   if (typeof model?.arch !== "string" || typeof objective !== "string" || !Number.isInteger(seed)) {
-    throw new InputError("expected settings.model.arch, settings.objective (strings) and settings.seed (an integer)", runJson);
+    throw new InputError(
+      "expected settings.model.arch, settings.objective (strings) and settings.seed (an integer)",
+      runJson,
+    );
   }
   return { file: path, arch: model.arch, objective, seed: seed as number, rows };
 }

@@ -14,10 +14,10 @@
  */
 import {
   GLUE_AVERAGES,
-  type GlueAverageName,
-  glueAverage,
-  type GlueResults,
   GLUE_TASKS,
+  glueAverage,
+  type GlueAverageName,
+  type GlueResults,
   isGlueTask,
   PAPER_GLUE_TABLE1,
 } from "../evals/glue_score.ts";
@@ -77,7 +77,10 @@ export const GLUE_AVERAGE_TASK = "glue";
 export const PARTIAL_GLUE_AVG_PREFIX = "paper_avg_of_";
 
 /** Derived GLUE averages: metric name -> which average of glue_score.ts. */
-export const DERIVED_GLUE_METRICS: Readonly<Record<string, GlueAverageName>> = { paper_avg: "paper", leaderboard_avg: "leaderboard" };
+export const DERIVED_GLUE_METRICS: Readonly<Record<string, GlueAverageName>> = {
+  paper_avg: "paper",
+  leaderboard_avg: "leaderboard",
+};
 
 /** LAMBADA task names as result rows carry them: scored with the model's own head, and after LM fine-tuning. */
 export const LAMBADA_TASKS = { ownHead: "lambada_openai", lmFineTuned: "lambada_openai_lmft" } as const;
@@ -86,7 +89,10 @@ export const LAMBADA_TASKS = { ownHead: "lambada_openai", lmFineTuned: "lambada_
 export const LAMBADA_METRICS = { accuracy: "acc", perplexity: "perplexity" } as const;
 
 /** How each objective is labelled in tables; others show their own name. */
-export const OBJECTIVE_LABELS: Readonly<Record<string, string>> = { softmax: "vanilla (softmax head)", cwt: "headless (CWT)" };
+export const OBJECTIVE_LABELS: Readonly<Record<string, string>> = {
+  softmax: "vanilla (softmax head)",
+  cwt: "headless (CWT)",
+};
 
 /** Objectives in table order; others follow alphabetically. */
 const OBJECTIVE_ORDER = ["softmax", "cwt"];
@@ -109,7 +115,9 @@ export function sampleStd(xs: number[]): number {
 }
 
 /** Key of a summary group. */
-export function summaryKey(r: Pick<ResultRow, "arch" | "objective" | "fraction" | "task" | "metric" | "policy">): string {
+export function summaryKey(
+  r: Pick<ResultRow, "arch" | "objective" | "fraction" | "task" | "metric" | "policy">,
+): string {
   return [r.arch, r.objective, r.fraction, r.task, r.metric, r.policy].join("\u0000");
 }
 
@@ -301,8 +309,11 @@ export function glueTable1(summary: readonly SummaryRow[]): TextTable[] {
       const cell = (task: string, metric: string) =>
         fraction === undefined ? undefined : index.get(summaryKey({ arch, objective, fraction, task, metric, policy }));
       const cells = TABLE1_TASKS.map((t) => cell(t, GLUE_TASKS[t].paper!));
-      const partialMetric = mine.find((s) => s.objective === objective && s.fraction === fraction && s.metric.startsWith(PARTIAL_GLUE_AVG_PREFIX))?.metric;
-      const avg = cell(GLUE_AVERAGE_TASK, "paper_avg") ?? (partialMetric ? cell(GLUE_AVERAGE_TASK, partialMetric) : undefined);
+      const partialMetric = mine.find((s) =>
+        s.objective === objective && s.fraction === fraction && s.metric.startsWith(PARTIAL_GLUE_AVG_PREFIX)
+      )?.metric;
+      const avg = cell(GLUE_AVERAGE_TASK, "paper_avg") ??
+        (partialMetric ? cell(GLUE_AVERAGE_TASK, partialMetric) : undefined);
       const missing = TABLE1_TASKS.filter((_, i) => !cells[i]);
       if (partialMetric) partialTasks.add(partialMetric.slice(PARTIAL_GLUE_AVG_PREFIX.length));
       if (missing.length) {
@@ -326,7 +337,9 @@ export function glueTable1(summary: readonly SummaryRow[]): TextTable[] {
       "published",
       "3 (mean)",
       ...TABLE1_TASKS.map((t) => p.scores[t].toFixed(2)),
-      same ? `${(same.reduce((a, t) => a + p.scores[t], 0) / same.length).toFixed(2)} * (7 tasks: ${p.avg.toFixed(2)})` : p.avg.toFixed(2),
+      same
+        ? `${(same.reduce((a, t) => a + p.scores[t], 0) / same.length).toFixed(2)} * (7 tasks: ${p.avg.toFixed(2)})`
+        : p.avg.toFixed(2),
     ]);
     return {
       title: `Table 1 shape: GLUE dev, ${arch}${policy ? `, ${policy}` : ""}`,
@@ -336,8 +349,14 @@ export function glueTable1(summary: readonly SummaryRow[]): TextTable[] {
         "Ours: mean ± sample std over seeds, ×100, at each objective's final budget fraction; MCC for CoLA, Spearman for STS-B, " +
         "accuracy for the rest, MNLI matched+mismatched pooled; avg = mean of the 7 (RTE, WNLI left out), computed per seed.",
         ...(partialTasks.size
-          ? [`* avg over the measured tasks only (${[...partialTasks].map((t) => t.split("+").map((x) => TABLE1_HEADS[x as keyof typeof TABLE1_HEADS]).join(" ")).join("; ")}), ` +
-            "not the paper's 7-task average; the paper rows' * value is their scores averaged over the same tasks."]
+          ? [
+            `* avg over the measured tasks only (${
+              [...partialTasks].map((t) =>
+                t.split("+").map((x) => TABLE1_HEADS[x as keyof typeof TABLE1_HEADS]).join(" ")
+              ).join("; ")
+            }), ` +
+            "not the paper's 7-task average; the paper rows' * value is their scores averaged over the same tasks.",
+          ]
           : []),
         "Paper: Godey et al. (2023) Table 1 (bert-base, balanced CE, best of 10 epochs, mean of 3 seeds); not run here.",
         ...notes,
@@ -348,9 +367,24 @@ export function glueTable1(summary: readonly SummaryRow[]): TextTable[] {
 
 /** The rows of the paper's Table 3, and which of our rows stands beside each. */
 export const TABLE3_ROWS: readonly { objective: string; task: string; paperModel: string; label: string }[] = [
-  { objective: "softmax", task: LAMBADA_TASKS.ownHead, paperModel: PAPER_LAMBADA_TABLE3[0].model, label: "vanilla (softmax head)" },
-  { objective: "cwt", task: LAMBADA_TASKS.ownHead, paperModel: PAPER_LAMBADA_TABLE3[1].model, label: "headless, raw Eᵀ head" },
-  { objective: "cwt", task: LAMBADA_TASKS.lmFineTuned, paperModel: PAPER_LAMBADA_TABLE3[2].model, label: "headless + LM fine-tuning" },
+  {
+    objective: "softmax",
+    task: LAMBADA_TASKS.ownHead,
+    paperModel: PAPER_LAMBADA_TABLE3[0].model,
+    label: "vanilla (softmax head)",
+  },
+  {
+    objective: "cwt",
+    task: LAMBADA_TASKS.ownHead,
+    paperModel: PAPER_LAMBADA_TABLE3[1].model,
+    label: "headless, raw Eᵀ head",
+  },
+  {
+    objective: "cwt",
+    task: LAMBADA_TASKS.lmFineTuned,
+    paperModel: PAPER_LAMBADA_TABLE3[2].model,
+    label: "headless + LM fine-tuning",
+  },
 ];
 
 /**
@@ -359,7 +393,9 @@ export const TABLE3_ROWS: readonly { objective: string; task: string; paperModel
  */
 export function lambadaTable3(summary: readonly SummaryRow[]): TextTable[] {
   const tasks = new Set<string>(Object.values(LAMBADA_TASKS));
-  const relevant = summary.filter((s) => tasks.has(s.task) && Object.values(LAMBADA_METRICS).includes(s.metric as "acc"));
+  const relevant = summary.filter((s) =>
+    tasks.has(s.task) && Object.values(LAMBADA_METRICS).includes(s.metric as "acc")
+  );
   const index = summaryIndex(summary);
   const combos = relevant.length
     ? [...new Set(relevant.map((s) => `${s.arch}\u0000${s.policy}`))].sort().map((k) => k.split("\u0000"))
@@ -367,9 +403,14 @@ export function lambadaTable3(summary: readonly SummaryRow[]): TextTable[] {
   return combos.map(([arch, policy]) => {
     const rows = TABLE3_ROWS.map((spec) => {
       const paper = PAPER_LAMBADA_TABLE3.find((p) => p.model === spec.paperModel)!;
-      const fraction = finalFraction(relevant, (s) => s.arch === arch && s.policy === policy && s.objective === spec.objective && s.task === spec.task);
+      const fraction = finalFraction(
+        relevant,
+        (s) => s.arch === arch && s.policy === policy && s.objective === spec.objective && s.task === spec.task,
+      );
       const cell = (metric: string) =>
-        fraction === undefined ? undefined : index.get(summaryKey({ arch, objective: spec.objective, fraction, task: spec.task, metric, policy }));
+        fraction === undefined
+          ? undefined
+          : index.get(summaryKey({ arch, objective: spec.objective, fraction, task: spec.task, metric, policy }));
       const ppl = cell(LAMBADA_METRICS.perplexity), acc = cell(LAMBADA_METRICS.accuracy);
       return [
         spec.label,
@@ -408,7 +449,15 @@ export function allResultsTable(summary: readonly SummaryRow[]): TextTable {
     columns: ["arch", "objective", "task", "metric", "policy", "seeds", ...fractions.map(formatFraction)],
     rows: [...lines.values()].map((s) => {
       const cells = fractions.map((fraction) => index.get(summaryKey({ ...s, fraction })));
-      return [s.arch, s.objective, s.task, s.metric + (displayScale(s.metric) !== 1 ? " (×100)" : ""), s.policy || MISSING, seedsCell(cells), ...cells.map(formatMeanStd)];
+      return [
+        s.arch,
+        s.objective,
+        s.task,
+        s.metric + (displayScale(s.metric) !== 1 ? " (×100)" : ""),
+        s.policy || MISSING,
+        seedsCell(cells),
+        ...cells.map(formatMeanStd),
+      ];
     }),
     notes: [],
   };
@@ -417,7 +466,15 @@ export function allResultsTable(summary: readonly SummaryRow[]): TextTable {
 /** Distinct arch/objective/seed/policy values, for the report header. */
 export function describeRuns(
   rows: readonly ResultRow[],
-): { arch: string; objective: string; seeds: string[]; fractions: number[]; budgetFlops: number; policies: string[]; backends: string[] }[] {
+): {
+  arch: string;
+  objective: string;
+  seeds: string[];
+  fractions: number[];
+  budgetFlops: number;
+  policies: string[];
+  backends: string[];
+}[] {
   const runs = distinct(rows, (r) => `${r.arch}\u0000${r.objective}`).map((k) => k.split("\u0000"));
   return runs.map(([arch, objective]) => {
     const mine = rows.filter((r) => r.arch === arch && r.objective === objective);

@@ -29,9 +29,9 @@ import {
   formatNumber,
   MISSING,
   OBJECTIVE_LABELS,
-  type SummaryRow,
   summaryIndex,
   summaryKey,
+  type SummaryRow,
   type TextTable,
 } from "./summary.ts";
 
@@ -49,10 +49,34 @@ export interface PaperXnliRow {
 
 /** Godey et al. (2023) Table 5 (multilingual encoders pretrained on ar de en es fr hi it ja ko zh Wikipedia). */
 export const PAPER_XNLI_TABLE5: readonly PaperXnliRow[] = [
-  { setup: "en", objective: "softmax", model: "vanilla", scores: { ar: 46.83, de: 56.71, en: 71.66, es: 59.93, fr: 58.34, hi: 43.16, zh: 50.99 }, avg: 55.37 },
-  { setup: "en", objective: "cwt", model: "headless", scores: { ar: 48.06, de: 57.32, en: 74.03, es: 62.72, fr: 62.0, hi: 45.25, zh: 52.15 }, avg: 57.36 },
-  { setup: "target", objective: "softmax", model: "vanilla", scores: { ar: 51.32, de: 64.09, en: 70.4, es: 66.98, fr: 65.88, hi: 55.95, zh: 64.63 }, avg: 62.87 },
-  { setup: "target", objective: "cwt", model: "headless", scores: { ar: 54.25, de: 66.95, en: 73.96, es: 69.14, fr: 67.22, hi: 60.04, zh: 67.22 }, avg: 65.54 },
+  {
+    setup: "en",
+    objective: "softmax",
+    model: "vanilla",
+    scores: { ar: 46.83, de: 56.71, en: 71.66, es: 59.93, fr: 58.34, hi: 43.16, zh: 50.99 },
+    avg: 55.37,
+  },
+  {
+    setup: "en",
+    objective: "cwt",
+    model: "headless",
+    scores: { ar: 48.06, de: 57.32, en: 74.03, es: 62.72, fr: 62.0, hi: 45.25, zh: 52.15 },
+    avg: 57.36,
+  },
+  {
+    setup: "target",
+    objective: "softmax",
+    model: "vanilla",
+    scores: { ar: 51.32, de: 64.09, en: 70.4, es: 66.98, fr: 65.88, hi: 55.95, zh: 64.63 },
+    avg: 62.87,
+  },
+  {
+    setup: "target",
+    objective: "cwt",
+    model: "headless",
+    scores: { ar: 54.25, de: 66.95, en: 73.96, es: 69.14, fr: 67.22, hi: 60.04, zh: 67.22 },
+    avg: 65.54,
+  },
 ];
 
 /** The paper's compute-to-match claims on XNLI: share of the vanilla FLOPs at which headless passes its final score. */
@@ -62,7 +86,10 @@ export const PAPER_XNLI_COMPUTE_TO_MATCH: Readonly<Record<XnliSetup, number>> = 
 const XNLI_CHANCE_NOTE = "Chance: 33.33 (three balanced classes: entailment, neutral, contradiction).";
 
 /** How each setup is labelled in tables. */
-export const XNLI_SETUP_LABELS: Readonly<Record<XnliSetup, string>> = { en: "fine-tune on English", target: "fine-tune on target language" };
+export const XNLI_SETUP_LABELS: Readonly<Record<XnliSetup, string>> = {
+  en: "fine-tune on English",
+  target: "fine-tune on target language",
+};
 
 /** The languages the average of `setup` runs over: the paper's seven that the setup can run. */
 export function xnliAverageLanguages(setup: XnliSetup): string[] {
@@ -138,10 +165,14 @@ export function xnliTable5(summary: readonly SummaryRow[]): TextTable[] {
   const relevant = summary.filter((s) => s.metric === XNLI_METRIC && parseXnliTask(s.task) !== undefined);
   const index = summaryIndex(summary);
   const combos = relevant.length
-    ? [...new Set(relevant.map((s) => [s.arch, s.policy, parseXnliTask(s.task)!.split].join("\u0000")))].sort().map((k) => k.split("\u0000"))
+    ? [...new Set(relevant.map((s) => [s.arch, s.policy, parseXnliTask(s.task)!.split].join("\u0000")))].sort().map((
+      k,
+    ) => k.split("\u0000"))
     : [["encoder", "best-epoch", "dev"]];
   return combos.map(([arch, policy, split]) => {
-    const mine = relevant.filter((s) => s.arch === arch && s.policy === policy && parseXnliTask(s.task)!.split === split);
+    const mine = relevant.filter((s) =>
+      s.arch === arch && s.policy === policy && parseXnliTask(s.task)!.split === split
+    );
     const notes: string[] = [];
     const body = XNLI_SETUPS.flatMap((setup) => {
       const ofSetup = mine.filter((s) => parseXnliTask(s.task)!.setup === setup);
@@ -151,16 +182,27 @@ export function xnliTable5(summary: readonly SummaryRow[]): TextTable[] {
         const fractions = ofSetup.filter((s) => s.objective === objective).map((s) => s.fraction);
         const fraction = fractions.length ? Math.max(...fractions) : undefined;
         const cell = (lang: string) =>
-          fraction === undefined
-            ? undefined
-            : index.get(summaryKey({ arch, objective, fraction, task: xnliTaskName(setup, lang, split as XnliEvalSplit), metric: XNLI_METRIC, policy }));
+          fraction === undefined ? undefined : index.get(
+            summaryKey({
+              arch,
+              objective,
+              fraction,
+              task: xnliTaskName(setup, lang, split as XnliEvalSplit),
+              metric: XNLI_METRIC,
+              policy,
+            }),
+          );
         const langCells = PAPER_XNLI_LANGUAGES.map((lang) =>
           setup === "target" && !hasTrainFile(lang) ? "no train file" : formatMeanStd(cell(lang))
         );
         const avg = cell(XNLI_AVG);
         const missing = avgLangs.filter((l) => !cell(l));
         if (fraction !== undefined && !avg && missing.length) {
-          notes.push(`${XNLI_SETUP_LABELS[setup]}, ${OBJECTIVE_LABELS[objective] ?? objective}: avg needs ${avgLangs.join(" ")}; not measured: ${missing.join(", ")}.`);
+          notes.push(
+            `${XNLI_SETUP_LABELS[setup]}, ${OBJECTIVE_LABELS[objective] ?? objective}: avg needs ${
+              avgLangs.join(" ")
+            }; not measured: ${missing.join(", ")}.`,
+          );
         }
         const seeds = [...new Set([...avgLangs.map(cell), avg].flatMap((c) => c?.seeds ?? []))].sort(compareReplicates);
         return [
@@ -190,7 +232,9 @@ export function xnliTable5(summary: readonly SummaryRow[]): TextTable[] {
         "Ours: mean ± sample std over seeds, ×100, at each objective's final budget fraction for that setup. " +
         "Best epoch = the epoch best on the fine-tuning language's dev set (English for the en setup, the language itself for the target setup); " +
         "last epoch: no selection.",
-        `avg = mean over ${xnliAverageLanguages("en").join(" ")} (fine-tune on English) and ${xnliAverageLanguages("target").join(" ")} ` +
+        `avg = mean over ${xnliAverageLanguages("en").join(" ")} (fine-tune on English) and ${
+          xnliAverageLanguages("target").join(" ")
+        } ` +
         "(fine-tune on target language: hi has no translate-train file in XNLI's cache layout), computed per seed; the paper rows' target-setup avg " +
         "is their numbers averaged over the same six languages, with the published seven-language average in brackets.",
         "Paper: Godey et al. (2023) Table 5 (multilingual encoders pretrained on ar de en es fr hi it ja ko zh Wikipedia, 400k steps × 64 × 128); not run here.",
@@ -202,15 +246,25 @@ export function xnliTable5(summary: readonly SummaryRow[]): TextTable[] {
 }
 
 /** Compute to match on the XNLI average of each setup, per (arch, policy, split) measured by both objectives. */
-export function xnliComputeToMatch(rowsWithAverages: readonly ResultRow[]): (ComputeToMatch & { setup: XnliSetup; split: XnliEvalSplit })[] {
+export function xnliComputeToMatch(
+  rowsWithAverages: readonly ResultRow[],
+): (ComputeToMatch & { setup: XnliSetup; split: XnliEvalSplit })[] {
   const keys = new Set<string>();
   for (const r of rowsWithAverages) {
     const t = parseXnliTask(r.task);
-    if (t && t.lang === XNLI_AVG && r.metric === XNLI_METRIC) keys.add([r.arch, r.policy, t.setup, t.split].join("\u0000"));
+    if (t && t.lang === XNLI_AVG && r.metric === XNLI_METRIC) {
+      keys.add([r.arch, r.policy, t.setup, t.split].join("\u0000"));
+    }
   }
   return [...keys].sort().flatMap((k) => {
     const [arch, policy, setup, split] = k.split("\u0000") as [string, string, XnliSetup, XnliEvalSplit];
-    const result = computeToMatch(rowsWithAverages, { arch, task: xnliTaskName(setup, XNLI_AVG, split), metric: XNLI_METRIC, policy, axis: "flops" });
+    const result = computeToMatch(rowsWithAverages, {
+      arch,
+      task: xnliTaskName(setup, XNLI_AVG, split),
+      metric: XNLI_METRIC,
+      policy,
+      axis: "flops",
+    });
     return result ? [{ ...result, setup, split }] : [];
   });
 }
@@ -218,8 +272,18 @@ export function xnliComputeToMatch(rowsWithAverages: readonly ResultRow[]): (Com
 /** The XNLI compute-to-match results as a table, the paper's claims beside them. */
 export function xnliComputeToMatchTable(results: ReturnType<typeof xnliComputeToMatch>): TextTable {
   return {
-    title: "XNLI compute to match: share of the vanilla (softmax) run's final FLOPs at which headless (CWT) first reaches its final XNLI average",
-    columns: ["setup", "arch", "split", "policy", "target (vanilla final avg)", "FLOPs (seed means)", "FLOPs over seed pairs", "paper"],
+    title:
+      "XNLI compute to match: share of the vanilla (softmax) run's final FLOPs at which headless (CWT) first reaches its final XNLI average",
+    columns: [
+      "setup",
+      "arch",
+      "split",
+      "policy",
+      "target (vanilla final avg)",
+      "FLOPs (seed means)",
+      "FLOPs over seed pairs",
+      "paper",
+    ],
     rows: results.map((c) => [
       XNLI_SETUP_LABELS[c.setup],
       c.arch,
@@ -232,7 +296,7 @@ export function xnliComputeToMatchTable(results: ReturnType<typeof xnliComputeTo
     ]),
     notes: [
       "On the per-seed XNLI average (see Table 5's avg); linear interpolation between checkpoints, nothing assumed before the first " +
-      "(\"≤ x\": headless already reached the target at its first checkpoint). reports/compute_to_match.ts.",
+      '("≤ x": headless already reached the target at its first checkpoint). reports/compute_to_match.ts.',
       "Paper: the multilingual headless encoder passes the vanilla one's final XNLI score after 22% (English) and 5% (target language) of its compute.",
       XNLI_CHANCE_NOTE + " A target at chance is reached by any model, so its crossing says nothing about CWT.",
       ...(results.length ? [] : ["No XNLI average was measured for both softmax and CWT."]),

@@ -17,7 +17,10 @@ const FLAGS = {
     type: "string" as const,
     help: "fill the cache from this local mirror (verified against its MANIFEST.tsv) instead of the web",
   },
-  only: { type: "string" as const, help: "comma-separated data sets: glue, lambada, xnli, or a source (CoLA, MRPC, ...)" },
+  only: {
+    type: "string" as const,
+    help: "comma-separated data sets: glue, lambada, xnli, or a source (CoLA, MRPC, ...)",
+  },
   "base-url": { type: "string" as const, help: "fetch every file from this base URL instead of its canonical host" },
   list: { type: "boolean" as const, help: "list the sources and the cache files each lacks; fetch nothing" },
 };
@@ -41,7 +44,9 @@ async function main() {
   if (typeof values["data-dir"] === "string") {
     const report = await fillFromMirror(values["data-dir"], cacheDir, { sources, log: (l) => console.log(l) });
     console.log(`${report.copied.length} copied, ${report.present.length} already present`);
-    if (report.notInMirror.length > 0) console.log(`not in the mirror (still missing): ${report.notInMirror.join(", ")}`);
+    if (report.notInMirror.length > 0) {
+      console.log(`not in the mirror (still missing): ${report.notInMirror.join(", ")}`);
+    }
     for (const f of report.failed) console.error(`error: ${f.message}`);
     failures = report.failed.length;
   } else {

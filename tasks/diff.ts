@@ -19,7 +19,11 @@ const SPEC = {
 async function main() {
   const { values, positionals } = parseFlags("diff", SPEC);
   if (positionals.length !== 2) {
-    throw new InputError(`expected two arguments A B (report folders, results.csv files or git revisions), got ${positionals.length}\n${usage("diff A B", SPEC)}`);
+    throw new InputError(
+      `expected two arguments A B (report folders, results.csv files or git revisions), got ${positionals.length}\n${
+        usage("diff A B", SPEC)
+      }`,
+    );
   }
   const noiseFactor = numberFlag("noise-factor", values["noise-factor"]);
   const reportDir = values["report-dir"] as string | undefined;

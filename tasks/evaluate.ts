@@ -48,26 +48,51 @@ import { InputError } from "../util/errors.ts";
 import { writeJsonAtomic } from "../util/fs.ts";
 
 const SPEC = {
-  checkpoint: { type: "string", help: "checkpoint folder (ckpt/frac-F) or pretraining run folder (its newest checkpoint) (required)" },
+  checkpoint: {
+    type: "string",
+    help: "checkpoint folder (ckpt/frac-F) or pretraining run folder (its newest checkpoint) (required)",
+  },
   tokenizer: { type: "string", help: "tokenizer.json (default: the one in the checkpoint's token folder)" },
-  tasks: { type: "string", help: "comma list: cola,sst2,mrpc,stsb,qqp,mnli,qnli,rte,wnli | glue | lambada | SPEC.json (required)" },
+  tasks: {
+    type: "string",
+    help: "comma list: cola,sst2,mrpc,stsb,qqp,mnli,qnli,rte,wnli | glue | lambada | SPEC.json (required)",
+  },
   seeds: { type: "string", default: "0,1,2", help: "fine-tuning seeds, comma separated" },
-  loss: { type: "string", default: "balanced", help: "balanced | plain (GLUE classification loss; picks the protocol's defaults)" },
+  loss: {
+    type: "string",
+    default: "balanced",
+    help: "balanced | plain (GLUE classification loss; picks the protocol's defaults)",
+  },
   epochs: { type: "string", help: "GLUE epochs (default 10)" },
-  "max-train": { type: "string", help: "train on a seeded subset of at most N examples per task (dev sets are always whole)" },
+  "max-train": {
+    type: "string",
+    help: "train on a seeded subset of at most N examples per task (dev sets are always whole)",
+  },
   lr: { type: "string", help: "GLUE peak learning rate (default: balanced 1e-5, plain 5e-6)" },
   "weight-decay": { type: "string", help: "GLUE AdamW weight decay (default: balanced 0, plain 0.01)" },
   batch: { type: "string", help: "GLUE training batch (default 32)" },
   "eval-batch": { type: "string", default: "64", help: "examples per evaluation forward pass" },
-  "lm-steps": { type: "string", default: "0", help: "LM fine-tuning steps for a headless decoder before LAMBADA (0: none)" },
+  "lm-steps": {
+    type: "string",
+    default: "0",
+    help: "LM fine-tuning steps for a headless decoder before LAMBADA (0: none)",
+  },
   "lm-lr": { type: "string", default: "1e-4", help: "LM fine-tuning learning rate (constant after 20% warmup)" },
   "lm-batch": { type: "string", default: "8", help: "LM fine-tuning sequences per step" },
   "lm-seq-len": { type: "string", help: "LM fine-tuning sequence length (default: the model's context)" },
   tokens: { type: "string", help: "token folder for LM fine-tuning (default: the checkpoint's, from its run.json)" },
   "lambada-limit": { type: "string", help: "score only the first N LAMBADA passages (smoke runs; default all 5,153)" },
-  "cache-dir": { type: "string", help: "evaluation-data cache folder (default $HEADLESS_BENCH_DATA, else ~/.cache/headless-bench/data)" },
+  "cache-dir": {
+    type: "string",
+    help: "evaluation-data cache folder (default $HEADLESS_BENCH_DATA, else ~/.cache/headless-bench/data)",
+  },
   out: { type: "string", help: "output folder (default runs/evaluate/<model>-<settings hash>)" },
-  backend: { type: "string", default: "auto", help: "auto | tensorflow | wasm-blas | wasm | cpu (auto: tensorflow if installed, else wasm-blas if OpenBLAS is, else wasm)" },
+  backend: {
+    type: "string",
+    default: "auto",
+    help:
+      "auto | tensorflow | wasm-blas | wasm | cpu (auto: tensorflow if installed, else wasm-blas if OpenBLAS is, else wasm)",
+  },
 } as const;
 
 /** GLUE tasks in the leaderboard's order, each with its dev sets: result name -> data/glue.ts spec name. */
@@ -112,7 +137,9 @@ interface TaskRun {
 type Row = Record<string, string | number>;
 
 function glueRun(task: GlueTask): TaskRun {
-  const dev = Object.fromEntries(Object.entries(GLUE_DEV_SETS[task]).map(([name, spec]) => [name, { spec: glueTask(spec), split: "dev" }]));
+  const dev = Object.fromEntries(
+    Object.entries(GLUE_DEV_SETS[task]).map(([name, spec]) => [name, { spec: glueTask(spec), split: "dev" }]),
+  );
   return { name: task, train: Object.values(dev)[0].spec, dev, selectBy: GLUE_SCORING[task].paper ?? undefined };
 }
 
@@ -120,7 +147,9 @@ async function customRun(path: string): Promise<TaskRun> {
   const spec = await loadTaskSpec(path);
   if (!spec.splits.train) throw new InputError(`task spec has no "train" split; fine-tuning needs one`, path);
   const devNames = Object.keys(spec.splits).filter((s) => s !== "train" && s !== "test");
-  if (devNames.length === 0) throw new InputError(`task spec has no dev split (a split other than train and test)`, path);
+  if (devNames.length === 0) {
+    throw new InputError(`task spec has no dev split (a split other than train and test)`, path);
+  }
   return { name: spec.name, train: spec, dev: Object.fromEntries(devNames.map((split) => [split, { spec, split }])) };
 }
 
@@ -130,7 +159,10 @@ function runFiles(run: TaskRun): string[] {
 }
 
 /** Parses --tasks into fine-tuning runs and whether LAMBADA is asked for. */
-async function parseTasks(flag: string, cacheDir: string): Promise<{ runs: TaskRun[]; lambada: boolean; notes: string[] }> {
+async function parseTasks(
+  flag: string,
+  cacheDir: string,
+): Promise<{ runs: TaskRun[]; lambada: boolean; notes: string[] }> {
   const runs: TaskRun[] = [];
   const notes: string[] = [];
   let lambada = false;
@@ -150,12 +182,17 @@ async function parseTasks(flag: string, cacheDir: string): Promise<{ runs: TaskR
     else if (isGlueTask(key)) {
       const run = glueRun(key);
       const missing = await missingFromCache(cacheDir, runFiles(run));
-      if (missing.length) throw new InputError(`${key}: ${missing.join(", ")} not in cache ${cacheDir}: run \`deno task data\` or pass --cache-dir`);
+      if (missing.length) {
+        throw new InputError(
+          `${key}: ${missing.join(", ")} not in cache ${cacheDir}: run \`deno task data\` or pass --cache-dir`,
+        );
+      }
       runs.push(run);
-    }
-    else {
+    } else {
       throw new InputError(
-        `unknown task ${JSON.stringify(name)}; expected one of ${Object.keys(GLUE_DEV_SETS).join(", ")}, glue, lambada, or a task spec .json file`,
+        `unknown task ${JSON.stringify(name)}; expected one of ${
+          Object.keys(GLUE_DEV_SETS).join(", ")
+        }, glue, lambada, or a task spec .json file`,
       );
     }
   }
@@ -167,9 +204,11 @@ async function parseTasks(flag: string, cacheDir: string): Promise<{ runs: TaskR
   };
 }
 
-
 /** Loads the examples of a run; skipped broken rows are noted. */
-async function loadRunData(run: TaskRun, cacheDir: string): Promise<{ train: Example[]; dev: Record<string, Example[]>; skipped: number }> {
+async function loadRunData(
+  run: TaskRun,
+  cacheDir: string,
+): Promise<{ train: Example[]; dev: Record<string, Example[]>; skipped: number }> {
   const train = await loadExamples(run.train, "train", cacheDir);
   const dev: Record<string, Example[]> = {};
   let skipped = train.skipped;
@@ -212,7 +251,9 @@ class ResultSink {
   /** Adds a row; a non-finite value is reported and left out (results.csv holds finite values only). */
   push(row: Row): void {
     if (typeof row.value === "number" && !Number.isFinite(row.value)) {
-      console.error(`note: ${row.task} ${row.metric} seed ${row.seed} is ${row.value}; not written (results.csv holds finite values only)`);
+      console.error(
+        `note: ${row.task} ${row.metric} seed ${row.seed} is ${row.value}; not written (results.csv holds finite values only)`,
+      );
       return;
     }
     this.rows.push(row);
@@ -233,9 +274,21 @@ class ResultSink {
     }
     const summary = [...groups.values()].map((g) => {
       const s = meanStd(g.map((r) => r.value as number));
-      return { task: g[0].task, metric: g[0].metric, policy: g[0].policy, n: s.n, mean: s.mean, std: g.length > 1 ? s.std : NaN, seeds: g.map((r) => r.seed).join(" ") };
+      return {
+        task: g[0].task,
+        metric: g[0].metric,
+        policy: g[0].policy,
+        n: s.n,
+        mean: s.mean,
+        std: g.length > 1 ? s.std : NaN,
+        seeds: g.map((r) => r.seed).join(" "),
+      };
     });
-    await writeCsvAtomic(join(this.dir, "seed_summary.csv"), ["task", "metric", "policy", "n", "mean", "std", "seeds"], summary);
+    await writeCsvAtomic(
+      join(this.dir, "seed_summary.csv"),
+      ["task", "metric", "policy", "n", "mean", "std", "seeds"],
+      summary,
+    );
   }
 }
 
@@ -270,7 +323,8 @@ async function runGlue(
           onEpoch: (e) =>
             console.error(
               `${run.name} seed ${seed} epoch ${e.epoch}/${glue.epochs}: train loss ${e.trainLoss.toFixed(4)}, ` +
-                Object.entries(e.scores).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(", ") + ` (${formatDuration(e.seconds)})`,
+                Object.entries(e.scores).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(", ") +
+                ` (${formatDuration(e.seconds)})`,
             ),
         }));
       } finally {
@@ -313,7 +367,11 @@ async function runGlue(
         const s = meanStd(results.map((r) => r[policy].scores[k]));
         return `${k} ${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}`;
       });
-      console.log(`${run.name} (${policy} epoch, ${seeds.length} seeds, ${results[0].trainExamples}/${results[0].trainAvailable} train): ${line.join(", ")}`);
+      console.log(
+        `${run.name} (${policy} epoch, ${seeds.length} seeds, ${results[0].trainExamples}/${
+          results[0].trainAvailable
+        } train): ${line.join(", ")}`,
+      );
     }
     console.log(`${run.name}: ${formatDuration(seconds)} (${seconds.toFixed(1)} s)`);
   }
@@ -343,34 +401,70 @@ async function runLambada(
     const own = await scoreLambada(new ModelScorer(model), scoringTokenizer, passages, { batchSize: lm.evalBatch });
     const seconds = (performance.now() - t0) / 1000;
     for (const [metric, value] of [["acc", own.acc], ["perplexity", own.perplexity]] as const) {
-      sink.push({ ...base, seed: pretrainSeed, task: LAMBADA_TASK.ownHead, metric, value, policy: "", finetune_loss: headless ? "none (E^T head copy)" : "none" });
+      sink.push({
+        ...base,
+        seed: pretrainSeed,
+        task: LAMBADA_TASK.ownHead,
+        metric,
+        value,
+        policy: "",
+        finetune_loss: headless ? "none (E^T head copy)" : "none",
+      });
     }
-    sink.timings.push({ task: LAMBADA_TASK.ownHead, seconds: Number(seconds.toFixed(3)), seeds: "", train_examples: "", dev_examples: own.n, steps: 0, note: headless ? "E^T head" : "own head" });
-    console.log(`${LAMBADA_TASK.ownHead} (${headless ? "E^T head, no fine-tuning" : "own head"}, ${own.n} passages): acc ${(100 * own.acc).toFixed(2)}, ppl ${own.perplexity.toFixed(2)} (${seconds.toFixed(1)} s)`);
+    sink.timings.push({
+      task: LAMBADA_TASK.ownHead,
+      seconds: Number(seconds.toFixed(3)),
+      seeds: "",
+      train_examples: "",
+      dev_examples: own.n,
+      steps: 0,
+      note: headless ? "E^T head" : "own head",
+    });
+    console.log(
+      `${LAMBADA_TASK.ownHead} (${headless ? "E^T head, no fine-tuning" : "own head"}, ${own.n} passages): acc ${
+        (100 * own.acc).toFixed(2)
+      }, ppl ${own.perplexity.toFixed(2)} (${seconds.toFixed(1)} s)`,
+    );
     await sink.flush();
-    if (lm.steps > 0 && !headless) console.error(`note: --lm-steps applies to headless (CWT) decoders only; the ${summary.objective} checkpoint was scored as is`);
+    if (lm.steps > 0 && !headless) {
+      console.error(
+        `note: --lm-steps applies to headless (CWT) decoders only; the ${summary.objective} checkpoint was scored as is`,
+      );
+    }
     if (lm.steps === 0 || !headless) return;
 
     const tokensDir = lm.tokensDir ?? trained.tokensDir;
     const { manifest } = await readTokenManifest(tokensDir);
     if (manifest.tokenizer.sha256 !== trained.sha256) {
-      throw new InputError(`token folder was made with tokenizer sha256 ${manifest.tokenizer.sha256}, the checkpoint with ${trained.sha256}`, join(tokensDir, "manifest.json"));
+      throw new InputError(
+        `token folder was made with tokenizer sha256 ${manifest.tokenizer.sha256}, the checkpoint with ${trained.sha256}`,
+        join(tokensDir, "manifest.json"),
+      );
     }
     const withHead = modelSnapshot(model);
     for (const seed of seeds) {
       const t1 = performance.now();
       const copy = modelFromSnapshot(config, withHead);
       try {
-        const source = await openLmBatches(tokensDir, copy, { batch: lm.batch, seqLen: lm.seqLen ?? config.context, seed, vocabSize: manifest.vocabSize });
+        const source = await openLmBatches(tokensDir, copy, {
+          batch: lm.batch,
+          seqLen: lm.seqLen ?? config.context,
+          seed,
+          vocabSize: manifest.vocabSize,
+        });
         const every = Math.max(1, Math.floor(lm.steps / 10));
         const ft = lmFinetune(copy, source, {
           steps: lm.steps,
           lr: lm.lr,
           onStep: (step, l) => {
-            if (step % every === 0) console.error(`lm fine-tune seed ${seed} step ${step}/${lm.steps}: loss ${l.toFixed(4)}`);
+            if (step % every === 0) {
+              console.error(`lm fine-tune seed ${seed} step ${step}/${lm.steps}: loss ${l.toFixed(4)}`);
+            }
           },
         });
-        const scored = await scoreLambada(new ModelScorer(copy), scoringTokenizer, passages, { batchSize: lm.evalBatch });
+        const scored = await scoreLambada(new ModelScorer(copy), scoringTokenizer, passages, {
+          batchSize: lm.evalBatch,
+        });
         const seconds = (performance.now() - t1) / 1000;
         for (const [metric, value] of [["acc", scored.acc], ["perplexity", scored.perplexity]] as const) {
           sink.push({
@@ -400,7 +494,9 @@ async function runLambada(
           note: `LM fine-tune ${ft.tokens} tokens, ${ft.seconds.toFixed(1)} s`,
         });
         console.log(
-          `${LAMBADA_TASK.lmFineTuned} seed ${seed} (${ft.steps} steps, ${ft.flops.toExponential(3)} FLOPs, loss ${ft.losses[0].toFixed(3)} -> ${ft.losses.at(-1)!.toFixed(3)}): ` +
+          `${LAMBADA_TASK.lmFineTuned} seed ${seed} (${ft.steps} steps, ${ft.flops.toExponential(3)} FLOPs, loss ${
+            ft.losses[0].toFixed(3)
+          } -> ${ft.losses.at(-1)!.toFixed(3)}): ` +
             `acc ${(100 * scored.acc).toFixed(2)}, ppl ${scored.perplexity.toFixed(2)} (${seconds.toFixed(1)} s)`,
         );
         await sink.flush();
@@ -418,7 +514,9 @@ async function main() {
   if (typeof v.checkpoint !== "string" || v.checkpoint === "") throw new InputError("--checkpoint is required");
   if (typeof v.tasks !== "string") throw new InputError("--tasks is required (e.g. --tasks rte or --tasks lambada)");
   const loss = v.loss as ClassificationLossName;
-  if (!Object.hasOwn(GLUE_PROTOCOLS, loss)) throw new InputError(`--loss expects balanced or plain, got ${JSON.stringify(v.loss)}`);
+  if (!Object.hasOwn(GLUE_PROTOCOLS, loss)) {
+    throw new InputError(`--loss expects balanced or plain, got ${JSON.stringify(v.loss)}`);
+  }
   const protocol = GLUE_PROTOCOLS[loss];
   const seeds = seedListFlag(v.seeds as string);
   const cacheDir = resolveCacheDir(v["cache-dir"] as string | undefined);
@@ -444,7 +542,11 @@ async function main() {
     evalBatch,
   };
   if (runs.length > 0 && lambada) {
-    throw new InputError(`--tasks mixes GLUE-style tasks (${runs.map((r) => r.name).join(", ")}), which need an encoder, with lambada, which needs a decoder; evaluate them in two runs`);
+    throw new InputError(
+      `--tasks mixes GLUE-style tasks (${
+        runs.map((r) => r.name).join(", ")
+      }), which need an encoder, with lambada, which needs a decoder; evaluate them in two runs`,
+    );
   }
   if (runs.length === 0 && !lambada) throw new InputError(`--tasks selects nothing to run (${v.tasks})`);
 
@@ -467,12 +569,19 @@ async function main() {
     lm: lambada ? lm : undefined,
     backend,
   };
-  const { outDir, hash, tmpDir } = await claimEvalOutput("evaluate", `${summary.config.name}-${summary.objective}`, settings, v.out as string | undefined);
+  const { outDir, hash, tmpDir } = await claimEvalOutput(
+    "evaluate",
+    `${summary.config.name}-${summary.objective}`,
+    settings,
+    v.out as string | undefined,
+  );
   if (tmpDir === null) {
     console.log(`already evaluated with these settings: ${outDir}`);
     return;
   }
-  console.error(`evaluate: ${summary.config.name} (${summary.config.arch}, ${summary.objective}) from ${summary.dir}, backend ${backend}, out ${outDir}`);
+  console.error(
+    `evaluate: ${summary.config.name} (${summary.config.arch}, ${summary.objective}) from ${summary.dir}, backend ${backend}, out ${outDir}`,
+  );
   const startedAt = new Date().toISOString();
   const sink = new ResultSink(tmpDir);
   try {

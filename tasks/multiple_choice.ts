@@ -18,7 +18,10 @@ import { InputError } from "../util/errors.ts";
 import { sha256File, writeJsonAtomic } from "../util/fs.ts";
 
 const FLAGS = {
-  checkpoint: { type: "string" as const, help: "decoder checkpoint folder (ckpt/frac-F) or pretraining run folder (required)" },
+  checkpoint: {
+    type: "string" as const,
+    help: "decoder checkpoint folder (ckpt/frac-F) or pretraining run folder (required)",
+  },
   task: { type: "string" as const, help: "multiple-choice JSONL file: context, options, gold (required)" },
   tokenizer: { type: "string" as const, help: "tokenizer.json (default: the one in the checkpoint's token folder)" },
   delimiter: { type: "string" as const, default: " ", help: "joins the context and each option" },
@@ -31,7 +34,12 @@ async function main() {
   if (typeof v.checkpoint !== "string") throw new InputError("--checkpoint is required");
   if (typeof v.task !== "string") throw new InputError("--task is required (a multiple-choice JSONL file)");
   const items = await loadMultipleChoiceJsonl(v.task);
-  const { summary, tokenizer, trained } = await openCheckpoint(v.checkpoint, v.tokenizer as string | undefined, "decoder", "multiple-choice scoring");
+  const { summary, tokenizer, trained } = await openCheckpoint(
+    v.checkpoint,
+    v.tokenizer as string | undefined,
+    "decoder",
+    "multiple-choice scoring",
+  );
   const backend = await initBackend(v.backend as string);
   const taskName = `mc/${basename(v.task, ".jsonl")}`;
   const settings = {
@@ -41,7 +49,12 @@ async function main() {
     delimiter: v.delimiter,
     backend,
   };
-  const { outDir, hash, tmpDir } = await claimEvalOutput("mc", `${basename(v.task, ".jsonl")}-${summary.config.name}`, settings, v.out as string | undefined);
+  const { outDir, hash, tmpDir } = await claimEvalOutput(
+    "mc",
+    `${basename(v.task, ".jsonl")}-${summary.config.name}`,
+    settings,
+    v.out as string | undefined,
+  );
   if (tmpDir === null) {
     console.log(`already scored with these settings: ${outDir}`);
     return;
@@ -49,9 +62,14 @@ async function main() {
   const t0 = performance.now();
   const { model, config, headless } = await loadScoringDecoder(summary);
   try {
-    const result = await scoreMultipleChoice(new ModelScorer(model), { encode: (s) => tokenizer.encode(s), eotId: EOT_ID }, items, {
-      delimiter: v.delimiter as string,
-    });
+    const result = await scoreMultipleChoice(
+      new ModelScorer(model),
+      { encode: (s) => tokenizer.encode(s), eotId: EOT_ID },
+      items,
+      {
+        delimiter: v.delimiter as string,
+      },
+    );
     const base = checkpointColumns(summary, config);
     const rows = ([["acc", result.acc], ["acc_norm", result.accNorm]] as const).map(([metric, value]) => ({
       ...base,
@@ -61,11 +79,25 @@ async function main() {
       value,
       policy: "",
     }));
-    await writeCsvAtomic(join(tmpDir, "results.csv"), [...RESULT_COLUMNS, "pretrain_seed", "model", "checkpoint"], rows);
+    await writeCsvAtomic(
+      join(tmpDir, "results.csv"),
+      [...RESULT_COLUMNS, "pretrain_seed", "model", "checkpoint"],
+      rows,
+    );
     const seconds = (performance.now() - t0) / 1000;
-    await writeJsonAtomic(join(tmpDir, "mc.json"), { settings, settingsHash: hash, items: result.n, headless, seconds });
+    await writeJsonAtomic(join(tmpDir, "mc.json"), {
+      settings,
+      settingsHash: hash,
+      items: result.n,
+      headless,
+      seconds,
+    });
     await Deno.rename(tmpDir, outDir);
-    console.log(`${taskName} (${result.n} items${headless ? ", E^T head" : ""}): acc ${(100 * result.acc).toFixed(2)}, acc_norm ${(100 * result.accNorm).toFixed(2)} (${seconds.toFixed(1)} s)`);
+    console.log(
+      `${taskName} (${result.n} items${headless ? ", E^T head" : ""}): acc ${(100 * result.acc).toFixed(2)}, acc_norm ${
+        (100 * result.accNorm).toFixed(2)
+      } (${seconds.toFixed(1)} s)`,
+    );
     console.log(`results: ${join(outDir, "results.csv")}`);
   } catch (e) {
     await Deno.remove(tmpDir, { recursive: true }).catch(() => {});

@@ -21,7 +21,10 @@ import { unigramCrossEntropy } from "../evals/unigram.ts";
 import { transformerKit } from "../train/transformer_kit.ts";
 
 /** Defaults per architecture, after the paper (BERT-style encoder, Pythia-style decoder) and sized for here. */
-const ARCH_DEFAULTS: Record<Arch, { model: string; lr: number; beta2: number; weightDecay: number; schedule: ScheduleKind; lrFloorFrac: number }> = {
+const ARCH_DEFAULTS: Record<
+  Arch,
+  { model: string; lr: number; beta2: number; weightDecay: number; schedule: ScheduleKind; lrFloorFrac: number }
+> = {
   encoder: { model: "enc-small", lr: 1e-4, beta2: 0.999, weightDecay: 0.01, schedule: "linear", lrFloorFrac: 0 },
   decoder: { model: "dec-small", lr: 1e-3, beta2: 0.95, weightDecay: 0.1, schedule: "cosine", lrFloorFrac: 0.1 },
 };
@@ -38,11 +41,19 @@ const SPEC = {
   lr: { type: "string", help: "peak learning rate (default: encoder 1e-4, decoder 1e-3)" },
   "warmup-frac": { type: "string", default: "0.05", help: "share of the planned steps spent warming up" },
   schedule: { type: "string", help: `${SCHEDULE_KINDS.join(" | ")} (default: encoder linear, decoder cosine)` },
-  "lr-floor-frac": { type: "string", help: "rate at the end of decay, as a fraction of --lr (default: encoder 0, decoder 0.1)" },
+  "lr-floor-frac": {
+    type: "string",
+    help: "rate at the end of decay, as a fraction of --lr (default: encoder 0, decoder 0.1)",
+  },
   "weight-decay": { type: "string", help: "AdamW weight decay (default: encoder 0.01, decoder 0.1)" },
   clip: { type: "string", default: "1", help: "global gradient-norm clip (0: off)" },
   seed: { type: "string", default: "0", help: "seed of the weights, data order and masks" },
-  backend: { type: "string", default: "auto", help: "auto | tensorflow | wasm-blas | wasm | cpu (auto: tensorflow if installed, else wasm-blas if OpenBLAS is, else wasm)" },
+  backend: {
+    type: "string",
+    default: "auto",
+    help:
+      "auto | tensorflow | wasm-blas | wasm | cpu (auto: tensorflow if installed, else wasm-blas if OpenBLAS is, else wasm)",
+  },
   "eval-batches": { type: "string", default: "8", help: "validation micro-batches per evaluation" },
   out: { type: "string", help: "output folder (default runs/pretrain/<model>-<objective>-<settings hash>)" },
   "log-every": { type: "string", default: "10", help: "steps between train_log.csv rows and progress lines" },
@@ -61,10 +72,11 @@ function required(flag: string, value: unknown): string {
   return value;
 }
 
-
 async function main() {
   const { values: v } = parseFlags("pretrain", SPEC);
-  if (v.arch === undefined && v.model === undefined) throw new InputError("give --arch encoder|decoder or --model NAME");
+  if (v.arch === undefined && v.model === undefined) {
+    throw new InputError("give --arch encoder|decoder or --model NAME");
+  }
   const archFlag = v.arch === undefined ? undefined : oneOf<Arch>("arch", v.arch, ["encoder", "decoder"]);
   const objective = oneOf<Objective>("objective", v.objective, ["softmax", "cwt"]);
   const tokensDir = required("tokens", v.tokens);
@@ -104,22 +116,41 @@ async function main() {
     join(REPO_ROOT, "runs", "pretrain", `${config.name}-${objective}-${settingsHash(runSettings(opts, tokensSha))}`);
 
   const unigram = await unigramBaseline(tokensDir, manifest.vocabSize);
-  console.error(`pretrain: ${config.name} (${config.arch}) ${objective}, budget ${budgetFlops.toExponential(3)} FLOPs, backend ${backend}, out ${opts.outDir}`);
+  console.error(
+    `pretrain: ${config.name} (${config.arch}) ${objective}, budget ${
+      budgetFlops.toExponential(3)
+    } FLOPs, backend ${backend}, out ${opts.outDir}`,
+  );
   const result = await pretrain(opts, transformerKit);
   const c = result.counters;
-  console.log(`${result.status}: ${c.step} steps (planned ${result.plannedSteps}), ${c.tokens} tokens, ${c.flops.toExponential(3)} FLOPs, ` +
-    `${formatDuration(c.seconds)}, ${(c.tokens / Math.max(c.seconds, 1e-9)).toFixed(1)} tokens/s` +
-    (result.resumedFromStep ? ` (resumed from step ${result.resumedFromStep})` : ""));
+  console.log(
+    `${result.status}: ${c.step} steps (planned ${result.plannedSteps}), ${c.tokens} tokens, ${
+      c.flops.toExponential(3)
+    } FLOPs, ` +
+      `${formatDuration(c.seconds)}, ${(c.tokens / Math.max(c.seconds, 1e-9)).toFixed(1)} tokens/s` +
+      (result.resumedFromStep ? ` (resumed from step ${result.resumedFromStep})` : ""),
+  );
   for (const r of result.checkpoints) {
-    console.log(`  ${(r.fraction * 100).toFixed(1).padStart(5)}%  step ${r.step}  tokens ${r.tokens}  valid loss ${r.valid_loss.toFixed(4)}  ${r.checkpoint}`);
+    console.log(
+      `  ${(r.fraction * 100).toFixed(1).padStart(5)}%  step ${r.step}  tokens ${r.tokens}  valid loss ${
+        r.valid_loss.toFixed(4)
+      }  ${r.checkpoint}`,
+    );
   }
-  console.log(`unigram baseline on the valid split: ${unigram.toFixed(4)} nats/token (perplexity ${Math.exp(unigram).toFixed(1)})` +
-    (objective === "softmax" && config.arch === "decoder" ? "; compare the decoder's valid loss" : ""));
+  console.log(
+    `unigram baseline on the valid split: ${unigram.toFixed(4)} nats/token (perplexity ${
+      Math.exp(unigram).toFixed(1)
+    })` +
+      (objective === "softmax" && config.arch === "decoder" ? "; compare the decoder's valid loss" : ""),
+  );
 }
 
 /** Cross-entropy of the valid split under the train split's smoothed unigram frequencies. */
 async function unigramBaseline(tokensDir: string, vocabSize: number): Promise<number> {
-  const [train, valid] = await Promise.all([openTokenFolderSplit(tokensDir, "train"), openTokenFolderSplit(tokensDir, "valid")]);
+  const [train, valid] = await Promise.all([
+    openTokenFolderSplit(tokensDir, "train"),
+    openTokenFolderSplit(tokensDir, "valid"),
+  ]);
   return unigramCrossEntropy(train.read(0, train.length), valid.read(0, valid.length), vocabSize);
 }
 

@@ -13,8 +13,16 @@ import { parseFlags, runMain } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
 
 const SPEC = {
-  results: { type: "string", multiple: true, help: "results.csv to report on, or quoted glob patterns; several are merged (required)" },
-  logs: { type: "string", multiple: true, help: "training logs (train_log.csv files or quoted glob patterns) for loss curves" },
+  results: {
+    type: "string",
+    multiple: true,
+    help: "results.csv to report on, or quoted glob patterns; several are merged (required)",
+  },
+  logs: {
+    type: "string",
+    multiple: true,
+    help: "training logs (train_log.csv files or quoted glob patterns) for loss curves",
+  },
   out: { type: "string", help: "output folder (required)" },
   manifest: { type: "string", help: "manifest.json to quote (default: manifest.json beside the results, if any)" },
 } as const;
@@ -23,7 +31,11 @@ const SPEC = {
 export async function main(args: string[] = Deno.args): Promise<void> {
   const { values, positionals } = parseFlags("report", SPEC, args);
   if (positionals.length) {
-    throw new InputError(`unexpected argument(s) ${positionals.join(" ")}; quote --results and --logs patterns so the shell does not expand them`);
+    throw new InputError(
+      `unexpected argument(s) ${
+        positionals.join(" ")
+      }; quote --results and --logs patterns so the shell does not expand them`,
+    );
   }
   const results = (values.results as string[] | undefined) ?? [];
   if (results.length === 0) throw new InputError("--results is required (a results.csv file)");

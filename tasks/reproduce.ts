@@ -24,7 +24,14 @@ import { REPO_ROOT } from "../util/paths.ts";
 import { killCurrentChild } from "../pipeline/child.ts";
 import { glueFiles, hashFiles, missingDataMessage, profileGlueTasks, requiredFiles } from "../pipeline/data_needs.ts";
 import { writeManifest } from "../pipeline/manifest.ts";
-import { DEFAULT_TOKENIZE_ID, loadCorpusSlice, MULTILINGUAL_RUN_PREFIX, plannedRuns, planStages, STAGE_OUTPUT } from "../pipeline/plan.ts";
+import {
+  DEFAULT_TOKENIZE_ID,
+  loadCorpusSlice,
+  MULTILINGUAL_RUN_PREFIX,
+  plannedRuns,
+  planStages,
+  STAGE_OUTPUT,
+} from "../pipeline/plan.ts";
 import { formatPlan } from "../pipeline/plan_table.ts";
 import { DEFAULT_PROFILE, loadProfile, profileNames } from "../pipeline/profile.ts";
 import { Progress } from "../pipeline/progress.ts";
@@ -33,12 +40,23 @@ import { keyStages, lockOutDir, runStages, StageError } from "../pipeline/stage.
 import { missingFromCache } from "../data/cache.ts";
 
 const SPEC = {
-  profile: { type: "string", default: DEFAULT_PROFILE, help: `profile name (${profileNames().join(", ")}) or JSON path` },
+  profile: {
+    type: "string",
+    default: DEFAULT_PROFILE,
+    help: `profile name (${profileNames().join(", ")}) or JSON path`,
+  },
   out: { type: "string", help: "output folder (default runs/reproduce/<profile>)" },
-  set: { type: "string", multiple: true, help: "override one profile value for this run, e.g. --set glue.epochs=2 (repeatable)" },
+  set: {
+    type: "string",
+    multiple: true,
+    help: "override one profile value for this run, e.g. --set glue.epochs=2 (repeatable)",
+  },
   plan: { type: "boolean", help: "print the plan (runs, FLOP budgets, stages, ETA) and exit" },
   force: { type: "boolean", help: "run even where the profile requires another backend" },
-  "cache-dir": { type: "string", help: "evaluation-data cache folder (default $HEADLESS_BENCH_DATA, else ~/.cache/headless-bench/data)" },
+  "cache-dir": {
+    type: "string",
+    help: "evaluation-data cache folder (default $HEADLESS_BENCH_DATA, else ~/.cache/headless-bench/data)",
+  },
   quiet: { type: "boolean", help: "no progress lines" },
 } as const;
 
@@ -55,7 +73,10 @@ async function main() {
   if (positionals.length) throw new InputError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
-  const { profile, file: profileFile, text: profileText } = await loadProfile(v.profile as string, (v.set as string[] | undefined) ?? []);
+  const { profile, file: profileFile, text: profileText } = await loadProfile(
+    v.profile as string,
+    (v.set as string[] | undefined) ?? [],
+  );
   const outDir = (v.out as string | undefined) ?? join(REPO_ROOT, "runs", "reproduce", profile.name);
 
   console.log(`reproduce: profile ${profile.name} (${profileFile}): ${profile.description}`);
@@ -73,7 +94,10 @@ async function main() {
   const cacheDir = resolveCacheDir(v["cache-dir"] as string | undefined);
   const glueTasks = await profileGlueTasks(profile, cacheDir);
   if (profile.glue && glueTasks.length === 0) {
-    throw new InputError(`glue.tasks ${JSON.stringify(profile.glue.tasks)} selects no task with all its files in the cache ${cacheDir}`, profileFile);
+    throw new InputError(
+      `glue.tasks ${JSON.stringify(profile.glue.tasks)} selects no task with all its files in the cache ${cacheDir}`,
+      profileFile,
+    );
   }
   const files = requiredFiles(glueTasks, profile.lambada !== null, profile.multilingual);
   const missing = await missingFromCache(cacheDir, files);
@@ -87,13 +111,28 @@ async function main() {
   for (const task of glueTasks) {
     const [train, ...dev] = glueFiles(task);
     glueTrainExamples[task] = await countRows(join(cacheDir, train));
-    glueDevExamples[task] = (await Promise.all(dev.map((f) => countRows(join(cacheDir, f))))).reduce((a, b) => a + b, 0);
+    glueDevExamples[task] = (await Promise.all(dev.map((f) => countRows(join(cacheDir, f))))).reduce(
+      (a, b) => a + b,
+      0,
+    );
   }
   const corpus = await loadCorpusSlice(profile);
-  const multilingual = profile.multilingual ? await prepareMultilingualSources(profile.multilingual, cacheDir, console.log) : undefined;
+  const multilingual = profile.multilingual
+    ? await prepareMultilingualSources(profile.multilingual, cacheDir, console.log)
+    : undefined;
 
   const stages = keyStages(
-    planStages({ profile, backend, cacheDir, glueTasks, dataHashes, glueTrainExamples, glueDevExamples, corpus, multilingual }),
+    planStages({
+      profile,
+      backend,
+      cacheDir,
+      glueTasks,
+      dataHashes,
+      glueTrainExamples,
+      glueDevExamples,
+      corpus,
+      multilingual,
+    }),
     join(outDir, "stages"),
   );
   const unlock = await lockOutDir(outDir);
@@ -127,7 +166,11 @@ async function main() {
     corpus: { sha256: corpus.sha256, documents: corpus.documents.length, bytes: corpus.bytes },
     tokensDir: defaultTokenize ? join(defaultTokenize.dir, STAGE_OUTPUT.tokens) : null,
     multilingual: multilingual && multilingualStage
-      ? { sources: multilingual, tokensDir: join(multilingualStage.dir, STAGE_OUTPUT.tokens), languagesFile: join(multilingualStage.dir, LANGUAGES_FILE) }
+      ? {
+        sources: multilingual,
+        tokensDir: join(multilingualStage.dir, STAGE_OUTPUT.tokens),
+        languagesFile: join(multilingualStage.dir, LANGUAGES_FILE),
+      }
       : undefined,
     summary,
     startedAt,
@@ -138,7 +181,9 @@ async function main() {
     file: join(s.dir, STAGE_OUTPUT.run, "train_log.csv"),
     label: s.run.startsWith(MULTILINGUAL_RUN_PREFIX) ? "encoder (multilingual)" : undefined,
   }));
-  for (const f of [...results, ...logs.map((l) => l.file)]) if (!(await exists(f))) throw new InputError(`a finished stage lacks its output file`, f);
+  for (const f of [...results, ...logs.map((l) => l.file)]) {
+    if (!(await exists(f))) throw new InputError(`a finished stage lacks its output file`, f);
+  }
   if (results.length) {
     const written = await buildReport({ results, logs, out: outDir, manifest: manifestPath });
     console.log(`report: ${written.at(-1)}`);
@@ -147,7 +192,8 @@ async function main() {
   }
   console.log(
     `done in ${formatDuration((performance.now() - t0) / 1000)}: ${summary.ran.length} stages ran` +
-      (summary.resumed.length ? ` (${summary.resumed.length} resumed)` : "") + `, ${summary.skipped.length} already done`,
+      (summary.resumed.length ? ` (${summary.resumed.length} resumed)` : "") +
+      `, ${summary.skipped.length} already done`,
   );
 }
 

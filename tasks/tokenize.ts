@@ -16,41 +16,65 @@ import { validateVocabSize } from "../tokenizer/specials.ts";
 
 const FLAGS = {
   vocab: { type: "string" as const, help: "vocabulary size, 4096 to 65536 (specials and bytes included)" },
-  corpus: { type: "string" as const, multiple: true, help: "corpus .txt/.jsonl file or folder (repeatable; default: the embedded corpus)" },
+  corpus: {
+    type: "string" as const,
+    multiple: true,
+    help: "corpus .txt/.jsonl file or folder (repeatable; default: the embedded corpus)",
+  },
   seed: { type: "string" as const, default: "0", help: "seed of the train/valid split and of the BPE sample" },
   out: { type: "string" as const, help: "output folder (default runs/tokenize/<hash of settings and corpus>)" },
   "valid-fraction": { type: "string" as const, default: "0.02", help: "share of documents held out for validation" },
-  "max-train-bytes": { type: "string" as const, help: "train BPE on a seeded sample of at most this many bytes of train text" },
+  "max-train-bytes": {
+    type: "string" as const,
+    help: "train BPE on a seeded sample of at most this many bytes of train text",
+  },
   force: { type: "boolean" as const, help: "replace the output folder if it exists" },
 };
 
 async function main() {
   const { values, positionals } = parseFlags("tokenize", FLAGS);
-  if (positionals.length) throw new InputError(`unexpected argument ${JSON.stringify(positionals[0])} (corpus paths go after --corpus)`);
+  if (positionals.length) {
+    throw new InputError(`unexpected argument ${JSON.stringify(positionals[0])} (corpus paths go after --corpus)`);
+  }
   if (values.vocab === undefined) throw new InputError("--vocab is required (e.g. --vocab 16384)");
   const vocabSize = validateVocabSize(numberFlag("vocab", values.vocab), "--vocab");
   const seed = numberFlag("seed", values.seed);
   const validFraction = numberFlag("valid-fraction", values["valid-fraction"]);
-  const maxTrainBytes = values["max-train-bytes"] === undefined ? Infinity : numberFlag("max-train-bytes", values["max-train-bytes"]);
+  const maxTrainBytes = values["max-train-bytes"] === undefined
+    ? Infinity
+    : numberFlag("max-train-bytes", values["max-train-bytes"]);
   const paths = (values.corpus as string[] | undefined) ?? [];
   const docs = (): AsyncIterable<Document> => paths.length ? readCorpus(paths) : defaultCorpus();
 
   let outDir = values.out as string | undefined;
   if (outDir === undefined) {
     const corpus = await corpusSha256(docs());
-    const settings = { format: TOKENS_FORMAT, vocabSize, seed, validFraction, maxTrainBytes: String(maxTrainBytes), corpus };
+    const settings = {
+      format: TOKENS_FORMAT,
+      vocabSize,
+      seed,
+      validFraction,
+      maxTrainBytes: String(maxTrainBytes),
+      corpus,
+    };
     outDir = join(REPO_ROOT, "runs", "tokenize", sha256(JSON.stringify(settings)).slice(0, 12));
   }
   if (await exists(outDir)) {
     if (!values.force) {
       const m = await readManifest(outDir);
-      console.log(`already tokenized: ${outDir} (train ${m.splits.train.tokens} tokens, valid ${m.splits.valid.tokens}); --force redoes it`);
+      console.log(
+        `already tokenized: ${outDir} (train ${m.splits.train.tokens} tokens, valid ${m.splits.valid.tokens}); --force redoes it`,
+      );
       return;
     }
     await Deno.remove(outDir, { recursive: true });
   }
 
-  console.log(`tokenize: vocab ${vocabSize}, seed ${seed}, valid fraction ${validFraction}, corpus ${paths.length ? paths.join(" ") : "default"}`);
+  console.log(
+    `tokenize: vocab ${vocabSize}, seed ${seed}, valid fraction ${validFraction}, corpus ${
+      paths.length ? paths.join(" ") : "default"
+    }`,
+  );
   const stats = await tokenizeCorpus({
     docs: docs(),
     vocabSize,
@@ -73,22 +97,32 @@ function report(s: TokenizeStats) {
   const n = (x: number) => x.toLocaleString("en-US");
   for (const split of ["train", "valid"] as const) {
     const t = s.splits[split];
-    console.log(`${split.padEnd(5)}: ${n(t.documents)} documents, ${n(t.words)} words, ${n(t.bytes)} bytes -> ${n(t.tokens)} tokens`);
+    console.log(
+      `${split.padEnd(5)}: ${n(t.documents)} documents, ${n(t.words)} words, ${n(t.bytes)} bytes -> ${
+        n(t.tokens)
+      } tokens`,
+    );
   }
   if (s.bpe) {
     console.log(
-      `BPE: ${n(s.merges)} merges (vocab ${n(s.vocabSize)}) learnt in ${s.bpe.seconds.toFixed(2)} s from ${n(s.bpe.documents)} documents, ` +
+      `BPE: ${n(s.merges)} merges (vocab ${n(s.vocabSize)}) learnt in ${s.bpe.seconds.toFixed(2)} s from ${
+        n(s.bpe.documents)
+      } documents, ` +
         `${n(s.bpe.preTokens)} pre-tokens (${n(s.bpe.distinctPreTokens)} distinct)`,
     );
   }
   console.log(
     `encode: ${n(s.splits.train.tokens + s.splits.valid.tokens)} tokens in ${s.encode.seconds.toFixed(2)} s = ` +
-      `${n(Math.round(s.encode.tokensPerSecond))} tokens/s (${n(Math.round(s.encode.tokensPerCpuSecond))} per CPU second)`,
+      `${n(Math.round(s.encode.tokensPerSecond))} tokens/s (${
+        n(Math.round(s.encode.tokensPerCpuSecond))
+      } per CPU second)`,
   );
   if (s.roundTrip) {
     const r = s.roundTrip;
     console.log(
-      `round trip decode(encode(doc)) === doc: ${n(r.documents - r.failures)}/${n(r.documents)} documents, ${r.failures} failures` +
+      `round trip decode(encode(doc)) === doc: ${n(r.documents - r.failures)}/${
+        n(r.documents)
+      } documents, ${r.failures} failures` +
         (r.failedIds.length ? ` (${r.failedIds.join(", ")})` : "") + ` [${r.seconds.toFixed(2)} s]`,
     );
   }

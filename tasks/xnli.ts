@@ -16,11 +16,7 @@
 import { join } from "node:path";
 import { resolveCacheDir } from "../data/cache.ts";
 import type { ClassificationLossName } from "../evals/balanced_ce.ts";
-import {
-  loadCheckpointModel,
-  modelFromSnapshot,
-  modelSnapshot,
-} from "../evals/checkpoint_check.ts";
+import { loadCheckpointModel, modelFromSnapshot, modelSnapshot } from "../evals/checkpoint_check.ts";
 import { checkpointColumns, claimEvalOutput, openCheckpoint } from "../evals/eval_run.ts";
 import { GLUE_PROTOCOLS, meanStd } from "../evals/finetune_glue.ts";
 import {
@@ -45,21 +41,45 @@ import { InputError } from "../util/errors.ts";
 import { writeJsonAtomic } from "../util/fs.ts";
 
 const SPEC = {
-  checkpoint: { type: "string", help: "encoder checkpoint folder (ckpt/frac-F) or pretraining run folder (its newest checkpoint) (required)" },
+  checkpoint: {
+    type: "string",
+    help: "encoder checkpoint folder (ckpt/frac-F) or pretraining run folder (its newest checkpoint) (required)",
+  },
   tokenizer: { type: "string", help: "tokenizer.json (default: the one in the checkpoint's token folder)" },
-  setup: { type: "string", default: "both", help: "en (fine-tune on English, zero-shot elsewhere) | target (fine-tune per language) | both" },
-  langs: { type: "string", default: "paper", help: `comma list of XNLI languages, or paper (${PAPER_XNLI_LANGUAGES.join(",")}) or all` },
+  setup: {
+    type: "string",
+    default: "both",
+    help: "en (fine-tune on English, zero-shot elsewhere) | target (fine-tune per language) | both",
+  },
+  langs: {
+    type: "string",
+    default: "paper",
+    help: `comma list of XNLI languages, or paper (${PAPER_XNLI_LANGUAGES.join(",")}) or all`,
+  },
   split: { type: "string", default: "dev", help: "dev | test: the split scored" },
   seeds: { type: "string", default: "0,1,2", help: "fine-tuning seeds, comma separated" },
-  loss: { type: "string", default: "balanced", help: "balanced | plain (classification loss; picks the protocol's defaults)" },
+  loss: {
+    type: "string",
+    default: "balanced",
+    help: "balanced | plain (classification loss; picks the protocol's defaults)",
+  },
   epochs: { type: "string", help: "epochs (default 10)" },
-  "max-train": { type: "string", help: "train on a seeded subset of at most N examples per language (default all 15,001)" },
-  "max-eval": { type: "string", help: "score a fixed seeded subset of at most N examples per language (smoke runs; default all)" },
+  "max-train": {
+    type: "string",
+    help: "train on a seeded subset of at most N examples per language (default all 15,001)",
+  },
+  "max-eval": {
+    type: "string",
+    help: "score a fixed seeded subset of at most N examples per language (smoke runs; default all)",
+  },
   lr: { type: "string", help: "peak learning rate (default: balanced 1e-5, plain 5e-6)" },
   "weight-decay": { type: "string", help: "AdamW weight decay (default: balanced 0, plain 0.01)" },
   batch: { type: "string", help: "training batch (default 32)" },
   "eval-batch": { type: "string", default: "64", help: "examples per evaluation forward pass" },
-  "cache-dir": { type: "string", help: "evaluation-data cache folder (default $HEADLESS_BENCH_DATA, else ~/.cache/headless-bench/data)" },
+  "cache-dir": {
+    type: "string",
+    help: "evaluation-data cache folder (default $HEADLESS_BENCH_DATA, else ~/.cache/headless-bench/data)",
+  },
   out: { type: "string", help: "output folder (default runs/xnli/<model>-<objective>-<settings hash>)" },
   backend: { type: "string", default: "auto", help: "auto | tensorflow | wasm | cpu" },
 } as const;
@@ -81,10 +101,18 @@ const DETAIL_COLUMNS = [
 ] as const;
 
 /** Columns of timings.csv: one line per fine-tuning run. */
-const TIMING_COLUMNS = ["setup", "train_lang", "seed", "seconds", "train_examples", "eval_examples", "steps", "epochs"] as const;
+const TIMING_COLUMNS = [
+  "setup",
+  "train_lang",
+  "seed",
+  "seconds",
+  "train_examples",
+  "eval_examples",
+  "steps",
+  "epochs",
+] as const;
 
 type Row = Record<string, string | number>;
-
 
 /** --setup: en, target or both. */
 function parseSetups(value: string): XnliSetup[] {
@@ -134,14 +162,20 @@ function consoleLine(results: XnliSetupResult[], policy: string): string {
 
 async function main() {
   const { values: v, positionals } = parseFlags("xnli", SPEC);
-  if (positionals.length) throw new InputError(`unexpected argument(s) ${positionals.join(" ")}; every input is a --flag`);
+  if (positionals.length) {
+    throw new InputError(`unexpected argument(s) ${positionals.join(" ")}; every input is a --flag`);
+  }
   if (typeof v.checkpoint !== "string" || v.checkpoint === "") throw new InputError("--checkpoint is required");
   const setups = parseSetups(v.setup as string);
   const langs = parseXnliLanguages(v.langs as string);
   const split = v.split as string;
-  if (split !== "dev" && split !== "test") throw new InputError(`--split expects dev or test, got ${JSON.stringify(split)}`);
+  if (split !== "dev" && split !== "test") {
+    throw new InputError(`--split expects dev or test, got ${JSON.stringify(split)}`);
+  }
   const loss = v.loss as ClassificationLossName;
-  if (!Object.hasOwn(GLUE_PROTOCOLS, loss)) throw new InputError(`--loss expects balanced or plain, got ${JSON.stringify(v.loss)}`);
+  if (!Object.hasOwn(GLUE_PROTOCOLS, loss)) {
+    throw new InputError(`--loss expects balanced or plain, got ${JSON.stringify(v.loss)}`);
+  }
   const protocol = GLUE_PROTOCOLS[loss];
   const seeds = seedListFlag(v.seeds as string);
   const cacheDir = resolveCacheDir(v["cache-dir"] as string | undefined);
@@ -164,7 +198,9 @@ async function main() {
     "XNLI fine-tuning",
   );
   const data = new Map<XnliSetup, Awaited<ReturnType<typeof loadXnliData>>>();
-  for (const setup of setups) data.set(setup, await loadXnliData(setup, langs, split as XnliEvalSplit, cacheDir, { maxEval }));
+  for (const setup of setups) {
+    data.set(setup, await loadXnliData(setup, langs, split as XnliEvalSplit, cacheDir, { maxEval }));
+  }
   const missingTrain = data.get("target")?.missingTrain ?? [];
   if (setups.includes("target")) console.error(`target setup: ${missingTrainNote(missingTrain)}`);
   const backend = await initBackend(v.backend as string);
@@ -180,12 +216,21 @@ async function main() {
     maxEval: maxEval ?? null,
     backend,
   };
-  const { outDir, hash, tmpDir } = await claimEvalOutput("xnli", `${summary.config.name}-${summary.objective}`, settings, v.out as string | undefined);
+  const { outDir, hash, tmpDir } = await claimEvalOutput(
+    "xnli",
+    `${summary.config.name}-${summary.objective}`,
+    settings,
+    v.out as string | undefined,
+  );
   if (tmpDir === null) {
     console.log(`already evaluated with these settings: ${outDir}`);
     return;
   }
-  console.error(`xnli: ${summary.config.name} (${summary.objective}) from ${summary.dir}, setups ${setups.join("+")}, ${split}, backend ${backend}, out ${outDir}`);
+  console.error(
+    `xnli: ${summary.config.name} (${summary.objective}) from ${summary.dir}, setups ${
+      setups.join("+")
+    }, ${split}, backend ${backend}, out ${outDir}`,
+  );
   const startedAt = new Date().toISOString();
   const base = checkpointColumns(summary);
   const rows: Row[] = [];
@@ -198,17 +243,24 @@ async function main() {
   const snapshot = modelSnapshot(loaded);
   loaded.dispose();
   const fresh = () => modelFromSnapshot(summary.config, snapshot);
-  const epochLog = (setup: string, lang: string, seed: number) => (e: { epoch: number; trainLoss: number; scores: Record<string, number>; seconds: number }) =>
-    console.error(
-      `${setup}/${lang} seed ${seed} epoch ${e.epoch}/${finetune.epochs}: train loss ${e.trainLoss.toFixed(4)}, ` +
-        Object.entries(e.scores).map(([k, x]) => `${k} ${(100 * x).toFixed(2)}`).join(", ") + ` (${formatDuration(e.seconds)})`,
-    );
+  const epochLog =
+    (setup: string, lang: string, seed: number) =>
+    (e: { epoch: number; trainLoss: number; scores: Record<string, number>; seconds: number }) =>
+      console.error(
+        `${setup}/${lang} seed ${seed} epoch ${e.epoch}/${finetune.epochs}: train loss ${e.trainLoss.toFixed(4)}, ` +
+          Object.entries(e.scores).map(([k, x]) => `${k} ${(100 * x).toFixed(2)}`).join(", ") +
+          ` (${formatDuration(e.seconds)})`,
+      );
   try {
     for (const setup of setups) {
       const setupData = data.get(setup)!;
       const results: XnliSetupResult[] = [];
       for (const seed of seeds) {
-        const options: XnliFinetuneOptions = { ...finetune, seed, onEpoch: epochLog(setup, setup === "en" ? "en" : "*", seed) };
+        const options: XnliFinetuneOptions = {
+          ...finetune,
+          seed,
+          onEpoch: epochLog(setup, setup === "en" ? "en" : "*", seed),
+        };
         let result: XnliSetupResult;
         if (setup === "en") {
           const model = fresh();
@@ -218,8 +270,18 @@ async function main() {
             model.dispose();
           }
         } else {
-          result = finetunePerLanguage(fresh, tokenizer, setupData, options, (lang, r) =>
-            console.error(`target/${lang} seed ${seed}: best epoch ${r.best.epoch} ${(100 * r.best.scores[XNLI_METRIC]).toFixed(2)} (${formatDuration(r.seconds)})`));
+          result = finetunePerLanguage(
+            fresh,
+            tokenizer,
+            setupData,
+            options,
+            (lang, r) =>
+              console.error(
+                `target/${lang} seed ${seed}: best epoch ${r.best.epoch} ${
+                  (100 * r.best.scores[XNLI_METRIC]).toFixed(2)
+                } (${formatDuration(r.seconds)})`,
+              ),
+          );
         }
         results.push(result);
         rows.push(...resultRows(result, base, loss));
@@ -237,7 +299,9 @@ async function main() {
         }
         await flush();
       }
-      for (const policy of ["best-epoch", "last-epoch"]) console.log(`xnli-${setup} ${split} (${policy}, ${seeds.length} seeds): ${consoleLine(results, policy)}`);
+      for (const policy of ["best-epoch", "last-epoch"]) {
+        console.log(`xnli-${setup} ${split} (${policy}, ${seeds.length} seeds): ${consoleLine(results, policy)}`);
+      }
     }
   } catch (e) {
     if (rows.length) console.error(`results so far are in ${tmpDir}`);
@@ -254,7 +318,14 @@ async function main() {
     startedAt,
     endedAt: new Date().toISOString(),
     missingTrain: setups.includes("target") ? { languages: missingTrain, note: missingTrainNote(missingTrain) } : null,
-    evalExamples: Object.fromEntries([...data].map(([setup, d]) => [setup, Object.fromEntries(Object.entries(d.eval).map(([l, ex]) => [l, `${ex.length}/${d.evalAvailable[l]}`]))])),
+    evalExamples: Object.fromEntries(
+      [...data].map((
+        [setup, d],
+      ) => [
+        setup,
+        Object.fromEntries(Object.entries(d.eval).map(([l, ex]) => [l, `${ex.length}/${d.evalAvailable[l]}`])),
+      ]),
+    ),
   });
   await Deno.rename(tmpDir, outDir);
   console.log(`results: ${join(outDir, "results.csv")}`);

@@ -86,7 +86,11 @@ Deno.test("accumulateGradients: mean of micro-batch gradients = gradient of the 
   const params = new Map([["w", tf.variable(tf.scalar(2))], ["unused", tf.variable(tf.scalar(7))]]);
   const data = [[1, 0], [3, 1]];
   const w = params.get("w")!;
-  const { loss, grads } = accumulateGradients(params, 2, (i) => w.mul(data[i][0]).sub(data[i][1]).square() as tf.Scalar);
+  const { loss, grads } = accumulateGradients(
+    params,
+    2,
+    (i) => w.mul(data[i][0]).sub(data[i][1]).square() as tf.Scalar,
+  );
   assertAlmostEquals(loss, 14.5, 1e-6);
   assertAlmostEquals(grads.get("w")!.dataSync()[0], 17, 1e-5);
   assertEquals(grads.has("unused"), false);

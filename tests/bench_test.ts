@@ -17,7 +17,10 @@ Deno.test("parsePeerOutput reads torch_step.py's result lines and skips the rest
 
 Deno.test("runPeer says what is missing instead of failing", async () => {
   const dir = await Deno.makeTempDir();
-  const r = await runPeer({ vocab: 8, d: 4, layers: 1, heads: 1, seq: 2, batch: 1, steps: 1, threads: 1 }, `${dir}/nope.py`);
+  const r = await runPeer(
+    { vocab: 8, d: 4, layers: 1, heads: 1, seq: 2, batch: 1, steps: 1, threads: 1 },
+    `${dir}/nope.py`,
+  );
   assert("missing" in r);
   assertStringIncludes(r.missing, "not found");
   await Deno.remove(dir, { recursive: true });
@@ -30,8 +33,26 @@ Deno.test("median of odd and even lists", () => {
 
 Deno.test("deno task bench --json on a tiny model prints one line per objective with throughput, FLOP rate and memory", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "bench/train_step.ts", "--backend", "wasm", "--config", "tiny", "--sizes", "", "--vocab", "48", "--batch", "2",
-      "--seq", "8", "--steps", "2", "--json"],
+    args: [
+      "run",
+      "-A",
+      "bench/train_step.ts",
+      "--backend",
+      "wasm",
+      "--config",
+      "tiny",
+      "--sizes",
+      "",
+      "--vocab",
+      "48",
+      "--batch",
+      "2",
+      "--seq",
+      "8",
+      "--steps",
+      "2",
+      "--json",
+    ],
     stdout: "piped",
     stderr: "piped",
   }).output();

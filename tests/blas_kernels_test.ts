@@ -49,7 +49,13 @@ function relativeError(got: tf.Tensor, want: tf.Tensor): number {
 
 /** Naive row-major product of op(A) (m x k) and op(B) (k x n). */
 function naiveProduct(
-  a: Float32Array, b: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean,
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
 ): Float32Array {
   const c = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
@@ -65,12 +71,24 @@ function naiveProduct(
 Deno.test("planProduct pairs broadcast batch matrices and names what BLAS must not take", () => {
   const f32 = (shape: number[]) => ({ shape, dtype: "float32" as const });
   assertEquals(planProduct(f32([2, 1, 5, 7]), f32([1, 3, 4, 7]), false, true), {
-    m: 5, n: 4, k: 7, transA: false, transB: true, lda: 7, ldb: 7,
-    outShape: [2, 3, 5, 4], aBatch: [0, 0, 0, 1, 1, 1], bBatch: [0, 1, 2, 0, 1, 2],
+    m: 5,
+    n: 4,
+    k: 7,
+    transA: false,
+    transB: true,
+    lda: 7,
+    ldb: 7,
+    outShape: [2, 3, 5, 4],
+    aBatch: [0, 0, 0, 1, 1, 1],
+    bBatch: [0, 1, 2, 0, 1, 2],
   });
   const tn = planProduct(f32([3, 6, 2]), f32([6, 4]), true, false);
   assert(typeof tn !== "string");
-  assertEquals([tn.m, tn.n, tn.k, tn.lda, tn.ldb, tn.outShape, tn.aBatch, tn.bBatch], [2, 4, 6, 2, 4, [3, 2, 4], [0, 1, 2], [0, 0, 0]]);
+  assertEquals([tn.m, tn.n, tn.k, tn.lda, tn.ldb, tn.outShape, tn.aBatch, tn.bBatch], [2, 4, 6, 2, 4, [3, 2, 4], [
+    0,
+    1,
+    2,
+  ], [0, 0, 0]]);
   assertEquals(planProduct(f32([2, 3]), { shape: [3, 2], dtype: "int32" }, false, false), "dtype float32xint32");
   assertEquals(planProduct(f32([3]), f32([3, 2]), false, false), "rank below 2");
   assertEquals(planProduct(f32([2, 3]), f32([4, 2]), false, false), "inner dims differ");
@@ -88,7 +106,21 @@ Deno.test({
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
         const c = new Float32Array(m * n).fill(99); // beta = 0 must overwrite, not add
-        blas!.sgemm(transA, transB, m, n, k, 1, pointerOf(a), transA ? m : k, pointerOf(b), transB ? k : n, 0, pointerOf(c), n);
+        blas!.sgemm(
+          transA,
+          transB,
+          m,
+          n,
+          k,
+          1,
+          pointerOf(a),
+          transA ? m : k,
+          pointerOf(b),
+          transB ? k : n,
+          0,
+          pointerOf(c),
+          n,
+        );
         assertEquals(Array.from(c), Array.from(naiveProduct(a, b, m, n, k, transA, transB)));
       }
     }
@@ -194,11 +226,18 @@ Deno.test({
       const got = tf.matMul(x, y, false, true);
       assertEquals(got.shape, [2, 3, 5, 4]);
       const want = plain(() =>
-        tf.stack([0, 1].map((i) =>
-          tf.stack([0, 1, 2].map((j) =>
-            tf.matMul(x.slice([i, 0, 0, 0], [1, 1, 5, 7]).reshape([5, 7]), y.slice([0, j, 0, 0], [1, 1, 4, 7]).reshape([4, 7]), false, true)
-          ))
-        ))
+        tf.stack(
+          [0, 1].map((i) =>
+            tf.stack([0, 1, 2].map((j) =>
+              tf.matMul(
+                x.slice([i, 0, 0, 0], [1, 1, 5, 7]).reshape([5, 7]),
+                y.slice([0, j, 0, 0], [1, 1, 4, 7]).reshape([4, 7]),
+                false,
+                true,
+              )
+            ))
+          ),
+        )
       );
       assert(relativeError(got, want) < 1e-5);
     });
@@ -219,7 +258,14 @@ Deno.test({
       }
       // Transposed operands and a scalar bias: compare with matMul + add + elu on plain wasm.
       const at = randomTensor([24, 40]), bt = randomTensor([18, 24]), scalar = tf.scalar(0.3);
-      const got = tf.fused.matMul({ a: at, b: bt, transposeA: true, transposeB: true, bias: scalar, activation: "elu" });
+      const got = tf.fused.matMul({
+        a: at,
+        b: bt,
+        transposeA: true,
+        transposeB: true,
+        bias: scalar,
+        activation: "elu",
+      });
       const want = plain(() => tf.elu(tf.add(tf.matMul(at, bt, true, true), scalar)));
       assert(relativeError(got, want) < 1e-5);
     });

@@ -70,8 +70,16 @@ Deno.test("LAMBADA through the scorer: the summed log-probs and greedy flag of t
 
 Deno.test("bad calls: an input over the window, a position outside its input, an encoder, a headless decoder", async () => {
   const scorer = new ModelScorer(model, { window: 8 });
-  await assertRejects(() => scorer.logProbsAt([new Int32Array(9).fill(5)], [[0]]), InputError, "input 0 has 9 tokens; expected 1 to 8");
-  await assertRejects(() => scorer.logProbsAt([Int32Array.from([5, 6])], [[2]]), InputError, "position 2 of input 0 is outside its 2 tokens");
+  await assertRejects(
+    () => scorer.logProbsAt([new Int32Array(9).fill(5)], [[0]]),
+    InputError,
+    "input 0 has 9 tokens; expected 1 to 8",
+  );
+  await assertRejects(
+    () => scorer.logProbsAt([Int32Array.from([5, 6])], [[2]]),
+    InputError,
+    "position 2 of input 0 is outside its 2 tokens",
+  );
   assertEquals(await scorer.logProbsAt([], []), []);
   assertThrows(() => new ModelScorer(model, { window: 17 }), InputError, "window 17 must be an integer in [1, 16]");
   const encoder = createModel({ ...DECODER, arch: "encoder" }, 0);

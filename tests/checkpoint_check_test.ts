@@ -38,8 +38,17 @@ async function writeRun(root: string, model: Model, config: Record<string, unkno
   await Deno.mkdir(runDir, { recursive: true });
   await writeJsonAtomic(join(runDir, "run.json"), { format: "headless-bench-pretrain/1", tokensDir });
   const tensors = new Map<string, StoredTensor>();
-  for (const [name, p] of model.params) tensors.set(`param/${name}`, { shape: p.shape, data: p.dataSync() as Float32Array });
-  const settings = { model: config, objective: "cwt", tokens: { manifestSha256 }, budgetFlops: 1e9, seed: 3, backend: "wasm" };
+  for (const [name, p] of model.params) {
+    tensors.set(`param/${name}`, { shape: p.shape, data: p.dataSync() as Float32Array });
+  }
+  const settings = {
+    model: config,
+    objective: "cwt",
+    tokens: { manifestSha256 },
+    budgetFlops: 1e9,
+    seed: 3,
+    backend: "wasm",
+  };
   const counters = { step: 10, tokens: 640, flops: 1e9, seconds: 2 };
   const ckpt = await writeCheckpoint(join(runDir, "ckpt"), "frac-1", {
     settingsHash: "x",
@@ -85,7 +94,10 @@ Deno.test("mismatches name what differs: architecture, tokenizer hash, vocabular
   const summary = await describeCheckpoint(ckpt);
 
   const arch = assertThrows(() => checkArchitecture(summary, "encoder", "GLUE fine-tuning"), InputError);
-  assertStringIncludes(arch.message, "GLUE fine-tuning needs an encoder, but the checkpoint is a decoder (model tiny-dec, cwt objective)");
+  assertStringIncludes(
+    arch.message,
+    "GLUE fine-tuning needs an encoder, but the checkpoint is a decoder (model tiny-dec, cwt objective)",
+  );
   assertStringIncludes(arch.message, ckpt);
 
   const other = join(root, "other-tokenizer.json");
@@ -103,7 +115,11 @@ Deno.test("mismatches name what differs: architecture, tokenizer hash, vocabular
 
   // Without run.json, and with a tokenizer away from the token folder, the hash cannot be vouched for.
   await Deno.remove(join(runDir, "run.json"));
-  await assertRejects(() => tokenizerFacts(other, 48).then((f) => checkTokenizer(summary, f)), InputError, "cannot tell which tokenizer");
+  await assertRejects(
+    () => tokenizerFacts(other, 48).then((f) => checkTokenizer(summary, f)),
+    InputError,
+    "cannot tell which tokenizer",
+  );
   // ... but the tokenizer beside its token folder's manifest still is.
   await checkTokenizer(summary, await tokenizerFacts(tokenizerFile, 48));
 

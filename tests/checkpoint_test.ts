@@ -24,11 +24,23 @@ const info = (step: number, fraction?: number): CheckpointInfo => ({
 });
 
 // Values whose bits a lossy path (text, float64 rounding, wrong endianness) would change.
-const awkward = Float32Array.from([0, -0, 1.401298464324817e-45, 3.4028234663852886e38, -Infinity, 0.1, 1 / 3, -2.5e-20]);
+const awkward = Float32Array.from([
+  0,
+  -0,
+  1.401298464324817e-45,
+  3.4028234663852886e38,
+  -Infinity,
+  0.1,
+  1 / 3,
+  -2.5e-20,
+]);
 
 Deno.test("a checkpoint reads back bit for bit, with its metadata", async () => {
   const root = await Deno.makeTempDir();
-  const tensors = new Map([["param/a", { shape: [2, 4], data: awkward }], ["adam.m/a", { shape: [3], data: Float32Array.from([1, 2, 3]) }]]);
+  const tensors = new Map([["param/a", { shape: [2, 4], data: awkward }], ["adam.m/a", {
+    shape: [3],
+    data: Float32Array.from([1, 2, 3]),
+  }]]);
   const dir = await writeCheckpoint(root, "latest", info(7), tensors);
   assertEquals(dir, join(root, "latest"));
   const { meta, tensors: back } = await readCheckpoint(dir);
@@ -55,7 +67,10 @@ Deno.test("replacing latest leaves one complete folder; the newest checkpoint wi
   await writeCheckpoint(root, "latest", info(3), t);
   await writeCheckpoint(root, "frac-0.125", info(4, 0.125), t);
   await writeCheckpoint(root, "latest", info(6), t);
-  assertEquals((await listCheckpoints(root)).map((c) => [c.dir.slice(root.length + 1), c.meta.counters.step]), [["frac-0.125", 4], ["latest", 6]]);
+  assertEquals((await listCheckpoints(root)).map((c) => [c.dir.slice(root.length + 1), c.meta.counters.step]), [[
+    "frac-0.125",
+    4,
+  ], ["latest", 6]]);
   // A kill between "rename latest aside" and "rename the new one in": only .old-* and a .tmp-* remain.
   await Deno.rename(join(root, "latest"), join(root, ".old-0b9e2c1a-0000-4000-8000-000000000000"));
   await Deno.mkdir(join(root, ".tmp-half-written"));
@@ -65,7 +80,11 @@ Deno.test("replacing latest leaves one complete folder; the newest checkpoint wi
   await cleanCheckpointRoot(root);
   const names = [];
   for await (const e of Deno.readDir(root)) names.push(e.name);
-  assertEquals(names.sort(), [".old-0b9e2c1a-0000-4000-8000-000000000000", "frac-0.125"], "the .old fallback is still the newest: kept");
+  assertEquals(
+    names.sort(),
+    [".old-0b9e2c1a-0000-4000-8000-000000000000", "frac-0.125"],
+    "the .old fallback is still the newest: kept",
+  );
   await writeCheckpoint(root, "latest", info(8), t);
   await cleanCheckpointRoot(root);
   const after = [];
@@ -83,11 +102,21 @@ Deno.test("run.json: same settings resume, different settings are refused with w
   // Which native paths were on is recorded: none here (BLAS and the C kernels are never enabled in this file).
   assertEquals(first.manifest.environment.kernels?.blas.enabled, false);
   assertEquals(first.manifest.environment.kernels?.native.kernels, []);
-  assertEquals((await openRun(out, { seed: 1, model: { layers: 2, dModel: 64 }, lr: 1e-3 }, { backend: "wasm", tokensDir: "/t" })).isNew, false);
-  const err = await assertRejects(() => openRun(out, { ...settings, model: { dModel: 128, layers: 2 } }, { backend: "wasm", tokensDir: "/t" }), InputError);
+  assertEquals(
+    (await openRun(out, { seed: 1, model: { layers: 2, dModel: 64 }, lr: 1e-3 }, { backend: "wasm", tokensDir: "/t" }))
+      .isNew,
+    false,
+  );
+  const err = await assertRejects(
+    () => openRun(out, { ...settings, model: { dModel: 128, layers: 2 } }, { backend: "wasm", tokensDir: "/t" }),
+    InputError,
+  );
   assert(err.message.includes("model.dModel: 64 vs 128"), err.message);
   assert(err.message.includes(join(out, "run.json")), err.message);
-  assertEquals(settingsDiff({ a: 1, b: [1, 2] }, { a: 1, b: [1, 3], c: true }), ["b: [1,2] vs [1,3]", "c: undefined vs true"]);
+  assertEquals(settingsDiff({ a: 1, b: [1, 2] }, { a: 1, b: [1, 3], c: true }), [
+    "b: [1,2] vs [1,3]",
+    "c: undefined vs true",
+  ]);
   const busy = await Deno.makeTempDir();
   await Deno.writeTextFile(join(busy, "notes.txt"), "x");
   await assertRejects(() => openRun(busy, settings, { backend: "wasm", tokensDir: "/t" }), InputError, "no run.json");
@@ -96,7 +125,10 @@ Deno.test("run.json: same settings resume, different settings are refused with w
 Deno.test("resetTrainLog keeps rows up to the resume step and drops a torn last line", async () => {
   const path = join(await Deno.makeTempDir(), "train_log.csv");
   const row = (s: number) => [s, s * 10, s * 1e6, s / 2, 3.5, 1e-3, 0.7, 1234.5].join(",");
-  await Deno.writeTextFile(path, TRAIN_LOG_COLUMNS.join(",") + "\n" + [row(2), row(4), row(6)].join("\n") + "\n8,80,8000");
+  await Deno.writeTextFile(
+    path,
+    TRAIN_LOG_COLUMNS.join(",") + "\n" + [row(2), row(4), row(6)].join("\n") + "\n8,80,8000",
+  );
   await resetTrainLog(path, 4);
   assertEquals(await Deno.readTextFile(path), TRAIN_LOG_COLUMNS.join(",") + "\n" + row(2) + "\n" + row(4) + "\n");
   await resetTrainLog(path, 0);

@@ -44,7 +44,12 @@ Deno.test("firstCrossing: the first crossing of a non-monotone curve; lower-is-b
 });
 
 const FRACTIONS = [0.125, 0.25, 0.5, 1];
-function rows(objective: string, seed: number, values: number[], opts: { flops?: number; wall?: number; task?: string } = {}): ResultRow[] {
+function rows(
+  objective: string,
+  seed: number,
+  values: number[],
+  opts: { flops?: number; wall?: number; task?: string } = {},
+): ResultRow[] {
   const fractions = FRACTIONS.slice(FRACTIONS.length - values.length);
   return values.map((value, i) => ({
     arch: "encoder",
@@ -90,7 +95,13 @@ Deno.test("computeToMatch: seed-mean estimate 37.5% of FLOPs; seed pairs 25%–5
 });
 
 Deno.test("computeToMatch: in wall-clock, CWT's half-time checkpoints halve the share", () => {
-  const r = computeToMatch(TWO_SEEDS, { arch: "encoder", task: "glue", metric: "paper_avg", policy: "best-epoch", axis: "wall_seconds" })!;
+  const r = computeToMatch(TWO_SEEDS, {
+    arch: "encoder",
+    task: "glue",
+    metric: "paper_avg",
+    policy: "best-epoch",
+    axis: "wall_seconds",
+  })!;
   assertEquals(r.baselineFinal, 1000);
   assertAlmostEquals(xOf(r.estimate), 0.1875, 1e-9);
   assertEquals(formatPairRange(r), "12.5%–25% (4 pairs)");
@@ -126,5 +137,8 @@ Deno.test("computeToMatchAll: every (arch, task, metric, policy) measured by bot
   // "both": softmax's final 0.55 is the target; CWT gets to 0.4 then 0.5 and never reaches it.
   assertEquals(all[0].estimate, { reached: false, best: 0.5 });
   assertEquals(formatPairRange(all[0]), "not reached in any of 1 pair");
-  assertEquals(computeToMatch(data, { arch: "decoder", task: "glue", metric: "paper_avg", policy: "best-epoch" }), undefined);
+  assertEquals(
+    computeToMatch(data, { arch: "decoder", task: "glue", metric: "paper_avg", policy: "best-epoch" }),
+    undefined,
+  );
 });

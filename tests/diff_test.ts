@@ -21,7 +21,8 @@ const row = (task: string, metric: string, seed: number, value: number, r: Parti
   policy: "best-epoch",
   ...r,
 });
-const seeds = (task: string, metric: string, values: number[], r: Partial<ResultRow> = {}) => values.map((v, seed) => row(task, metric, seed, v, r));
+const seeds = (task: string, metric: string, values: number[], r: Partial<ResultRow> = {}) =>
+  values.map((v, seed) => row(task, metric, seed, v, r));
 const lambada = { arch: "decoder", policy: "" };
 
 // A -> B:
@@ -68,22 +69,40 @@ Deno.test("diffResults: moved means with delta and noise, flags beyond 2σ, unch
   assertAlmostEquals(cola.noise, 0.04, 1e-12);
   assertEquals(cola.flagged, true);
   assertEquals(byTask.get("sst2")!.flagged, false);
-  assertEquals([byTask.get("lambada_openai")!.flagged, Number.isNaN(byTask.get("lambada_openai")!.noise)], [false, true]);
+  assertEquals([byTask.get("lambada_openai")!.flagged, Number.isNaN(byTask.get("lambada_openai")!.noise)], [
+    false,
+    true,
+  ]);
   assertEquals(d.unchanged, 1);
   assertEquals(d.added.map((s) => s.task), ["rte"]);
   assertEquals(d.removed.map((s) => s.task), ["wnli"]);
   // With a noise factor of 0.1 (noise 0.004) the sst2 move of 0.01 is flagged too.
-  assertEquals(diffResults(A, B, 0.1).changed.filter((e) => e.flagged && e.new.task !== "glue").map((e) => e.new.task).sort(), ["cola", "sst2"]);
+  assertEquals(
+    diffResults(A, B, 0.1).changed.filter((e) => e.flagged && e.new.task !== "glue").map((e) => e.new.task).sort(),
+    ["cola", "sst2"],
+  );
 });
 
 Deno.test("renderDiffMarkdown: one table line per moved mean, in display units", () => {
   const md = renderDiffMarkdown(diffResults(A, B), { a: "old", b: "new" });
   assertStringIncludes(md, "## Results diff: old → new");
   assertStringIncludes(md, "5 mean(s) moved (1 beyond 2 × pooled seed std), 1 unchanged, 1 new, 1 gone.");
-  assertStringIncludes(md, "| encoder | softmax | 100% | cola | mcc (×100) | best-epoch | 52.00 (n=3) | 58.00 (n=3) | +6.00 | 4.00 | **beyond noise** |");
-  assertStringIncludes(md, "| encoder | softmax | 100% | sst2 | accuracy (×100) | best-epoch | 92.00 (n=3) | 93.00 (n=3) | +1.00 | 4.00 | within noise |");
-  assertStringIncludes(md, "| decoder | softmax | 100% | lambada_openai | acc (×100) | — | 20.00 (n=1) | 25.00 (n=1) | +5.00 | — | noise unknown (1 seed each) |");
-  assertStringIncludes(md, "**Only in new**\n\n| arch | objective | fraction | task | metric | policy | mean |\n|---|---|---|---|---|---|---|\n| encoder | softmax | 100% | rte | accuracy (×100) | best-epoch | 60.00 (n=1) |");
+  assertStringIncludes(
+    md,
+    "| encoder | softmax | 100% | cola | mcc (×100) | best-epoch | 52.00 (n=3) | 58.00 (n=3) | +6.00 | 4.00 | **beyond noise** |",
+  );
+  assertStringIncludes(
+    md,
+    "| encoder | softmax | 100% | sst2 | accuracy (×100) | best-epoch | 92.00 (n=3) | 93.00 (n=3) | +1.00 | 4.00 | within noise |",
+  );
+  assertStringIncludes(
+    md,
+    "| decoder | softmax | 100% | lambada_openai | acc (×100) | — | 20.00 (n=1) | 25.00 (n=1) | +5.00 | — | noise unknown (1 seed each) |",
+  );
+  assertStringIncludes(
+    md,
+    "**Only in new**\n\n| arch | objective | fraction | task | metric | policy | mean |\n|---|---|---|---|---|---|---|\n| encoder | softmax | 100% | rte | accuracy (×100) | best-epoch | 60.00 (n=1) |",
+  );
   assertStringIncludes(md, "**Only in old**");
 });
 
@@ -96,7 +115,10 @@ async function git(cwd: string, ...args: string[]): Promise<void> {
   }).output();
   if (!out.success) throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
 }
-const hasGit = await new Deno.Command("git", { args: ["--version"], stdout: "null", stderr: "null" }).output().then((o) => o.success, () => false);
+const hasGit = await new Deno.Command("git", { args: ["--version"], stdout: "null", stderr: "null" }).output().then(
+  (o) => o.success,
+  () => false,
+);
 
 Deno.test("readResultsSource: a report folder, a results.csv, and an unknown name", async () => {
   const dir = await Deno.makeTempDir();
@@ -138,15 +160,29 @@ Deno.test({
     await git(dir, "add", ".");
     await git(dir, "commit", "-q", "-m", "c");
     const ambiguous = await assertRejects(() => readResultsSource("HEAD", { cwd: dir }), InputError);
-    assertStringIncludes(ambiguous.message, "several report folders (reports/nightly/results.csv, reports/weekly/results.csv)");
+    assertStringIncludes(
+      ambiguous.message,
+      "several report folders (reports/nightly/results.csv, reports/weekly/results.csv)",
+    );
 
     const run = (...args: string[]) =>
-      new Deno.Command(Deno.execPath(), { args: ["run", "-A", join(REPO_ROOT, "tasks", "diff.ts"), ...args], cwd: dir, stdout: "piped", stderr: "piped" }).output();
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", join(REPO_ROOT, "tasks", "diff.ts"), ...args],
+        cwd: dir,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
     const ok = await run("HEAD~2", "HEAD~1", "--report-dir", "reports/nightly");
     const text = new TextDecoder().decode(ok.stdout);
     assertEquals(ok.code, 0, new TextDecoder().decode(ok.stderr));
-    assertStringIncludes(text, "## Results diff: HEAD~2:reports/nightly/results.csv → HEAD~1:reports/nightly/results.csv");
-    assertStringIncludes(text, "| cola | mcc (×100) | best-epoch | 52.00 (n=3) | 58.00 (n=3) | +6.00 | 4.00 | **beyond noise** |");
+    assertStringIncludes(
+      text,
+      "## Results diff: HEAD~2:reports/nightly/results.csv → HEAD~1:reports/nightly/results.csv",
+    );
+    assertStringIncludes(
+      text,
+      "| cola | mcc (×100) | best-epoch | 52.00 (n=3) | 58.00 (n=3) | +6.00 | 4.00 | **beyond noise** |",
+    );
     assertEquals((await run("HEAD~2", "HEAD~1", "--report-dir", "reports/nightly", "--fail-on-flag")).code, 1);
     const bad = await run("HEAD~2");
     assertEquals(bad.code, 2);

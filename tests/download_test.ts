@@ -155,7 +155,10 @@ Deno.test("a wrong checksum names expected and actual hash and leaves nothing be
     const cache = await Deno.makeTempDir();
     const dest = join(cache, "f.bin");
     const expected = "0".repeat(64);
-    const err = await assertRejects(() => downloadFile(`${server.base}/f.bin`, dest, { sha256: expected }), DownloadError);
+    const err = await assertRejects(
+      () => downloadFile(`${server.base}/f.bin`, dest, { sha256: expected }),
+      DownloadError,
+    );
     assertStringIncludes(err.message, `expected sha256 ${expected}`);
     assertStringIncludes(err.message, `got sha256 ${sha256(body)}`);
     assertEquals(await exists(dest), false);
@@ -232,7 +235,11 @@ Deno.test("zips unpack into the cache layout (plain members and the XNLI release
       await Deno.readTextFile(join(cache, "xnli/en/dev.tsv")),
       "id\tpremise\thypothesis\tlabel\n0\tHe said, Mama, I'm home.\tHe said nothing.\t2\n1\tYes.\tIndeed.\t0\n",
     );
-    assertEquals((await loadXnli("de", "dev", cache)).examples, [{ textA: "Er sagte.", textB: "Er schwieg.", label: 2 }]);
+    assertEquals((await loadXnli("de", "dev", cache)).examples, [{
+      textA: "Er sagte.",
+      textB: "Er schwieg.",
+      label: 2,
+    }]);
     assertEquals(await Deno.readTextFile(join(cache, "xnli/fr/dev.tsv")), "kept");
     assertEquals(await exists(join(cache, STAGING_DIR)), false);
 
@@ -247,9 +254,28 @@ Deno.test("zips unpack into the cache layout (plain members and the XNLI release
 Deno.test("fetchMissing reports a failed source and goes on with the others", async () => {
   const body = strToU8('{"text": "a b"}\n');
   const sources: Source[] = [
-    { name: "gone", tags: [], base: "glue", file: "gone.zip", unpack: { kind: "zip", members: { "a": "glue/A/dev.tsv" } } },
-    { name: "lambada", tags: [], base: "lambada", file: "l.jsonl", sha256: sha256(body), unpack: { kind: "file", to: "lambada/lambada_test.jsonl" } },
-    { name: "badzip", tags: [], base: "glue", file: "bad.zip", unpack: { kind: "zip", members: { "B/dev.tsv": "glue/B/dev.tsv" } } },
+    {
+      name: "gone",
+      tags: [],
+      base: "glue",
+      file: "gone.zip",
+      unpack: { kind: "zip", members: { "a": "glue/A/dev.tsv" } },
+    },
+    {
+      name: "lambada",
+      tags: [],
+      base: "lambada",
+      file: "l.jsonl",
+      sha256: sha256(body),
+      unpack: { kind: "file", to: "lambada/lambada_test.jsonl" },
+    },
+    {
+      name: "badzip",
+      tags: [],
+      base: "glue",
+      file: "bad.zip",
+      unpack: { kind: "zip", members: { "B/dev.tsv": "glue/B/dev.tsv" } },
+    },
   ];
   const server = fixtureServer({ "/l.jsonl": { body }, "/bad.zip": { body: zipSync({ "C/dev.tsv": strToU8("x") }) } });
   try {
@@ -294,7 +320,10 @@ Deno.test("--data-dir: files are copied from a mirror only when they match its M
   const message = report.failed[0].message;
   assertStringIncludes(message, `${join(mirror, "glue/RTE/dev.tsv")}: does not match MANIFEST.tsv`);
   assertStringIncludes(message, `expected sha256 ${sha256("something else")}`);
-  assertStringIncludes(message, `got sha256 ${sha256("index\tsentence1\tsentence2\tlabel\n0\tc\td\tnot_entailment\n")}`);
+  assertStringIncludes(
+    message,
+    `got sha256 ${sha256("index\tsentence1\tsentence2\tlabel\n0\tc\td\tnot_entailment\n")}`,
+  );
   assertEquals(await exists(join(cache, "glue/RTE/dev.tsv")), false);
   assertEquals([...Deno.readDirSync(join(cache, "glue/RTE"))].map((e) => e.name), ["train.tsv"]);
 
@@ -315,13 +344,20 @@ Deno.test("sources: --only picks groups, tasks and names; URLs take overridable 
   assertEquals(lambada.sha256, "4aa8d02cd17c719165fc8a7887fddd641f43fcafa4b1c806ca8abc31fabdb226");
   assertEquals(sourceUrl(lambada, { lambada: "http://127.0.0.1:9/m" }), "http://127.0.0.1:9/m/lambada_test.jsonl");
   assertEquals(sourceUrl(selectSources(["QQP"])[0]), "https://dl.fbaipublicfiles.com/glue/data/QQP-clean.zip");
-  assertEquals(sourceUrl(selectSources(["MRPC"])[0]), "https://dl.fbaipublicfiles.com/senteval/senteval_data/msr_paraphrase_train.txt");
+  assertEquals(
+    sourceUrl(selectSources(["MRPC"])[0]),
+    "https://dl.fbaipublicfiles.com/senteval/senteval_data/msr_paraphrase_train.txt",
+  );
   for (const s of SOURCES) assertEquals(/^[0-9a-f]{64}$/.test(s.sha256 ?? ""), true, s.name);
 });
 
 Deno.test("splitXnliRelease rejects an unknown gold label at its line", () => {
   const text = "language\tgold_label\tsentence1\tsentence2\nen\tentailment\ta\tb\nen\t-\tc\td\n";
-  assertThrows(() => splitXnliRelease(text, "xnli.dev.tsv"), InputError, 'xnli.dev.tsv:3: gold_label "-" is not one of');
+  assertThrows(
+    () => splitXnliRelease(text, "xnli.dev.tsv"),
+    InputError,
+    'xnli.dev.tsv:3: gold_label "-" is not one of',
+  );
 });
 
 Deno.test("deno task data --data-dir fills the cache; a bad --only exits 2 with the choices", async () => {

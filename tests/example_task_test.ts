@@ -9,7 +9,11 @@ Deno.test("the README's custom task example loads: 8 train and 4 dev pairs, labe
   const train = await loadExamples(spec, "train", "/nonexistent-cache");
   const dev = await loadExamples(spec, "dev", "/nonexistent-cache");
   assertEquals([train.examples.length, dev.examples.length], [8, 4]);
-  assertEquals(train.examples[0], { textA: "The cat sat on the mat.", textB: "A cat was sitting on the mat.", label: 1 });
+  assertEquals(train.examples[0], {
+    textA: "The cat sat on the mat.",
+    textB: "A cat was sitting on the mat.",
+    label: 1,
+  });
   assertEquals(dev.examples.map((e) => e.label), [1, 0, 1, 0]);
 });
 
@@ -19,7 +23,15 @@ Deno.test("the README's multiple-choice example loads, and `deno task mc` names 
   assertEquals(items.length, 4);
   assertEquals(items[0], { context: "The sun rises in the", options: ["east", "west", "cupboard"], gold: 0 });
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(REPO_ROOT, "tasks", "multiple_choice.ts"), "--checkpoint", "/nonexistent/ckpt", "--task", file],
+    args: [
+      "run",
+      "-A",
+      join(REPO_ROOT, "tasks", "multiple_choice.ts"),
+      "--checkpoint",
+      "/nonexistent/ckpt",
+      "--task",
+      file,
+    ],
     stdout: "piped",
     stderr: "piped",
   }).output();

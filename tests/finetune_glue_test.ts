@@ -61,7 +61,10 @@ Deno.test("a tiny encoder fine-tuned on a separable task reaches high dev accura
   const rng = new Rng(1);
   const model = createModel(ENCODER, 0);
   const seen: number[] = [];
-  const result = finetuneTask(model, ids, BINARY, { train: markerExamples(256, rng), dev: { validation: markerExamples(64, rng) } }, {
+  const result = finetuneTask(model, ids, BINARY, {
+    train: markerExamples(256, rng),
+    dev: { validation: markerExamples(64, rng) },
+  }, {
     loss: "balanced",
     lr: 2e-3,
     batch: 16,
@@ -77,7 +80,10 @@ Deno.test("a tiny encoder fine-tuned on a separable task reaches high dev accura
   assertEquals(result.best.scores.accuracy, Math.max(...accuracies));
   assertEquals(result.best.epoch, accuracies.indexOf(Math.max(...accuracies)) + 1);
   assertEquals(result.last.epoch, 6);
-  assert(result.best.scores.accuracy >= 0.9, `best dev accuracy ${result.best.scores.accuracy}, expected >= 0.9 (epochs: ${accuracies})`);
+  assert(
+    result.best.scores.accuracy >= 0.9,
+    `best dev accuracy ${result.best.scores.accuracy}, expected >= 0.9 (epochs: ${accuracies})`,
+  );
   assert(result.epochs[0].trainLoss > result.last.trainLoss, "training loss should fall");
   assert(result.flops > 0);
 });
@@ -117,7 +123,8 @@ Deno.test("padding does not change the first token's final state (the mask works
     const alone = firstTokenStates(model, padBatch(rows, [i])).arraySync()[0];
     alone.forEach((x, k) => assertAlmostEquals(together[i][k], x, 1e-5));
   });
-  const unmasked = firstTokenStates(model, { ...batched, padMask: new Uint8Array(batched.padMask.length).fill(1) }).arraySync();
+  const unmasked = firstTokenStates(model, { ...batched, padMask: new Uint8Array(batched.padMask.length).fill(1) })
+    .arraySync();
   const alone1 = firstTokenStates(model, padBatch(rows, [1])).arraySync()[0];
   const diff = Math.max(...alone1.map((x, k) => Math.abs(x - unmasked[1][k])));
   assert(diff > 1e-3, `attending to padding should change the state (max diff ${diff})`);
@@ -142,7 +149,8 @@ Deno.test("length-bucketed batches: every example once, seeded, and less padding
   assert(batches.every((b) => b.length >= 1 && b.length <= 32));
   assertEquals(lengthBucketedBatches(lengths, 32, new Rng(9)), batches);
   assertNotEquals(lengthBucketedBatches(lengths, 32, new Rng(10)), batches);
-  const padding = (bs: number[][]) => bs.reduce((n, b) => n + b.length * Math.max(...b.map((i) => lengths[i])), 0) - lengths.reduce((a, b) => a + b, 0);
+  const padding = (bs: number[][]) =>
+    bs.reduce((n, b) => n + b.length * Math.max(...b.map((i) => lengths[i])), 0) - lengths.reduce((a, b) => a + b, 0);
   const shuffled = new Rng(9).shuffle(lengths.map((_, i) => i));
   const random = Array.from({ length: Math.ceil(1000 / 32) }, (_, k) => shuffled.slice(k * 32, (k + 1) * 32));
   assert(padding(batches) < padding(random) / 5, `bucketed padding ${padding(batches)} vs random ${padding(random)}`);
@@ -160,7 +168,10 @@ Deno.test("training subsample: seeded, capped, in order; dev sets stay whole", (
   const rng = new Rng(2);
   const tensorsBefore = tf.memory().numTensors;
   const model = createModel(ENCODER, 0);
-  const result = finetuneTask(model, ids, BINARY, { train: markerExamples(100, rng), dev: { validation: markerExamples(30, rng) } }, {
+  const result = finetuneTask(model, ids, BINARY, {
+    train: markerExamples(100, rng),
+    dev: { validation: markerExamples(30, rng) },
+  }, {
     loss: "plain",
     lr: 1e-3,
     batch: 8,
@@ -179,13 +190,19 @@ Deno.test("several dev sets: scores per set and pooled (MNLI's matched / mismatc
   const model = createModel(ENCODER, 0);
   const three = spec({ type: "classes", classes: ["e", "n", "c"] }, ["accuracy"]);
   const make = (n: number) => markerExamples(n, rng).map((e, i) => ({ ...e, label: i % 3 }));
-  const result = finetuneTask(model, ids, three, { train: make(24), dev: { matched: make(30), mismatched: make(10) } }, {
-    loss: "balanced",
-    lr: 1e-3,
-    batch: 8,
-    epochs: 1,
-    seed: 0,
-  });
+  const result = finetuneTask(
+    model,
+    ids,
+    three,
+    { train: make(24), dev: { matched: make(30), mismatched: make(10) } },
+    {
+      loss: "balanced",
+      lr: 1e-3,
+      batch: 8,
+      epochs: 1,
+      seed: 0,
+    },
+  );
   model.dispose();
   const s = result.last.scores;
   assertEquals(Object.keys(s), ["accuracy_matched", "accuracy_mismatched", "accuracy_pooled"]);
@@ -200,17 +217,41 @@ Deno.test("bad input: labels outside the spec, empty dev set, a decoder, a token
   const dev = { validation: markerExamples(4, rng) };
   const options = { loss: "balanced" as const, lr: 1e-3, batch: 4, epochs: 1, seed: 0 };
   const badTrain = train.map((e, i) => (i === 3 ? { ...e, label: 2 } : e));
-  assertThrows(() => finetuneTask(model, ids, BINARY, { train: badTrain, dev }, options), InputError, "train example 3: label 2 is not a class index in [0, 2)");
+  assertThrows(
+    () => finetuneTask(model, ids, BINARY, { train: badTrain, dev }, options),
+    InputError,
+    "train example 3: label 2 is not a class index in [0, 2)",
+  );
   const regression = spec({ type: "regression", range: [0, 5] }, ["pearson"]);
   const badDev = { validation: dev.validation.map((e, i) => (i === 1 ? { ...e, label: 7 } : e)) };
-  assertThrows(() => finetuneTask(model, ids, regression, { train, dev: badDev }, options), InputError, `dev "validation" example 1: label 7 is not a score in [0, 5]`);
-  assertThrows(() => finetuneTask(model, ids, BINARY, { train, dev: { validation: [] } }, options), InputError, `dev set "validation" has no examples`);
-  assertThrows(() => finetuneTask(model, ids, BINARY, { train: [], dev }, options), InputError, "training set has no examples");
+  assertThrows(
+    () => finetuneTask(model, ids, regression, { train, dev: badDev }, options),
+    InputError,
+    `dev "validation" example 1: label 7 is not a score in [0, 5]`,
+  );
+  assertThrows(
+    () => finetuneTask(model, ids, BINARY, { train, dev: { validation: [] } }, options),
+    InputError,
+    `dev set "validation" has no examples`,
+  );
+  assertThrows(
+    () => finetuneTask(model, ids, BINARY, { train: [], dev }, options),
+    InputError,
+    "training set has no examples",
+  );
   const wide = { encode: (t: string) => ids.encode(t).map((x) => x + 40) };
-  assertThrows(() => finetuneTask(model, wide, BINARY, { train, dev }, options), InputError, "the tokenizer does not match the checkpoint");
+  assertThrows(
+    () => finetuneTask(model, wide, BINARY, { train, dev }, options),
+    InputError,
+    "the tokenizer does not match the checkpoint",
+  );
   model.dispose();
   const decoder = createModel({ ...ENCODER, arch: "decoder", tieHead: false }, 0);
-  assertThrows(() => finetuneTask(decoder, ids, BINARY, { train, dev }, options), InputError, "needs an encoder, but model tiny-enc is a decoder");
+  assertThrows(
+    () => finetuneTask(decoder, ids, BINARY, { train, dev }, options),
+    InputError,
+    "needs an encoder, but model tiny-enc is a decoder",
+  );
   decoder.dispose();
 });
 

@@ -23,11 +23,17 @@ for (const arch of ["encoder", "decoder"] as const) {
       const model = createModel(config, 1);
       const rng = new Rng(2);
       const rows = Array.from({ length: 3 }, () => Int32Array.from({ length: 13 }, () => 5 + rng.int(40)));
-      const batch = arch === "decoder" ? makeDecoderBatch(rows) : makeEncoderBatch(rows.map((r, i) => r.subarray(0, 12 - i)), rng, 48);
+      const batch = arch === "decoder"
+        ? makeDecoderBatch(rows)
+        : makeEncoderBatch(rows.map((r, i) => r.subarray(0, 12 - i)), rng, 48);
       const { flops } = countProductFlops(() => {
         for (const g of lossAndGrads(model, objective, batch).grads.values()) g.dispose();
       });
-      const analytic = stepFlops(config, objective, { batch: batch.batch, seqLen: batch.seqLen, scored: batch.positions.length });
+      const analytic = stepFlops(config, objective, {
+        batch: batch.batch,
+        seqLen: batch.seqLen,
+        scored: batch.positions.length,
+      });
       assertEquals(flops, analytic.total);
       assertEquals(analytic.backward, 2 * analytic.forward);
       model.dispose();
@@ -63,11 +69,29 @@ Deno.test("dec-small at B=16, T=128: ~33 M (softmax) and ~24 M (CWT) FLOPs per t
 });
 
 Deno.test("named model configs load with the paper's shapes; vocabSize can be overridden", () => {
-  for (const name of ["bert-base-50k", "pythia-70m", "enc-small", "dec-small", "tiny"]) assert(modelConfigNames().includes(name));
+  for (const name of ["bert-base-50k", "pythia-70m", "enc-small", "dec-small", "tiny"]) {
+    assert(modelConfigNames().includes(name));
+  }
   const bert = loadModelConfig("bert-base-50k");
-  assertEquals([bert.arch, bert.layers, bert.dModel, bert.heads, bert.dFF, bert.vocabSize, bert.context], ["encoder", 12, 768, 12, 3072, 50304, 128]);
+  assertEquals([bert.arch, bert.layers, bert.dModel, bert.heads, bert.dFF, bert.vocabSize, bert.context], [
+    "encoder",
+    12,
+    768,
+    12,
+    3072,
+    50304,
+    128,
+  ]);
   const pythia = loadModelConfig("pythia-70m");
-  assertEquals([pythia.arch, pythia.layers, pythia.dModel, pythia.heads, pythia.dFF, pythia.context, pythia.tieHead], ["decoder", 6, 512, 8, 2048, 2048, false]);
+  assertEquals([pythia.arch, pythia.layers, pythia.dModel, pythia.heads, pythia.dFF, pythia.context, pythia.tieHead], [
+    "decoder",
+    6,
+    512,
+    8,
+    2048,
+    2048,
+    false,
+  ]);
   assertEquals(loadModelConfig("enc-small", { vocabSize: 4000 }).vocabSize, 4000);
 });
 
@@ -78,12 +102,26 @@ Deno.test("bad model configs name the file, the line and what was expected", asy
     await Deno.writeTextFile(path, text);
     return path;
   };
-  const good = { name: "x", arch: "decoder", layers: 2, dModel: 30, heads: 4, dFF: 8, vocabSize: 100, context: 8, tieHead: false };
+  const good = {
+    name: "x",
+    arch: "decoder",
+    layers: 2,
+    dModel: 30,
+    heads: 4,
+    dFF: 8,
+    vocabSize: 100,
+    context: 8,
+    tieHead: false,
+  };
   const heads = await write("heads.json", JSON.stringify(good, null, 2));
   const e1 = assertThrows(() => loadModelConfig(heads), InputError, "a divisor of dModel (30)");
   assertEquals([e1.file, e1.line], [heads, 6]);
   const arch = await write("arch.json", JSON.stringify({ ...good, heads: 3, arch: "seq2seq" }, null, 2));
-  assertThrows(() => loadModelConfig(arch), InputError, `arch.json:3: arch: expected one of encoder, decoder, got "seq2seq"`);
+  assertThrows(
+    () => loadModelConfig(arch),
+    InputError,
+    `arch.json:3: arch: expected one of encoder, decoder, got "seq2seq"`,
+  );
   const typo = await write("typo.json", JSON.stringify({ ...good, heads: 3, dff: 8 }, null, 2));
   assertThrows(() => loadModelConfig(typo), InputError, `typo.json:11: unknown field "dff"`);
   const broken = await write("broken.json", '{\n  "name": "x",\n  "layers": 2,,\n}');

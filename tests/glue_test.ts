@@ -4,7 +4,7 @@ import { GLUE_TASK_NAMES, GLUE_TASKS, glueTask } from "../data/glue.ts";
 import { loadExamples, loadTaskSpec, type TaskSpec, validateTaskSpec } from "../data/task_spec.ts";
 import { loadXnli, xnliSpec } from "../data/xnli.ts";
 import { defaultCacheDir, missingFromCache, resolveCacheDir } from "../data/cache.ts";
-import { SOURCES, sourceOutputs } from "../data/sources.ts";
+import { sourceOutputs, SOURCES } from "../data/sources.ts";
 import { InputError } from "../util/errors.ts";
 import { cacheHome } from "../util/paths.ts";
 
@@ -47,14 +47,16 @@ Deno.test("every GLUE file is provided by some download source", () => {
 
 Deno.test("GLUE formats: CoLA by index, MRPC with BOM and CRLF, STS-B scores, QNLI strings", async () => {
   const cache = await cacheWith({
-    "glue/CoLA/dev.tsv": "gj04\t1\t\tThe sailors rode the breeze clear of the rocks.\ngj04\t0\t*\tThe more we study verbs, the crazier they get get.",
+    "glue/CoLA/dev.tsv":
+      "gj04\t1\t\tThe sailors rode the breeze clear of the rocks.\ngj04\t0\t*\tThe more we study verbs, the crazier they get get.",
     "glue/MRPC/train.tsv": "\ufeffQuality\t#1 ID\t#2 ID\t#1 String\t#2 String\r\n" +
       '1\t702876\t702977\tAmrozi accused his brother, whom he called "the witness".\tReferring to him as "the witness".\r\n' +
       "0\t2108705\t2108831\tYucaipa owned Dominick's.\tYucaipa bought Dominick's.\r\n",
     "glue/STS-B/dev.tsv": "index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2\tscore\n" +
       "0\tmain-captions\tMSRvid\t2012test\t0000\tnone\tnone\tA man with a hard hat is dancing.\tA man wearing a hard hat is dancing.\t5.000\n" +
       "1\tmain-captions\tMSRvid\t2012test\t0002\tnone\tnone\tA cat.\tA dog.\t0.250\n",
-    "glue/QNLI/dev.tsv": "index\tquestion\tsentence\tlabel\n0\tWhat came?\tIt came.\tentailment\n1\tWho?\tNo one.\tnot_entailment\n",
+    "glue/QNLI/dev.tsv":
+      "index\tquestion\tsentence\tlabel\n0\tWhat came?\tIt came.\tentailment\n1\tWho?\tNo one.\tnot_entailment\n",
   });
   const cola = await loadExamples(glueTask("CoLA"), "dev", cache);
   assertEquals(cola, {
@@ -79,7 +81,8 @@ Deno.test("GLUE formats: CoLA by index, MRPC with BOM and CRLF, STS-B scores, QN
 });
 
 Deno.test("QQP's broken rows are skipped and counted; MNLI reads gold_label from the wide official files", async () => {
-  const mnliHeader = "index\tpromptID\tpairID\tgenre\tsentence1_binary_parse\tsentence2_binary_parse\tsentence1_parse\t" +
+  const mnliHeader =
+    "index\tpromptID\tpairID\tgenre\tsentence1_binary_parse\tsentence2_binary_parse\tsentence1_parse\t" +
     "sentence2_parse\tsentence1\tsentence2\tlabel1\tlabel2\tlabel3\tlabel4\tlabel5\tgold_label\n";
   const cache = await cacheWith({
     "glue/QQP/train.tsv": "id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate\n" +
@@ -98,7 +101,11 @@ Deno.test("QQP's broken rows are skipped and counted; MNLI reads gold_label from
   assertEquals(mnli.examples[0].textB, "Hundreds of students will benefit.");
   // Without skipBrokenRows the same file is an error at the broken line.
   const strict = { ...glueTask("QQP"), skipBrokenRows: false };
-  await assertRejects(() => loadExamples(strict, "train", cache), InputError, "train.tsv:3: 5 tab-separated columns, expected 6");
+  await assertRejects(
+    () => loadExamples(strict, "train", cache),
+    InputError,
+    "train.tsv:3: 5 tab-separated columns, expected 6",
+  );
 });
 
 Deno.test("a label outside the spec names file and line", async () => {
@@ -113,8 +120,16 @@ Deno.test("a label outside the spec names file and line", async () => {
     InputError,
     `${join(cache, "glue/RTE/dev.tsv")}:3: label "neutral" is not one of entailment, not_entailment`,
   );
-  await assertRejects(() => loadExamples(glueTask("STS-B"), "train", cache), InputError, 'train.tsv:2: label "5.5" is not a number in [0, 5]');
-  await assertRejects(() => loadExamples(glueTask("SST-2"), "dev", cache), InputError, 'dev.tsv:3: label "" is not one of 0, 1');
+  await assertRejects(
+    () => loadExamples(glueTask("STS-B"), "train", cache),
+    InputError,
+    'train.tsv:2: label "5.5" is not a number in [0, 5]',
+  );
+  await assertRejects(
+    () => loadExamples(glueTask("SST-2"), "dev", cache),
+    InputError,
+    'dev.tsv:3: label "" is not one of 0, 1',
+  );
 });
 
 Deno.test("a file missing from the cache says how to get it", async () => {
@@ -124,7 +139,11 @@ Deno.test("a file missing from the cache says how to get it", async () => {
     InputError,
     `glue/RTE/dev.tsv not in cache ${cache}: run \`deno task data\` or pass --cache-dir`,
   );
-  await assertRejects(() => loadExamples(glueTask("RTE"), "test", cache), InputError, 'task RTE has no split "test" (splits: train, dev)');
+  await assertRejects(
+    () => loadExamples(glueTask("RTE"), "test", cache),
+    InputError,
+    'task RTE has no split "test" (splits: train, dev)',
+  );
   assertEquals(await missingFromCache(cache, ["glue/RTE/dev.tsv"]), ["glue/RTE/dev.tsv"]);
 });
 
@@ -197,9 +216,12 @@ Deno.test("a bad spec file is an InputError naming it and the key", async () => 
   };
   const cases: [Record<string, unknown>, string][] = [
     [{ ...base, textC: "x" }, 'unknown key "textC"'],
-    [{ ...base, labels: { type: "ordinal", classes: ["0", "1"] } }, '"labels.type" must be "classes" or "regression", got "ordinal"'],
+    [
+      { ...base, labels: { type: "ordinal", classes: ["0", "1"] } },
+      '"labels.type" must be "classes" or "regression", got "ordinal"',
+    ],
     [{ ...base, labels: { type: "regression", range: [5, 0] } }, '"labels.range" must be [low, high] with low < high'],
-    [{ ...base, labels: { type: "classes", classes: ["0"] } }, "\"labels.classes\" must list at least two label strings"],
+    [{ ...base, labels: { type: "classes", classes: ["0"] } }, '"labels.classes" must list at least two label strings'],
     [{ ...base, metrics: ["acc"] }, 'unknown metric "acc"'],
     [{ ...base, header: false }, '"columns" is required without a header'],
     [{ ...base, header: false, columns: 2 }, '"textA" must be a column index in [0, 2)'],
@@ -211,7 +233,11 @@ Deno.test("a bad spec file is an InputError naming it and the key", async () => 
     await assertRejects(() => loadTaskSpec(file), InputError, `${file}: task spec: ${message}`);
   }
   await Deno.writeTextFile(join(dir, "broken.json"), "{ name: ");
-  await assertRejects(() => loadTaskSpec(join(dir, "broken.json")), InputError, "broken.json: task spec is not valid JSON");
+  await assertRejects(
+    () => loadTaskSpec(join(dir, "broken.json")),
+    InputError,
+    "broken.json: task spec is not valid JSON",
+  );
 });
 
 Deno.test("XNLI dev/test and train files load into labels 0 entailment / 1 neutral / 2 contradiction", async () => {

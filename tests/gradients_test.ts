@@ -27,7 +27,13 @@ function lossAt(model: Model, objective: Objective, batch: LmBatch): number {
 }
 
 /** The derivative of the loss along `dir` in `v`: Richardson-extrapolated central differences. */
-function numericDerivative(model: Model, objective: Objective, batch: LmBatch, v: tf.Variable, dir: Float32Array): number {
+function numericDerivative(
+  model: Model,
+  objective: Objective,
+  batch: LmBatch,
+  v: tf.Variable,
+  dir: Float32Array,
+): number {
   const orig = v.dataSync().slice();
   const lossMovedBy = (step: number) => {
     v.assign(tf.tensor(orig.map((x, i) => x + step * dir[i]), v.shape));
@@ -71,7 +77,10 @@ function checkModel(arch: "encoder" | "decoder", objective: Objective, batch: Lm
   }
   for (const g of grads.values()) g.dispose();
   model.dispose();
-  assert(failures.length === 0, `${arch}/${objective}: ${failures.length}/${checked} checks failed:\n${failures.join("\n")}`);
+  assert(
+    failures.length === 0,
+    `${arch}/${objective}: ${failures.length}/${checked} checks failed:\n${failures.join("\n")}`,
+  );
 }
 
 function decoderBatch(): LmBatch {

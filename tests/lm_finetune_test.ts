@@ -47,7 +47,9 @@ Deno.test("next-token fine-tuning on a token folder lowers the loss, unties E an
   const dir = await Deno.makeTempDir();
   // Documents that walk 5, 6, ..., 29 from a random start: the next token is always the current + 1.
   const docs = Array.from({ length: 40 }, (_, i) => Array.from({ length: 12 }, (_, k) => 5 + ((i + k) % 25)));
-  const manifest = await writeTokenFolder(dir, { train: docs, valid: docs.slice(0, 4) }, { vocabSize: DECODER.vocabSize });
+  const manifest = await writeTokenFolder(dir, { train: docs, valid: docs.slice(0, 4) }, {
+    vocabSize: DECODER.vocabSize,
+  });
   const model = createModel(DECODER, 2, { head: false });
   addLmHeadFromEmbedding(model);
   const source = await openLmBatches(dir, model, { batch: 4, seqLen: 8, seed: 0, vocabSize: manifest.vocabSize });
@@ -60,14 +62,21 @@ Deno.test("next-token fine-tuning on a token folder lowers the loss, unties E an
   const last = result.losses.slice(-5).reduce((a, b) => a + b) / 5;
   assertAlmostEquals(first, Math.log(DECODER.vocabSize), 0.5);
   assert(last < first - 1, `loss should fall by more than 1 nat: first ${first}, last ${last}`);
-  assert(maxAbsDiff(model.params.get("head.w")!, tf.transpose(model.embedding)) > 1e-3, "head and Eᵀ should have moved apart");
+  assert(
+    maxAbsDiff(model.params.get("head.w")!, tf.transpose(model.embedding)) > 1e-3,
+    "head and Eᵀ should have moved apart",
+  );
   model.dispose();
   await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("errors: an encoder, a tied config, a model that has a head, a token folder of another vocabulary", async () => {
   const encoder = createModel({ ...DECODER, arch: "encoder" }, 0, { head: false });
-  assertThrows(() => addLmHeadFromEmbedding(encoder), InputError, "goes on a decoder, but model tiny-dec is an encoder");
+  assertThrows(
+    () => addLmHeadFromEmbedding(encoder),
+    InputError,
+    "goes on a decoder, but model tiny-dec is an encoder",
+  );
   encoder.dispose();
   const tied = createModel({ ...DECODER, tieHead: true }, 0);
   assertThrows(() => addLmHeadFromEmbedding(tied), InputError, "tieHead true");
@@ -75,12 +84,24 @@ Deno.test("errors: an encoder, a tied config, a model that has a head, a token f
   const vanilla = createModel(DECODER, 0);
   assertThrows(() => addLmHeadFromEmbedding(vanilla), InputError, "already has an LM head");
   const headless = createModel(DECODER, 0, { head: false });
-  assertThrows(() => lmFinetune(headless, { next: () => ({}) as never }, { steps: 1, lr: 1e-3 }), InputError, "has no LM head");
+  assertThrows(
+    () => lmFinetune(headless, { next: () => ({}) as never }, { steps: 1, lr: 1e-3 }),
+    InputError,
+    "has no LM head",
+  );
   headless.dispose();
   const dir = await Deno.makeTempDir();
   await writeTokenFolder(dir, { train: [[5, 6, 7, 8, 9, 10, 11, 12, 13, 14]], valid: [[5, 6, 7]] }, { vocabSize: 64 });
-  await assertRejects(() => openLmBatches(dir, vanilla, { batch: 1, seqLen: 4, seed: 0, vocabSize: 64 }), InputError, "vocabulary 64 differs from model tiny-dec's 48");
-  await assertRejects(() => openLmBatches(dir, vanilla, { batch: 1, seqLen: 17, seed: 0, vocabSize: 48 }), InputError, "sequence length 17");
+  await assertRejects(
+    () => openLmBatches(dir, vanilla, { batch: 1, seqLen: 4, seed: 0, vocabSize: 64 }),
+    InputError,
+    "vocabulary 64 differs from model tiny-dec's 48",
+  );
+  await assertRejects(
+    () => openLmBatches(dir, vanilla, { batch: 1, seqLen: 17, seed: 0, vocabSize: 48 }),
+    InputError,
+    "sequence length 17",
+  );
   vanilla.dispose();
   await Deno.remove(dir, { recursive: true });
 });

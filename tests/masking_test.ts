@@ -8,7 +8,10 @@ Deno.test("masking: 15% of regular tokens selected; of those 80% [MASK], 10% ran
   const V = 1000;
   const rng = new Rng(1);
   // 200k positions, one in ten special: specials must never be selected.
-  const row = Int32Array.from({ length: 200_000 }, (_, i) => (i % 10 === 0 ? i % 5 : FIRST_REGULAR_ID + rng.int(V - FIRST_REGULAR_ID)));
+  const row = Int32Array.from(
+    { length: 200_000 },
+    (_, i) => (i % 10 === 0 ? i % 5 : FIRST_REGULAR_ID + rng.int(V - FIRST_REGULAR_ID)),
+  );
   const { tokens, selected } = maskRow(row, new Rng(2), V);
   const regular = row.filter((t) => !isSpecial(t)).length;
   let [masked, replaced, kept] = [0, 0, 0];

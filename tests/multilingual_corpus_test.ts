@@ -1,4 +1,11 @@
-import { assert, assertAlmostEquals, assertEquals, assertRejects, assertStringIncludes, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "@std/assert";
 import { join } from "node:path";
 import { type Document, splitOf } from "../data/corpus.ts";
 import { resolveCacheDir } from "../data/cache.ts";
@@ -9,8 +16,8 @@ import {
   fetchDebianPackage,
   helpPageParagraphs,
   isDebianPackageCached,
-  LanguageCounts,
   LANGUAGE_SOURCES,
+  LanguageCounts,
   measureText,
   multilingualCorpus,
   paragraphFilter,
@@ -120,7 +127,7 @@ Deno.test("roffToText strips man(7) macros, fonts, comments, definitions, condit
     ".de XX",
     "Macro body that must not print",
     "..",
-    '.ds Pr \\fBfoo\\fP',
+    ".ds Pr \\fBfoo\\fP",
     '.TH FOO 1 2022-01-01 "foo 1.0" "User Commands"',
     ".SH NAME",
     "foo \\- frobnicate the \\fIbar\\fR files",
@@ -144,7 +151,7 @@ Deno.test("roffToText strips man(7) macros, fonts, comments, definitions, condit
     ".PP",
     "Second paragraph uses \\*(Pr.",
     ".TP",
-    ".BR \\-v , \" \\-\\-verbose\"",
+    '.BR \\-v , " \\-\\-verbose"',
     "Be verbose.",
     ".EX",
     "$ foo \\-v",
@@ -173,26 +180,52 @@ Deno.test("roffToText strips man(7) macros, fonts, comments, definitions, condit
 });
 
 Deno.test("roffToText joins Chinese and Japanese lines without a space, and reads mdoc", () => {
-  assertEquals(roffToText("これは長い\n文です。\n.PP\nEnglish words\nstay spaced"), "これは長い文です。\n\nEnglish words stay spaced");
-  const mdoc = [".Dd January 1, 2020", ".Dt LS 1", ".Sh NAME", ".Nm ls", ".Nd list files", ".Sh SYNOPSIS", ".Nm", ".Op Fl a Ar file", ".Sh SEE ALSO", ".Xr dir 1 ,", ".Xr stat 2"].join("\n");
-  assertEquals(roffToText(mdoc), "NAME\n\nls \u2013 list files\n\nSYNOPSIS\n\nls [-a file]\n\nSEE ALSO\n\ndir(1), stat(2)");
+  assertEquals(
+    roffToText("これは長い\n文です。\n.PP\nEnglish words\nstay spaced"),
+    "これは長い文です。\n\nEnglish words stay spaced",
+  );
+  const mdoc = [
+    ".Dd January 1, 2020",
+    ".Dt LS 1",
+    ".Sh NAME",
+    ".Nm ls",
+    ".Nd list files",
+    ".Sh SYNOPSIS",
+    ".Nm",
+    ".Op Fl a Ar file",
+    ".Sh SEE ALSO",
+    ".Xr dir 1 ,",
+    ".Xr stat 2",
+  ].join("\n");
+  assertEquals(
+    roffToText(mdoc),
+    "NAME\n\nls \u2013 list files\n\nSYNOPSIS\n\nls [-a file]\n\nSEE ALSO\n\ndir(1), stat(2)",
+  );
 });
 
 Deno.test("readManPages reads gzipped pages of one locale, skips aliases, filters paragraphs and reports non-UTF-8 files", async () => {
   const root = await Deno.makeTempDir();
   try {
     const man = join(root, "usr/share/man/de/man1");
-    await writeFile(join(man, "foo.1.gz"), await gzip(".TH FOO 1\n.SH NAME\nfoo \\- Dinge tun\n.SH BESCHREIBUNG\nfoo tut Dinge.\n"));
+    await writeFile(
+      join(man, "foo.1.gz"),
+      await gzip(".TH FOO 1\n.SH NAME\nfoo \\- Dinge tun\n.SH BESCHREIBUNG\nfoo tut Dinge.\n"),
+    );
     await writeFile(join(man, "bar.1.gz"), await gzip(".so man1/foo.1\n"));
     await writeFile(join(man, "bad.1"), new Uint8Array([0x2e, 0x50, 0x50, 0x0a, 0x66, 0xfc, 0x72, 0x0a]));
     await writeFile(join(root, "usr/share/man/man1/english.1"), ".PP\nEnglish page.\n");
     const notes: string[] = [];
     const pages = await collect(
       (async function* () {
-        for await (const p of readManPages(root, "de", (p) => p !== "NAME", (m) => notes.push(m))) yield { id: p.name, source: "", text: p.text };
+        for await (const p of readManPages(root, "de", (p) => p !== "NAME", (m) => notes.push(m))) {
+          yield { id: p.name, source: "", text: p.text };
+        }
       })(),
     );
-    assertEquals(pages.map((p) => [p.id, p.text]), [["man1/foo.1", "foo - Dinge tun\n\nBESCHREIBUNG\n\nfoo tut Dinge."]]);
+    assertEquals(pages.map((p) => [p.id, p.text]), [[
+      "man1/foo.1",
+      "foo - Dinge tun\n\nBESCHREIBUNG\n\nfoo tut Dinge.",
+    ]]);
     assertEquals(notes.length, 1);
     assertStringIncludes(notes[0], "bad.1:2");
   } finally {
@@ -203,7 +236,8 @@ Deno.test("readManPages reads gzipped pages of one locale, skips aliases, filter
 // ---------------------------------------------------------------- fortunes and the Quran
 
 Deno.test("parseFortunes splits at % lines, undoes overstrikes and colours, drops cookies without letters", () => {
-  const text = "First cookie\n  indented line  \n%\n_\bb_\bo_\bl_\bd and x\bx\n%\n   \n%\n12345\n%\n\x1b[33m-- \x1b[32mSomeone\x1b[m\n%\n";
+  const text =
+    "First cookie\n  indented line  \n%\n_\bb_\bo_\bl_\bd and x\bx\n%\n   \n%\n12345\n%\n\x1b[33m-- \x1b[32mSomeone\x1b[m\n%\n";
   assertEquals(parseFortunes(text), ["First cookie\n  indented line", "bold and x", "-- Someone"]);
 });
 
@@ -230,12 +264,21 @@ Deno.test("readFortunes groups cookies 50 to a document and skips .dat, .u8, off
 Deno.test("plainArabic removes vowel marks and Quranic signs; surahDocuments makes one document per surah", () => {
   assertEquals(plainArabic("بِسۡمِ ٱللَّهِ ٱلرَّحۡمَٰنِ"), "بسم الله الرحمن");
   const surahs = [
-    { id: 1, verses: [{ id: 1, text: "بِسۡمِ", translation: "In the name" }, { id: 2, text: "ٱلۡحَمۡدُ", translation: " Praise " }] },
+    {
+      id: 1,
+      verses: [{ id: 1, text: "بِسۡمِ", translation: "In the name" }, { id: 2, text: "ٱلۡحَمۡدُ", translation: " Praise " }],
+    },
     { id: 12, verses: [{ id: 1, text: "الٓر", translation: "Alif, Lam, Ra." }] },
   ];
-  assertEquals(surahDocuments(surahs, false, "q.json"), [{ name: "001", text: "In the name\nPraise" }, { name: "012", text: "Alif, Lam, Ra." }]);
+  assertEquals(surahDocuments(surahs, false, "q.json"), [{ name: "001", text: "In the name\nPraise" }, {
+    name: "012",
+    text: "Alif, Lam, Ra.",
+  }]);
   assertEquals(surahDocuments(surahs, true, "q.json").map((d) => d.text), ["بسم\nالحمد", "الر"]);
-  const error = assertThrows(() => surahDocuments([{ id: 3, verses: [{ id: 1, text: "x" }] }], false, "q.json"), InputError);
+  const error = assertThrows(
+    () => surahDocuments([{ id: 3, verses: [{ id: 1, text: "x" }] }], false, "q.json"),
+    InputError,
+  );
   assertStringIncludes(error.message, "q.json: surah 3 verse 1: no translation string");
 });
 
@@ -250,7 +293,8 @@ Deno.test("selectUnderCap water-fills between sources and takes documents in sha
   ];
   // Shares: small min(5, 60/3) = 5 -> 5 taken; mid min(30, 55/2 = 27.5) -> two docs, 20; big min(100, 35) -> one doc.
   const chosen = selectUnderCap(sources, 60, 7);
-  const firstByHash = (ids: string[], n: number) => ids.sort((a, b) => (sha256(`cap:7:${a}`) < sha256(`cap:7:${b}`) ? -1 : 1)).slice(0, n);
+  const firstByHash = (ids: string[], n: number) =>
+    ids.sort((a, b) => (sha256(`cap:7:${a}`) < sha256(`cap:7:${b}`) ? -1 : 1)).slice(0, n);
   assertEquals([...chosen].filter((id) => id.startsWith("s")), ["s0"]);
   assertEquals([...chosen].filter((id) => id.startsWith("m")).sort(), firstByHash(["m0", "m1", "m2"], 2).sort());
   assertEquals([...chosen].filter((id) => id.startsWith("b")), firstByHash(["b0", "b1", "b2", "b3"], 1));
@@ -258,7 +302,9 @@ Deno.test("selectUnderCap water-fills between sources and takes documents in sha
   assertEquals(selectUnderCap(sources, 135, 0).size, 8); // everything fits
   assertEquals(selectUnderCap(sources, Infinity).size, 8);
   // A document larger than its share is skipped, and the next one that fits is taken.
-  assertEquals([...selectUnderCap([{ source: "y", docs: [{ id: "huge", size: 50 }, { id: "tiny", size: 1 }] }], 10)], ["tiny"]);
+  assertEquals([...selectUnderCap([{ source: "y", docs: [{ id: "huge", size: 50 }, { id: "tiny", size: 1 }] }], 10)], [
+    "tiny",
+  ]);
 });
 
 Deno.test("selectUnderCap's order is independent of the train/valid split", () => {
@@ -287,15 +333,23 @@ async function fixtureCache(): Promise<{ cacheDir: string; quranDir: string }> {
   const pkg = async (name: string, files: Record<string, string | Uint8Array>) => {
     const dir = debianPackageDir(cacheDir, name);
     for (const [rel, text] of Object.entries(files)) await writeFile(join(dir, rel), text);
-    await writeFile(join(dir, DEBIAN_RECORD), JSON.stringify({ package: name, version: "1", file: "x.deb", sha256: "", bytes: 0 }));
+    await writeFile(
+      join(dir, DEBIAN_RECORD),
+      JSON.stringify({ package: name, version: "1", file: "x.deb", sha256: "", bytes: 0 }),
+    );
   };
-  const page = (...paragraphs: string[]) => `<html><body>${paragraphs.map((p) => `<p class="paragraph">${p}</p>`).join("\n")}</body></html>`;
+  const page = (...paragraphs: string[]) =>
+    `<html><body>${paragraphs.map((p) => `<p class="paragraph">${p}</p>`).join("\n")}</body></html>`;
   const help = (lang: string) => `usr/share/libreoffice/help/${lang}/text/shared`;
   await pkg("libreoffice-help-en-us", {
     [`${help("en-US")}/a.html`]: page("Choose Tools - Options.", "Untranslated sentence stays English."),
   });
   await pkg("libreoffice-help-de", {
-    [`${help("de")}/a.html`]: page("Wählen Sie Extras - Optionen.", "Untranslated sentence stays English.", "Gemeinsamer Abschnitt hier."),
+    [`${help("de")}/a.html`]: page(
+      "Wählen Sie Extras - Optionen.",
+      "Untranslated sentence stays English.",
+      "Gemeinsamer Abschnitt hier.",
+    ),
     [`${help("de")}/b.html`]: page("Gemeinsamer Abschnitt hier.", "Eins zwei drei vier fünf sechs."),
     [`${help("de")}/c.html`]: page("Gemeinsamer Abschnitt hier."),
   });
@@ -309,7 +363,10 @@ async function fixtureCache(): Promise<{ cacheDir: string; quranDir: string }> {
   const quranDir = join(cacheDir, "quran-json");
   await writeFile(
     join(quranDir, "dist", "quran.json"),
-    JSON.stringify([{ id: 1, verses: [{ id: 1, text: "بِسۡمِ ٱللَّهِ" }] }, { id: 2, verses: [{ id: 1, text: "ذَٰلِكَ ٱلۡكِتَٰبُ لَا رَيۡبَۛ" }] }]),
+    JSON.stringify([{ id: 1, verses: [{ id: 1, text: "بِسۡمِ ٱللَّهِ" }] }, {
+      id: 2,
+      verses: [{ id: 1, text: "ذَٰلِكَ ٱلۡكِتَٰبُ لَا رَيۡبَۛ" }],
+    }]),
   );
   return { cacheDir, quranDir };
 }
@@ -318,9 +375,15 @@ Deno.test("multilingualCorpus reads fixture packages, filters paragraphs, names 
   const { cacheDir, quranDir } = await fixtureCache();
   try {
     const notes: string[] = [];
-    const docs = await collect(multilingualCorpus({ cacheDir, quranDir, languages: ["de", "hi", "ar"], notes: (m) => notes.push(m) }));
+    const docs = await collect(
+      multilingualCorpus({ cacheDir, quranDir, languages: ["de", "hi", "ar"], notes: (m) => notes.push(m) }),
+    );
     assertEquals(docs.map((d) => [d.id, d.source, d.text]), [
-      ["de/libreoffice-help/shared/a", "de/libreoffice-help", "Wählen Sie Extras - Optionen.\n\nGemeinsamer Abschnitt hier."],
+      [
+        "de/libreoffice-help/shared/a",
+        "de/libreoffice-help",
+        "Wählen Sie Extras - Optionen.\n\nGemeinsamer Abschnitt hier.",
+      ],
       ["de/libreoffice-help/shared/b", "de/libreoffice-help", "Eins zwei drei vier fünf sechs."],
       ["de/manpages/man1/foo.1", "de/manpages", "NAME\n\nfoo - tut Dinge mit vielen Wörtern hier"],
       ["de/fortunes/fortunes/de/sprueche#0", "de/fortunes", "Ein Spruch.\n\nNoch ein Spruch."],
@@ -329,7 +392,14 @@ Deno.test("multilingualCorpus reads fixture packages, filters paragraphs, names 
       ["ar/quran/002", "ar/quran", "ذلك الكتب لا ريب"], // the dagger alef of Uthmani spelling is dropped, not spelt out
     ]);
     assertEquals(notes, []);
-    const en = await collect(multilingualCorpus({ cacheDir, languages: ["en"], quranDir: join(cacheDir, "nowhere"), notes: (m) => notes.push(m) }));
+    const en = await collect(
+      multilingualCorpus({
+        cacheDir,
+        languages: ["en"],
+        quranDir: join(cacheDir, "nowhere"),
+        notes: (m) => notes.push(m),
+      }),
+    );
     assertEquals(en.map((d) => d.id), ["en/libreoffice-help/shared/a"]);
     assert(notes.some((m) => m.includes("manpages is not in the cache")), notes.join("\n"));
     assert(notes.some((m) => m.includes("Quran skipped")), notes.join("\n"));
@@ -341,7 +411,8 @@ Deno.test("multilingualCorpus reads fixture packages, filters paragraphs, names 
 Deno.test("multilingualCorpus caps each language, shares the cap between sources, and is deterministic", async () => {
   const { cacheDir, quranDir } = await fixtureCache();
   try {
-    const run = (cap: number, seed = 0) => collect(multilingualCorpus({ cacheDir, quranDir, languages: ["de", "ar"], capWordsPerLanguage: cap, seed }));
+    const run = (cap: number, seed = 0) =>
+      collect(multilingualCorpus({ cacheDir, quranDir, languages: ["de", "ar"], capWordsPerLanguage: cap, seed }));
     // de sizes in words: help a 8, help b 5, man 10, fortunes 5. Cap 16: fortunes 5 (share 16/3), help gets
     // min(13, 11/2 = 5.5): only b (5); man min(10, 6) -> nothing. ar: both surahs (2 + 4 words) fit.
     const capped = await run(16);
@@ -354,10 +425,20 @@ Deno.test("multilingualCorpus caps each language, shares the cap between sources
     assertEquals(await run(16), capped);
     assertEquals((await run(1e9)).length, 6);
     const countTokens = (text: string) => text.length; // a stand-in tokenizer: one token per UTF-16 unit
-    const byTokens = await collect(multilingualCorpus({ cacheDir, quranDir, languages: ["ar"], capTokensPerLanguage: 9, countTokens }));
+    const byTokens = await collect(
+      multilingualCorpus({ cacheDir, quranDir, languages: ["ar"], capTokensPerLanguage: 9, countTokens }),
+    );
     assertEquals(byTokens.map((d) => d.id), ["ar/quran/001"]); // 8 tokens; the second surah has 18
-    await assertRejects(() => collect(multilingualCorpus({ cacheDir, capTokensPerLanguage: 5 })), InputError, "needs a tokenizer");
-    await assertRejects(() => collect(multilingualCorpus({ cacheDir, languages: ["xx"] })), InputError, "unknown language");
+    await assertRejects(
+      () => collect(multilingualCorpus({ cacheDir, capTokensPerLanguage: 5 })),
+      InputError,
+      "needs a tokenizer",
+    );
+    await assertRejects(
+      () => collect(multilingualCorpus({ cacheDir, languages: ["xx"] })),
+      InputError,
+      "unknown language",
+    );
   } finally {
     await Deno.remove(cacheDir, { recursive: true });
   }
@@ -402,7 +483,11 @@ async function buildFixtureDeb(dir: string): Promise<string> {
     "Package: fortunes-fixture\nVersion: 1.2-3\nArchitecture: all\nMaintainer: Test <t@example.org>\nDescription: fixture\n",
   );
   await writeFile(join(root, "usr/share/games/fortunes/fixture"), "A fixture cookie.\n%\nAnother one.\n%\n");
-  const out = await new Deno.Command("dpkg-deb", { args: ["--root-owner-group", "--build", root, join(dir, "fixture.deb")], stdout: "null", stderr: "piped" }).output();
+  const out = await new Deno.Command("dpkg-deb", {
+    args: ["--root-owner-group", "--build", root, join(dir, "fixture.deb")],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
   if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
   return join(dir, "fixture.deb");
 }
@@ -433,17 +518,27 @@ Deno.test({
 
       const second = await fetchDebianPackage(cacheDir, "fortunes-fixture", { download });
       assertEquals([second.status, downloads], ["cached", 1]);
-      assertEquals([...Deno.readDirSync(join(cacheDir, "multilingual/debian"))].map((e) => e.name), ["fortunes-fixture"]);
+      assertEquals([...Deno.readDirSync(join(cacheDir, "multilingual/debian"))].map((e) => e.name), [
+        "fortunes-fixture",
+      ]);
 
       // A failed download leaves nothing behind, and the error says what failed.
       const failing = () => Promise.reject(new InputError("apt-get download broken-pkg failed (exit 100): E: no"));
-      await assertRejects(() => fetchDebianPackage(cacheDir, "broken-pkg", { download: failing }), InputError, "broken-pkg");
-      assertEquals([...Deno.readDirSync(join(cacheDir, "multilingual/debian"))].map((e) => e.name), ["fortunes-fixture"]);
+      await assertRejects(
+        () => fetchDebianPackage(cacheDir, "broken-pkg", { download: failing }),
+        InputError,
+        "broken-pkg",
+      );
+      assertEquals([...Deno.readDirSync(join(cacheDir, "multilingual/debian"))].map((e) => e.name), [
+        "fortunes-fixture",
+      ]);
 
       // Without dpkg-deb (or apt-get) the package is skipped with a message, not an error.
       const skipped = await fetchDebianPackage(cacheDir, "other-pkg", { download, dpkgDeb: "no-such-dpkg-deb" });
       assertEquals(skipped.status, "skipped");
-      if (skipped.status === "skipped") assertStringIncludes(skipped.reason, "no-such-dpkg-deb not found: skipping Debian package other-pkg");
+      if (skipped.status === "skipped") {
+        assertStringIncludes(skipped.reason, "no-such-dpkg-deb not found: skipping Debian package other-pkg");
+      }
       await assertRejects(() => fetchDebianPackage(cacheDir, "Bad Name"), InputError, "not a Debian package name");
     } finally {
       await Deno.remove(dir, { recursive: true });
@@ -465,12 +560,17 @@ Deno.test({
     for await (const page of readLibreOfficeHelp(root, "de")) {
       pages++;
       // Pages may quote "<br>" or "&uuml;"; the HTML glossary page quotes "<h1> ... </h1>" too.
-      if (page.name !== "shared/00/00000002" && /<\/[a-z]|<[a-z]+ [a-z-]+="|&(amp|lt|gt|quot|nbsp);/.test(page.text)) markup++;
+      if (page.name !== "shared/00/00000002" && /<\/[a-z]|<[a-z]+ [a-z-]+="|&(amp|lt|gt|quot|nbsp);/.test(page.text)) {
+        markup++;
+      }
       if (page.name === "shared/optionen/java") java = page.text;
     }
     assert(pages > 2000, `${pages} pages`);
     assertEquals(markup, 0);
-    assert(java.startsWith("Erweitert\n\nLegt die Unterstützungseinstellungen für Java-Anwendungen"), java.slice(0, 200));
+    assert(
+      java.startsWith("Erweitert\n\nLegt die Unterstützungseinstellungen für Java-Anwendungen"),
+      java.slice(0, 200),
+    );
     assert(!java.includes("So greifen Sie auf diesen Befehl zu"));
   },
 });

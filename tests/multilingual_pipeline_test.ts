@@ -8,7 +8,12 @@ import { join } from "node:path";
 import type { Document } from "../data/corpus.ts";
 import { languageStats } from "../data/multilingual/language_stats.ts";
 import { trainSampledBpe } from "../data/multilingual/sampled_bpe.ts";
-import { LANGUAGES_FILE, type LanguagesFile, multilingualCorpusStage, prepareMultilingualSources } from "../pipeline/multilingual.ts";
+import {
+  LANGUAGES_FILE,
+  type LanguagesFile,
+  multilingualCorpusStage,
+  prepareMultilingualSources,
+} from "../pipeline/multilingual.ts";
 import { loadProfile } from "../pipeline/profile.ts";
 import { readManifest } from "../tokenizer/shards.ts";
 
@@ -39,7 +44,14 @@ Deno.test("languageStats counts documents, words, characters for zh, bytes and t
 });
 
 Deno.test("trainSampledBpe weights languages by q ∝ p^alpha and reaches the vocabulary", () => {
-  const many = Array.from({ length: 40 }, (_, i) => ({ id: `d${i}`, source: i < 30 ? "de/manpages" : "ar/quran", text: `wort${i % 7} text${i % 5} und noch ein satz ${i}` }));
+  const many = Array.from(
+    { length: 40 },
+    (_, i) => ({
+      id: `d${i}`,
+      source: i < 30 ? "de/manpages" : "ar/quran",
+      text: `wort${i % 7} text${i % 5} und noch ein satz ${i}`,
+    }),
+  );
   const { tokenizer, info } = trainSampledBpe(many, { vocabSize: 4096, alpha: 0.3, validFraction: 0, seed: 0 });
   assert(tokenizer.vocabSize <= 4096);
   const q = info.samplingProbabilities;
@@ -65,7 +77,11 @@ Deno.test("the corpus stage builds the capped corpus, one sampled tokenizer, sha
   const [ar] = file.languages;
   assert(ar.words <= 2000 && ar.words > 1000, `${ar.words} words under the cap`);
   const manifest = await readManifest(join(dir, "tokens"));
-  assertEquals(manifest.splits.train.tokens + manifest.splits.valid.tokens - manifest.splits.train.documents - manifest.splits.valid.documents, ar.tokens);
+  assertEquals(
+    manifest.splits.train.tokens + manifest.splits.valid.tokens - manifest.splits.train.documents -
+      manifest.splits.valid.documents,
+    ar.tokens,
+  );
   assertEquals(file.tokenizer.vocabSize, manifest.vocabSize);
   assert(lines.some((l) => l.startsWith("multilingual corpus:")), lines.join("\n"));
   await Deno.remove(cache, { recursive: true });

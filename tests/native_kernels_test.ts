@@ -17,7 +17,13 @@ import { AdamW } from "../train/adamw.ts";
 import { blasThreadReproducibility, loadOpenBlas } from "../kernels/openblas.ts";
 import { CC_ENV, loadNativeLib, nativeMissingReason } from "../kernels/native_lib.ts";
 import { envDefaultsSet, inheritedEnvWithoutDefaults, setEnvDefault } from "../kernels/env.ts";
-import { disableNativeKernels, enableNativeKernels, nativeKernelStatus, runNative, setNativeThreads } from "../kernels/native_backend.ts";
+import {
+  disableNativeKernels,
+  enableNativeKernels,
+  nativeKernelStatus,
+  runNative,
+  setNativeThreads,
+} from "../kernels/native_backend.ts";
 import { blasMatMulStatus, setBlasThreads } from "../kernels/blas_backend.ts";
 import { Rng } from "../util/rng.ts";
 
@@ -53,7 +59,13 @@ function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]
 }
 
 /** f with the native kernels (wasm-blas, `threads` threads) against f on the plain wasm backend. */
-async function checkAgainstPlain(label: string, f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], rng: Rng, kernel?: string) {
+async function checkAgainstPlain(
+  label: string,
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[],
+  rng: Rng,
+  kernel?: string,
+) {
   const outShape = tf.tidy(() => f(...inputs).shape);
   const weights = randn(rng, outShape);
   await initBackend("wasm");
@@ -85,7 +97,8 @@ async function withNative(threads: number, fn: () => Promise<void> | void) {
 const needs = { ignore: noCompiler || noBlas };
 
 Deno.test({
-  name: `native GELU, LayerNorm, attention (backward, batch of products over threads) match the plain wasm backend ${WHY}`,
+  name:
+    `native GELU, LayerNorm, attention (backward, batch of products over threads) match the plain wasm backend ${WHY}`,
   ...needs,
   fn: () =>
     withNative(2, async () => {
@@ -106,14 +119,38 @@ Deno.test({
       for (const [B, T, H, d] of [[2, 5, 2, 8], [4, 64, 4, 64]]) {
         const qkv = randn(rng, [B * T, 3 * d]);
         const padMask = Uint8Array.from({ length: B * T }, (_, i) => (i % T < T - 2 || i < T ? 1 : 0));
-        await checkAgainstPlain(`causal attention B=${B} T=${T}`, (q) => attention(q as tf.Tensor2D, B, T, H, { causal: true }), [qkv], rng, "HbSoftmaxGrad");
-        await checkAgainstPlain(`padded attention B=${B} T=${T}`, (q) => attention(q as tf.Tensor2D, B, T, H, { causal: false, padMask }), [qkv], rng, "HbSoftmaxGrad");
+        await checkAgainstPlain(
+          `causal attention B=${B} T=${T}`,
+          (q) => attention(q as tf.Tensor2D, B, T, H, { causal: true }),
+          [qkv],
+          rng,
+          "HbSoftmaxGrad",
+        );
+        await checkAgainstPlain(
+          `padded attention B=${B} T=${T}`,
+          (q) => attention(q as tf.Tensor2D, B, T, H, { causal: false, padMask }),
+          [qkv],
+          rng,
+          "HbSoftmaxGrad",
+        );
       }
       // With 2 threads the [B·H, T, dh] products share their batch out over the threads.
-      assert((nativeKernelStatus().calls["BatchMatMul (batch over threads)"] ?? 0) > batchedBefore, "batched products ran on one thread");
-      assert((nativeKernelStatus().calls.HbSplitHeads ?? 0) > 0 && (nativeKernelStatus().calls.HbMergeHeads ?? 0) > 0, "heads were not split natively");
+      assert(
+        (nativeKernelStatus().calls["BatchMatMul (batch over threads)"] ?? 0) > batchedBefore,
+        "batched products ran on one thread",
+      );
+      assert(
+        (nativeKernelStatus().calls.HbSplitHeads ?? 0) > 0 && (nativeKernelStatus().calls.HbMergeHeads ?? 0) > 0,
+        "heads were not split natively",
+      );
       const targets = Int32Array.from({ length: 64 }, () => rng.int(1000));
-      await checkAgainstPlain("crossEntropy [64, 1000] (native Softmax)", (z) => crossEntropy(z as tf.Tensor2D, targets), [randn(rng, [64, 1000], 4)], rng, "Softmax");
+      await checkAgainstPlain(
+        "crossEntropy [64, 1000] (native Softmax)",
+        (z) => crossEntropy(z as tf.Tensor2D, targets),
+        [randn(rng, [64, 1000], 4)],
+        rng,
+        "Softmax",
+      );
     }),
 });
 
@@ -124,7 +161,8 @@ Deno.test({
     const rng = new Rng(24);
     const [x, g, b] = [randn(rng, [300, 256]), randn(rng, [256]), randn(rng, [256])];
     const qkv = randn(rng, [4 * 64, 3 * 64]);
-    const ln = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D);
+    const ln = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D);
     const att = (q: tf.Tensor) => attention(q as tf.Tensor2D, 4, 64, 2, { causal: true });
     // 512·256·384 multiply-adds: above SMALL_PRODUCT, so OpenBLAS itself runs it on 2 threads.
     const [a, w] = [randn(rng, [512, 256]), randn(rng, [256, 384])];
@@ -169,7 +207,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: `native overrides of Softmax, Transpose, Add, Sub, Multiply, RealDiv give wasm's results (each broadcast, either side) ${WHY}`,
+  name:
+    `native overrides of Softmax, Transpose, Add, Sub, Multiply, RealDiv give wasm's results (each broadcast, either side) ${WHY}`,
   ...needs,
   fn: () =>
     withNative(2, async () => {
@@ -197,11 +236,30 @@ Deno.test({
       assert((nativeKernelStatus().fallbacks.Add ?? 0) > 0, "[4, 1, 128] against [4, 100, 128] should fall back");
       await checkAgainstPlain("softmax rank 3", (x) => tf.softmax(x), [randn(rng, [8, 50, 130], 5)], rng, "Softmax");
       // Transpose of two neighbouring axes (block copies), and perms it hands back to wasm.
-      await checkAgainstPlain("transpose [0, 2, 1, 3]", (x) => tf.transpose(x, [0, 2, 1, 3]), [randn(rng, [16, 64, 12, 64])], rng, "Transpose");
-      await checkAgainstPlain("transpose [1, 0, 2]", (x) => tf.transpose(x, [1, 0, 2]), [randn(rng, [5, 7, 8])], rng, "Transpose");
-      await checkAgainstPlain("transpose [0, 2, 1] (rows of 1)", (x) => tf.transpose(x, [0, 2, 1]), [randn(rng, [3, 5, 7])], rng);
+      await checkAgainstPlain(
+        "transpose [0, 2, 1, 3]",
+        (x) => tf.transpose(x, [0, 2, 1, 3]),
+        [randn(rng, [16, 64, 12, 64])],
+        rng,
+        "Transpose",
+      );
+      await checkAgainstPlain(
+        "transpose [1, 0, 2]",
+        (x) => tf.transpose(x, [1, 0, 2]),
+        [randn(rng, [5, 7, 8])],
+        rng,
+        "Transpose",
+      );
+      await checkAgainstPlain("transpose [0, 2, 1] (rows of 1)", (x) => tf.transpose(x, [0, 2, 1]), [
+        randn(rng, [3, 5, 7]),
+      ], rng);
       await checkAgainstPlain("transpose [2, 1, 0]", (x) => tf.transpose(x, [2, 1, 0]), [randn(rng, [3, 5, 7])], rng);
-      const ints = tf.tidy(() => Array.from(tf.transpose(tf.tensor3d(Int32Array.from({ length: 24 }, (_, i) => i), [2, 3, 4], "int32"), [1, 0, 2]).dataSync()));
+      const ints = tf.tidy(() =>
+        Array.from(
+          tf.transpose(tf.tensor3d(Int32Array.from({ length: 24 }, (_, i) => i), [2, 3, 4], "int32"), [1, 0, 2])
+            .dataSync(),
+        )
+      );
       assertEquals(ints.slice(0, 12), [0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7]);
       // Masked scores (-1e9) give exact zeros, as wasm's kernel does.
       const masked = tf.tidy(() => Array.from(tf.softmax(tf.tensor2d([[0, -1e9, Math.log(3)]])).dataSync()));
@@ -233,10 +291,18 @@ function adamStep(seed: number, shapes: number[][]): Float32Array[] {
   const rng = new Rng(seed);
   const params = new Map(shapes.map((s, i) => [i % 2 ? `norm${i}.b` : `w${i}`, tf.variable(randn(rng, s))]));
   const grads = new Map([...params.keys()].map((name, i) => [name, randn(rng, shapes[i], 0.1)]));
-  const adam = new AdamW(params, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, noDecay: (n) => n.startsWith("norm") });
+  const adam = new AdamW(params, {
+    beta1: 0.9,
+    beta2: 0.95,
+    eps: 1e-8,
+    weightDecay: 0.1,
+    noDecay: (n) => n.startsWith("norm"),
+  });
   adam.apply(grads, 1e-3);
   adam.apply(new Map([...grads].map(([k, g]) => [k, tf.neg(g)])), 2e-3);
-  const out = [...params.values(), ...adam.m.values(), ...adam.v.values()].map((t) => Float32Array.from(t.dataSync() as Float32Array));
+  const out = [...params.values(), ...adam.m.values(), ...adam.v.values()].map((t) =>
+    Float32Array.from(t.dataSync() as Float32Array)
+  );
   adam.dispose();
   tf.dispose([...params.values(), ...grads.values()]);
   return out;
@@ -262,7 +328,9 @@ Deno.test({
 function tinyModelGrads(objective: Objective, dModel = 64) {
   const config = loadModelConfig("tiny", { dModel, heads: 2, dFF: 4 * dModel, vocabSize: 300, context: 32 });
   const rng = new Rng(31);
-  const batch = makeDecoderBatch(Array.from({ length: 4 }, () => Int32Array.from({ length: 33 }, () => rng.int(config.vocabSize))));
+  const batch = makeDecoderBatch(
+    Array.from({ length: 4 }, () => Int32Array.from({ length: 33 }, () => rng.int(config.vocabSize))),
+  );
   const model = createModel(config, 3);
   const { loss, grads } = lossAndGrads(model, objective, batch);
   const out = Object.fromEntries([...grads].map(([name, g]) => [name, Array.from(g.dataSync() as Float32Array)]));
@@ -281,7 +349,8 @@ function compareModels(label: string, got: ReturnType<typeof tinyModelGrads>, wa
 }
 
 Deno.test({
-  name: `a whole model's loss and every parameter gradient agree between native kernels and plain wasm, both objectives ${WHY}`,
+  name:
+    `a whole model's loss and every parameter gradient agree between native kernels and plain wasm, both objectives ${WHY}`,
   ...needs,
   fn: async () => {
     for (const objective of ["softmax", "cwt"] as Objective[]) {
@@ -298,7 +367,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: `without a compiler (${CC_ENV} naming a missing file) wasm-blas says why, keeps the wasm kernels and gives the same numbers ${WHY}`,
+  name:
+    `without a compiler (${CC_ENV} naming a missing file) wasm-blas says why, keeps the wasm kernels and gives the same numbers ${WHY}`,
   ...needs,
   fn: async () => {
     const here = (p: string) => new URL(p, import.meta.url).href;
@@ -325,7 +395,9 @@ Deno.test({
     assertStringIncludes(child.status.reason, "/nonexistent/cc");
     await withNative(1, () => {
       assert(nativeKernelStatus().enabled);
-      for (const objective of ["softmax", "cwt"] as const) compareModels(`fallback ${objective}`, child[objective], tinyModelGrads(objective));
+      for (const objective of ["softmax", "cwt"] as const) {
+        compareModels(`fallback ${objective}`, child[objective], tinyModelGrads(objective));
+      }
     });
   },
 });

@@ -33,7 +33,9 @@ Deno.test("CWT on 3 positions with d=2 equals the hand computation", () => {
   assertAlmostEquals(loss, expected, 1e-6);
   // Gradient w.r.t. the outputs, row 2: (Σ_j p_2j t_j - t_2)/3 with p_2 = (e, e, e²)/(2e + e²).
   const g = tf.tidy(() =>
-    tf.grad((o) => cwtLoss(o as tf.Tensor2D, tf.tensor2d([[1, 0], [0, 1], [1, 1]])))(tf.tensor2d([[1, 0], [0, 1], [1, 1]])).arraySync()
+    tf.grad((o) => cwtLoss(o as tf.Tensor2D, tf.tensor2d([[1, 0], [0, 1], [1, 1]])))(
+      tf.tensor2d([[1, 0], [0, 1], [1, 1]]),
+    ).arraySync()
   ) as number[][];
   const p = [Math.E, Math.E, Math.E ** 2].map((x) => x / (2 * Math.E + Math.E ** 2));
   assertAlmostEquals(g[2][0], (p[0] + p[2] - 1) / 3, 1e-6);
@@ -100,7 +102,9 @@ Deno.test("CWT gives the input embedding E gradient as a target, not only as an 
 Deno.test("lossAndGrads: CWT leaves the softmax head without gradient; softmax reaches every parameter", () => {
   for (const arch of ["encoder", "decoder"] as const) {
     const model = createModel(tiny(arch, arch === "encoder"), 5);
-    const batch = arch === "decoder" ? decoderBatch(6) : makeEncoderBatch([Int32Array.from({ length: 12 }, (_, i) => 5 + i)], new Rng(1), 48);
+    const batch = arch === "decoder"
+      ? decoderBatch(6)
+      : makeEncoderBatch([Int32Array.from({ length: 12 }, (_, i) => 5 + i)], new Rng(1), 48);
     const names = (objective: "softmax" | "cwt") => {
       const { loss, grads } = lossAndGrads(model, objective, batch);
       assert(Number.isFinite(loss));
@@ -127,7 +131,11 @@ Deno.test("encoder: tokens at padded positions do not change either loss", () =>
   assertEquals(Array.from(batch.padMask!.subarray(9)), [1, 1, 1, 1, 1, 0, 0, 0, 0]);
   const changed = { ...batch, tokens: batch.tokens.map((t, i) => (batch.padMask![i] ? t : 30 + (i % 10))) };
   for (const objective of ["softmax", "cwt"] as const) {
-    assertAlmostEquals(value(() => lmLoss(model, objective, changed)), value(() => lmLoss(model, objective, batch)), 1e-6);
+    assertAlmostEquals(
+      value(() => lmLoss(model, objective, changed)),
+      value(() => lmLoss(model, objective, batch)),
+      1e-6,
+    );
   }
   model.dispose();
 });
@@ -176,7 +184,11 @@ Deno.test("initHeadFromEmbedding gives a headless decoder an untied copy of Eᵀ
 Deno.test("bad batches and objective names are refused with what was expected", () => {
   const model = createModel(tiny("decoder"), 13);
   const batch = decoderBatch(14);
-  assertThrows(() => lmLoss(model, "cwt", { ...batch, positions: new Int32Array(0), targets: new Int32Array(0) }), Error, "S is empty");
+  assertThrows(
+    () => lmLoss(model, "cwt", { ...batch, positions: new Int32Array(0), targets: new Int32Array(0) }),
+    Error,
+    "S is empty",
+  );
   assertThrows(() => lmLoss(model, "cwt", { ...batch, targets: batch.targets.subarray(1) }), Error, "targets");
   assertThrows(() => lmLoss(model, "cwt", { ...batch, targets: batch.targets.map(() => 48) }), Error, "target id 48");
   assertThrows(() => lmLoss(model, "cwt", { ...batch, tokens: batch.tokens.map(() => -1) }), Error, "token id -1");

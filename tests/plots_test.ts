@@ -84,7 +84,13 @@ Deno.test("loss curves: one plot per arch, a colour per (arch, objective), a lin
       extra: {},
     })),
   });
-  const plots = lossCurvePlots([log("softmax", 0), log("softmax", 1), log("cwt", 0), log("cwt", 1), log("cwt", 0, "decoder")]);
+  const plots = lossCurvePlots([
+    log("softmax", 0),
+    log("softmax", 1),
+    log("cwt", 0),
+    log("cwt", 1),
+    log("cwt", 0, "decoder"),
+  ]);
   assertEquals(plots.map((p) => p.file), ["loss-decoder.svg", "loss-encoder.svg"]);
   const data = (plots[1].spec.data as { values: unknown[] }).values;
   assertEquals(data.length, 4 * 49);

@@ -20,7 +20,12 @@ async function loadError(value: unknown, text?: string): Promise<string> {
 }
 
 Deno.test("the four shipped profiles validate and plan both architectures at matched FLOPs", async () => {
-  assertEquals(profileNames().filter((n) => ["smoke", "ci", "nightly", "paper"].includes(n)).sort(), ["ci", "nightly", "paper", "smoke"]);
+  assertEquals(profileNames().filter((n) => ["smoke", "ci", "nightly", "paper"].includes(n)).sort(), [
+    "ci",
+    "nightly",
+    "paper",
+    "smoke",
+  ]);
   for (const name of ["smoke", "ci", "nightly", "paper"]) {
     const { profile } = await loadProfile(name);
     assertEquals(profile.name, name);
@@ -28,7 +33,11 @@ Deno.test("the four shipped profiles validate and plan both architectures at mat
     for (const corpus of ["default", "multilingual"] as const) {
       for (const arch of ["encoder", "decoder"] as const) {
         const budgets = new Set(runs.filter((r) => r.corpus === corpus && r.arch === arch).map((r) => r.budgetFlops));
-        assertEquals(budgets.size, corpus === "multilingual" && arch === "decoder" ? 0 : 1, `${name}: one ${corpus} ${arch} budget for every objective and seed`);
+        assertEquals(
+          budgets.size,
+          corpus === "multilingual" && arch === "decoder" ? 0 : 1,
+          `${name}: one ${corpus} ${arch} budget for every objective and seed`,
+        );
       }
     }
     assertStringIncludes(formatPlan(profile, runs), "total pretraining budget");
@@ -42,7 +51,8 @@ Deno.test("budgetSoftmaxTokens is the softmax run's FLOPs for that many tokens, 
   const soft = dec.find((r) => r.objective === "softmax")!;
   const cwt = dec.find((r) => r.objective === "cwt")!;
   const a = profile.pretrain.decoder!;
-  const perToken = stepFlops(soft.config, "softmax", { batch: a.batch, seqLen: a.seqLen, scored: a.batch * a.seqLen }).perToken;
+  const perToken =
+    stepFlops(soft.config, "softmax", { batch: a.batch, seqLen: a.seqLen, scored: a.batch * a.seqLen }).perToken;
   assertEquals(soft.budgetFlops, a.budgetSoftmaxTokens! * perToken);
   assertEquals(Math.round(soft.tokens), a.budgetSoftmaxTokens);
   assert(cwt.tokens > soft.tokens, "CWT is cheaper per token, so the same FLOPs buy more tokens");
@@ -68,8 +78,18 @@ Deno.test("the multilingual section: its encoders at their own budget and vocabu
   assertStringIncludes(formatPlan(profile, plannedRuns(profile)), "multilingual (ar en) at 0.5, 1 on XNLI");
   // "en": English train, every language's dev; "target": train + dev of languages with a translate-train file (hi has none).
   const x = { ...m.xnli, langs: ["ar", "hi"], setups: ["en", "target"] as ("en" | "target")[] };
-  assertEquals(xnliFiles(x).sort(), ["xnli/ar/dev.tsv", "xnli/ar/train.tsv", "xnli/en/dev.tsv", "xnli/en/train.tsv", "xnli/hi/dev.tsv"]);
-  assertEquals(xnliFiles({ ...x, split: "test", setups: ["target"] }).sort(), ["xnli/ar/dev.tsv", "xnli/ar/test.tsv", "xnli/ar/train.tsv"]);
+  assertEquals(xnliFiles(x).sort(), [
+    "xnli/ar/dev.tsv",
+    "xnli/ar/train.tsv",
+    "xnli/en/dev.tsv",
+    "xnli/en/train.tsv",
+    "xnli/hi/dev.tsv",
+  ]);
+  assertEquals(xnliFiles({ ...x, split: "test", setups: ["target"] }).sort(), [
+    "xnli/ar/dev.tsv",
+    "xnli/ar/test.tsv",
+    "xnli/ar/train.tsv",
+  ]);
   // A profile of the multilingual experiment alone is valid.
   const alone = validateProfile(
     applyOverrides(SMOKE, ["pretrain.encoder=null", "pretrain.decoder=null", "glue=null", "lambada=null"]),
@@ -85,8 +105,16 @@ Deno.test("the multilingual section: its encoders at their own budget and vocabu
     InputError,
     "multilingual.languages[1]: expected one of",
   );
-  assertThrows(() => validateProfile(applyOverrides(SMOKE, ['multilingual.xnli.langs=["en","it"]']), "smoke.json"), InputError, "multilingual.xnli.langs[1]");
-  assertThrows(() => validateProfile(applyOverrides(SMOKE, ["multilingual.fetch=1"]), "smoke.json"), InputError, "multilingual.fetch: expected true or false");
+  assertThrows(
+    () => validateProfile(applyOverrides(SMOKE, ['multilingual.xnli.langs=["en","it"]']), "smoke.json"),
+    InputError,
+    "multilingual.xnli.langs[1]",
+  );
+  assertThrows(
+    () => validateProfile(applyOverrides(SMOKE, ["multilingual.fetch=1"]), "smoke.json"),
+    InputError,
+    "multilingual.fetch: expected true or false",
+  );
 });
 
 Deno.test("an unknown key names the file, the dotted key and its line", async () => {
@@ -118,7 +146,10 @@ Deno.test("a missing key, both budgets, and a GLUE section without an encoder ar
   assertStringIncludes(await loadError(bad), "tokenizer.vocabSize: missing key");
   const both = structuredClone(SMOKE);
   both.pretrain.decoder.budgetFlops = 1e9;
-  assertStringIncludes(await loadError(both), "pretrain.decoder: expected exactly one of budgetFlops and budgetSoftmaxTokens");
+  assertStringIncludes(
+    await loadError(both),
+    "pretrain.decoder: expected exactly one of budgetFlops and budgetSoftmaxTokens",
+  );
   const noEncoder = structuredClone(SMOKE);
   noEncoder.pretrain.encoder = null;
   assertStringIncludes(await loadError(noEncoder), "glue: GLUE fine-tuning needs pretrain.encoder");
@@ -138,13 +169,20 @@ Deno.test("--set overrides dotted keys with JSON values and is validated like th
   assertEquals([p.glue!.epochs, p.pretrain.seeds, p.glue!.loss], [3, [0, 1], "plain"]);
   assertEquals(SMOKE.glue.epochs, 1, "the original is untouched");
   assertThrows(() => applyOverrides(SMOKE, ["glue.epochs"]), InputError, "KEY=VALUE");
-  assertThrows(() => validateProfile(applyOverrides(SMOKE, ["glue.batch=-1"]), "smoke.json"), InputError, "smoke.json: glue.batch");
+  assertThrows(
+    () => validateProfile(applyOverrides(SMOKE, ["glue.batch=-1"]), "smoke.json"),
+    InputError,
+    "smoke.json: glue.batch",
+  );
 });
 
 Deno.test("data needs: GLUE files per task and the `deno task data --only` names", () => {
   assertEquals(glueFiles("rte"), ["glue/RTE/train.tsv", "glue/RTE/dev.tsv"]);
   assertEquals(glueFiles("mnli"), ["glue/MNLI/train.tsv", "glue/MNLI/dev_matched.tsv", "glue/MNLI/dev_mismatched.tsv"]);
-  assertEquals(dataSourcesFor(["glue/RTE/train.tsv", "glue/RTE/dev.tsv", "glue/SST-2/dev.tsv", "lambada/lambada_test.jsonl"]), ["RTE", "SST-2", "lambada"]);
+  assertEquals(
+    dataSourcesFor(["glue/RTE/train.tsv", "glue/RTE/dev.tsv", "glue/SST-2/dev.tsv", "lambada/lambada_test.jsonl"]),
+    ["RTE", "SST-2", "lambada"],
+  );
 });
 
 Deno.test("glue.tasks all-in-cache picks the tasks whose train and dev files are cached, minus glue.exclude", async () => {
@@ -156,7 +194,14 @@ Deno.test("glue.tasks all-in-cache picks the tasks whose train and dev files are
   const profile = validateProfile(applyOverrides(SMOKE, ['glue.tasks=["all-in-cache"]']), "smoke.json");
   assertEquals(profile.glue!.exclude, []);
   assertEquals(await profileGlueTasks(profile, cache), ["qqp", "rte"], "QNLI has no train file");
-  const without = validateProfile(applyOverrides(SMOKE, ['glue.tasks=["all-in-cache"]', 'glue.exclude=["qqp"]']), "smoke.json");
+  const without = validateProfile(
+    applyOverrides(SMOKE, ['glue.tasks=["all-in-cache"]', 'glue.exclude=["qqp"]']),
+    "smoke.json",
+  );
   assertEquals(await profileGlueTasks(without, cache), ["rte"]);
-  assertThrows(() => validateProfile(applyOverrides(SMOKE, ['glue.tasks=["rte","glue2"]']), "smoke.json"), InputError, "glue.tasks[1]: expected one of");
+  assertThrows(
+    () => validateProfile(applyOverrides(SMOKE, ['glue.tasks=["rte","glue2"]']), "smoke.json"),
+    InputError,
+    "glue.tasks[1]: expected one of",
+  );
 });

@@ -31,20 +31,39 @@ function results(): ResultRow[] {
       )
     );
   }
-  out.push({ ...out[0], arch: "decoder", objective: "softmax", fraction: 1, task: "lambada_openai", metric: "acc", value: 0.19, policy: "" });
+  out.push({
+    ...out[0],
+    arch: "decoder",
+    objective: "softmax",
+    fraction: 1,
+    task: "lambada_openai",
+    metric: "acc",
+    value: 0.19,
+    policy: "",
+  });
   return out;
 }
 
 async function fixture() {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(join(dir, "results.csv"), formatResultsCsv(results()));
-  const manifest = JSON.stringify({ versions: { deno: "2.9.6", tfjs: "4.22.0" }, backend: "wasm", config: { model: "enc-small" } });
+  const manifest = JSON.stringify({
+    versions: { deno: "2.9.6", tfjs: "4.22.0" },
+    backend: "wasm",
+    config: { model: "enc-small" },
+  });
   await Deno.writeTextFile(join(dir, "manifest.json"), manifest);
   for (const objective of ["softmax", "cwt"]) {
     const run = join(dir, "runs", objective);
     await Deno.mkdir(run, { recursive: true });
-    await Deno.writeTextFile(join(run, "run.json"), JSON.stringify({ settings: { model: { arch: "encoder" }, objective, seed: 0 } }));
-    await Deno.writeTextFile(join(run, "train_log.csv"), "step,tokens,flops,seconds,loss,lr\n10,100,1e11,1,9,0.001\n20,200,2e11,2,8,0.001\n");
+    await Deno.writeTextFile(
+      join(run, "run.json"),
+      JSON.stringify({ settings: { model: { arch: "encoder" }, objective, seed: 0 } }),
+    );
+    await Deno.writeTextFile(
+      join(run, "train_log.csv"),
+      "step,tokens,flops,seconds,loss,lr\n10,100,1e11,1,9,0.001\n20,200,2e11,2,8,0.001\n",
+    );
   }
   return { dir, manifest };
 }
@@ -54,14 +73,30 @@ Deno.test("buildReport: results, summary, manifest, plots and report.md with tab
   const out = join(dir, "report");
   await Deno.mkdir(join(out, "plots"), { recursive: true });
   await Deno.writeTextFile(join(out, "plots", "stale.svg"), "<svg/>");
-  const written = await buildReport({ results: join(dir, "results.csv"), logs: [join(dir, "runs/*/train_log.csv")], out, generatedAt: "T0" });
+  const written = await buildReport({
+    results: join(dir, "results.csv"),
+    logs: [join(dir, "runs/*/train_log.csv")],
+    out,
+    generatedAt: "T0",
+  });
 
   assertEquals(written.at(-1), join(out, "report.md"));
   assertEquals(await Deno.readTextFile(join(out, "results.csv")), await Deno.readTextFile(join(dir, "results.csv")));
   assertEquals(await Deno.readTextFile(join(out, "manifest.json")), manifest);
-  assertEquals((await Deno.readTextFile(join(out, "summary.csv"))).split("\n")[0].startsWith("arch,objective,fraction,task,metric,policy,n,mean,std"), true);
+  assertEquals(
+    (await Deno.readTextFile(join(out, "summary.csv"))).split("\n")[0].startsWith(
+      "arch,objective,fraction,task,metric,policy,n,mean,std",
+    ),
+    true,
+  );
   const svgs = [...Deno.readDirSync(join(out, "plots"))].map((e) => e.name).sort();
-  assertEquals(svgs, ["flops-cola-mcc-best-epoch.svg", "flops-lambada_openai-acc.svg", "loss-encoder.svg", "wall-cola-mcc-best-epoch.svg", "wall-lambada_openai-acc.svg"]);
+  assertEquals(svgs, [
+    "flops-cola-mcc-best-epoch.svg",
+    "flops-lambada_openai-acc.svg",
+    "loss-encoder.svg",
+    "wall-cola-mcc-best-epoch.svg",
+    "wall-lambada_openai-acc.svg",
+  ]);
 
   const md = await Deno.readTextFile(join(out, "report.md"));
   // Every embedded figure is a file next to the report.
@@ -85,7 +120,10 @@ Deno.test("buildReport: results, summary, manifest, plots and report.md with tab
   // Pairs: target 0.59: c0 (0.57 → 0.63) 0.5 + 0.02/0.06·0.5 = 66.7%; c1 is at 0.59 already at its first
   // checkpoint: "≤ 50%". Target 0.61: c0 0.5 + 0.04/0.06·0.5 = 83.3%; c1 0.5 + 0.02/0.06·0.5 = 66.7%.
   // In wall-clock the same shares (CWT and softmax both took 100 s).
-  assertStringIncludes(md, "| encoder | cola | mcc (×100) | best-epoch | 60.00 at 100% | 66.7% | ≤ 50%–83.3% (4 pairs) | 66.7% | ≤ 50%–83.3% (4 pairs) |");
+  assertStringIncludes(
+    md,
+    "| encoder | cola | mcc (×100) | best-epoch | 60.00 at 100% | 66.7% | ≤ 50%–83.3% (4 pairs) | 66.7% | ≤ 50%–83.3% (4 pairs) |",
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -112,27 +150,53 @@ Deno.test("buildReport: several results files (a glob) are merged; the same resu
   await reportMain(["--results", join(dir, "eval/*/results.csv"), "--out", out]);
   assertEquals(await Deno.readTextFile(join(out, "results.csv")), formatResultsCsv(all));
   const md = await Deno.readTextFile(join(out, "report.md"));
-  assertStringIncludes(md, `\`${join(dir, "eval", "a", "results.csv")}\` (sha256 ${sha256(formatResultsCsv(all.slice(0, 4)))}), \`${join(dir, "eval", "b", "results.csv")}\``);
+  assertStringIncludes(
+    md,
+    `\`${join(dir, "eval", "a", "results.csv")}\` (sha256 ${sha256(formatResultsCsv(all.slice(0, 4)))}), \`${
+      join(dir, "eval", "b", "results.csv")
+    }\``,
+  );
   assertStringIncludes(md, "No manifest.json was given");
   await Deno.writeTextFile(join(dir, "eval", "b", "results.csv"), formatResultsCsv(all.slice(3)));
   const e = await assertRejects(() => buildReport({ results: [join(dir, "eval/*/results.csv")], out }), InputError);
-  assertStringIncludes(e.message, `${join(dir, "eval", "b", "results.csv")}:2: the same result as ${join(dir, "eval", "a", "results.csv")}:5`);
+  assertStringIncludes(
+    e.message,
+    `${join(dir, "eval", "b", "results.csv")}:2: the same result as ${join(dir, "eval", "a", "results.csv")}:5`,
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("tasks/report.ts: missing flags, stray arguments, unmatched globs and bad manifests are InputErrors", async () => {
   const { dir } = await fixture();
   const results = join(dir, "results.csv"), out = join(dir, "out");
-  assertStringIncludes((await assertRejects(() => reportMain(["--out", out]), InputError)).message, "--results is required");
-  assertStringIncludes((await assertRejects(() => reportMain(["--results", results]), InputError)).message, "--out is required");
   assertStringIncludes(
-    (await assertRejects(() => reportMain(["--results", results, "--out", out, "--logs", "a.csv", "b.csv"]), InputError)).message,
+    (await assertRejects(() => reportMain(["--out", out]), InputError)).message,
+    "--results is required",
+  );
+  assertStringIncludes(
+    (await assertRejects(() => reportMain(["--results", results]), InputError)).message,
+    "--out is required",
+  );
+  assertStringIncludes(
+    (await assertRejects(
+      () => reportMain(["--results", results, "--out", out, "--logs", "a.csv", "b.csv"]),
+      InputError,
+    )).message,
     "unexpected argument(s) b.csv; quote --results and --logs patterns",
   );
-  assertStringIncludes((await assertRejects(() => reportMain(["--results", results, "--out", out, "--bogus"]), InputError)).message, "bogus");
+  assertStringIncludes(
+    (await assertRejects(() => reportMain(["--results", results, "--out", out, "--bogus"]), InputError)).message,
+    "bogus",
+  );
   const glob = join(dir, "nothing/*/train_log.csv");
-  assertStringIncludes((await assertRejects(() => reportMain(["--results", results, "--out", out, "--logs", glob]), InputError)).message, "matched no file");
+  assertStringIncludes(
+    (await assertRejects(() => reportMain(["--results", results, "--out", out, "--logs", glob]), InputError)).message,
+    "matched no file",
+  );
   await Deno.writeTextFile(join(dir, "manifest.json"), "{not json");
-  assertStringIncludes((await assertRejects(() => reportMain(["--results", results, "--out", out]), InputError)).message, `${join(dir, "manifest.json")}: not valid JSON`);
+  assertStringIncludes(
+    (await assertRejects(() => reportMain(["--results", results, "--out", out]), InputError)).message,
+    `${join(dir, "manifest.json")}: not valid JSON`,
+  );
   await Deno.remove(dir, { recursive: true });
 });

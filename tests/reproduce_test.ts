@@ -20,7 +20,17 @@ const ignore = !(await exists(SHARED_DATA_DIR));
 /** Starts `tasks/reproduce.ts` with the smoke profile on `out`. */
 function reproduce(out: string, ...extra: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(REPO_ROOT, "tasks", "reproduce.ts"), "--profile", "smoke", "--out", out, "--quiet", ...extra],
+    args: [
+      "run",
+      "-A",
+      join(REPO_ROOT, "tasks", "reproduce.ts"),
+      "--profile",
+      "smoke",
+      "--out",
+      out,
+      "--quiet",
+      ...extra,
+    ],
     cwd: REPO_ROOT,
     env: { HEADLESS_BENCH_DATA: SHARED_DATA_DIR },
     stdout: "piped",
@@ -42,7 +52,8 @@ async function lastInvocation(out: string): Promise<StageEvent[]> {
   return events.filter((e) => e.invocation === last);
 }
 
-const ids = (events: StageEvent[], kind: StageEvent["event"]) => events.filter((e) => e.event === kind).map((e) => e.id).sort();
+const ids = (events: StageEvent[], kind: StageEvent["event"]) =>
+  events.filter((e) => e.event === kind).map((e) => e.id).sort();
 
 /** stage.json of every finished stage folder, by stage id. */
 async function stageRecords(out: string): Promise<Map<string, { dir: string; record: StageRecord }>> {
@@ -59,14 +70,17 @@ async function stageRecords(out: string): Promise<Map<string, { dir: string; rec
 }
 
 Deno.test({
-  name: "smoke profile end to end: report files, a rerun skips everything, one changed setting reruns its dependents only",
+  name:
+    "smoke profile end to end: report files, a rerun skips everything, one changed setting reruns its dependents only",
   ignore,
   sanitizeResources: false,
   async fn() {
     const smokeOut = await Deno.makeTempDir({ prefix: "reproduce-smoke-" });
     const first = await run(smokeOut);
     assertStringIncludes(first, "20 stages ran");
-    for (const f of ["results.csv", "summary.csv", "report.md", "manifest.json"]) assert(await exists(join(smokeOut, f)), `${f} written`);
+    for (const f of ["results.csv", "summary.csv", "report.md", "manifest.json"]) {
+      assert(await exists(join(smokeOut, f)), `${f} written`);
+    }
     const rows = parseResultsCsv(await Deno.readTextFile(join(smokeOut, "results.csv")), "results.csv");
     const seen = new Set(rows.map((r) => `${r.arch}/${r.objective}/${r.task}/${r.fraction}`));
     for (const f of [0.5, 1]) {
@@ -77,12 +91,16 @@ Deno.test({
       assert(seen.has(`decoder/cwt/lambada_openai_lmft/${f}`), `LM-fine-tuned lambada at ${f}`);
       // The multilingual encoders: both XNLI setups on both languages.
       for (const o of ["softmax", "cwt"]) {
-        for (const t of ["xnli-en/ar", "xnli-en/en", "xnli-target/ar", "xnli-target/en"]) assert(seen.has(`encoder/${o}/${t}/${f}`), `${t} rows for ${o} at ${f}`);
+        for (const t of ["xnli-en/ar", "xnli-en/en", "xnli-target/ar", "xnli-target/en"]) {
+          assert(seen.has(`encoder/${o}/${t}/${f}`), `${t} rows for ${o} at ${f}`);
+        }
       }
     }
     // Matched FLOPs: per architecture, both objectives' final checkpoints spent the same budget (within one step).
     for (const arch of ["encoder", "decoder"]) {
-      const finals = rows.filter((r) => r.arch === arch && r.fraction === 1 && (r.task === "rte" || r.task === "lambada_openai"));
+      const finals = rows.filter((r) =>
+        r.arch === arch && r.fraction === 1 && (r.task === "rte" || r.task === "lambada_openai")
+      );
       const flops = ["softmax", "cwt"].map((o) => finals.find((r) => r.objective === o)!.flops);
       assert(Math.abs(flops[0] - flops[1]) / flops[0] < 0.2, `${arch} FLOPs ${flops}`);
     }
@@ -97,12 +115,18 @@ Deno.test({
     assertEquals(manifest.machine.cores, navigator.hardwareConcurrency);
     assert(manifest.machine.memoryBytes > 0);
     assertEquals(manifest.tokenizer.sha256, await sha256File(manifest.tokenizer.file));
-    assertEquals(manifest.data.files["glue/RTE/train.tsv"], await sha256File(join(SHARED_DATA_DIR, "glue/RTE/train.tsv")));
+    assertEquals(
+      manifest.data.files["glue/RTE/train.tsv"],
+      await sha256File(join(SHARED_DATA_DIR, "glue/RTE/train.tsv")),
+    );
     assert(manifest.startedAt < manifest.endedAt);
     assertEquals(manifest.multilingual.languages.map((l: { lang: string }) => l.lang), ["ar", "en"]);
     assert(manifest.multilingual.languages.every((l: { tokens: number }) => l.tokens > 0));
     assertEquals(manifest.multilingual.tokenizer.sha256, await sha256File(manifest.multilingual.tokenizer.file));
-    assertEquals(manifest.data.files["xnli/ar/train.tsv"], await sha256File(join(SHARED_DATA_DIR, "xnli/ar/train.tsv")));
+    assertEquals(
+      manifest.data.files["xnli/ar/train.tsv"],
+      await sha256File(join(SHARED_DATA_DIR, "xnli/ar/train.tsv")),
+    );
     assertEquals(manifest.stages.ran.length, 20);
     const before = await stageRecords(smokeOut);
     assertEquals(before.size, 20);
@@ -169,7 +193,9 @@ Deno.test({
       if (started) {
         const dir = join(out, "stages", "pretrain", `encoder-cwt-s0-${started.key}.partial`);
         const ckpts = join(dir, "run", "ckpt");
-        if ((await exists(join(dir, "child.pid"))) && (await exists(ckpts)) && [...Deno.readDirSync(ckpts)].length > 0) {
+        if (
+          (await exists(join(dir, "child.pid"))) && (await exists(ckpts)) && [...Deno.readDirSync(ckpts)].length > 0
+        ) {
           childPidFile = join(dir, "child.pid");
           break;
         }
@@ -193,7 +219,13 @@ Deno.test({
     assert(!(await isOurProcess(orphan, out)), "no child of the killed run is left");
     if (text.includes("ended pid")) assertStringIncludes(text, `ended pid ${orphan}`);
     for (const f of ["results.csv", "summary.csv", "report.md", "manifest.json"]) assert(await exists(join(out, f)));
-    const runJson = JSON.parse(await Deno.readTextFile(join((await stageRecords(out)).values().find((s) => s.record.id === target)!.dir, "run", "run.json")));
+    const runJson = JSON.parse(
+      await Deno.readTextFile(join(
+        (await stageRecords(out)).values().find((s) => s.record.id === target)!.dir,
+        "run",
+        "run.json",
+      )),
+    );
     assert(runJson.resumes.length >= 1, "the pretraining run records its resume");
     await Deno.remove(out, { recursive: true });
   },
@@ -240,7 +272,10 @@ Deno.test("the paper profile prints its plan and FLOP budget, then refuses to ru
 });
 
 Deno.test("progress: the ETA rescales each stage kind by its own measured speed", () => {
-  const p = new Progress([{ kind: "a", estimateSeconds: 10 }, { kind: "a", estimateSeconds: 10 }, { kind: "b", estimateSeconds: 20 }], true);
+  const p = new Progress([{ kind: "a", estimateSeconds: 10 }, { kind: "a", estimateSeconds: 10 }, {
+    kind: "b",
+    estimateSeconds: 20,
+  }], true);
   assertEquals(p.eta(), 40);
   p.start(1, "a", "first", 10);
   p.finish(); // took ~0 s of its 10: the other "a" stage is scaled to the floor (5%), "b" keeps its estimate
@@ -248,7 +283,15 @@ Deno.test("progress: the ETA rescales each stage kind by its own measured speed"
   p.skip("b", 20);
   assert(Math.abs(p.eta() - 0.5) < 1e-6);
   assertEquals(
-    formatProgress({ index: 3, total: 17, kind: "pretrain", run: "encoder-cwt-s0", stageFraction: 0.45, elapsedSeconds: 83, etaSeconds: 750 }),
+    formatProgress({
+      index: 3,
+      total: 17,
+      kind: "pretrain",
+      run: "encoder-cwt-s0",
+      stageFraction: 0.45,
+      elapsedSeconds: 83,
+      etaSeconds: 750,
+    }),
     "[3/17] pretrain encoder-cwt-s0 45% | elapsed 1m23s | ETA 12m30s",
   );
 });

@@ -22,7 +22,11 @@ const VOCAB = 40;
 const tokensDir = await Deno.makeTempDir();
 {
   const rng = new Rng(1);
-  await writeTokenFolder(tokensDir, { train: randomDocuments(rng, 60, VOCAB), valid: randomDocuments(rng, 10, VOCAB) }, { vocabSize: VOCAB });
+  await writeTokenFolder(
+    tokensDir,
+    { train: randomDocuments(rng, 60, VOCAB), valid: randomDocuments(rng, 10, VOCAB) },
+    { vocabSize: VOCAB },
+  );
 }
 
 /** The loop runs against the toy kit and the real transformer (the `tiny` config, shrunk further). */
@@ -35,12 +39,20 @@ const KITS = {
 };
 type KitName = keyof typeof KITS;
 
-function options(arch: Arch, objective: Objective, outDir: string, stepsOfBudget: number, kitName: KitName = "toy"): PretrainOptions {
+function options(
+  arch: Arch,
+  objective: Objective,
+  outDir: string,
+  stepsOfBudget: number,
+  kitName: KitName = "toy",
+): PretrainOptions {
   const config = KITS[kitName].config(arch);
   const batch = 4;
   const accum = 2;
   // Decoder steps have a fixed FLOP count; encoder steps vary with the number of masked tokens.
-  const perStep = accum * KITS[kitName].kit.stepFlops(config, objective, { batch, seqLen: 8, scored: arch === "decoder" ? batch * 8 : 5 }).total;
+  const perStep = accum *
+    KITS[kitName].kit.stepFlops(config, objective, { batch, seqLen: 8, scored: arch === "decoder" ? batch * 8 : 5 })
+      .total;
   return {
     config,
     objective,
@@ -71,10 +83,15 @@ function options(arch: Arch, objective: Objective, outDir: string, stepsOfBudget
 const bytesOf = async (dir: string) => sha256(await Deno.readFile(join(dir, "tensors.bin")));
 const csvRows = async (path: string) => (await Deno.readTextFile(path)).trim().split("\n");
 /** train_log.csv without the wall-clock columns (seconds, tokens_per_s). */
-const deterministicLog = async (out: string) => (await csvRows(join(out, "train_log.csv"))).map((l) => l.split(",").filter((_, i) => i !== 3 && i !== 7).join(","));
+const deterministicLog = async (out: string) =>
+  (await csvRows(join(out, "train_log.csv"))).map((l) => l.split(",").filter((_, i) => i !== 3 && i !== 7).join(","));
 
 const COMBOS = [["decoder", "cwt"], ["decoder", "softmax"], ["encoder", "cwt"], ["encoder", "softmax"]] as const;
-for (const [kitName, [arch, objective]] of (["toy", "transformer"] as const).flatMap((k) => COMBOS.map((c) => [k, c] as const))) {
+for (
+  const [kitName, [arch, objective]] of (["toy", "transformer"] as const).flatMap((k) =>
+    COMBOS.map((c) => [k, c] as const)
+  )
+) {
   const kit = KITS[kitName].kit;
   Deno.test(`${kitName} ${arch}/${objective}: stopped at step 13, resumed twice, ends with the same bytes as an uninterrupted run`, async () => {
     const root = await Deno.makeTempDir();
@@ -125,10 +142,13 @@ Deno.test("fraction checkpoints sit at the first step whose cumulative FLOPs rea
   }
   const csv = await csvRows(join(opts.outDir, "checkpoints.csv"));
   assertEquals(csv[0], "fraction,step,tokens,flops,seconds,valid_loss,checkpoint");
-  assertEquals(csv.slice(1).map((l) => l.split(",").slice(0, 3).join(",")), ["0.125,3,96", "0.25,5,160", "0.5,10,320", "1,20,640"].map((s) => {
-    const [f, step] = s.split(",");
-    return `${f},${step},${Number(step) * 2 * 4 * 8}`;
-  }));
+  assertEquals(
+    csv.slice(1).map((l) => l.split(",").slice(0, 3).join(",")),
+    ["0.125,3,96", "0.25,5,160", "0.5,10,320", "1,20,640"].map((s) => {
+      const [f, step] = s.split(",");
+      return `${f},${step},${Number(step) * 2 * 4 * 8}`;
+    }),
+  );
   // Loss goes down on this learnable toy data: final valid loss below the first.
   assert(result.checkpoints[3].valid_loss < result.checkpoints[0].valid_loss);
   const log = await csvRows(join(opts.outDir, "train_log.csv"));
@@ -139,8 +159,16 @@ Deno.test("fraction checkpoints sit at the first step whose cumulative FLOPs rea
 Deno.test("a folder holding a run with other settings is refused", async () => {
   const out = join(await Deno.makeTempDir(), "run");
   await pretrain({ ...options("decoder", "cwt", out, 6), stopAfterSteps: 2 }, toyKit);
-  await assertRejects(() => pretrain({ ...options("decoder", "cwt", out, 6), lr: 1e-3 }, toyKit), InputError, "lr: 0.03 vs 0.001");
-  await assertRejects(() => pretrain({ ...options("decoder", "softmax", out, 6) }, toyKit), InputError, `objective: "cwt" vs "softmax"`);
+  await assertRejects(
+    () => pretrain({ ...options("decoder", "cwt", out, 6), lr: 1e-3 }, toyKit),
+    InputError,
+    "lr: 0.03 vs 0.001",
+  );
+  await assertRejects(
+    () => pretrain({ ...options("decoder", "softmax", out, 6) }, toyKit),
+    InputError,
+    `objective: "cwt" vs "softmax"`,
+  );
 });
 
 // ---- A real kill: tasks/pretrain.ts as a subprocess on the `tiny` transformer config, SIGKILLed. ----
@@ -148,13 +176,40 @@ Deno.test("a folder holding a run with other settings is refused", async () => {
 const tinyTokens = await Deno.makeTempDir();
 {
   const rng = new Rng(2);
-  await writeTokenFolder(tinyTokens, { train: randomDocuments(rng, 80, 48), valid: randomDocuments(rng, 10, 48) }, { vocabSize: 48 });
+  await writeTokenFolder(tinyTokens, { train: randomDocuments(rng, 80, 48), valid: randomDocuments(rng, 10, 48) }, {
+    vocabSize: 48,
+  });
 }
 
 function pretrainCommand(out: string, extra: string[] = []) {
-  const args = ["run", "-A", join(REPO_ROOT, "tasks", "pretrain.ts"), "--model", "tiny", "--objective", "cwt", "--tokens", tinyTokens,
-    "--budget-flops", "3.5e8", "--batch", "4", "--lr", "3e-3", "--backend", "wasm", "--eval-batches", "2", "--log-every", "5",
-    "--ckpt-every", "10", "--out", out, ...extra];
+  const args = [
+    "run",
+    "-A",
+    join(REPO_ROOT, "tasks", "pretrain.ts"),
+    "--model",
+    "tiny",
+    "--objective",
+    "cwt",
+    "--tokens",
+    tinyTokens,
+    "--budget-flops",
+    "3.5e8",
+    "--batch",
+    "4",
+    "--lr",
+    "3e-3",
+    "--backend",
+    "wasm",
+    "--eval-batches",
+    "2",
+    "--log-every",
+    "5",
+    "--ckpt-every",
+    "10",
+    "--out",
+    out,
+    ...extra,
+  ];
   return new Deno.Command(Deno.execPath(), { args, cwd: REPO_ROOT, stdout: "piped", stderr: "piped" });
 }
 
@@ -192,7 +247,11 @@ Deno.test("SIGKILLed tasks/pretrain.ts resumes on restart and ends with the same
   assert(run.resumes[0].fromStep >= 10, `resumed from step ${run.resumes[0].fromStep}`);
   for (const f of [0.125, 0.25, 0.5, 1]) {
     const name = fractionDirName(f);
-    assertEquals(await bytesOf(join(out, "ckpt", name)), await bytesOf(join(root, "whole", "ckpt", name)), `checkpoint ${name}`);
+    assertEquals(
+      await bytesOf(join(out, "ckpt", name)),
+      await bytesOf(join(root, "whole", "ckpt", name)),
+      `checkpoint ${name}`,
+    );
   }
 
   const other = await runToEnd(out, ["--seed", "5"]);

@@ -34,7 +34,16 @@ Deno.test("results.csv: write then read gives the same rows, quoting fields with
   const rows = [
     base,
     { ...base, seed: 1, value: -0.05, policy: "" },
-    { ...base, objective: "softmax", backend: "wasm,simd", flops: 1e21, fraction: 1, task: "lambada_openai", metric: "perplexity", value: 170.23 },
+    {
+      ...base,
+      objective: "softmax",
+      backend: "wasm,simd",
+      flops: 1e21,
+      fraction: 1,
+      task: "lambada_openai",
+      metric: "perplexity",
+      value: 170.23,
+    },
   ];
   const text = formatResultsCsv(rows);
   assertEquals(text.split("\n")[0], HEADER);
@@ -44,7 +53,8 @@ Deno.test("results.csv: write then read gives the same rows, quoting fields with
 
 Deno.test("results.csv: columns in any order, extra columns ignored, blank lines skipped", () => {
   const cols = [...RESULT_COLUMNS].reverse();
-  const text = [[...cols, "note"].join(","), [...cols.map((c) => String(base[c])), "hello"].join(","), ""].join("\n") + "\n";
+  const text = [[...cols, "note"].join(","), [...cols.map((c) => String(base[c])), "hello"].join(","), ""].join("\n") +
+    "\n";
   assertEquals(parseResultsCsv(text, "r.csv"), [base]);
 });
 
@@ -65,7 +75,11 @@ Deno.test("results.csv: bad fields name file, line, column and what was expected
     [{ task: " " }, "column task is empty; expected a non-empty name"],
   ];
   for (const [bad, expected] of cases) {
-    const text = [HEADER, line(), line({ ...(bad as Partial<ResultRow>), seed: bad.seed === undefined ? 1 : bad.seed as unknown as number })].join("\n");
+    const text = [
+      HEADER,
+      line(),
+      line({ ...(bad as Partial<ResultRow>), seed: bad.seed === undefined ? 1 : bad.seed as unknown as number }),
+    ].join("\n");
     const e = assertThrows(() => parseResultsCsv(text, "r.csv"), InputError);
     assertStringIncludes(e.message, `r.csv:3: ${expected}`);
   }
@@ -73,11 +87,20 @@ Deno.test("results.csv: bad fields name file, line, column and what was expected
 
 Deno.test("results.csv: a duplicate row names both lines; broken CSV names its line", () => {
   const dup = [HEADER, line(), line({ seed: 1 }), line({ value: 0.9 })].join("\n");
-  assertStringIncludes(assertThrows(() => parseResultsCsv(dup, "r.csv"), InputError).message, "r.csv:4: duplicate of line 2");
+  assertStringIncludes(
+    assertThrows(() => parseResultsCsv(dup, "r.csv"), InputError).message,
+    "r.csv:4: duplicate of line 2",
+  );
   const short = [HEADER, line(), "encoder,cwt,0"].join("\n");
-  assertStringIncludes(assertThrows(() => parseResultsCsv(short, "r.csv"), InputError).message, "r.csv:3: not valid CSV");
+  assertStringIncludes(
+    assertThrows(() => parseResultsCsv(short, "r.csv"), InputError).message,
+    "r.csv:3: not valid CSV",
+  );
   const quote = [HEADER, line({ backend: '"wasm' })].join("\n");
-  assertStringIncludes(assertThrows(() => parseResultsCsv(quote, "r.csv"), InputError).message, "r.csv:2: not valid CSV");
+  assertStringIncludes(
+    assertThrows(() => parseResultsCsv(quote, "r.csv"), InputError).message,
+    "r.csv:2: not valid CSV",
+  );
   assertStringIncludes(assertThrows(() => parseResultsCsv("", "r.csv"), InputError).message, "r.csv:1: empty file");
 });
 
@@ -92,16 +115,30 @@ Deno.test("results.csv: writeResults is atomic (no temp file left) and readResul
   await Deno.remove(dir, { recursive: true });
 });
 
-const LOG = "step,tokens,flops,seconds,loss,lr,grad_norm,tokens_per_s\n10,20480,8e11,5.5,7.25,0.001,1.5,3700\n20,40960,1.6e12,11,NaN,0.001,2,3720\n";
+const LOG =
+  "step,tokens,flops,seconds,loss,lr,grad_norm,tokens_per_s\n10,20480,8e11,5.5,7.25,0.001,1.5,3700\n20,40960,1.6e12,11,NaN,0.001,2,3720\n";
 
 Deno.test("training log: required columns parsed, extra columns kept as text, a NaN loss tolerated", () => {
   const rows = parseTrainingLogCsv(LOG, "log.csv");
-  assertEquals(rows[0], { step: 10, tokens: 20480, flops: 8e11, seconds: 5.5, loss: 7.25, extra: { lr: "0.001", grad_norm: "1.5", tokens_per_s: "3700" } });
+  assertEquals(rows[0], {
+    step: 10,
+    tokens: 20480,
+    flops: 8e11,
+    seconds: 5.5,
+    loss: 7.25,
+    extra: { lr: "0.001", grad_norm: "1.5", tokens_per_s: "3700" },
+  });
   assertEquals(Number.isNaN(rows[1].loss), true);
   const bad = LOG.replace("20,40960", "x,40960");
-  assertStringIncludes(assertThrows(() => parseTrainingLogCsv(bad, "log.csv"), InputError).message, 'log.csv:3: column step is "x"; expected a number >= 0');
+  assertStringIncludes(
+    assertThrows(() => parseTrainingLogCsv(bad, "log.csv"), InputError).message,
+    'log.csv:3: column step is "x"; expected a number >= 0',
+  );
   const noLoss = "step,tokens,flops,seconds\n1,2,3,4\n";
-  assertStringIncludes(assertThrows(() => parseTrainingLogCsv(noLoss, "log.csv"), InputError).message, "log.csv:1: training log: missing column(s) loss");
+  assertStringIncludes(
+    assertThrows(() => parseTrainingLogCsv(noLoss, "log.csv"), InputError).message,
+    "log.csv:1: training log: missing column(s) loss",
+  );
 });
 
 Deno.test("training log: the run is named by run.json beside it, or by arch/objective/seed columns, else an error", async () => {
@@ -110,20 +147,36 @@ Deno.test("training log: the run is named by run.json beside it, or by arch/obje
   await Deno.writeTextFile(path, LOG);
   const e = await assertRejects(() => readTrainingLog(path), InputError);
   assertStringIncludes(e.message, `${path}: cannot tell which run this log belongs to`);
-  await Deno.writeTextFile(join(dir, "run.json"), JSON.stringify({ settings: { model: { arch: "decoder" }, objective: "cwt", seed: 3 } }));
+  await Deno.writeTextFile(
+    join(dir, "run.json"),
+    JSON.stringify({ settings: { model: { arch: "decoder" }, objective: "cwt", seed: 3 } }),
+  );
   const log = await readTrainingLog(path);
   assertEquals([log.arch, log.objective, log.seed, log.rows.length], ["decoder", "cwt", 3, 2]);
   await Deno.writeTextFile(join(dir, "run.json"), JSON.stringify({ settings: { objective: "cwt" } }));
-  assertStringIncludes((await assertRejects(() => readTrainingLog(path), InputError)).message, "expected settings.model.arch");
+  assertStringIncludes(
+    (await assertRejects(() => readTrainingLog(path), InputError)).message,
+    "expected settings.model.arch",
+  );
   const other = join(dir, "cols.csv");
-  await Deno.writeTextFile(other, "arch,objective,seed,step,tokens,flops,seconds,loss\nencoder,softmax,2,1,10,100,1,9.5\nencoder,softmax,2,2,20,200,2,9\n");
+  await Deno.writeTextFile(
+    other,
+    "arch,objective,seed,step,tokens,flops,seconds,loss\nencoder,softmax,2,1,10,100,1,9.5\nencoder,softmax,2,2,20,200,2,9\n",
+  );
   const byColumns = await readTrainingLog(other);
-  assertEquals([byColumns.arch, byColumns.objective, byColumns.seed, byColumns.rows[1].loss], ["encoder", "softmax", 2, 9]);
+  assertEquals([byColumns.arch, byColumns.objective, byColumns.seed, byColumns.rows[1].loss], [
+    "encoder",
+    "softmax",
+    2,
+    9,
+  ]);
   await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("results.csv: an optional pretrain_seed column is read, written, and part of a row's identity", () => {
-  const text = [HEADER + ",pretrain_seed,epoch", line() + ",0,3", line() + ",1,4", line({ seed: 1 }) + ",,2"].join("\n");
+  const text = [HEADER + ",pretrain_seed,epoch", line() + ",0,3", line() + ",1,4", line({ seed: 1 }) + ",,2"].join(
+    "\n",
+  );
   const rows = parseResultsCsv(text, "r.csv");
   assertEquals(rows.map((r) => [r.pretrain_seed, r.seed]), [[0, 0], [1, 0], [undefined, 1]]);
   assertEquals("pretrain_seed" in rows[2], false);
@@ -131,7 +184,13 @@ Deno.test("results.csv: an optional pretrain_seed column is read, written, and p
   assertEquals(formatResultsCsv(rows).split("\n")[0], HEADER + ",pretrain_seed");
   assertEquals(formatResultsCsv([base]).split("\n")[0], HEADER);
   const dup = [HEADER + ",pretrain_seed", line() + ",1", line() + ",1"].join("\n");
-  assertStringIncludes(assertThrows(() => parseResultsCsv(dup, "r.csv"), InputError).message, "r.csv:3: duplicate of line 2 (encoder cwt seed 1/0");
+  assertStringIncludes(
+    assertThrows(() => parseResultsCsv(dup, "r.csv"), InputError).message,
+    "r.csv:3: duplicate of line 2 (encoder cwt seed 1/0",
+  );
   const bad = [HEADER + ",pretrain_seed", line() + ",x"].join("\n");
-  assertStringIncludes(assertThrows(() => parseResultsCsv(bad, "r.csv"), InputError).message, 'r.csv:2: column pretrain_seed is "x"; expected a non-negative integer');
+  assertStringIncludes(
+    assertThrows(() => parseResultsCsv(bad, "r.csv"), InputError).message,
+    'r.csv:2: column pretrain_seed is "x"; expected a non-negative integer',
+  );
 });

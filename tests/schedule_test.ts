@@ -39,8 +39,20 @@ Deno.test("scheduleFor derives warmup steps and floor from fractions, and reject
   const s = scheduleFor({ peak: 1e-3, totalSteps: 1000, warmupFrac: 0.1, kind: "cosine", floorFrac: 0.1 });
   assertAlmostEquals(s.warmupSteps, 100, 0);
   assertAlmostEquals(s.floor, 1e-4, 1e-15);
-  assertThrows(() => scheduleFor({ peak: 1e-3, totalSteps: 10, warmupFrac: 1, kind: "linear", floorFrac: 0 }), InputError, "warmup");
-  assertThrows(() => scheduleFor({ peak: 0, totalSteps: 10, warmupFrac: 0, kind: "linear", floorFrac: 0 }), InputError, "learning rate");
-  // deno-lint-ignore no-explicit-any
-  assertThrows(() => scheduleFor({ peak: 1, totalSteps: 10, warmupFrac: 0, kind: "step" as any, floorFrac: 0 }), InputError, "schedule");
+  assertThrows(
+    () => scheduleFor({ peak: 1e-3, totalSteps: 10, warmupFrac: 1, kind: "linear", floorFrac: 0 }),
+    InputError,
+    "warmup",
+  );
+  assertThrows(
+    () => scheduleFor({ peak: 0, totalSteps: 10, warmupFrac: 0, kind: "linear", floorFrac: 0 }),
+    InputError,
+    "learning rate",
+  );
+  assertThrows(
+    // deno-lint-ignore no-explicit-any
+    () => scheduleFor({ peak: 1, totalSteps: 10, warmupFrac: 0, kind: "step" as any, floorFrac: 0 }),
+    InputError,
+    "schedule",
+  );
 });

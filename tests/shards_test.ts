@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { type Document, splitOf } from "../data/corpus.ts";
 import { loadTokenizer } from "../tokenizer/hf_json.ts";
 import { tokenizeCorpus } from "../tokenizer/pipeline.ts";
-import { openTokenSplit, readManifest, ShardWriter, type TokenManifest, TOKENS_FORMAT, writeManifest } from "../tokenizer/shards.ts";
+import {
+  openTokenSplit,
+  readManifest,
+  ShardWriter,
+  type TokenManifest,
+  TOKENS_FORMAT,
+  writeManifest,
+} from "../tokenizer/shards.ts";
 import { EOT_ID } from "../tokenizer/specials.ts";
 import { InputError } from "../util/errors.ts";
 import { exists, sha256, sha256File } from "../util/fs.ts";
@@ -46,9 +53,14 @@ for (const dtype of ["uint16", "uint32"] as const) {
     const train = stream("train");
     assertEquals(splits.train.tokens, train.length);
     assertEquals(splits.train.documents, 9);
-    assertEquals(splits.train.shards.map((s) => s.tokens), [...Array(Math.floor(train.length / 7)).fill(7), ...(train.length % 7 ? [train.length % 7] : [])]);
+    assertEquals(splits.train.shards.map((s) => s.tokens), [
+      ...Array(Math.floor(train.length / 7)).fill(7),
+      ...(train.length % 7 ? [train.length % 7] : []),
+    ]);
     // A shard's documents are those whose eot falls in it.
-    splits.train.shards.forEach((s, i) => assertEquals(s.documents, train.slice(i * 7, i * 7 + s.tokens).filter((t) => t === EOT_ID).length));
+    splits.train.shards.forEach((s, i) =>
+      assertEquals(s.documents, train.slice(i * 7, i * 7 + s.tokens).filter((t) => t === EOT_ID).length)
+    );
     assertEquals(splits.train.shards[0].file, "train-00000.bin");
 
     const split = await openTokenSplit(dir, "train");
@@ -93,7 +105,11 @@ Deno.test("opening a split checks every shard: a changed byte or a wrong size is
   (await openTokenSplit(dir, "valid")).read(0, 1); // the other split is untouched
   (await openTokenSplit(dir, "train", { verify: false })).read(0, 1); // verify: false skips hashing, not sizes
   await Deno.writeFile(victim, bytes.subarray(0, 5));
-  await assertRejects(() => openTokenSplit(dir, "train", { verify: false }), InputError, `${victim}: shard has 5 bytes`);
+  await assertRejects(
+    () => openTokenSplit(dir, "train", { verify: false }),
+    InputError,
+    `${victim}: shard has 5 bytes`,
+  );
   await Deno.remove(victim);
   await assertRejects(() => openTokenSplit(dir, "train"), InputError, victim);
   await Deno.remove(dir, { recursive: true });
@@ -116,11 +132,29 @@ Deno.test("a bad manifest is an InputError naming manifest.json and the field", 
 /** Small documents with a shared word stock, so BPE has pairs to merge. */
 function corpus(n: number, seed = 8): Document[] {
   const rng = new Rng(seed);
-  const words = ["head", "less", "model", "token", "weight", "tie", "contrast", "learn", "the", "of", "café", "日本", "🎉", "1990"];
+  const words = [
+    "head",
+    "less",
+    "model",
+    "token",
+    "weight",
+    "tie",
+    "contrast",
+    "learn",
+    "the",
+    "of",
+    "café",
+    "日本",
+    "🎉",
+    "1990",
+  ];
   return Array.from({ length: n }, (_, i) => ({
     id: `toy/doc${i}`,
     source: "toy",
-    text: Array.from({ length: 50 + rng.int(150) }, () => words[rng.int(words.length)] + (rng.next() < 0.1 ? ".\n" : " ")).join("").trim(),
+    text: Array.from(
+      { length: 50 + rng.int(150) },
+      () => words[rng.int(words.length)] + (rng.next() < 0.1 ? ".\n" : " "),
+    ).join("").trim(),
   }));
 }
 
@@ -128,10 +162,20 @@ Deno.test("tokenizeCorpus writes tokenizer.json, manifest and shards; the splits
   const parent = await Deno.makeTempDir();
   const outDir = join(parent, "out");
   const docs = corpus(60);
-  const stats = await tokenizeCorpus({ docs, vocabSize: 4096, seed: 3, validFraction: 0.2, outDir, maxShardTokens: 1000 });
+  const stats = await tokenizeCorpus({
+    docs,
+    vocabSize: 4096,
+    seed: 3,
+    validFraction: 0.2,
+    outDir,
+    maxShardTokens: 1000,
+  });
   assertEquals([...Deno.readDirSync(parent)].map((e) => e.name), ["out"], "no temporary folder is left beside it");
   const names = [...Deno.readDirSync(outDir)].map((e) => e.name).sort();
-  assert(names.includes("manifest.json") && names.includes("tokenizer.json") && names.includes("train-00001.bin"), names.join(" "));
+  assert(
+    names.includes("manifest.json") && names.includes("tokenizer.json") && names.includes("train-00001.bin"),
+    names.join(" "),
+  );
   assert(!names.some((n) => n.includes("tmp")), names.join(" "));
 
   const manifest = await readManifest(outDir);
@@ -177,7 +221,9 @@ Deno.test("tokenizeCorpus is deterministic, trains BPE on the train split only, 
   assertEquals(a.bpe!.bytes, a.splits.train.bytes);
 
   // Valid text only (a word no train document has) never becomes a merge.
-  const marked = docs.map((d) => splitOf(d.id, 0.25, 1) === "valid" ? { ...d, text: d.text + " zqzqzqzq zqzqzqzq" } : d);
+  const marked = docs.map((d) =>
+    splitOf(d.id, 0.25, 1) === "valid" ? { ...d, text: d.text + " zqzqzqzq zqzqzqzq" } : d
+  );
   await tokenizeCorpus({ docs: marked, vocabSize: 4096, seed: 1, validFraction: 0.25, outDir: join(parent, "m") });
   const marks = (await loadTokenizer(join(parent, "m", "tokenizer.json"))).tokens.filter((t) => t.includes("zq"));
   assertEquals(marks, []);
@@ -194,15 +240,37 @@ Deno.test("tokenizeCorpus is deterministic, trains BPE on the train split only, 
 Deno.test("tokenizeCorpus with a given tokenizer encodes with it, trains nothing, and refuses one larger than the vocabulary", async () => {
   const parent = await Deno.makeTempDir();
   const docs = corpus(30);
-  const trained = await tokenizeCorpus({ docs, vocabSize: 4096, seed: 2, validFraction: 0.2, outDir: join(parent, "t") });
+  const trained = await tokenizeCorpus({
+    docs,
+    vocabSize: 4096,
+    seed: 2,
+    validFraction: 0.2,
+    outDir: join(parent, "t"),
+  });
   const given = await loadTokenizer(join(parent, "t", "tokenizer.json"));
-  const reused = await tokenizeCorpus({ docs, vocabSize: 4096, seed: 2, validFraction: 0.2, outDir: join(parent, "g"), tokenizer: given });
+  const reused = await tokenizeCorpus({
+    docs,
+    vocabSize: 4096,
+    seed: 2,
+    validFraction: 0.2,
+    outDir: join(parent, "g"),
+    tokenizer: given,
+  });
   assertEquals(reused.bpe, null);
   assertEquals(reused.splits, trained.splits);
-  assertEquals(await Deno.readFile(join(parent, "g", "tokenizer.json")), await Deno.readFile(join(parent, "t", "tokenizer.json")));
+  assertEquals(
+    await Deno.readFile(join(parent, "g", "tokenizer.json")),
+    await Deno.readFile(join(parent, "t", "tokenizer.json")),
+  );
   assertEquals((await readManifest(join(parent, "g"))).splits, (await readManifest(join(parent, "t"))).splits);
   await assertRejects(
-    () => tokenizeCorpus({ docs, vocabSize: 4096, outDir: join(parent, "x"), tokenizer: { ...given, vocabSize: 5000 } as typeof given }),
+    () =>
+      tokenizeCorpus({
+        docs,
+        vocabSize: 4096,
+        outDir: join(parent, "x"),
+        tokenizer: { ...given, vocabSize: 5000 } as typeof given,
+      }),
     InputError,
     "more than the 4096",
   );
@@ -220,7 +288,11 @@ Deno.test("tokenizeCorpus is atomic: a failing corpus leaves no folder; an exist
   await assertRejects(() => tokenizeCorpus({ docs: failing(), vocabSize: 4096, outDir }), Error, "disk on fire");
   assertEquals([...Deno.readDirSync(parent)], [], "nothing left behind");
   await assertRejects(() => tokenizeCorpus({ docs: corpus(5), vocabSize: 70000, outDir }), InputError, "4096 to 65536");
-  await assertRejects(() => tokenizeCorpus({ docs: corpus(5), vocabSize: 4096, outDir, validFraction: 1 }), InputError, "[0, 1)");
+  await assertRejects(
+    () => tokenizeCorpus({ docs: corpus(5), vocabSize: 4096, outDir, validFraction: 1 }),
+    InputError,
+    "[0, 1)",
+  );
   await assertRejects(() => tokenizeCorpus({ docs: [], vocabSize: 4096, outDir }), InputError, "no training documents");
   await Deno.mkdir(outDir);
   await assertRejects(() => tokenizeCorpus({ docs: corpus(5), vocabSize: 4096, outDir }), InputError, "already exists");
@@ -242,10 +314,21 @@ Deno.test("tasks/tokenize.ts tokenizes a corpus folder, reports the figures, and
   const args = ["--vocab", "4096", "--corpus", join(dir, "toy"), "--out", join(dir, "out"), "--valid-fraction", "0.3"];
   const first = task(...args);
   assertEquals(first.code, 0, first.err);
-  for (const line of [/^train: \d+ documents, [\d,]+ words/m, /^BPE: \d+ merges .* learnt in/m, /tokens\/s/, /12\/12 documents, 0 failures/]) {
+  for (
+    const line of [
+      /^train: \d+ documents, [\d,]+ words/m,
+      /^BPE: \d+ merges .* learnt in/m,
+      /tokens\/s/,
+      /12\/12 documents, 0 failures/,
+    ]
+  ) {
     assert(line.test(first.out), `${line} in\n${first.out}`);
   }
-  assertEquals((await readManifest(join(dir, "out"))).splits.train.documents + (await readManifest(join(dir, "out"))).splits.valid.documents, 12);
+  assertEquals(
+    (await readManifest(join(dir, "out"))).splits.train.documents +
+      (await readManifest(join(dir, "out"))).splits.valid.documents,
+    12,
+  );
   const again = task(...args);
   assert(again.out.startsWith("already tokenized"), again.out);
   const bad = task("--vocab", "100");

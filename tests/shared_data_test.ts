@@ -7,7 +7,7 @@ import { assertEquals } from "@std/assert";
 import { join } from "node:path";
 import { GLUE_TASKS } from "../data/glue.ts";
 import { LAMBADA_PATH, loadLambada } from "../data/lambada.ts";
-import { loadExamples, type LoadedExamples } from "../data/task_spec.ts";
+import { type LoadedExamples, loadExamples } from "../data/task_spec.ts";
 import { loadXnli, type XnliSplit } from "../data/xnli.ts";
 import { fillFromMirror } from "../data/download.ts";
 import { exists } from "../util/fs.ts";
@@ -32,7 +32,10 @@ async function manifest(): Promise<Row[]> {
 /** Loads one mirror file through the loader its path calls for; `header` says whether it has a header line. */
 async function load(path: string): Promise<{ loaded: LoadedExamples; header: boolean }> {
   if (path === LAMBADA_PATH) {
-    return { loaded: { examples: (await loadLambada(SHARED_DATA_DIR)).map((t) => ({ textA: t, label: 0 })), skipped: 0 }, header: false };
+    return {
+      loaded: { examples: (await loadLambada(SHARED_DATA_DIR)).map((t) => ({ textA: t, label: 0 })), skipped: 0 },
+      header: false,
+    };
   }
   const xnli = /^xnli\/(\w+)\/(train|dev|test)\.tsv$/.exec(path);
   if (xnli) return { loaded: await loadXnli(xnli[1], xnli[2] as XnliSplit, SHARED_DATA_DIR), header: true };
@@ -57,8 +60,10 @@ Deno.test({
       const unterminated = bytes.at(-1) !== 0x0a ? 1 : 0; // wc -l does not count a last line without newline
       const expected = row.lines + unterminated - (header ? 1 : 0) - loaded.skipped;
       assertEquals(loaded.examples.length, expected, row.path);
-      report.push(`${row.path.padEnd(28)} ${String(loaded.examples.length).padStart(6)}` +
-        (loaded.skipped ? ` (${loaded.skipped} broken row skipped)` : ""));
+      report.push(
+        `${row.path.padEnd(28)} ${String(loaded.examples.length).padStart(6)}` +
+          (loaded.skipped ? ` (${loaded.skipped} broken row skipped)` : ""),
+      );
     }
     console.log(report.join("\n"));
   },
@@ -76,7 +81,11 @@ Deno.test({
     const counts = (labels: number[]) => labels.reduce((c, l) => (c[l]++, c), [0, 0, 0]);
     assertEquals(counts((await loadXnli("sw", "dev", SHARED_DATA_DIR)).examples.map((e) => e.label)), [830, 830, 830]);
     // train.tsv's labels are words (contradictory); they must come out in the same 0/1/2 order.
-    assertEquals(counts((await loadXnli("en", "train", SHARED_DATA_DIR)).examples.map((e) => e.label)), [5100, 4397, 5504]);
+    assertEquals(counts((await loadXnli("en", "train", SHARED_DATA_DIR)).examples.map((e) => e.label)), [
+      5100,
+      4397,
+      5504,
+    ]);
     const stsb = (await loadExamples(task("STS-B"), "dev", SHARED_DATA_DIR)).examples;
     assertEquals([stsb[0].label, stsb[0].textA], [5, "A man with a hard hat is dancing."]);
   },

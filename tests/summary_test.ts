@@ -95,13 +95,64 @@ Deno.test("Table 1: ours at the final fraction beside the paper's rows; unmeasur
   ];
   const [table] = glueTable1(summarize(withDerivedRows(rows)));
   assertEquals(table.title, "Table 1 shape: GLUE dev, encoder, best-epoch");
-  assertEquals(table.columns, ["model", "fraction", "seeds", "MRPC", "CoLA", "STS-B", "SST-2", "QNLI", "QQP", "MNLI", "avg"]);
+  assertEquals(table.columns, [
+    "model",
+    "fraction",
+    "seeds",
+    "MRPC",
+    "CoLA",
+    "STS-B",
+    "SST-2",
+    "QNLI",
+    "QQP",
+    "MNLI",
+    "avg",
+  ]);
   // softmax: MRPC (0.80, 0.82) -> 81.00 ± 1.41 (0.02/√2 = 0.0141421); avg (0.80, 0.82) the same.
-  assertEquals(table.rows[0], ["vanilla (softmax head)", "100%", "0,1", "81.00 ± 1.41", "51.00 ± 1.41", "86.00 ± 1.41", "91.00 ± 1.41", "89.00 ± 1.41", "87.00 ± 1.41", "82.00 ± 1.41", "81.00 ± 1.41"]);
-  assertEquals(table.rows[1], ["headless (CWT)", "100%", "0", MISSING, "60.00", MISSING, MISSING, MISSING, MISSING, MISSING, MISSING]);
-  assertEquals(table.rows[2], ["paper: vanilla MLM, 4.1B tokens, 989 GPU-h", "published", "3 (mean)", "85.87", "54.66", "83.70", "92.45", "88.38", "89.57", "82.40", "82.43"]);
+  assertEquals(table.rows[0], [
+    "vanilla (softmax head)",
+    "100%",
+    "0,1",
+    "81.00 ± 1.41",
+    "51.00 ± 1.41",
+    "86.00 ± 1.41",
+    "91.00 ± 1.41",
+    "89.00 ± 1.41",
+    "87.00 ± 1.41",
+    "82.00 ± 1.41",
+    "81.00 ± 1.41",
+  ]);
+  assertEquals(table.rows[1], [
+    "headless (CWT)",
+    "100%",
+    "0",
+    MISSING,
+    "60.00",
+    MISSING,
+    MISSING,
+    MISSING,
+    MISSING,
+    MISSING,
+    MISSING,
+  ]);
+  assertEquals(table.rows[2], [
+    "paper: vanilla MLM, 4.1B tokens, 989 GPU-h",
+    "published",
+    "3 (mean)",
+    "85.87",
+    "54.66",
+    "83.70",
+    "92.45",
+    "88.38",
+    "89.57",
+    "82.40",
+    "82.43",
+  ]);
   assertEquals(table.rows.length, 5);
-  assertStringIncludes(table.notes.join("\n"), "headless (CWT): not measured: mrpc, stsb, sst2, qnli, qqp, mnli; no avg (fewer than 2 of the 7 tasks).");
+  assertStringIncludes(
+    table.notes.join("\n"),
+    "headless (CWT): not measured: mrpc, stsb, sst2, qnli, qqp, mnli; no avg (fewer than 2 of the 7 tasks).",
+  );
 });
 
 Deno.test("Table 1 with QNLI, QQP and MNLI missing: a starred average over the four measured, the paper's over the same four", () => {
@@ -116,8 +167,14 @@ Deno.test("Table 1 with QNLI, QQP and MNLI missing: a starred average over the f
   // Paper vanilla: (85.87 + 54.66 + 83.70 + 92.45) / 4 = 79.17.
   assertEquals(table.rows[1].at(-1), "79.17 * (7 tasks: 82.43)");
   const notes = table.notes.join("\n");
-  assertStringIncludes(notes, "* avg over the measured tasks only (MRPC CoLA STS-B SST-2), not the paper's 7-task average");
-  assertStringIncludes(notes, "vanilla (softmax head): not measured: qnli, qqp, mnli; its avg is over the measured tasks only (marked *).");
+  assertStringIncludes(
+    notes,
+    "* avg over the measured tasks only (MRPC CoLA STS-B SST-2), not the paper's 7-task average",
+  );
+  assertStringIncludes(
+    notes,
+    "vanilla (softmax head): not measured: qnli, qqp, mnli; its avg is over the measured tasks only (marked *).",
+  );
 });
 
 Deno.test("Tables 1 and 3 with no measured rows: paper numbers beside rows of —", () => {
@@ -157,14 +214,32 @@ Deno.test("all-results table and summary.csv carry any new task or metric with n
   const summary: SummaryRow[] = summarize(rows);
   const table = allResultsTable(summary);
   assertEquals(table.columns.slice(-2), ["25%", "100%"]);
-  assertEquals(table.rows, [["encoder", "softmax", "new_task", "new_metric", "best-epoch", "0,1", "1.5", "3 ± 0.7071"]]);
+  assertEquals(table.rows, [[
+    "encoder",
+    "softmax",
+    "new_task",
+    "new_metric",
+    "best-epoch",
+    "0,1",
+    "1.5",
+    "3 ± 0.7071",
+  ]]);
   const dir = await Deno.makeTempDir();
   const path = join(dir, "summary.csv");
   await writeSummaryCsv(path, summary);
   const lines = (await Deno.readTextFile(path)).trim().split("\n");
-  assertEquals(lines[0], "arch,objective,fraction,task,metric,policy,n,mean,std,min,max,flops,tokens,wall_seconds,seeds");
-  assertEquals(lines[1], "encoder,softmax,0.25,new_task,new_metric,best-epoch,1,1.5,,1.5,1.5,8000000000000,100000000,100,0");
-  assertEquals(lines[2], "encoder,softmax,1,new_task,new_metric,best-epoch,2,3,0.7071067811865476,2.5,3.5,8000000000000,100000000,100,0 1");
+  assertEquals(
+    lines[0],
+    "arch,objective,fraction,task,metric,policy,n,mean,std,min,max,flops,tokens,wall_seconds,seeds",
+  );
+  assertEquals(
+    lines[1],
+    "encoder,softmax,0.25,new_task,new_metric,best-epoch,1,1.5,,1.5,1.5,8000000000000,100000000,100,0",
+  );
+  assertEquals(
+    lines[2],
+    "encoder,softmax,1,new_task,new_metric,best-epoch,2,3,0.7071067811865476,2.5,3.5,8000000000000,100000000,100,0 1",
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -179,6 +254,12 @@ Deno.test("summarize: rows naming their pretraining seed pool (pretraining seed,
   assertEquals([s.n, s.seeds], [4, ["0/0", "0/1", "1/0", "10/0"]]);
   assertAlmostEquals(s.mean, 0.65, 1e-12);
   // The GLUE average is derived per replicate: two pretraining seeds, one fine-tuning seed each.
-  const seven = [0, 1].flatMap((p) => PAPER_SEVEN.map(([task, metric, value]) => row({ pretrain_seed: p, seed: 0, task, metric, value })));
-  assertEquals(withDerivedRows(seven).slice(seven.length).map((r) => [r.pretrain_seed, r.seed, r.metric]), [[0, 0, "paper_avg"], [1, 0, "paper_avg"]]);
+  const seven = [0, 1].flatMap((p) =>
+    PAPER_SEVEN.map(([task, metric, value]) => row({ pretrain_seed: p, seed: 0, task, metric, value }))
+  );
+  assertEquals(withDerivedRows(seven).slice(seven.length).map((r) => [r.pretrain_seed, r.seed, r.metric]), [[
+    0,
+    0,
+    "paper_avg",
+  ], [1, 0, "paper_avg"]]);
 });

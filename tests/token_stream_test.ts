@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { BatchStream, validationBatches } from "../train/batch_stream.ts";
 import { epochKey, permuteIndex } from "../train/permutation.ts";
 import { randomDocuments, toyKit, writeTokenFolder } from "../train/testing.ts";
-import { frameEncoderRow, openTokenFolderSplit, readTokenManifest, WINDOW_SHAPE, windowCount, WindowStream } from "../train/token_stream.ts";
+import {
+  frameEncoderRow,
+  openTokenFolderSplit,
+  readTokenManifest,
+  WINDOW_SHAPE,
+  windowCount,
+  WindowStream,
+} from "../train/token_stream.ts";
 import { InputError } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";
 
@@ -77,7 +84,9 @@ Deno.test("decoder windows: T+1 tokens at stride T, every window once per epoch,
     range(s.count).map(() => {
       const w = s.next();
       assertEquals(w.length, T + 1);
-      const start = range(s.count).map((i) => i * T).find((st) => all.subarray(st, st + T + 1).every((x, j) => x === w[j]))!;
+      const start = range(s.count).map((i) => i * T).find((st) =>
+        all.subarray(st, st + T + 1).every((x, j) => x === w[j])
+      )!;
       return start;
     });
   const epoch0 = starts(stream);
@@ -133,7 +142,20 @@ Deno.test("validation batches are identical on every call and come from the star
     const a = validationBatches(toyKit, arch, valid, opts);
     assertEquals(validationBatches(toyKit, arch, valid, opts), a);
     assertEquals(a.length, 3);
-    if (arch === "decoder") assertEquals([...a[0].tokens.subarray(0, 10)], docs.valid.flatMap((d) => [...d, 4]).slice(0, 10));
+    if (arch === "decoder") {
+      assertEquals([...a[0].tokens.subarray(0, 10)], docs.valid.flatMap((d) => [...d, 4]).slice(0, 10));
+    }
   }
-  assertThrows(() => validationBatches(toyKit, "decoder", valid, { seqLen: valid.length, batch: 1, batches: 1, vocabSize: 300, source: "x/manifest.json" }), InputError, "x/manifest.json");
+  assertThrows(
+    () =>
+      validationBatches(toyKit, "decoder", valid, {
+        seqLen: valid.length,
+        batch: 1,
+        batches: 1,
+        vocabSize: 300,
+        source: "x/manifest.json",
+      }),
+    InputError,
+    "x/manifest.json",
+  );
 });

@@ -27,7 +27,13 @@ async function tokenized(): Promise<Run> {
     const dir = await Deno.makeTempDir();
     const out = join(dir, "out");
     try {
-      const stats = await tokenizeCorpus({ docs, vocabSize: 16384, seed: SEED, validFraction: VALID_FRACTION, outDir: out });
+      const stats = await tokenizeCorpus({
+        docs,
+        vocabSize: 16384,
+        seed: SEED,
+        validFraction: VALID_FRACTION,
+        outDir: out,
+      });
       const split = await openTokenSplit(out, "train");
       run = {
         stats,
@@ -49,7 +55,10 @@ Deno.test("the default corpus tokenizes at vocab 16384: every document round-tri
   assertEquals(stats.roundTrip?.failures, 0, `round trip failed for ${stats.roundTrip?.failedIds.join(", ")}`);
   assertEquals(stats.roundTrip?.documents, docs.length);
   assertEquals(stats.splits.train.documents + stats.splits.valid.documents, docs.length);
-  assertEquals(stats.splits.valid.documents, docs.filter((d) => splitOf(d.id, VALID_FRACTION, SEED) === "valid").length);
+  assertEquals(
+    stats.splits.valid.documents,
+    docs.filter((d) => splitOf(d.id, VALID_FRACTION, SEED) === "valid").length,
+  );
   assert(stats.splits.valid.documents > 5, `${stats.splits.valid.documents} valid documents`);
   assert(stats.splits.train.words > 2_500_000, `${stats.splits.train.words} train words`);
   // English prose at a 16k vocabulary: GPT-2 gets ~4.5 bytes a token on web text at 50k.
@@ -62,10 +71,12 @@ Deno.test("the default corpus's train shards begin with the first train document
   assertEquals(ids.length, stats.splits.train.tokens);
   assertEquals(ids.filter((id) => id === EOT_ID).length, stats.splits.train.documents);
   const firstEnd = ids.indexOf(EOT_ID);
-  assertEquals(tok.decode(ids.subarray(0, firstEnd)), docs.find((d) => splitOf(d.id, VALID_FRACTION, SEED) === "train")!.text);
+  assertEquals(
+    tok.decode(ids.subarray(0, firstEnd)),
+    docs.find((d) => splitOf(d.id, VALID_FRACTION, SEED) === "train")!.text,
+  );
   assertEquals(tok.encode(" the"), [tok.tokenToId("Ġthe")!], "' the' is one token");
 });
-
 
 Deno.test({
   name: hfTokenizers

@@ -6,7 +6,7 @@ import { BYTE_TO_CHAR, bytesToTokenString, tokenStringToBytes } from "../tokeniz
 import { BpeTokenizer } from "../tokenizer/bpe.ts";
 import { fromHfJson, loadTokenizer, saveTokenizer, toHfJson } from "../tokenizer/hf_json.ts";
 import { mergeByHeap, mergeByScan } from "../tokenizer/merge.ts";
-import { preTokenize, PreTokenCounter } from "../tokenizer/pretokenize.ts";
+import { PreTokenCounter, preTokenize } from "../tokenizer/pretokenize.ts";
 import { EOT_ID, SPECIAL_TOKENS, validateVocabSize } from "../tokenizer/specials.ts";
 import { trainBpe } from "../tokenizer/train.ts";
 import { InputError } from "../util/errors.ts";
@@ -17,11 +17,28 @@ const CLASSIC = new Map([["low", 5], ["lower", 2], ["newest", 6], ["widest", 3]]
 
 /** A few hundred pseudo-words with spaces, punctuation, digits and some non-ASCII text. */
 function syntheticText(rng: Rng, words: number): string {
-  const stems = ["the", "a", "token", "model", "head", "less", "weight", "tying", "learn", "predict", "contrast", "ing", "ed", "s"];
+  const stems = [
+    "the",
+    "a",
+    "token",
+    "model",
+    "head",
+    "less",
+    "weight",
+    "tying",
+    "learn",
+    "predict",
+    "contrast",
+    "ing",
+    "ed",
+    "s",
+  ];
   const extra = ["café", "naïve", "日本語", "🎉", "Ωmega", "42", "3.14", "don't", "it's", "—", "\n\n", "  ", "\t"];
   const out: string[] = [];
   for (let i = 0; i < words; i++) {
-    const w = rng.next() < 0.1 ? extra[rng.int(extra.length)] : stems[rng.int(stems.length)] + (rng.next() < 0.5 ? stems[rng.int(stems.length)] : "");
+    const w = rng.next() < 0.1
+      ? extra[rng.int(extra.length)]
+      : stems[rng.int(stems.length)] + (rng.next() < 0.5 ? stems[rng.int(stems.length)] : "");
     out.push(w, rng.next() < 0.1 ? ". " : rng.next() < 0.05 ? ", " : " ");
   }
   return out.join("");
@@ -51,7 +68,18 @@ Deno.test("the byte table is GPT-2's: 256 distinct printable characters, space i
 });
 
 Deno.test("pre-tokenisation cuts like GPT-2: contractions, one leading space, the last space of a run joins the next word", () => {
-  assertEquals(preTokenize("I'll say: hello  world 123!\n\n"), ["I", "'ll", " say", ":", " hello", " ", " world", " 123", "!", "\n\n"]);
+  assertEquals(preTokenize("I'll say: hello  world 123!\n\n"), [
+    "I",
+    "'ll",
+    " say",
+    ":",
+    " hello",
+    " ",
+    " world",
+    " 123",
+    "!",
+    "\n\n",
+  ]);
   assertEquals(preTokenize("it's  \t x"), ["it", "'s", "  \t", " x"]);
   assertEquals(preTokenize("naïve café 日本語🎉!"), ["naïve", " café", " 日本語", "🎉!"]);
   assertEquals(preTokenize("a\r\nb"), ["a", "\r", "\n", "b"]); // "\r" keeps the run's last space off "b"
@@ -75,7 +103,8 @@ Deno.test("BPE on low/lower/newest/widest learns the hand-worked merges in order
 });
 
 Deno.test("BPE stops when no pair occurs minFrequency times, short of the vocabulary size", () => {
-  const names = (spec: ReturnType<typeof trainBpe>) => spec.merges.map(([a, b]) => `${spec.tokens[a]} ${spec.tokens[b]}`);
+  const names = (spec: ReturnType<typeof trainBpe>) =>
+    spec.merges.map(([a, b]) => `${spec.tokens[a]} ${spec.tokens[b]}`);
   const withRare = new Map([...CLASSIC, ["xyz", 1]]);
   // After the 10 merges above only "lower" still splits (low-e 2, e-r 2: e-r is the smaller pair), then
   // each word is one token; x-y and y-z occur once, under the default minFrequency of 2.
@@ -103,15 +132,29 @@ Deno.test("training is deterministic: the table's order does not matter and toke
 Deno.test("decode(encode(s)) === s for random unicode, emoji, control characters, CRLF and the empty string", () => {
   const rng = new Rng(2024);
   const ranges: Array<[number, number]> = [
-    [0x00, 0x20], [0x20, 0x7f], [0x7f, 0x100], [0x300, 0x370], [0x400, 0x500], [0x600, 0x700], [0x2000, 0x2070],
-    [0x3040, 0x3100], [0x4e00, 0x4f00], [0xac00, 0xad00], [0xfe00, 0xff00], [0x1f300, 0x1f700], [0x20000, 0x20100], [0xe0000, 0xe0080],
+    [0x00, 0x20],
+    [0x20, 0x7f],
+    [0x7f, 0x100],
+    [0x300, 0x370],
+    [0x400, 0x500],
+    [0x600, 0x700],
+    [0x2000, 0x2070],
+    [0x3040, 0x3100],
+    [0x4e00, 0x4f00],
+    [0xac00, 0xad00],
+    [0xfe00, 0xff00],
+    [0x1f300, 0x1f700],
+    [0x20000, 0x20100],
+    [0xe0000, 0xe0080],
   ];
   const randomString = () => {
     const n = rng.int(60);
     let s = "";
     for (let i = 0; i < n; i++) {
       const [lo, hi] = ranges[rng.int(ranges.length)];
-      s += rng.next() < 0.1 ? ["\r\n", " ", "  ", "'s", "<|endoftext|>"][rng.int(5)] : String.fromCodePoint(lo + rng.int(hi - lo));
+      s += rng.next() < 0.1
+        ? ["\r\n", " ", "  ", "'s", "<|endoftext|>"][rng.int(5)]
+        : String.fromCodePoint(lo + rng.int(hi - lo));
     }
     return s;
   };
@@ -160,7 +203,9 @@ Deno.test("the scan and the heap apply merges identically, on long pieces too", 
 
 Deno.test("the vocabulary size must be an integer from 4096 to 65536 (InputError), and training checks its own bounds", () => {
   for (const ok of [4096, 16384, 65536]) assertEquals(validateVocabSize(ok), ok);
-  for (const bad of [4095, 65537, 16384.5, NaN, 0]) assertThrows(() => validateVocabSize(bad), InputError, "4096 to 65536");
+  for (const bad of [4095, 65537, 16384.5, NaN, 0]) {
+    assertThrows(() => validateVocabSize(bad), InputError, "4096 to 65536");
+  }
   assertThrows(() => trainBpe(CLASSIC, { vocabSize: 100 }), InputError, "vocabulary size");
   assertThrows(() => trainBpe(CLASSIC, { vocabSize: 70000 }), InputError, "vocabulary size");
 });
@@ -169,13 +214,29 @@ Deno.test("tokenizer.json: HF layout, loads back with the same vocab, merges and
   const json = toHfJson(SMALL);
   const parsed = JSON.parse(json);
   assertEquals(parsed.model.type, "BPE");
-  assertEquals(parsed.pre_tokenizer, { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true });
+  assertEquals(parsed.pre_tokenizer, {
+    type: "ByteLevel",
+    add_prefix_space: false,
+    trim_offsets: true,
+    use_regex: true,
+  });
   assertEquals(parsed.decoder.type, "ByteLevel");
-  assertEquals(parsed.added_tokens.map((t: { id: number; content: string; special: boolean }) => [t.id, t.content, t.special]), [
-    [0, "[PAD]", true], [1, "[CLS]", true], [2, "[SEP]", true], [3, "[MASK]", true], [4, "<|endoftext|>", true],
-  ]);
+  assertEquals(
+    parsed.added_tokens.map((t: { id: number; content: string; special: boolean }) => [t.id, t.content, t.special]),
+    [
+      [0, "[PAD]", true],
+      [1, "[CLS]", true],
+      [2, "[SEP]", true],
+      [3, "[MASK]", true],
+      [4, "<|endoftext|>", true],
+    ],
+  );
   const vocabText = json.slice(json.indexOf('"vocab"'), json.indexOf('"merges"'));
-  assertEquals([...vocabText.matchAll(/": (\d+)/g)].map((m) => Number(m[1])), SMALL.tokens.map((_, id) => id), "vocab in id order");
+  assertEquals(
+    [...vocabText.matchAll(/": (\d+)/g)].map((m) => Number(m[1])),
+    SMALL.tokens.map((_, id) => id),
+    "vocab in id order",
+  );
   assertEquals(parsed.model.merges[0], `${SMALL.tokens[SMALL.merges[0][0]]} ${SMALL.tokens[SMALL.merges[0][1]]}`);
 
   const dir = await Deno.makeTempDir();
@@ -196,14 +257,21 @@ Deno.test("tokenizer.json: HF layout, loads back with the same vocab, merges and
 Deno.test("tokenizer.json errors name the file and what was expected", async () => {
   const good = JSON.parse(toHfJson(SMALL));
   assertThrows(() => fromHfJson("{", "x/tokenizer.json"), InputError, "x/tokenizer.json: not valid JSON");
-  assertThrows(() => fromHfJson(JSON.stringify({ ...good, model: { ...good.model, type: "WordPiece" } }), "t.json"), InputError, 't.json: model.type: expected "BPE"');
+  assertThrows(
+    () => fromHfJson(JSON.stringify({ ...good, model: { ...good.model, type: "WordPiece" } }), "t.json"),
+    InputError,
+    't.json: model.type: expected "BPE"',
+  );
   const badMerge = { ...good, model: { ...good.model, merges: [...good.model.merges, "zz qq"] } };
-  assertThrows(() => fromHfJson(JSON.stringify(badMerge), "t.json"), InputError, `model.merges[${good.model.merges.length}]`);
+  assertThrows(
+    () => fromHfJson(JSON.stringify(badMerge), "t.json"),
+    InputError,
+    `model.merges[${good.model.merges.length}]`,
+  );
   const prefixSpace = { ...good, pre_tokenizer: { ...good.pre_tokenizer, add_prefix_space: true } };
   assertThrows(() => fromHfJson(JSON.stringify(prefixSpace), "t.json"), InputError, "add_prefix_space false");
   await assertRejects(() => loadTokenizer("/nonexistent/tokenizer.json"), InputError, "/nonexistent/tokenizer.json");
 });
-
 
 Deno.test({
   name: hfTokenizers
@@ -218,8 +286,13 @@ Deno.test({
       "don't I'll we've they're 12345 3.14 ½ Ⅻ ١٢٣ \u00a0nbsp\u2028ls \u200bzw \u0085nel \ufeffbom",
       syntheticText(rng, 3000),
       // Special strings are left out: HF matches added tokens inside text, we never do (see bpe.ts).
-      ...Array.from({ length: 200 }, () => Array.from({ length: rng.int(40) }, () => String.fromCodePoint(rng.int(0x2fff) + 1)).join("")),
+      ...Array.from(
+        { length: 200 },
+        () => Array.from({ length: rng.int(40) }, () => String.fromCodePoint(rng.int(0x2fff) + 1)).join(""),
+      ),
     ];
-    for (const text of texts) assertEquals((await hf.encode(text)).getIds(), SMALL.encode(text), JSON.stringify(text.slice(0, 80)));
+    for (const text of texts) {
+      assertEquals((await hf.encode(text)).getIds(), SMALL.encode(text), JSON.stringify(text.slice(0, 80)));
+    }
   },
 });

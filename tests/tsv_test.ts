@@ -6,7 +6,11 @@ import { InputError } from "../util/errors.ts";
 Deno.test("quotes are text, not delimiters: no quote character", () => {
   const text = 'sentence\tlabel\n"Hi," she said, "it\'s \ta"\t1\n';
   // The second row has 3 fields because the tab inside the quotes still splits it: quotes protect nothing.
-  assertThrows(() => parseTsv(text, "q.tsv", { header: true }), InputError, "q.tsv:2: 3 tab-separated columns, expected 2");
+  assertThrows(
+    () => parseTsv(text, "q.tsv", { header: true }),
+    InputError,
+    "q.tsv:2: 3 tab-separated columns, expected 2",
+  );
   const ok = parseTsv('sentence\tlabel\n"Hi," she said, "it\'s"\t1\n', "q.tsv", { header: true });
   assertEquals(ok.rows, [{ line: 2, fields: ['"Hi," she said, "it\'s"', "1"] }]);
 });
@@ -46,8 +50,16 @@ Deno.test("wrong column count names file, line and what was expected", () => {
     InputError,
     "x.tsv:3: 2 tab-separated columns, expected 3 (a, b, c)",
   );
-  assertThrows(() => parseTsv(text, "x.tsv", { header: true, columns: 4 }), InputError, "x.tsv:1: header has 3 columns, expected 4");
-  assertThrows(() => parseTsv("1\t2\n1\t2\t3\n", "y.tsv", { header: false }), InputError, "y.tsv:2: 3 tab-separated columns, expected 2");
+  assertThrows(
+    () => parseTsv(text, "x.tsv", { header: true, columns: 4 }),
+    InputError,
+    "x.tsv:1: header has 3 columns, expected 4",
+  );
+  assertThrows(
+    () => parseTsv("1\t2\n1\t2\t3\n", "y.tsv", { header: false }),
+    InputError,
+    "y.tsv:2: 3 tab-separated columns, expected 2",
+  );
 });
 
 Deno.test("broken rows are skipped and counted when asked", () => {
@@ -59,7 +71,11 @@ Deno.test("broken rows are skipped and counted when asked", () => {
 
 Deno.test("a missing header column names the file and the columns it has", () => {
   const table = parseTsv("sentence\tlabel\nx\t1\n", "sst.tsv", { header: true });
-  assertThrows(() => columnIndex(table, "sentence1"), InputError, 'sst.tsv:1: no column "sentence1" in the header (columns: sentence, label)');
+  assertThrows(
+    () => columnIndex(table, "sentence1"),
+    InputError,
+    'sst.tsv:1: no column "sentence1" in the header (columns: sentence, label)',
+  );
 });
 
 Deno.test("non-UTF-8 bytes are an InputError naming file and line", async () => {
@@ -88,6 +104,10 @@ Deno.test("a missing file and an empty file with a header are InputErrors", asyn
     message = (e as Error).message;
   }
   assertEquals(message, `${join(dir, "nope.tsv")}: file not found`);
-  assertThrows(() => parseTsv("", "empty.tsv", { header: true }), InputError, "empty.tsv:1: empty file, expected a header row");
+  assertThrows(
+    () => parseTsv("", "empty.tsv", { header: true }),
+    InputError,
+    "empty.tsv:1: empty file, expected a header row",
+  );
   assertThrows(() => parseTsv("a\ta\n", "dup.tsv", { header: true }), InputError, 'header names column "a" twice');
 });

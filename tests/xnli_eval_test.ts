@@ -3,7 +3,14 @@
  * XNLI-shaped fixture files (rows, best-epoch rule, the language without a train file), the per-seed
  * averages, the Table 5 rendering and compute-to-match on hand-made rows, and the report section.
  */
-import { assert, assertAlmostEquals, assertEquals, assertRejects, assertStringIncludes, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "@std/assert";
 import { join } from "node:path";
 import {
   finetuneOnEnglish,
@@ -20,7 +27,13 @@ import { createModel, type Model } from "../models/transformer.ts";
 import { buildReport } from "../reports/build_report.ts";
 import type { ResultRow } from "../reports/rows.ts";
 import { summarize } from "../reports/summary.ts";
-import { hasXnliRows, withXnliAverages, xnliComputeToMatch, xnliComputeToMatchTable, xnliTable5 } from "../reports/xnli_table.ts";
+import {
+  hasXnliRows,
+  withXnliAverages,
+  xnliComputeToMatch,
+  xnliComputeToMatchTable,
+  xnliTable5,
+} from "../reports/xnli_table.ts";
 import { InputError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";
 import { REPO_ROOT, SHARED_DATA_DIR } from "../util/paths.ts";
@@ -59,7 +72,10 @@ async function fixtureCache(): Promise<string> {
     await Deno.writeTextFile(join(dir, "xnli", lang, "dev.tsv"), `id\tpremise\thypothesis\tlabel\n${dev.join("\n")}\n`);
     if (lang === "de") {
       const test = pairs(40, rng).map((p, i) => `${i}\t${p.premise}\t${p.hypothesis}\t${p.label}`);
-      await Deno.writeTextFile(join(dir, "xnli", lang, "test.tsv"), `id\tpremise\thypothesis\tlabel\n${test.join("\n")}\n`);
+      await Deno.writeTextFile(
+        join(dir, "xnli", lang, "test.tsv"),
+        `id\tpremise\thypothesis\tlabel\n${test.join("\n")}\n`,
+      );
     }
     if (lang === "hi") continue;
     const train = pairs(240, rng).map((p) => `${p.premise}\t${p.hypothesis}\t${TRAIN_LABELS[p.label]}`);
@@ -91,7 +107,10 @@ Deno.test("loading: en setup adds English for the best epoch; target setup repor
     assertEquals(Object.keys(en.train), ["en"]);
     assertEquals([en.train.en.length, en.eval.hi.length, en.missingTrain], [240, 60, []]);
     const target = await loadXnliData("target", ["en", "de", "hi"], "dev", cache, { maxEval: 25 });
-    assertEquals([Object.keys(target.train), Object.keys(target.eval), target.missingTrain], [["en", "de"], ["en", "de"], ["hi"]]);
+    assertEquals([Object.keys(target.train), Object.keys(target.eval), target.missingTrain], [["en", "de"], [
+      "en",
+      "de",
+    ], ["hi"]]);
     assertEquals([target.eval.de.length, target.evalAvailable.de], [25, 60]);
     // The train file's label strings and the dev file's 0/1/2 load into the same class indices.
     const firstTrain = (await Deno.readTextFile(join(cache, "xnli/en/train.tsv"))).split("\n")[1].split("\t");
@@ -113,7 +132,11 @@ Deno.test({
     assertEquals(target.missingTrain, ["hi"]);
     assertEquals(Object.keys(target.train), ["ar", "de", "en", "es", "fr", "zh"]);
     for (const lang of Object.keys(target.train)) {
-      assertEquals([target.train[lang].length, target.evalAvailable[lang], target.eval[lang].length], [15001, 2490, 100]);
+      assertEquals([target.train[lang].length, target.evalAvailable[lang], target.eval[lang].length], [
+        15001,
+        2490,
+        100,
+      ]);
     }
     // Dev sets hold 830 examples of each class.
     const counts = [0, 0, 0];
@@ -150,7 +173,10 @@ Deno.test("en setup: one fine-tune on English, every language scored each epoch,
     // The markers mean the same in every fixture language, so what English taught carries over: well above
     // chance (1/3; 60 examples each, so 0.5 is ~2.8 standard errors above it) in all three.
     const best = Object.fromEntries(r.scores.filter((s) => s.policy === "best-epoch").map((s) => [s.lang, s.value]));
-    assert(best.en >= 0.5 && best.de >= 0.5 && best.hi >= 0.5, `best-epoch accuracies ${JSON.stringify(best)}, expected >= 0.5 (chance 1/3)`);
+    assert(
+      best.en >= 0.5 && best.de >= 0.5 && best.hi >= 0.5,
+      `best-epoch accuracies ${JSON.stringify(best)}, expected >= 0.5 (chance 1/3)`,
+    );
   } finally {
     await Deno.remove(cache, { recursive: true });
   }
@@ -162,11 +188,17 @@ Deno.test("target setup: a fresh model per language with a train file, each scor
     const data = await loadXnliData("target", ["de", "en", "hi"], "dev", cache);
     const made: Model[] = [];
     const seen: string[] = [];
-    const r = finetunePerLanguage(() => {
-      const m = createModel(ENCODER, 0);
-      made.push(m);
-      return m;
-    }, ids, data, { ...OPTIONS, epochs: 2, seed: 3 }, (lang) => seen.push(lang));
+    const r = finetunePerLanguage(
+      () => {
+        const m = createModel(ENCODER, 0);
+        made.push(m);
+        return m;
+      },
+      ids,
+      data,
+      { ...OPTIONS, epochs: 2, seed: 3 },
+      (lang) => seen.push(lang),
+    );
     assertEquals([made.length, seen, r.missingTrain, r.seed], [2, ["de", "en"], ["hi"], 3]);
     assertEquals(r.scores.map((s) => `${s.task} ${s.trainLang}`), [
       "xnli-target/de de",
@@ -196,7 +228,11 @@ Deno.test("test split: scored on test, the best epoch picked on the fine-tuning 
     assertEquals(result.selectBy, "accuracy_de_dev_select");
     const onDev = result.epochs.map((e) => e.scores.accuracy_de_dev_select);
     const best = r.scores.find((s) => s.policy === "best-epoch")!;
-    assertEquals([best.task, best.epoch, best.evalExamples], ["xnli-target/de/test", onDev.indexOf(Math.max(...onDev)) + 1, 40]);
+    assertEquals([best.task, best.epoch, best.evalExamples], [
+      "xnli-target/de/test",
+      onDev.indexOf(Math.max(...onDev)) + 1,
+      40,
+    ]);
     assertEquals(best.value, result.epochs[best.epoch - 1].scores.accuracy_de);
     assertEquals(r.scores.map((s) => s.lang), ["de", "de"], "the selection set gets no rows");
   } finally {
@@ -222,9 +258,22 @@ const row = (r: Partial<ResultRow>): ResultRow => ({
 });
 
 /** Rows of one setup, objective, seed and fraction: language i scores base + i/100. */
-function setupRows(setup: "en" | "target", objective: string, seed: number, fraction: number, base: number): ResultRow[] {
+function setupRows(
+  setup: "en" | "target",
+  objective: string,
+  seed: number,
+  fraction: number,
+  base: number,
+): ResultRow[] {
   return LANGS.filter((l) => setup === "en" || l !== "hi").map((lang) =>
-    row({ objective, seed, fraction, flops: 8e12 * fraction, task: xnliTaskName(setup, lang, "dev"), value: base + LANGS.indexOf(lang) / 100 })
+    row({
+      objective,
+      seed,
+      fraction,
+      flops: 8e12 * fraction,
+      task: xnliTaskName(setup, lang, "dev"),
+      value: base + LANGS.indexOf(lang) / 100,
+    })
   );
 }
 
@@ -257,13 +306,74 @@ Deno.test("Table 5: ours at the final fraction, mean ± std over seeds, no-train
   assertEquals(table.title, "Table 5 shape: XNLI dev accuracy, encoder, best-epoch");
   assertEquals(table.columns, ["setup", "model", "fraction", "seeds", ...LANGS, "avg"]);
   // ar: 0.50 and 0.52 → 51.00 ± 1.41 (sample std √0.0002 = 0.014142); avg 0.53 and 0.55 → 54.00 ± 1.41.
-  assertEquals(table.rows[0], ["fine-tune on English", "vanilla (softmax head)", "100%", "0,1", "51.00 ± 1.41", "52.00 ± 1.41", "53.00 ± 1.41", "54.00 ± 1.41", "55.00 ± 1.41", "56.00 ± 1.41", "57.00 ± 1.41", "54.00 ± 1.41"]);
-  assertEquals(table.rows[1], ["fine-tune on English", "headless (CWT)", "100%", "0", "55.00", "56.00", "57.00", "58.00", "59.00", "60.00", "61.00", "58.00"]);
-  assertEquals(table.rows[2], ["fine-tune on English", "paper: vanilla", "published", "—", "46.83", "56.71", "71.66", "59.93", "58.34", "43.16", "50.99", "55.37"]);
+  assertEquals(table.rows[0], [
+    "fine-tune on English",
+    "vanilla (softmax head)",
+    "100%",
+    "0,1",
+    "51.00 ± 1.41",
+    "52.00 ± 1.41",
+    "53.00 ± 1.41",
+    "54.00 ± 1.41",
+    "55.00 ± 1.41",
+    "56.00 ± 1.41",
+    "57.00 ± 1.41",
+    "54.00 ± 1.41",
+  ]);
+  assertEquals(table.rows[1], [
+    "fine-tune on English",
+    "headless (CWT)",
+    "100%",
+    "0",
+    "55.00",
+    "56.00",
+    "57.00",
+    "58.00",
+    "59.00",
+    "60.00",
+    "61.00",
+    "58.00",
+  ]);
+  assertEquals(table.rows[2], [
+    "fine-tune on English",
+    "paper: vanilla",
+    "published",
+    "—",
+    "46.83",
+    "56.71",
+    "71.66",
+    "59.93",
+    "58.34",
+    "43.16",
+    "50.99",
+    "55.37",
+  ]);
   assertEquals(table.rows[3].at(-1), "57.36");
   // Target setup: softmax not measured (— everywhere), CWT over six languages, hi has no train file.
-  assertEquals(table.rows[4], ["fine-tune on target language", "vanilla (softmax head)", "—", "—", "—", "—", "—", "—", "—", "no train file", "—", "—"]);
-  assertEquals(table.rows[5].slice(4), ["60.00", "61.00", "62.00", "63.00", "64.00", "no train file", "66.00", "62.67"]);
+  assertEquals(table.rows[4], [
+    "fine-tune on target language",
+    "vanilla (softmax head)",
+    "—",
+    "—",
+    "—",
+    "—",
+    "—",
+    "—",
+    "—",
+    "no train file",
+    "—",
+    "—",
+  ]);
+  assertEquals(table.rows[5].slice(4), [
+    "60.00",
+    "61.00",
+    "62.00",
+    "63.00",
+    "64.00",
+    "no train file",
+    "66.00",
+    "62.67",
+  ]);
   // Paper target avg over ar de en es fr zh: (51.32 + 64.09 + 70.40 + 66.98 + 65.88 + 64.63) / 6 = 63.883.
   assertEquals(table.rows[6].at(-1), "63.88 (7 langs: 62.87)");
   assertEquals(table.rows[7].at(-1), "66.46 (7 langs: 65.54)");
@@ -291,14 +401,27 @@ Deno.test("compute to match on the XNLI averages of both setups, by hand", () =>
     ...setupRows("target", "cwt", 0, 0.25, 0.65),
   ]);
   const results = xnliComputeToMatch(rows);
-  assertEquals(results.map((r) => [r.setup, r.split, r.task]), [["en", "dev", "xnli-en/avg"], ["target", "dev", "xnli-target/avg"]]);
+  assertEquals(results.map((r) => [r.setup, r.split, r.task]), [["en", "dev", "xnli-en/avg"], [
+    "target",
+    "dev",
+    "xnli-target/avg",
+  ]]);
   const [en, target] = results;
   assertAlmostEquals(en.target, 0.53, 1e-12);
   assert(en.estimate.reached && en.estimate.how === "interpolated");
   assertAlmostEquals(en.estimate.reached ? en.estimate.x : NaN, 0.35, 1e-9);
   assertEquals(target.estimate, { reached: true, x: 0.125, how: "at-or-before-first" });
   const table = xnliComputeToMatchTable(results);
-  assertEquals(table.rows[0], ["fine-tune on English", "encoder", "dev", "best-epoch", "53.00 at 100%", "35%", "35% (1 pair)", "22%"]);
+  assertEquals(table.rows[0], [
+    "fine-tune on English",
+    "encoder",
+    "dev",
+    "best-epoch",
+    "53.00 at 100%",
+    "35%",
+    "35% (1 pair)",
+    "22%",
+  ]);
   assertEquals(table.rows[1].slice(5), ["≤ 12.5%", "≤ 12.5% (1 pair)", "5%"]);
 });
 
@@ -306,7 +429,21 @@ Deno.test("buildReport: an XNLI section with Table 5 and compute to match only w
   const dir = await Deno.makeTempDir({ prefix: "xnli_report_" });
   try {
     const header = "arch,objective,seed,fraction,flops,tokens,wall_seconds,backend,task,metric,value,policy\n";
-    const line = (r: ResultRow) => [r.arch, r.objective, r.seed, r.fraction, r.flops, r.tokens, r.wall_seconds, r.backend, r.task, r.metric, r.value, r.policy].join(",");
+    const line = (r: ResultRow) =>
+      [
+        r.arch,
+        r.objective,
+        r.seed,
+        r.fraction,
+        r.flops,
+        r.tokens,
+        r.wall_seconds,
+        r.backend,
+        r.task,
+        r.metric,
+        r.value,
+        r.policy,
+      ].join(",");
     const xnli = [...setupRows("en", "softmax", 0, 1, 0.50), ...setupRows("en", "cwt", 0, 0.5, 0.55)];
     await Deno.writeTextFile(join(dir, "xnli.csv"), header + xnli.map(line).join("\n") + "\n");
     await Deno.writeTextFile(join(dir, "rte.csv"), header + line(row({ task: "rte", value: 0.6 })) + "\n");
@@ -315,7 +452,10 @@ Deno.test("buildReport: an XNLI section with Table 5 and compute to match only w
     assertStringIncludes(md, "## XNLI\n");
     assertStringIncludes(md, "**Table 5 shape: XNLI dev accuracy, encoder, best-epoch**");
     // CWT's only checkpoint (50%) already beats vanilla's final average 0.53 with 0.58.
-    assertStringIncludes(md, "| fine-tune on English | encoder | dev | best-epoch | 53.00 at 100% | ≤ 50% | ≤ 50% (1 pair) | 22% |");
+    assertStringIncludes(
+      md,
+      "| fine-tune on English | encoder | dev | best-epoch | 53.00 at 100% | ≤ 50% | ≤ 50% (1 pair) | 22% |",
+    );
     const summaryCsv = await Deno.readTextFile(join(dir, "with", "summary.csv"));
     assertStringIncludes(summaryCsv, "xnli-en/avg");
     await buildReport({ results: join(dir, "rte.csv"), out: join(dir, "without"), generatedAt: "t" });
@@ -327,7 +467,11 @@ Deno.test("buildReport: an XNLI section with Table 5 and compute to match only w
 
 Deno.test("tasks/xnli.ts: bad flags are one-line errors (exit 2) naming what was expected", async () => {
   const run = async (...args: string[]) => {
-    const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", join(REPO_ROOT, "tasks/xnli.ts"), ...args], stdout: "piped", stderr: "piped" }).output();
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", join(REPO_ROOT, "tasks/xnli.ts"), ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
     return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
   };
   const setup = await run("--checkpoint", "x", "--setup", "sideways");

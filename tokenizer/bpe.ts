@@ -45,11 +45,15 @@ export class BpeTokenizer {
 
   /** Checks `spec` (unique tokens, every byte present, merges closed) and builds the lookup tables. */
   constructor(spec: BpeSpec, source = "tokenizer") {
-    if (spec.tokens.length > MAX_TOKENS) throw new InputError(`${spec.tokens.length} tokens: at most ${MAX_TOKENS}`, source);
+    if (spec.tokens.length > MAX_TOKENS) {
+      throw new InputError(`${spec.tokens.length} tokens: at most ${MAX_TOKENS}`, source);
+    }
     this.tokens = spec.tokens;
     this.specialIds = new Set(spec.specialIds);
     spec.tokens.forEach((t, id) => {
-      if (this.idOf.has(t)) throw new InputError(`token ${JSON.stringify(t)} has two ids: ${this.idOf.get(t)} and ${id}`, source);
+      if (this.idOf.has(t)) {
+        throw new InputError(`token ${JSON.stringify(t)} has two ids: ${this.idOf.get(t)} and ${id}`, source);
+      }
       this.idOf.set(t, id);
     });
 
@@ -57,7 +61,10 @@ export class BpeTokenizer {
       if (this.specialIds.has(id)) return this.utf8.encode(t);
       const bytes = tokenStringToBytes(t);
       if (!bytes || bytes.length === 0) {
-        throw new InputError(`token ${id} ${JSON.stringify(t)} is not a byte-level token (expected GPT-2 byte characters)`, source);
+        throw new InputError(
+          `token ${id} ${JSON.stringify(t)} is not a byte-level token (expected GPT-2 byte characters)`,
+          source,
+        );
       }
       return bytes;
     });
@@ -69,7 +76,9 @@ export class BpeTokenizer {
     this.byteIds = new Int32Array(256);
     BYTE_TO_CHAR.forEach((ch, b) => {
       const id = this.idOf.get(ch);
-      if (id === undefined || this.specialIds.has(id)) throw new InputError(`no token for byte ${b} (${JSON.stringify(ch)})`, source);
+      if (id === undefined || this.specialIds.has(id)) {
+        throw new InputError(`no token for byte ${b} (${JSON.stringify(ch)})`, source);
+      }
       this.byteIds[b] = id;
     });
 
@@ -80,7 +89,10 @@ export class BpeTokenizer {
         ? this.idOf.get(spec.tokens[a] + spec.tokens[b])
         : undefined;
       if (merged === undefined || [a, b, merged].some((id) => this.specialIds.has(id))) {
-        throw new InputError(`merge ${rank} (${a}, ${b}): expected two byte-level tokens whose concatenation is a token`, source);
+        throw new InputError(
+          `merge ${rank} (${a}, ${b}): expected two byte-level tokens whose concatenation is a token`,
+          source,
+        );
       }
       this.mergeTable.rankOf.set((a << 16) | b, rank); // a repeated pair keeps its last rank, as in Hugging Face
       this.mergeTable.mergeResult[rank] = merged;

@@ -59,16 +59,27 @@ export function fromHfJson(text: string, file = "tokenizer.json"): BpeTokenizer 
   }
   const model = object(root?.model, "model", file);
   if (model.type !== "BPE") throw new InputError(`model.type: expected "BPE", got ${JSON.stringify(model.type)}`, file);
-  for (const [field, expected] of [["continuing_subword_prefix", null], ["end_of_word_suffix", null], ["dropout", null]] as const) {
-    if ((model[field] ?? null) !== expected) throw new InputError(`model.${field}: expected null, got ${JSON.stringify(model[field])}`, file);
+  for (
+    const [field, expected] of [["continuing_subword_prefix", null], ["end_of_word_suffix", null], [
+      "dropout",
+      null,
+    ]] as const
+  ) {
+    if ((model[field] ?? null) !== expected) {
+      throw new InputError(`model.${field}: expected null, got ${JSON.stringify(model[field])}`, file);
+    }
   }
   checkByteLevel(root.pre_tokenizer, "pre_tokenizer", file);
   if (root.decoder != null) checkByteLevel(root.decoder, "decoder", file);
-  if (root.normalizer != null) throw new InputError(`normalizer: expected null, got ${JSON.stringify(root.normalizer)}`, file);
+  if (root.normalizer != null) {
+    throw new InputError(`normalizer: expected null, got ${JSON.stringify(root.normalizer)}`, file);
+  }
 
   const tokens: string[] = [];
   for (const [token, id] of Object.entries(object(model.vocab, "model.vocab", file))) {
-    if (!Number.isInteger(id) || (id as number) < 0) throw new InputError(`model.vocab[${JSON.stringify(token)}]: expected an id, got ${id}`, file);
+    if (!Number.isInteger(id) || (id as number) < 0) {
+      throw new InputError(`model.vocab[${JSON.stringify(token)}]: expected an id, got ${id}`, file);
+    }
     if (tokens[id as number] !== undefined) throw new InputError(`model.vocab: id ${id} is given to two tokens`, file);
     tokens[id as number] = token;
   }
@@ -78,9 +89,17 @@ export function fromHfJson(text: string, file = "tokenizer.json"): BpeTokenizer 
     if (!Number.isInteger(id) || typeof content !== "string") {
       throw new InputError(`added_tokens[${i}]: expected an integer id and a string content`, file);
     }
-    if (special !== true) throw new InputError(`added_tokens[${i}] ${JSON.stringify(content)}: only special added tokens are supported`, file);
+    if (special !== true) {
+      throw new InputError(
+        `added_tokens[${i}] ${JSON.stringify(content)}: only special added tokens are supported`,
+        file,
+      );
+    }
     if (tokens[id as number] !== undefined && tokens[id as number] !== content) {
-      throw new InputError(`added_tokens[${i}]: id ${id} is ${JSON.stringify(tokens[id as number])} in the vocab`, file);
+      throw new InputError(
+        `added_tokens[${i}]: id ${id} is ${JSON.stringify(tokens[id as number])} in the vocab`,
+        file,
+      );
     }
     tokens[id as number] = content;
     specialIds.push(id as number);
@@ -120,7 +139,9 @@ export async function loadTokenizer(path: string): Promise<BpeTokenizer> {
 }
 
 function object(value: unknown, what: string, file: string): Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new InputError(`${what}: expected an object`, file);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new InputError(`${what}: expected an object`, file);
+  }
   return value as Record<string, unknown>;
 }
 

@@ -2,8 +2,14 @@
 export { BYTE_TO_CHAR, bytesToTokenString, tokenStringToBytes } from "./bytes.ts";
 export { type BpeSpec, BpeTokenizer, MAX_TOKENS } from "./bpe.ts";
 export { fromHfJson, loadTokenizer, saveTokenizer, toHfJson } from "./hf_json.ts";
-export { corpusSha256, type SplitStats, tokenizeCorpus, type TokenizeCorpusOptions, type TokenizeStats } from "./pipeline.ts";
-export { GPT2_PATTERN, preTokenize, PreTokenCounter, scanPieces } from "./pretokenize.ts";
+export {
+  corpusSha256,
+  type SplitStats,
+  tokenizeCorpus,
+  type TokenizeCorpusOptions,
+  type TokenizeStats,
+} from "./pipeline.ts";
+export { GPT2_PATTERN, PreTokenCounter, preTokenize, scanPieces } from "./pretokenize.ts";
 export {
   DEFAULT_SHARD_TOKENS,
   dtypeFor,

@@ -79,11 +79,17 @@ export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<To
   const { seed = 0, validFraction = 0.02, outDir, maxTrainBytes = Infinity, roundTrip = true } = options;
   const progress = options.onProgress ?? (() => {});
   if (!Number.isInteger(seed)) throw new InputError(`seed must be an integer, got ${seed}`);
-  if (!(validFraction >= 0 && validFraction < 1)) throw new InputError(`validation fraction must be in [0, 1), got ${validFraction}`);
-  if (!(maxTrainBytes > 0)) throw new InputError(`the BPE training cap must be a positive number of bytes, got ${maxTrainBytes}`);
+  if (!(validFraction >= 0 && validFraction < 1)) {
+    throw new InputError(`validation fraction must be in [0, 1), got ${validFraction}`);
+  }
+  if (!(maxTrainBytes > 0)) {
+    throw new InputError(`the BPE training cap must be a positive number of bytes, got ${maxTrainBytes}`);
+  }
   if (await exists(outDir)) throw new InputError(`output folder already exists: ${outDir}`);
   if (options.tokenizer && options.tokenizer.vocabSize > vocabSize) {
-    throw new InputError(`the given tokenizer has ${options.tokenizer.vocabSize} ids, more than the ${vocabSize} asked for`);
+    throw new InputError(
+      `the given tokenizer has ${options.tokenizer.vocabSize} ids, more than the ${vocabSize} asked for`,
+    );
   }
 
   const started = performance.now();
@@ -95,18 +101,32 @@ export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<To
     const spool = join(tmp, SPOOL_FILE);
     const corpus = await spoolDocuments(options.docs, spool, (id) => splitOf(id, validFraction, seed), progress);
     const { splits } = corpus;
-    if (splits.train.documents === 0) throw new InputError(`no training documents (${corpus.documents} documents in all)`);
+    if (splits.train.documents === 0) {
+      throw new InputError(`no training documents (${corpus.documents} documents in all)`);
+    }
 
     // 2. Count pre-tokens of the train split (a seeded sample when over the cap) and train BPE, unless given.
-    const trained = options.tokenizer ? null : await trainOnSpool(spool, corpus.trainBytes, vocabSize, maxTrainBytes, seed, progress);
+    const trained = options.tokenizer
+      ? null
+      : await trainOnSpool(spool, corpus.trainBytes, vocabSize, maxTrainBytes, seed, progress);
     const tokenizer = options.tokenizer ?? new BpeTokenizer(trained!.spec);
     const tokenizerJson = toHfJson(tokenizer);
     await Deno.writeTextFile(join(tmp, "tokenizer.json"), tokenizerJson);
 
     // 3. Encode both splits into shards, timing encode alone; check round trips.
     const writers = {
-      train: new ShardWriter(tmp, "train", { dtype: dtypeFor(vocabSize), vocabSize, eot: EOT_ID, maxShardTokens: options.maxShardTokens }),
-      valid: new ShardWriter(tmp, "valid", { dtype: dtypeFor(vocabSize), vocabSize, eot: EOT_ID, maxShardTokens: options.maxShardTokens }),
+      train: new ShardWriter(tmp, "train", {
+        dtype: dtypeFor(vocabSize),
+        vocabSize,
+        eot: EOT_ID,
+        maxShardTokens: options.maxShardTokens,
+      }),
+      valid: new ShardWriter(tmp, "valid", {
+        dtype: dtypeFor(vocabSize),
+        vocabSize,
+        eot: EOT_ID,
+        maxShardTokens: options.maxShardTokens,
+      }),
     };
     let encodeSeconds = 0, encodeCpu = 0, roundTripSeconds = 0, encoded = 0, tokens = 0;
     const failedIds: string[] = [];
@@ -130,7 +150,10 @@ export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<To
       }
       if (++encoded % 100 === 0) progress(`encode: ${encoded}/${corpus.documents} documents, ${tokens} tokens`);
     }
-    const info: Record<"train" | "valid", SplitInfo> = { train: await writers.train.finish(), valid: await writers.valid.finish() };
+    const info: Record<"train" | "valid", SplitInfo> = {
+      train: await writers.train.finish(),
+      valid: await writers.valid.finish(),
+    };
     await Deno.remove(spool);
 
     const manifest: TokenManifest = {
@@ -150,7 +173,12 @@ export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<To
         validFraction,
         sources: corpus.sources,
         splits,
-        bpeSample: trained && { documents: trained.stats.documents, bytes: trained.stats.bytes, maxTrainBytes: Number.isFinite(maxTrainBytes) ? maxTrainBytes : null },
+        bpeSample: trained &&
+          {
+            documents: trained.stats.documents,
+            bytes: trained.stats.bytes,
+            maxTrainBytes: Number.isFinite(maxTrainBytes) ? maxTrainBytes : null,
+          },
       },
     };
     await writeManifest(tmp, manifest);
@@ -213,7 +241,13 @@ async function trainOnSpool(
   const bpeSeconds = (performance.now() - bpeStart) / 1000;
   return {
     spec,
-    stats: { documents: done, bytes: sampleBytes, preTokens: counter.total, distinctPreTokens: counter.size, seconds: bpeSeconds },
+    stats: {
+      documents: done,
+      bytes: sampleBytes,
+      preTokens: counter.total,
+      distinctPreTokens: counter.size,
+      seconds: bpeSeconds,
+    },
   };
 }
 

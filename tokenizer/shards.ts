@@ -64,7 +64,9 @@ export class ShardWriter {
     readonly options: { dtype: TokenDtype; vocabSize: number; eot: number; maxShardTokens?: number },
   ) {
     const max = options.maxShardTokens ?? DEFAULT_SHARD_TOKENS;
-    if (!(Number.isInteger(max) && max > 0)) throw new RangeError(`maxShardTokens must be a positive integer, got ${max}`);
+    if (!(Number.isInteger(max) && max > 0)) {
+      throw new RangeError(`maxShardTokens must be a positive integer, got ${max}`);
+    }
     if (options.vocabSize > 2 ** (8 * DTYPE_BYTES[options.dtype])) {
       throw new RangeError(`vocabulary of ${options.vocabSize} ids does not fit ${options.dtype}`);
     }
@@ -77,7 +79,9 @@ export class ShardWriter {
     const { vocabSize, eot } = this.options;
     for (let i = 0; i <= ids.length; i++) {
       const id = i < ids.length ? ids[i] : eot;
-      if (!(id >= 0 && id < vocabSize)) throw new RangeError(`token id ${id} is outside the vocabulary [0, ${vocabSize})`);
+      if (!(id >= 0 && id < vocabSize)) {
+        throw new RangeError(`token id ${id} is outside the vocabulary [0, ${vocabSize})`);
+      }
       if (this.filled === this.buffer.length) this.grow();
       this.buffer[this.filled++] = id;
       if (i === ids.length) {
@@ -123,20 +127,34 @@ export async function readManifest(dir: string): Promise<TokenManifest> {
   try {
     m = JSON.parse(await Deno.readTextFile(file));
   } catch (e) {
-    throw new InputError(`cannot read a token manifest (${(e as Error).message}); expected a folder made by tasks/tokenize.ts`, file);
+    throw new InputError(
+      `cannot read a token manifest (${(e as Error).message}); expected a folder made by tasks/tokenize.ts`,
+      file,
+    );
   }
   const isCount = (n: unknown) => Number.isInteger(n) && (n as number) >= 0;
   const problems: string[] = [];
-  if (m?.format !== TOKENS_FORMAT) problems.push(`format: expected "${TOKENS_FORMAT}", got ${JSON.stringify(m?.format)}`);
-  if (!(m?.dtype in DTYPE_BYTES)) problems.push(`dtype: expected "uint16" or "uint32", got ${JSON.stringify(m?.dtype)}`);
-  if (!(isCount(m?.vocabSize) && isCount(m?.eot) && m.eot < m.vocabSize)) problems.push(`vocabSize and eot: expected ids with eot < vocabSize`);
+  if (m?.format !== TOKENS_FORMAT) {
+    problems.push(`format: expected "${TOKENS_FORMAT}", got ${JSON.stringify(m?.format)}`);
+  }
+  if (!(m?.dtype in DTYPE_BYTES)) {
+    problems.push(`dtype: expected "uint16" or "uint32", got ${JSON.stringify(m?.dtype)}`);
+  }
+  if (!(isCount(m?.vocabSize) && isCount(m?.eot) && m.eot < m.vocabSize)) {
+    problems.push(`vocabSize and eot: expected ids with eot < vocabSize`);
+  }
   for (const split of ["train", "valid"] as const) {
     const s = m?.splits?.[split];
-    const shardsOk = Array.isArray(s?.shards) && s.shards.every((x) =>
-      typeof x?.file === "string" && !x.file.includes("/") && isCount(x.tokens) && isCount(x.documents) && typeof x.sha256 === "string"
-    );
-    if (!shardsOk) problems.push(`splits.${split}: expected { tokens, documents, shards: [{ file, tokens, documents, sha256 }] }`);
-    else if (s.tokens !== s.shards.reduce((n, x) => n + x.tokens, 0)) problems.push(`splits.${split}.tokens differs from the sum over its shards`);
+    const shardsOk = Array.isArray(s?.shards) &&
+      s.shards.every((x) =>
+        typeof x?.file === "string" && !x.file.includes("/") && isCount(x.tokens) && isCount(x.documents) &&
+        typeof x.sha256 === "string"
+      );
+    if (!shardsOk) {
+      problems.push(`splits.${split}: expected { tokens, documents, shards: [{ file, tokens, documents, sha256 }] }`);
+    } else if (s.tokens !== s.shards.reduce((n, x) => n + x.tokens, 0)) {
+      problems.push(`splits.${split}.tokens differs from the sum over its shards`);
+    }
   }
   if (problems.length) throw new InputError(problems.join("; "), file);
   return m;
@@ -175,11 +193,18 @@ export async function openTokenSplit(
       throw new InputError(`cannot read a shard listed in ${MANIFEST_FILE} (${(e as Error).message})`, file);
     }
     if (size !== shard.tokens * width) {
-      throw new InputError(`shard has ${size} bytes; ${MANIFEST_FILE} says ${shard.tokens} ${manifest.dtype} tokens (${shard.tokens * width} bytes)`, file);
+      throw new InputError(
+        `shard has ${size} bytes; ${MANIFEST_FILE} says ${shard.tokens} ${manifest.dtype} tokens (${
+          shard.tokens * width
+        } bytes)`,
+        file,
+      );
     }
     if (options.verify ?? true) {
       const digest = await sha256File(file);
-      if (digest !== shard.sha256) throw new InputError(`sha256 ${digest} differs from ${MANIFEST_FILE}'s ${shard.sha256}`, file);
+      if (digest !== shard.sha256) {
+        throw new InputError(`sha256 ${digest} differs from ${MANIFEST_FILE}'s ${shard.sha256}`, file);
+      }
     }
   }
   const starts = [0];

@@ -31,7 +31,9 @@ const pairKey = (left: number, right: number) => (left << 16) | right;
 export function trainBpe(wordCounts: Iterable<readonly [string, number]>, options: TrainOptions): BpeSpec {
   const { vocabSize, minFrequency = 2, onProgress, progressEvery = 1000 } = options;
   if (!Number.isInteger(vocabSize) || vocabSize < BASE_VOCAB_SIZE || vocabSize > MAX_VOCAB_SIZE) {
-    throw new InputError(`vocabulary size must be an integer from ${BASE_VOCAB_SIZE} to ${MAX_VOCAB_SIZE}, got ${vocabSize}`);
+    throw new InputError(
+      `vocabulary size must be an integer from ${BASE_VOCAB_SIZE} to ${MAX_VOCAB_SIZE}, got ${vocabSize}`,
+    );
   }
 
   // Every word as byte ids, flat: word w is symbols[start[w] .. start[w] + length[w]).
@@ -71,7 +73,9 @@ export function trainBpe(wordCounts: Iterable<readonly [string, number]>, option
     }
   };
   for (let w = 0; w < nWords; w++) {
-    for (let i = start[w], end = start[w] + length[w]; i + 1 < end; i++) add(pairKey(symbols[i], symbols[i + 1]), counts[w], w);
+    for (let i = start[w], end = start[w] + length[w]; i + 1 < end; i++) {
+      add(pairKey(symbols[i], symbols[i + 1]), counts[w], w);
+    }
   }
   const heap = new PairHeap();
   for (const [key, count] of pairCount) heap.push(count, key >>> 0);

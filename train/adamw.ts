@@ -53,7 +53,16 @@ export class AdamW {
     const bc2 = 1 - beta2 ** this.step;
     // The native path (one C loop per parameter) rounds each step to float32 as the kernels below do.
     const native = useNative("nativeAdamW");
-    const constants = Float32Array.of(beta1, 1 - beta1, beta2, 1 - beta2, Math.sqrt(bc2), eps, 1 - lr * weightDecay, lr / bc1);
+    const constants = Float32Array.of(
+      beta1,
+      1 - beta1,
+      beta2,
+      1 - beta2,
+      Math.sqrt(bc2),
+      eps,
+      1 - lr * weightDecay,
+      lr / bc1,
+    );
     tf.tidy(() => {
       for (const [name, p] of this.params) {
         const g = grads.get(name);
@@ -61,7 +70,10 @@ export class AdamW {
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
         if (native && g.dtype === "float32" && p.dtype === "float32") {
-          const [pNew, mNew, vNew] = runNative("HbAdamW", { p, m, v, g }, { constants, decay: !noDecay(name) }) as tf.Tensor[];
+          const [pNew, mNew, vNew] = runNative("HbAdamW", { p, m, v, g }, {
+            constants,
+            decay: !noDecay(name),
+          }) as tf.Tensor[];
           p.assign(pNew);
           m.assign(mNew);
           v.assign(vNew);
@@ -91,7 +103,11 @@ export class AdamW {
       for (const [name, variable] of target) {
         const data = source.get(name);
         if (!data || data.length !== variable.size) {
-          throw new Error(`AdamW state: ${label} for ${name} is ${data ? `of size ${data.length}` : "missing"}, expected size ${variable.size}`);
+          throw new Error(
+            `AdamW state: ${label} for ${name} is ${
+              data ? `of size ${data.length}` : "missing"
+            }, expected size ${variable.size}`,
+          );
         }
         tf.tidy(() => variable.assign(tf.tensor(data, variable.shape, "float32")));
       }

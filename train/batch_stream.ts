@@ -7,7 +7,14 @@ import { InputError } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";
 import type { Arch, LmBatch, ModelKit } from "./model_kit.ts";
 import { mix32 } from "./permutation.ts";
-import { frameEncoderRow, leadingWindows, type StreamCursor, type TokenSplit, WINDOW_SHAPE, WindowStream } from "./token_stream.ts";
+import {
+  frameEncoderRow,
+  leadingWindows,
+  type StreamCursor,
+  type TokenSplit,
+  WINDOW_SHAPE,
+  WindowStream,
+} from "./token_stream.ts";
 
 /** Checkpointable state of a BatchStream. */
 export interface DataState {
@@ -19,7 +26,9 @@ export interface DataState {
 const VALID_MASK_SEED = 0x5eed;
 
 function toBatch(kit: ModelKit, arch: Arch, windows: Int32Array[], rng: Rng, vocabSize: number): LmBatch {
-  return arch === "decoder" ? kit.makeDecoderBatch(windows) : kit.makeEncoderBatch(windows.map(frameEncoderRow), rng, vocabSize);
+  return arch === "decoder"
+    ? kit.makeDecoderBatch(windows)
+    : kit.makeEncoderBatch(windows.map(frameEncoderRow), rng, vocabSize);
 }
 
 /** Training micro-batches in the seeded order. */

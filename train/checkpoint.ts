@@ -73,7 +73,13 @@ export async function writeCheckpoint(
     offset += t.data.length;
   }
   const bytes = littleEndianBytes(all);
-  const meta: CheckpointMeta = { format: FORMAT, savedAt: new Date().toISOString(), ...info, tensors: index, tensorsSha256: sha256(bytes) };
+  const meta: CheckpointMeta = {
+    format: FORMAT,
+    savedAt: new Date().toISOString(),
+    ...info,
+    tensors: index,
+    tensorsSha256: sha256(bytes),
+  };
   const tmp = join(root, `.tmp-${crypto.randomUUID()}`);
   await Deno.mkdir(tmp);
   await Deno.writeFile(join(tmp, "tensors.bin"), bytes);
@@ -88,15 +94,21 @@ export async function writeCheckpoint(
 }
 
 /** Reads a checkpoint folder, checking its format and the sha256 of tensors.bin. */
-export async function readCheckpoint(dir: string): Promise<{ meta: CheckpointMeta; tensors: Map<string, Float32Array> }> {
+export async function readCheckpoint(
+  dir: string,
+): Promise<{ meta: CheckpointMeta; tensors: Map<string, Float32Array> }> {
   const meta = await readCheckpointMeta(dir);
   const file = join(dir, "tensors.bin");
   const bytes = await Deno.readFile(file);
-  if (sha256(bytes) !== meta.tensorsSha256) throw new InputError(`sha256 differs from meta.json's tensorsSha256: the checkpoint is damaged`, file);
+  if (sha256(bytes) !== meta.tensorsSha256) {
+    throw new InputError(`sha256 differs from meta.json's tensorsSha256: the checkpoint is damaged`, file);
+  }
   const all = fromLittleEndianBytes(bytes);
   const tensors = new Map<string, Float32Array>();
   for (const t of meta.tensors) {
-    if (t.offset + t.length > all.length) throw new InputError(`tensor ${t.name} runs past the end of tensors.bin`, file);
+    if (t.offset + t.length > all.length) {
+      throw new InputError(`tensor ${t.name} runs past the end of tensors.bin`, file);
+    }
     tensors.set(t.name, all.slice(t.offset, t.offset + t.length));
   }
   return { meta, tensors };
@@ -111,7 +123,9 @@ export async function readCheckpointMeta(dir: string): Promise<CheckpointMeta> {
   } catch (e) {
     throw new InputError(`cannot read checkpoint metadata (${(e as Error).message})`, file);
   }
-  if (meta?.format !== FORMAT) throw new InputError(`format should be ${JSON.stringify(FORMAT)}, got ${JSON.stringify(meta?.format)}`, file);
+  if (meta?.format !== FORMAT) {
+    throw new InputError(`format should be ${JSON.stringify(FORMAT)}, got ${JSON.stringify(meta?.format)}`, file);
+  }
   return meta;
 }
 
@@ -139,7 +153,9 @@ export async function cleanCheckpointRoot(root: string): Promise<void> {
   for await (const entry of Deno.readDir(root)) {
     const path = join(root, entry.name);
     if (entry.name.startsWith(".tmp-")) await Deno.remove(path, { recursive: true });
-    else if (entry.name.startsWith(".old-") && newest && path !== newest.dir) await Deno.remove(path, { recursive: true });
+    else if (entry.name.startsWith(".old-") && newest && path !== newest.dir) {
+      await Deno.remove(path, { recursive: true });
+    }
   }
 }
 

@@ -6,13 +6,30 @@
 import { exists, writeFileAtomic } from "../util/fs.ts";
 
 /** Columns of train_log.csv. */
-export const TRAIN_LOG_COLUMNS = ["step", "tokens", "flops", "seconds", "loss", "lr", "grad_norm", "tokens_per_s"] as const;
+export const TRAIN_LOG_COLUMNS = [
+  "step",
+  "tokens",
+  "flops",
+  "seconds",
+  "loss",
+  "lr",
+  "grad_norm",
+  "tokens_per_s",
+] as const;
 
 /** One train_log.csv row. `loss` and `grad_norm` are means over the steps since the previous row. */
 export type TrainLogRow = Record<(typeof TRAIN_LOG_COLUMNS)[number], number>;
 
 /** Columns of checkpoints.csv. */
-export const CHECKPOINT_COLUMNS = ["fraction", "step", "tokens", "flops", "seconds", "valid_loss", "checkpoint"] as const;
+export const CHECKPOINT_COLUMNS = [
+  "fraction",
+  "step",
+  "tokens",
+  "flops",
+  "seconds",
+  "valid_loss",
+  "checkpoint",
+] as const;
 
 /** One checkpoints.csv row. */
 export type CheckpointRow = { [K in (typeof CHECKPOINT_COLUMNS)[number]]: K extends "checkpoint" ? string : number };
@@ -29,7 +46,9 @@ export async function resetTrainLog(path: string, keepThroughStep = 0): Promise<
     const lines = (await Deno.readTextFile(path)).split("\n").slice(1);
     kept = lines.filter((line) => {
       const fields = line.split(",");
-      return fields.length === TRAIN_LOG_COLUMNS.length && fields.every((f) => f !== "" && Number.isFinite(Number(f))) &&
+      return fields.length === TRAIN_LOG_COLUMNS.length && fields.every((f) =>
+        f !== "" && Number.isFinite(Number(f))
+      ) &&
         Number(fields[0]) <= keepThroughStep;
     });
   }
@@ -44,7 +63,11 @@ export async function appendTrainLog(path: string, row: TrainLogRow): Promise<vo
 /** Rewrites checkpoints.csv with `rows` (sorted by fraction), atomically. */
 export async function writeCheckpointsCsv(path: string, rows: CheckpointRow[]): Promise<void> {
   const sorted = [...rows].sort((a, b) => a.fraction - b.fraction);
-  await writeFileAtomic(path, header(CHECKPOINT_COLUMNS) + sorted.map((r) => CHECKPOINT_COLUMNS.map((c) => String(r[c])).join(",") + "\n").join(""));
+  await writeFileAtomic(
+    path,
+    header(CHECKPOINT_COLUMNS) +
+      sorted.map((r) => CHECKPOINT_COLUMNS.map((c) => String(r[c])).join(",") + "\n").join(""),
+  );
 }
 
 /** "1h02m", "3m05s", "12s". */
@@ -60,6 +83,8 @@ export function formatDuration(seconds: number): string {
 /** One progress line: step, budget share, loss, lr, grad norm, tokens/s and ETA. */
 export function progressLine(row: TrainLogRow, budgetFlops: number, etaSeconds: number): string {
   const pct = ((100 * row.flops) / budgetFlops).toFixed(1);
-  return `step ${row.step} | ${pct}% of ${budgetFlops.toExponential(2)} FLOPs | loss ${row.loss.toFixed(4)} | lr ${row.lr.toExponential(2)} | ` +
+  return `step ${row.step} | ${pct}% of ${budgetFlops.toExponential(2)} FLOPs | loss ${row.loss.toFixed(4)} | lr ${
+    row.lr.toExponential(2)
+  } | ` +
     `grad ${row.grad_norm.toFixed(3)} | ${Math.round(row.tokens_per_s)} tok/s | ETA ${formatDuration(etaSeconds)}`;
 }

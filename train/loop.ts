@@ -25,10 +25,17 @@ import {
 } from "./checkpoint.ts";
 import { clipByGlobalNorm } from "./clip.ts";
 import { accumulateGradients } from "./grad_accum.ts";
-import { appendTrainLog, type CheckpointRow, progressLine, resetTrainLog, type TrainLogRow, writeCheckpointsCsv } from "./log.ts";
+import {
+  appendTrainLog,
+  type CheckpointRow,
+  progressLine,
+  resetTrainLog,
+  type TrainLogRow,
+  writeCheckpointsCsv,
+} from "./log.ts";
 import type { LmBatch, ModelConfigLike, ModelKit, Objective, TrainableModel } from "./model_kit.ts";
 import { openRun, saveRunManifest, settingsHash } from "./run_manifest.ts";
-import { learningRate, type ScheduleKind, scheduleFor } from "./schedule.ts";
+import { learningRate, scheduleFor, type ScheduleKind } from "./schedule.ts";
 import { openTokenFolderSplit, readTokenManifest } from "./token_stream.ts";
 
 /** Budget fractions that get a checkpoint and an evaluation by default. */
@@ -120,14 +127,26 @@ export function fractionDirName(f: number): string {
 function validateOptions(opts: PretrainOptions): void {
   const positiveInt = ["batch", "accum", "seqLen", "evalBatches", "logEvery"] as const;
   for (const k of positiveInt) {
-    if (!(Number.isInteger(opts[k]) && opts[k] >= 1)) throw new InputError(`--${k} must be a positive integer, got ${opts[k]}`);
+    if (!(Number.isInteger(opts[k]) && opts[k] >= 1)) {
+      throw new InputError(`--${k} must be a positive integer, got ${opts[k]}`);
+    }
   }
-  if (!(opts.budgetFlops > 0 && Number.isFinite(opts.budgetFlops))) throw new InputError(`--budget-flops must be a positive number, got ${opts.budgetFlops}`);
-  if (!(Number.isInteger(opts.ckptEvery) && opts.ckptEvery >= 0)) throw new InputError(`--ckpt-every must be an integer >= 0, got ${opts.ckptEvery}`);
-  if (opts.seqLen > opts.config.context) throw new InputError(`sequence length ${opts.seqLen} exceeds the model's context ${opts.config.context}`);
-  if (opts.config.arch === "encoder" && opts.seqLen < 3) throw new InputError(`encoder sequence length must be >= 3 ([CLS] x [SEP]), got ${opts.seqLen}`);
+  if (!(opts.budgetFlops > 0 && Number.isFinite(opts.budgetFlops))) {
+    throw new InputError(`--budget-flops must be a positive number, got ${opts.budgetFlops}`);
+  }
+  if (!(Number.isInteger(opts.ckptEvery) && opts.ckptEvery >= 0)) {
+    throw new InputError(`--ckpt-every must be an integer >= 0, got ${opts.ckptEvery}`);
+  }
+  if (opts.seqLen > opts.config.context) {
+    throw new InputError(`sequence length ${opts.seqLen} exceeds the model's context ${opts.config.context}`);
+  }
+  if (opts.config.arch === "encoder" && opts.seqLen < 3) {
+    throw new InputError(`encoder sequence length must be >= 3 ([CLS] x [SEP]), got ${opts.seqLen}`);
+  }
   const fr = opts.fractions ?? DEFAULT_FRACTIONS;
-  if (!fr.includes(1) || fr.some((f) => !(f > 0 && f <= 1))) throw new InputError(`budget fractions must lie in (0, 1] and include 1, got ${fr.join(", ")}`);
+  if (!fr.includes(1) || fr.some((f) => !(f > 0 && f <= 1))) {
+    throw new InputError(`budget fractions must lie in (0, 1] and include 1, got ${fr.join(", ")}`);
+  }
 }
 
 /** Model parameters and optimizer moments as named float32 arrays. */
@@ -142,11 +161,20 @@ function trainingTensors(model: TrainableModel, adam: AdamW): Map<string, Stored
   return out;
 }
 
-function restoreTensors(model: TrainableModel, adam: AdamW, tensors: Map<string, Float32Array>, meta: CheckpointMeta, dir: string) {
+function restoreTensors(
+  model: TrainableModel,
+  adam: AdamW,
+  tensors: Map<string, Float32Array>,
+  meta: CheckpointMeta,
+  dir: string,
+) {
   const get = (key: string, size: number) => {
     const data = tensors.get(key);
     if (!data || data.length !== size) {
-      throw new InputError(`checkpoint tensor ${key} is ${data ? `of size ${data.length}` : "missing"}, the model expects size ${size}`, dir);
+      throw new InputError(
+        `checkpoint tensor ${key} is ${data ? `of size ${data.length}` : "missing"}, the model expects size ${size}`,
+        dir,
+      );
     }
     return data;
   };
@@ -195,7 +223,10 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
   const fractions = [...(opts.fractions ?? DEFAULT_FRACTIONS)].sort((a, b) => a - b);
   const { manifest: tokens, sha256: tokensSha } = await readTokenManifest(opts.tokensDir);
   if (tokens.vocabSize !== config.vocabSize) {
-    throw new InputError(`token folder vocabSize ${tokens.vocabSize} differs from the model's ${config.vocabSize}`, join(opts.tokensDir, "manifest.json"));
+    throw new InputError(
+      `token folder vocabSize ${tokens.vocabSize} differs from the model's ${config.vocabSize}`,
+      join(opts.tokensDir, "manifest.json"),
+    );
   }
   const settings = runSettings(opts, tokensSha);
   const hash = settingsHash(settings);
@@ -205,17 +236,31 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
   const checkpointsCsv = join(outDir, "checkpoints.csv");
 
   // The schedule's length comes from the budget: steps = budget / FLOPs of a typical step.
-  const expectedScored = config.arch === "decoder" ? opts.batch * opts.seqLen : Math.round(EXPECTED_MASK_RATE * opts.batch * (opts.seqLen - 2));
-  const typicalStepFlops = opts.accum * kit.stepFlops(config, objective, { batch: opts.batch, seqLen: opts.seqLen, scored: expectedScored }).total;
+  const expectedScored = config.arch === "decoder"
+    ? opts.batch * opts.seqLen
+    : Math.round(EXPECTED_MASK_RATE * opts.batch * (opts.seqLen - 2));
+  const typicalStepFlops = opts.accum *
+    kit.stepFlops(config, objective, { batch: opts.batch, seqLen: opts.seqLen, scored: expectedScored }).total;
   const plannedSteps = Math.max(1, Math.ceil(opts.budgetFlops / typicalStepFlops));
-  const schedule = scheduleFor({ peak: opts.lr, totalSteps: plannedSteps, warmupFrac: opts.warmupFrac, kind: opts.schedule, floorFrac: opts.lrFloorFrac });
+  const schedule = scheduleFor({
+    peak: opts.lr,
+    totalSteps: plannedSteps,
+    warmupFrac: opts.warmupFrac,
+    kind: opts.schedule,
+    floorFrac: opts.lrFloorFrac,
+  });
 
   await cleanCheckpointRoot(ckptRoot);
   const rowsFromDisk = async () =>
-    (await listCheckpoints(ckptRoot)).filter((c) => c.meta.fraction !== undefined).map((c) => checkpointRow(c.dir, c.meta));
+    (await listCheckpoints(ckptRoot)).filter((c) => c.meta.fraction !== undefined).map((c) =>
+      checkpointRow(c.dir, c.meta)
+    );
   const latest = await latestCheckpoint(ckptRoot);
   if (latest && latest.meta.settingsHash !== hash) {
-    throw new InputError(`checkpoint was written by settings ${latest.meta.settingsHash}, run.json has ${hash}`, latest.dir);
+    throw new InputError(
+      `checkpoint was written by settings ${latest.meta.settingsHash}, run.json has ${hash}`,
+      latest.dir,
+    );
   }
   const final = (await listCheckpoints(ckptRoot)).find((c) => c.meta.fraction === 1);
   if (final) {
@@ -224,7 +269,13 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
       await writeCheckpointsCsv(checkpointsCsv, await rowsFromDisk());
       await saveRunManifest(outDir, { ...run, status: "done", endedAt: new Date().toISOString() });
     }
-    return { status: "done", counters: final.meta.counters, resumedFromStep: final.meta.counters.step, checkpoints: await rowsFromDisk(), plannedSteps };
+    return {
+      status: "done",
+      counters: final.meta.counters,
+      resumedFromStep: final.meta.counters.step,
+      checkpoints: await rowsFromDisk(),
+      plannedSteps,
+    };
   }
 
   const model = kit.createModel(config, opts.seed, objective);
@@ -240,7 +291,12 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
     const valid = await openTokenFolderSplit(opts.tokensDir, "valid");
     let counters: TrainCounters = { step: 0, tokens: 0, flops: 0, seconds: 0 };
     let resumedWindow = { loss: 0, gradNorm: 0, steps: 0 };
-    let data = new BatchStream(kit as ModelKit, config.arch, train, { seqLen: opts.seqLen, batch: opts.batch, seed: opts.seed, vocabSize: config.vocabSize });
+    let data = new BatchStream(kit as ModelKit, config.arch, train, {
+      seqLen: opts.seqLen,
+      batch: opts.batch,
+      seed: opts.seed,
+      vocabSize: config.vocabSize,
+    });
     if (latest) {
       const { meta, tensors } = await readCheckpoint(latest.dir);
       restoreTensors(model, adam, tensors, meta, latest.dir);
@@ -263,7 +319,15 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
 
     const save = async (name: string, extra: Partial<CheckpointInfo> = {}) => {
       const logWindow = { loss: window.loss, gradNorm: window.gradNorm, steps: window.steps };
-      const info: CheckpointInfo = { settingsHash: hash, counters: { ...counters }, data: data.state(), adamStep: adam.step, logWindow, settings, ...extra };
+      const info: CheckpointInfo = {
+        settingsHash: hash,
+        counters: { ...counters },
+        data: data.state(),
+        adamStep: adam.step,
+        logWindow,
+        settings,
+        ...extra,
+      };
       return { dir: await writeCheckpoint(ckptRoot, name, info, trainingTensors(model, adam)), info };
     };
 
@@ -278,7 +342,9 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
       let stepTokens = 0;
       const { loss, grads } = accumulateGradients(model.params, opts.accum, () => {
         const batch = data.next();
-        stepFlops += kit.stepFlops(config, objective, { batch: batch.batch, seqLen: batch.seqLen, scored: batch.positions.length }).total;
+        stepFlops +=
+          kit.stepFlops(config, objective, { batch: batch.batch, seqLen: batch.seqLen, scored: batch.positions.length })
+            .total;
         stepTokens += batch.batch * batch.seqLen;
         return kit.lmLoss(model, objective, batch);
       });
@@ -289,8 +355,19 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
       const clipped = clipByGlobalNorm(grads, opts.clip);
       adam.apply(clipped.grads, lr);
       for (const g of clipped.grads.values()) g.dispose();
-      counters = { step: counters.step + 1, tokens: counters.tokens + stepTokens, flops: counters.flops + stepFlops, seconds: elapsed() };
-      window = { ...window, loss: window.loss + loss, gradNorm: window.gradNorm + clipped.norm, steps: window.steps + 1, tokens: window.tokens + stepTokens };
+      counters = {
+        step: counters.step + 1,
+        tokens: counters.tokens + stepTokens,
+        flops: counters.flops + stepFlops,
+        seconds: elapsed(),
+      };
+      window = {
+        ...window,
+        loss: window.loss + loss,
+        gradNorm: window.gradNorm + clipped.norm,
+        steps: window.steps + 1,
+        tokens: window.tokens + stepTokens,
+      };
 
       const finished = counters.flops >= opts.budgetFlops;
       if (counters.step % opts.logEvery === 0 || finished) {
@@ -317,9 +394,18 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
       if (due.length) {
         const validLoss = validationLoss(kit, model, objective, validBatches);
         for (const f of due) {
-          const { dir, info } = await save(fractionDirName(f), { fraction: f, eval: { validLoss, validBatches: validBatches.length } });
+          const { dir, info } = await save(fractionDirName(f), {
+            fraction: f,
+            eval: { validLoss, validBatches: validBatches.length },
+          });
           done.add(f);
-          if (!opts.quiet) console.error(`checkpoint ${dir}: ${(f * 100).toFixed(1)}% of budget, step ${info.counters.step}, valid loss ${validLoss.toFixed(4)}`);
+          if (!opts.quiet) {
+            console.error(
+              `checkpoint ${dir}: ${(f * 100).toFixed(1)}% of budget, step ${info.counters.step}, valid loss ${
+                validLoss.toFixed(4)
+              }`,
+            );
+          }
         }
         await writeCheckpointsCsv(checkpointsCsv, await rowsFromDisk());
       } else if (opts.ckptEvery > 0 && counters.step % opts.ckptEvery === 0) {

@@ -34,7 +34,11 @@ export interface ModelKit<C extends ModelConfigLike = ModelConfigLike, M extends
   /** True for parameters excluded from weight decay (norms, biases). */
   noDecay(name: string): boolean;
   lmLoss(model: M, objective: Objective, batch: LmBatch): tf.Scalar;
-  stepFlops(config: C, objective: Objective, shape: { batch: number; seqLen: number; scored: number }): { total: number };
+  stepFlops(
+    config: C,
+    objective: Objective,
+    shape: { batch: number; seqLen: number; scored: number },
+  ): { total: number };
   makeEncoderBatch(rows: Int32Array[], rng: Rng, vocabSize: number): LmBatch;
   makeDecoderBatch(windows: Int32Array[]): LmBatch;
 }

@@ -25,8 +25,13 @@ export interface RunManifest {
 
 /** JSON with object keys sorted at every level, so equal settings always hash alike. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) =>
-    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v);
+  return JSON.stringify(
+    value,
+    (_key, v) =>
+      v && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+        : v,
+  );
 }
 
 /** Hash of a settings object. */
@@ -41,7 +46,9 @@ export function settingsDiff(a: unknown, b: unknown, path = ""): string[] {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
     return keys.flatMap((k) => settingsDiff(a[k], b[k], path ? `${path}.${k}` : k));
   }
-  return canonicalJson(a) === canonicalJson(b) ? [] : [`${path || "(root)"}: ${canonicalJson(a)} vs ${canonicalJson(b)}`];
+  return canonicalJson(a) === canonicalJson(b)
+    ? []
+    : [`${path || "(root)"}: ${canonicalJson(a)} vs ${canonicalJson(b)}`];
 }
 
 /** The environment a run is using now. */
@@ -78,7 +85,9 @@ export async function openRun(
     const diff = settingsDiff(old.settings, settings);
     if (diff.length) {
       throw new InputError(
-        `the output folder holds a different run; settings that differ (stored vs requested):\n  ${diff.join("\n  ")}\n` +
+        `the output folder holds a different run; settings that differ (stored vs requested):\n  ${
+          diff.join("\n  ")
+        }\n` +
           `use another --out, or delete ${outDir} to start over`,
         file,
       );
@@ -87,7 +96,10 @@ export async function openRun(
   }
   if (await exists(outDir)) {
     for await (const entry of Deno.readDir(outDir)) {
-      throw new InputError(`the output folder is not empty (holds ${entry.name}) but has no run.json: use an empty or new folder`, outDir);
+      throw new InputError(
+        `the output folder is not empty (holds ${entry.name}) but has no run.json: use an empty or new folder`,
+        outDir,
+      );
     }
   }
   const manifest: RunManifest = {

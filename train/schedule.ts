@@ -45,9 +45,17 @@ export function scheduleFor(
 ): LrSchedule {
   const { peak, totalSteps, warmupFrac, kind, floorFrac } = opts;
   if (!(peak > 0)) throw new InputError(`learning rate must be > 0, got ${peak}`);
-  if (!(warmupFrac >= 0 && warmupFrac < 1)) throw new InputError(`warmup fraction must be in [0, 1), got ${warmupFrac}`);
-  if (!(floorFrac >= 0 && floorFrac <= 1)) throw new InputError(`lr floor fraction must be in [0, 1], got ${floorFrac}`);
-  if (!SCHEDULE_KINDS.includes(kind)) throw new InputError(`schedule must be one of ${SCHEDULE_KINDS.join(", ")}, got ${kind}`);
-  if (!(Number.isInteger(totalSteps) && totalSteps >= 1)) throw new InputError(`total steps must be a positive integer, got ${totalSteps}`);
+  if (!(warmupFrac >= 0 && warmupFrac < 1)) {
+    throw new InputError(`warmup fraction must be in [0, 1), got ${warmupFrac}`);
+  }
+  if (!(floorFrac >= 0 && floorFrac <= 1)) {
+    throw new InputError(`lr floor fraction must be in [0, 1], got ${floorFrac}`);
+  }
+  if (!SCHEDULE_KINDS.includes(kind)) {
+    throw new InputError(`schedule must be one of ${SCHEDULE_KINDS.join(", ")}, got ${kind}`);
+  }
+  if (!(Number.isInteger(totalSteps) && totalSteps >= 1)) {
+    throw new InputError(`total steps must be a positive integer, got ${totalSteps}`);
+  }
   return { peak, totalSteps, kind, warmupSteps: Math.round(warmupFrac * totalSteps), floor: peak * floorFrac };
 }

@@ -115,7 +115,13 @@ export function toyEncoderBatch(rows: Int32Array[], rng: Rng, vocabSize: number)
     targets.push(tokens[1]);
     tokens[1] = MASK_ID;
   }
-  return { tokens, batch: rows.length, seqLen: T, positions: Int32Array.from(positions), targets: Int32Array.from(targets) };
+  return {
+    tokens,
+    batch: rows.length,
+    seqLen: T,
+    positions: Int32Array.from(positions),
+    targets: Int32Array.from(targets),
+  };
 }
 
 /** The toy model kit. */
@@ -130,8 +136,14 @@ export const toyKit: ModelKit<ToyConfig, ToyModel> = {
 
 /** Random documents of ids in [5, vocabSize), lengths in [minLen, maxLen]. */
 export function randomDocuments(rng: Rng, count: number, vocabSize: number, minLen = 5, maxLen = 40): number[][] {
-  return Array.from({ length: count }, () =>
-    Array.from({ length: minLen + rng.int(maxLen - minLen + 1) }, () => NUM_SPECIAL + rng.int(vocabSize - NUM_SPECIAL)));
+  return Array.from(
+    { length: count },
+    () =>
+      Array.from(
+        { length: minLen + rng.int(maxLen - minLen + 1) },
+        () => NUM_SPECIAL + rng.int(vocabSize - NUM_SPECIAL),
+      ),
+  );
 }
 
 /**
@@ -149,7 +161,12 @@ export async function writeTokenFolder(
   await Deno.writeTextFile(join(dir, "tokenizer.json"), tokenizerText);
   const splits = {} as TokenManifest["splits"];
   for (const split of ["train", "valid"] as const) {
-    const writer = new ShardWriter(dir, split, { dtype, vocabSize: opts.vocabSize, eot: EOT_ID, maxShardTokens: opts.shardTokens ?? 500 });
+    const writer = new ShardWriter(dir, split, {
+      dtype,
+      vocabSize: opts.vocabSize,
+      eot: EOT_ID,
+      maxShardTokens: opts.shardTokens ?? 500,
+    });
     for (const d of docs[split]) await writer.addDocument(d);
     splits[split] = await writer.finish();
   }

@@ -76,7 +76,9 @@ export class WindowStream {
     this.count = windowCount(split.length, length, stride);
     if (this.count < 1) throw new InputError(`a split of ${split.length} tokens holds no window of ${length} tokens`);
     if (!(cursor.index >= 0 && cursor.index < this.count)) {
-      throw new InputError(`data cursor index ${cursor.index} is outside this split's ${this.count} windows (was the token folder changed?)`);
+      throw new InputError(
+        `data cursor index ${cursor.index} is outside this split's ${this.count} windows (was the token folder changed?)`,
+      );
     }
     this.cursor = { ...cursor };
   }

@@ -38,7 +38,9 @@ export function parseFlags(command: string, spec: FlagSpec, args: string[] = Den
 /** Usage text listing every flag. */
 export function usage(command: string, spec: FlagSpec): string {
   const lines = Object.entries(spec).map(([name, s]) =>
-    `  --${name}${s.type === "string" ? " VALUE" : ""}  ${s.help}${s.default !== undefined ? ` (default ${s.default})` : ""}`
+    `  --${name}${s.type === "string" ? " VALUE" : ""}  ${s.help}${
+      s.default !== undefined ? ` (default ${s.default})` : ""
+    }`
   );
   return `usage: deno task ${command} [flags]\n${lines.join("\n")}`;
 }
@@ -69,7 +71,9 @@ export async function runMain(main: () => Promise<void>): Promise<void> {
 export function integerFlag(name: string, value: unknown, min = -Infinity): number {
   const n = numberFlag(name, value);
   if (!Number.isInteger(n) || n < min) {
-    throw new InputError(`--${name} expects an integer${min > -Infinity ? ` >= ${min}` : ""}, got ${JSON.stringify(value)}`);
+    throw new InputError(
+      `--${name} expects an integer${min > -Infinity ? ` >= ${min}` : ""}, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }

@@ -58,6 +58,8 @@ export function compareArrays(
 export function describeDifference(d: ArrayDifference, got: ArrayLike<number>, want: ArrayLike<number>): string {
   const length = d.lengthMismatch ? `lengths differ (${got.length} vs ${want.length}); ` : "";
   const first = d.firstIndex >= 0 ? `; first at [${d.firstIndex}]: ${got[d.firstIndex]} vs ${want[d.firstIndex]}` : "";
-  return `${length}${d.differing} of ${d.compared} values differ, largest absolute difference ${d.maxAbsDiff.toExponential(3)} ` +
+  return `${length}${d.differing} of ${d.compared} values differ, largest absolute difference ${
+    d.maxAbsDiff.toExponential(3)
+  } ` +
     `(relative ${d.maxRelDiff.toExponential(3)})${first}`;
 }

@@ -22,7 +22,13 @@ import { readFortunes } from "./fortunes.ts";
 import { helpParagraphSet, readLibreOfficeHelp } from "./libreoffice_help.ts";
 import { readManPages } from "./manpages.ts";
 import { readQuran } from "./quran.ts";
-import { type DebianSource, type LanguageSources, languageSources, LANGUAGE_SOURCES, PAPER_LANGUAGES } from "./sources.ts";
+import {
+  type DebianSource,
+  LANGUAGE_SOURCES,
+  type LanguageSources,
+  languageSources,
+  PAPER_LANGUAGES,
+} from "./sources.ts";
 import { measureText, MIN_SCRIPT_SHARE, type Notes, scriptShare, type SourceText } from "./text.ts";
 
 /** Options of multilingualCorpus. */
@@ -77,7 +83,10 @@ export async function* multilingualCorpus(options: MultilingualOptions): AsyncGe
     }
     if (bySource.size === 0) notes(`${lang}: no documents (sources missing from the cache?)`);
     const measure = cap.unit === "tokens" ? cap.countTokens : (text: string) => measureText(text, spec.unit);
-    const candidates = [...bySource].map(([source, docs]) => ({ source, docs: docs.map((d) => ({ id: d.id, size: measure(d.text) })) }));
+    const candidates = [...bySource].map(([source, docs]) => ({
+      source,
+      docs: docs.map((d) => ({ id: d.id, size: measure(d.text) })),
+    }));
     const chosen = selectUnderCap(candidates, cap.perLanguage, seed);
     for (const docs of bySource.values()) for (const doc of docs) if (chosen.has(doc.id)) yield doc;
   }
@@ -112,7 +121,10 @@ export function selectUnderCap(sources: readonly SourceCandidates[], cap: number
   ordered.forEach(({ s, total }, i) => {
     const share = Math.min(total, remaining / (ordered.length - i));
     let taken = 0;
-    const byHash = s.docs.map((d) => ({ d, key: capOrderKey(d.id, seed) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const byHash = s.docs.map((d) => ({ d, key: capOrderKey(d.id, seed) })).sort((
+      a,
+      b,
+    ) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const { d } of byHash) {
       if (taken + d.size > share) continue;
       chosen.add(d.id);
@@ -149,7 +161,9 @@ async function* languageDocuments(
   };
   for (const debian of spec.debian) {
     if (!(await isDebianPackageCached(cacheDir, debian.package))) {
-      notes(`${lang}: Debian package ${debian.package} is not in the cache ${cacheDir} (fetch it with tasks/corpus_multilingual.ts --fetch)`);
+      notes(
+        `${lang}: Debian package ${debian.package} is not in the cache ${cacheDir} (fetch it with tasks/corpus_multilingual.ts --fetch)`,
+      );
       continue;
     }
     const root = debianPackageDir(cacheDir, debian.package);
@@ -180,7 +194,10 @@ async function* languageDocuments(
  * identical to an English one (`english`, null for English itself), and for languages with a script of
  * their own, paragraphs mostly in other scripts.
  */
-export function paragraphFilter(spec: Pick<LanguageSources, "script">, english: Set<string> | null): (paragraph: string) => boolean {
+export function paragraphFilter(
+  spec: Pick<LanguageSources, "script">,
+  english: Set<string> | null,
+): (paragraph: string) => boolean {
   const seen = new Set<string>();
   return (paragraph) => {
     if (seen.has(paragraph)) return false;
@@ -200,7 +217,9 @@ async function englishReference(cacheDir: string, languages: readonly string[]):
   for (const debian of LANGUAGE_SOURCES.en.debian) {
     if (!(await isDebianPackageCached(cacheDir, debian.package))) continue;
     const root = debianPackageDir(cacheDir, debian.package);
-    if (debian.kind === "libreoffice-help") for (const p of await helpParagraphSet(root, debian.dir)) english.add(p);
+    if (debian.kind === "libreoffice-help") {
+      for (const p of await helpParagraphSet(root, debian.dir)) english.add(p);
+    }
     if (debian.kind === "manpages") {
       for await (const page of readManPages(root, debian.dir)) for (const p of page.text.split("\n\n")) english.add(p);
     }

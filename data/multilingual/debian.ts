@@ -66,7 +66,11 @@ export function noAptMessage(tool: string, pkg: string): string {
  * Unpacks `pkg` into the cache unless it is there already; skipped (not an error) when apt-get or
  * dpkg-deb is missing. A package apt does not know is an InputError saying how to check the name.
  */
-export async function fetchDebianPackage(cacheDir: string, pkg: string, options: FetchOptions = {}): Promise<DebianFetch> {
+export async function fetchDebianPackage(
+  cacheDir: string,
+  pkg: string,
+  options: FetchOptions = {},
+): Promise<DebianFetch> {
   if (!/^[a-z0-9][a-z0-9+.-]+$/.test(pkg)) throw new InputError(`not a Debian package name: ${JSON.stringify(pkg)}`);
   const dir = debianPackageDir(cacheDir, pkg);
   const recordPath = join(dir, DEBIAN_RECORD);

@@ -23,7 +23,11 @@ export async function fetchMultilingualSources(
     } else {
       out[result.status].push(pkg);
       if (result.status === "fetched") {
-        log(`  ${pkg} ${result.record.version}: fetched (${result.record.bytes.toLocaleString("en-US")} bytes) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        log(
+          `  ${pkg} ${result.record.version}: fetched (${result.record.bytes.toLocaleString("en-US")} bytes) in ${
+            ((performance.now() - started) / 1000).toFixed(1)
+          } s`,
+        );
       }
     }
   }

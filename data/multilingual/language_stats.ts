@@ -58,6 +58,10 @@ export function languageStats(
     row.sources[origin] = (row.sources[origin] ?? 0) + units;
     if (tokenizer) row.tokens! += tokenizer.encode(doc.text).length;
   }
-  for (const row of rows.values()) if (row.tokens !== undefined) row.tokensPerUnit = row.units ? row.tokens / row.units : 0;
+  for (const row of rows.values()) {
+    if (row.tokens !== undefined) {
+      row.tokensPerUnit = row.units ? row.tokens / row.units : 0;
+    }
+  }
   return [...rows.values()];
 }

@@ -55,7 +55,18 @@ const TEXT_MACROS = new Set([
 ]);
 
 /** Blocks dropped whole: opening macro -> closing one. */
-const DROPPED_BLOCKS: Record<string, string> = { TS: "TE", EQ: "EN", PS: "PE", EX: "EE", Vb: "Ve", CS: "CE", ig: "..", de: "..", am: "..", de1: ".." };
+const DROPPED_BLOCKS: Record<string, string> = {
+  TS: "TE",
+  EQ: "EN",
+  PS: "PE",
+  EX: "EE",
+  Vb: "Ve",
+  CS: "CE",
+  ig: "..",
+  de: "..",
+  am: "..",
+  de1: "..",
+};
 
 /** mdoc's callable macros: when they appear as arguments they are markup, not text. */
 // deno-fmt-ignore
@@ -226,14 +237,18 @@ function skipConditional(lines: string[], i: number): number {
 export function parseArguments(rest: string): string[] {
   const args: string[] = [];
   const re = /"((?:[^"]|"")*)(?:"|$)|(\S+)/g;
-  for (let m = re.exec(rest); m !== null; m = re.exec(rest)) args.push(m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]);
+  for (let m = re.exec(rest); m !== null; m = re.exec(rest)) {
+    args.push(m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]);
+  }
   return args;
 }
 
 /** The text of a text macro: mdoc's callable macro names dropped, flags and cross-references spelled out. */
 function mdocText(name: string, args: string[], pageName: string, render: (arg: string) => string): string {
   if (name === "Nm" && args.length === 0) return pageName;
-  if (name === "Xr" && args.length >= 2 && /^\d/.test(args[1])) return `${render(args[0])}(${args[1]})${args.slice(2).join("")}`;
+  if (name === "Xr" && args.length >= 2 && /^\d/.test(args[1])) {
+    return `${render(args[0])}(${args[1]})${args.slice(2).join("")}`;
+  }
   let out = "";
   let flag = name === "Fl";
   for (const arg of args) {
@@ -257,7 +272,10 @@ function mdocText(name: string, args: string[], pageName: string, render: (arg: 
  * Interprets the escapes of one line of text. `joinNext` is true when the line ends with `\c` (the next
  * text line continues this one without a space).
  */
-export function inline(line: string, strings: Record<string, string> = DEFAULT_STRINGS): { text: string; joinNext: boolean } {
+export function inline(
+  line: string,
+  strings: Record<string, string> = DEFAULT_STRINGS,
+): { text: string; joinNext: boolean } {
   let out = "";
   let joinNext = false;
   for (let i = 0; i < line.length; i++) {
@@ -390,7 +408,8 @@ function escapeName(line: string, at: number): { name: string; next: number } {
 function specialByName(name: string): string {
   const unicode = /^u([0-9A-Fa-f]{4,6})((?:_[0-9A-Fa-f]{4,6})*)$/.exec(name);
   if (unicode) {
-    return [unicode[1], ...unicode[2].split("_").filter(Boolean)].map((h) => String.fromCodePoint(parseInt(h, 16))).join("").normalize("NFC");
+    return [unicode[1], ...unicode[2].split("_").filter(Boolean)].map((h) => String.fromCodePoint(parseInt(h, 16)))
+      .join("").normalize("NFC");
   }
   const char = /^char(\d+)$/.exec(name);
   if (char) return String.fromCharCode(Number(char[1]));

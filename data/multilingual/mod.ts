@@ -1,8 +1,8 @@
 /** The multilingual pretraining corpus (Debian help/man/fortune packages and the Quran) and language sampling. */
 export {
   capOrderKey,
-  type MultilingualOptions,
   multilingualCorpus,
+  type MultilingualOptions,
   type Origin,
   paragraphFilter,
   selectUnderCap,
@@ -31,14 +31,22 @@ export { plainArabic, QURAN_PACKAGE, quranPackageDir, readQuran, type Surah, sur
 export { countWeights, DEFAULT_ALPHA, LanguageCounts, samplingProbabilities } from "./sampling.ts";
 export {
   type DebianKind,
-  type DebianSource,
   debianPackagesFor,
+  type DebianSource,
   LANGUAGE_SOURCES,
   type LanguageSources,
   languageSources,
   PAPER_LANGUAGES,
 } from "./sources.ts";
-export { listFiles, measureText, MIN_SCRIPT_SHARE, type Notes, readText, scriptShare, type SourceText } from "./text.ts";
+export {
+  listFiles,
+  measureText,
+  MIN_SCRIPT_SHARE,
+  type Notes,
+  readText,
+  scriptShare,
+  type SourceText,
+} from "./text.ts";
 export { documentLanguage, type SampledBpeInfo, type SampledBpeOptions, trainSampledBpe } from "./sampled_bpe.ts";
 export { type LanguageStats, languageStats } from "./language_stats.ts";
 export { fetchMultilingualSources } from "./fetch.ts";

@@ -35,9 +35,13 @@ export async function quranPackageDir(): Promise<string> {
     const url = import.meta.resolve(specifier);
     if (url.startsWith("file:")) return dirname(fileURLToPath(url));
   } catch (e) {
-    throw new InputError(`could not load npm package ${QURAN_PACKAGE} (${(e as Error).message}); it needs the npm registry once`);
+    throw new InputError(
+      `could not load npm package ${QURAN_PACKAGE} (${(e as Error).message}); it needs the npm registry once`,
+    );
   }
-  throw new InputError(`npm package ${QURAN_PACKAGE} resolved outside the file system; run with "nodeModulesDir": "auto"`);
+  throw new InputError(
+    `npm package ${QURAN_PACKAGE} resolved outside the file system; run with "nodeModulesDir": "auto"`,
+  );
 }
 
 async function isVersion(dir: string, version: string): Promise<boolean> {

@@ -39,7 +39,10 @@ export interface SampledBpeInfo {
 export const documentLanguage = (doc: Pick<Document, "source">): string => doc.source.split("/")[0];
 
 /** Trains the tokenizer on `docs` (documents of data/multilingual/corpus.ts). */
-export function trainSampledBpe(docs: Iterable<Document>, options: SampledBpeOptions): { tokenizer: BpeTokenizer; info: SampledBpeInfo } {
+export function trainSampledBpe(
+  docs: Iterable<Document>,
+  options: SampledBpeOptions,
+): { tokenizer: BpeTokenizer; info: SampledBpeInfo } {
   const { vocabSize, alpha, validFraction, seed } = options;
   const log = options.log ?? (() => {});
   const started = performance.now();
@@ -54,7 +57,11 @@ export function trainSampledBpe(docs: Iterable<Document>, options: SampledBpeOpt
   const total = Object.values(counts.sizes).reduce((a, b) => a + b, 0);
   log(`BPE training, language sampling q_l ∝ p_l^${alpha} (XLM-R), applied as count weights q_l/p_l:`);
   for (const lang of Object.keys(counts.sizes)) {
-    log(`  ${lang}: p ${(counts.sizes[lang] / total).toFixed(3)} -> q ${q[lang].toFixed(3)}, weight ${weights[lang].toFixed(2)}`);
+    log(
+      `  ${lang}: p ${(counts.sizes[lang] / total).toFixed(3)} -> q ${q[lang].toFixed(3)}, weight ${
+        weights[lang].toFixed(2)
+      }`,
+    );
   }
   let last = 0;
   const spec = trainBpe(weighted, {
@@ -67,7 +74,11 @@ export function trainSampledBpe(docs: Iterable<Document>, options: SampledBpeOpt
   });
   const tokenizer = new BpeTokenizer(spec);
   const seconds = (performance.now() - started) / 1000;
-  log(`  ${spec.merges.length} merges (vocab ${tokenizer.vocabSize}) from ${weighted.size} distinct pre-tokens in ${seconds.toFixed(1)} s`);
+  log(
+    `  ${spec.merges.length} merges (vocab ${tokenizer.vocabSize}) from ${weighted.size} distinct pre-tokens in ${
+      seconds.toFixed(1)
+    } s`,
+  );
   return {
     tokenizer,
     info: {

@@ -15,7 +15,10 @@ import { PreTokenCounter } from "../../tokenizer/pretokenize.ts";
 export const DEFAULT_ALPHA = 0.3;
 
 /** q_l = p_l^α / Σ p_k^α for sizes n_l (p_l = n_l / Σ n_k); languages of size 0 get 0. */
-export function samplingProbabilities(sizes: Readonly<Record<string, number>>, alpha = DEFAULT_ALPHA): Record<string, number> {
+export function samplingProbabilities(
+  sizes: Readonly<Record<string, number>>,
+  alpha = DEFAULT_ALPHA,
+): Record<string, number> {
   if (!(alpha >= 0 && alpha <= 1)) throw new InputError(`the sampling exponent must be in [0, 1], got ${alpha}`);
   const total = Object.values(sizes).reduce((a, b) => a + b, 0);
   if (!(total > 0)) throw new InputError("language sampling needs at least one language with text");

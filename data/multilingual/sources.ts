@@ -50,7 +50,12 @@ export const LANGUAGE_SOURCES: Readonly<Record<string, LanguageSources>> = {
   en: {
     name: "English",
     unit: "words",
-    debian: [help("libreoffice-help-en-us", "en-US"), man("manpages", ""), fortunes("fortunes"), fortunes("fortunes-min")],
+    debian: [
+      help("libreoffice-help-en-us", "en-US"),
+      man("manpages", ""),
+      fortunes("fortunes"),
+      fortunes("fortunes-min"),
+    ],
     quran: "quran_en.json",
   },
   es: {
@@ -93,7 +98,11 @@ export const PAPER_LANGUAGES: readonly string[] = ["ar", "de", "en", "es", "fr",
 /** The sources of `lang`; an unknown code is an InputError listing the known ones. */
 export function languageSources(lang: string): LanguageSources {
   const sources = LANGUAGE_SOURCES[lang];
-  if (!sources) throw new InputError(`unknown language ${JSON.stringify(lang)}: expected one of ${Object.keys(LANGUAGE_SOURCES).join(" ")}`);
+  if (!sources) {
+    throw new InputError(
+      `unknown language ${JSON.stringify(lang)}: expected one of ${Object.keys(LANGUAGE_SOURCES).join(" ")}`,
+    );
+  }
   return sources;
 }
 

@@ -42,7 +42,9 @@ export async function readText(path: string): Promise<string> {
   let bytes = await Deno.readFile(path);
   if (path.endsWith(".gz")) {
     try {
-      bytes = new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer());
+      bytes = new Uint8Array(
+        await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer(),
+      );
     } catch (e) {
       throw new InputError(`not a valid gzip file (${(e as Error).message})`, path);
     }
