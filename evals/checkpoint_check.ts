@@ -8,12 +8,13 @@
  *
  * Where the tokenizer hash comes from: a checkpoint's settings hold the sha256 of its token folder's
  * manifest.json (`settings.tokens.manifestSha256`), and that manifest holds the tokenizer's sha256. The
- * manifest is looked for in the token folder named by the run's run.json (`<run>/ckpt/<name>/` ->
- * `<run>/run.json`), then beside the tokenizer file given; only a manifest whose own sha256 matches
+ * manifest is looked for in the token folder that the pretraining artifact's record names as its input
+ * (`<run>/artifact.json`), then beside the tokenizer file given; only a manifest whose own sha256 matches
  * the checkpoint's is believed.
  */
 import * as tf from "@tensorflow/tfjs";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { owningArtifact } from "../artifacts/store.ts";
 import { type Arch, type ModelConfig, validateModelConfig } from "../models/config.ts";
 import { createModel, type Model } from "../models/transformer.ts";
 import { type CheckpointMeta, latestCheckpoint, readCheckpoint, readCheckpointMeta } from "../train/checkpoint.ts";
@@ -105,18 +106,15 @@ export function checkArchitecture(summary: CheckpointSummary, expected: Arch, pu
   }
 }
 
-/** Token folder candidates for a checkpoint: the run's tokensDir (run.json), then the tokenizer's folder. */
+/**
+ * Token folder candidates for a checkpoint: the `tokens` input recorded by the pretraining artifact that
+ * holds it (artifacts/record.ts), then the folder of the tokenizer file given.
+ */
 async function tokenFolderCandidates(summary: CheckpointSummary, tokenizerFile?: string): Promise<string[]> {
   const out: string[] = [];
-  const runJson = join(dirname(dirname(summary.dir)), "run.json");
-  if (basename(dirname(summary.dir)) === "ckpt" && (await exists(runJson))) {
-    try {
-      const run = JSON.parse(await Deno.readTextFile(runJson));
-      if (typeof run?.tokensDir === "string") out.push(run.tokensDir);
-    } catch (e) {
-      throw new InputError(`cannot read the run's run.json (${(e as Error).message})`, runJson);
-    }
-  }
+  const owner = await owningArtifact(summary.dir);
+  const tokens = owner?.record.inputs.tokens;
+  if (owner && tokens?.path) out.push(resolve(owner.dir, tokens.path));
   if (tokenizerFile) out.push(dirname(tokenizerFile));
   return out;
 }
@@ -168,7 +166,7 @@ export async function checkTokenizer(
       `cannot tell which tokenizer checkpoint ${summary.dir} was trained with: no token folder manifest with sha256 ` +
         `${
           summary.tokensManifestSha256 ?? "(none recorded)"
-        } was found (looked in the run's run.json tokensDir and beside the tokenizer); ` +
+        } was found (looked in the run's recorded token folder and beside the tokenizer); ` +
         `pass the tokenizer.json of the token folder the checkpoint was trained on`,
       tokenizer.file,
     );

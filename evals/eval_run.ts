@@ -1,18 +1,15 @@
 /**
- * What every evaluation entry point (tasks/evaluate.ts, tasks/xnli.ts) does the same way: open a
- * checkpoint with its tokenizer and check they match, describe the checkpoint as result-row columns, and
- * claim an output folder that appears only when complete.
+ * What every evaluation stage (evals/*_stage.ts) does the same way: open a checkpoint with its tokenizer
+ * and check they match, describe the checkpoint as result-row columns, and load a decoder ready to score.
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { owningArtifact } from "../artifacts/store.ts";
 import type { ModelConfig } from "../models/config.ts";
 import type { Model } from "../models/transformer.ts";
 import { addLmHeadFromEmbedding } from "./lm_finetune.ts";
 import type { BpeTokenizer } from "../tokenizer/bpe.ts";
 import { loadTokenizer } from "../tokenizer/hf_json.ts";
 import { InputError } from "../util/errors.ts";
-import { exists } from "../util/fs.ts";
-import { REPO_ROOT } from "../util/paths.ts";
-import { settingsHash } from "../train/run_manifest.ts";
 import {
   checkArchitecture,
   type CheckpointSummary,
@@ -59,11 +56,20 @@ export async function openCheckpoint(
   return { summary, tokenizer, tokenizerFile, trained };
 }
 
+/**
+ * What names a checkpoint in result rows, the same on every machine: `<kind>:<key>/<path inside>` of the
+ * artifact that holds it (e.g. "pretrain:3f2a…/ckpt/frac-1"), else the folder's own name.
+ */
+export async function checkpointId(dir: string): Promise<string> {
+  const owner = await owningArtifact(dir);
+  return owner ? `${owner.record.kind}:${owner.record.key}${owner.sub ? `/${owner.sub}` : ""}` : basename(dir);
+}
+
 /** The result-row columns that describe a pretraining checkpoint (compute spent, seed, backend). */
-export function checkpointColumns(
+export async function checkpointColumns(
   summary: CheckpointSummary,
   config: ModelConfig = summary.config,
-): Record<string, string | number> {
+): Promise<Record<string, string | number>> {
   const { meta } = summary;
   const settings = meta.settings as Record<string, unknown>;
   const budget = typeof settings.budgetFlops === "number" ? settings.budgetFlops : NaN;
@@ -81,42 +87,8 @@ export function checkpointColumns(
     backend: typeof settings.backend === "string" ? settings.backend : "",
     pretrain_seed: typeof settings.seed === "number" ? settings.seed : "",
     model: config.name,
-    checkpoint: summary.dir,
+    checkpoint: await checkpointId(summary.dir),
   };
-}
-
-/**
- * The output folder of an evaluation of kind `kind` ("evaluate", "xnli", "mc"): `out`, else
- * runs/<kind>/<stem>-<settings hash>, claimed for these settings. `tmpDir` is the temporary folder to
- * write into (renamed to `outDir` when done), or null when `outDir` already holds this evaluation (its
- * <kind>.json has the same settings hash). A folder holding anything else is an InputError.
- */
-export async function claimEvalOutput(
-  kind: string,
-  stem: string,
-  settings: unknown,
-  out: string | undefined,
-): Promise<{ outDir: string; hash: string; tmpDir: string | null }> {
-  const hash = settingsHash(settings);
-  const outDir = out ?? join(REPO_ROOT, "runs", kind, `${stem}-${hash}`);
-  return { outDir, hash, tmpDir: await claimOutputDir(outDir, hash, `${kind}.json`) };
-}
-
-async function claimOutputDir(outDir: string, hash: string, recordFile: string): Promise<string | null> {
-  if (await exists(outDir)) {
-    let old: { settingsHash?: string } = {};
-    try {
-      old = JSON.parse(await Deno.readTextFile(join(outDir, recordFile)));
-    } catch { /* not an evaluation folder */ }
-    if (old.settingsHash === hash) return null;
-    throw new InputError(
-      `the output folder exists and holds another evaluation (or something else): use another --out or delete it`,
-      outDir,
-    );
-  }
-  const tmpDir = `${outDir}.${Deno.pid}.tmp`;
-  await Deno.mkdir(tmpDir, { recursive: true });
-  return tmpDir;
 }
 
 /**

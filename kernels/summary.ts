@@ -1,4 +1,5 @@
-/** What the native fast paths are doing in this process, for run.json and the reproduction's manifest.json. */
+/** What the native fast paths are doing in this process, for artifact records and the reproduction's manifest.json. */
+import * as tf from "@tensorflow/tfjs";
 import { blasMatMulStatus } from "./blas_backend.ts";
 import { nativeKernelStatus } from "./native_backend.ts";
 import { blasThreadReproducibility, loadOpenBlas, type ThreadReproducibility } from "./openblas.ts";
@@ -34,5 +35,27 @@ export function kernelSummary(): KernelSummary {
         : {}),
     },
     native: { enabled: n.enabled, reason: n.reason, build: n.build, threads: n.threads, kernels: n.kernels },
+  };
+}
+
+/** The software a run used: backend, tfjs, Deno, V8, OS, and the kernels' summary. */
+export interface RunEnvironment {
+  backend: string;
+  tfjs: string;
+  deno: string;
+  v8: string;
+  os: string;
+  kernels: KernelSummary;
+}
+
+/** The environment of this process now, with the backend `initBackend` reported. */
+export function runEnvironment(backend: string): RunEnvironment {
+  return {
+    backend,
+    tfjs: tf.version.tfjs,
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    os: `${Deno.build.os}-${Deno.build.arch}`,
+    kernels: kernelSummary(),
   };
 }

@@ -7,6 +7,7 @@ import { DATA_CACHE_ENV, missingFromCache } from "../data/cache.ts";
 import { glueTask } from "../data/glue.ts";
 import { LAMBADA_PATH } from "../data/lambada.ts";
 import { xnliPath } from "../data/xnli.ts";
+import type { GlueTask } from "../evals/glue_score.ts";
 import { hasTrainFile } from "../evals/xnli_tasks.ts";
 import { exists, sha256File } from "../util/fs.ts";
 import { SHARED_DATA_DIR } from "../util/paths.ts";
@@ -40,13 +41,15 @@ export function glueFiles(task: string): string[] {
 }
 
 /** The GLUE tasks a profile runs: its list, or with "all-in-cache" those whose files are all in the cache. */
-export async function profileGlueTasks(profile: Profile, cacheDir: string): Promise<string[]> {
+export async function profileGlueTasks(profile: Profile, cacheDir: string): Promise<GlueTask[]> {
   if (!profile.glue) return [];
   const { tasks, exclude } = profile.glue;
-  if (!tasks.includes(ALL_IN_CACHE)) return tasks.filter((t) => !exclude.includes(t));
-  const out: string[] = [];
+  if (!tasks.includes(ALL_IN_CACHE)) return tasks.filter((t) => !exclude.includes(t)) as GlueTask[];
+  const out: GlueTask[] = [];
   for (const task of Object.keys(GLUE_SPECS)) {
-    if (!exclude.includes(task) && (await missingFromCache(cacheDir, glueFiles(task))).length === 0) out.push(task);
+    if (!exclude.includes(task) && (await missingFromCache(cacheDir, glueFiles(task))).length === 0) {
+      out.push(task as GlueTask);
+    }
   }
   return out;
 }
@@ -56,7 +59,9 @@ export async function profileGlueTasks(profile: Profile, cacheDir: string): Prom
  * split for the "en" setup; train and evaluation split of each language with a translate-train file for
  * "target"; dev files too when the test split is scored (epochs are picked on dev).
  */
-export function xnliFiles(x: NonNullable<Profile["multilingual"]>["xnli"]): string[] {
+export function xnliFiles(
+  x: Pick<NonNullable<Profile["multilingual"]>["xnli"], "setups" | "langs" | "split">,
+): string[] {
   const files: string[] = [];
   for (const setup of x.setups) {
     const evalLangs = setup === "en" ? ["en", ...x.langs] : x.langs.filter(hasTrainFile);

@@ -1,15 +1,21 @@
 /**
  * manifest.json of a reproduction: software versions, backend, machine, the profile, data and
- * tokenizer hashes, git commit, start and end times, and the stages with their keys.
+ * tokenizer hashes, git commit, start and end times, and the stages with their keys. Paths are relative
+ * to the output folder or the repository (util/paths.ts portablePath), so a committed manifest names no
+ * machine's folders.
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
+import type { LanguagesFile } from "../data/multilingual/corpus_stage.ts";
 import { kernelSummary } from "../kernels/summary.ts";
 import { exists, sha256, sha256File, writeJsonAtomic } from "../util/fs.ts";
-import { REPO_ROOT } from "../util/paths.ts";
-import type { LanguagesFile, MultilingualSources } from "./multilingual.ts";
+import { portablePath, REPO_ROOT } from "../util/paths.ts";
+import type { MultilingualSources } from "./multilingual.ts";
 import type { Profile } from "./profile.ts";
-import type { KeyedStage, RunSummary } from "./stage.ts";
+import type { RunSummary } from "./run_plan.ts";
+
+/** The format name of a reproduction's manifest.json (it also marks the folder as a reproduction's). */
+export const REPRODUCE_FORMAT = "headless-bench-reproduce/1";
 
 /** The git commit of the repository and whether the tree has changes (null fields outside git). */
 export async function gitState(): Promise<{ commit: string | null; dirty: boolean | null }> {
@@ -26,11 +32,16 @@ export async function gitState(): Promise<{ commit: string | null; dirty: boolea
   return { commit, dirty: status === null ? null : status !== "" };
 }
 
-/** Cores, memory and OS of this machine. */
-export function machineInfo(): { cores: number; memoryBytes: number; os: string; hostname: string } {
+/** Cores, memory, CPU model and OS of this machine. */
+export function machineInfo(): { cores: number; memoryBytes: number; cpu: string; os: string; hostname: string } {
+  let cpu = "";
+  try {
+    cpu = Deno.readTextFileSync("/proc/cpuinfo").match(/^model name\s*:\s*(.*)$/m)?.[1] ?? "";
+  } catch { /* not Linux */ }
   return {
     cores: navigator.hardwareConcurrency,
     memoryBytes: Deno.systemMemoryInfo().total,
+    cpu,
     os: `${Deno.build.os}-${Deno.build.arch}`,
     hostname: Deno.hostname(),
   };
@@ -44,35 +55,36 @@ export interface ManifestInput {
   backend: string;
   cacheDir: string;
   dataHashes: Record<string, string>;
-  corpus: { sha256: string; documents: number; bytes: number };
-  /** The default corpus's token folder (null when the profile pretrains on the multilingual corpus only). */
+  corpus: { name: string; sha256: string; documents: number; bytes: number };
+  /** The tokenize stage's folder (null when the profile pretrains on the multilingual corpus only). */
   tokensDir: string | null;
-  /** The multilingual corpus stage's sources, token folder and languages.json, when the profile has one. */
-  multilingual?: { sources: MultilingualSources; tokensDir: string; languagesFile: string };
+  /** The multilingual corpus stage's sources and folder, when the profile has one. */
+  multilingual?: { sources: MultilingualSources; corpusDir: string };
   summary: RunSummary;
   startedAt: string;
   endedAt: string;
 }
 
 /** A token folder's tokenizer.json and manifest.json hashes. */
-async function tokenizerManifest(tokensDir: string) {
+async function tokenizerManifest(tokensDir: string, outDir: string) {
   const file = join(tokensDir, "tokenizer.json");
   const tokensManifest = join(tokensDir, "manifest.json");
   return {
-    file,
+    file: portablePath(file, outDir),
     sha256: (await exists(file)) ? await sha256File(file) : null,
     tokensManifestSha256: (await exists(tokensManifest)) ? await sha256File(tokensManifest) : null,
   };
 }
 
 /** The multilingual corpus's sources, tokenizer hash and per-language figures. */
-async function multilingualManifest(m: NonNullable<ManifestInput["multilingual"]>) {
-  const languages = (await exists(m.languagesFile))
-    ? JSON.parse(await Deno.readTextFile(m.languagesFile)) as LanguagesFile
+async function multilingualManifest(m: NonNullable<ManifestInput["multilingual"]>, outDir: string) {
+  const languagesFile = join(m.corpusDir, "languages.json");
+  const languages = (await exists(languagesFile))
+    ? JSON.parse(await Deno.readTextFile(languagesFile)) as LanguagesFile
     : null;
   return {
-    sources: m.sources,
-    tokenizer: { ...(await tokenizerManifest(m.tokensDir)), training: languages?.tokenizer ?? null },
+    sources: { dir: portablePath(m.sources.dir, outDir), fingerprint: m.sources.fingerprint },
+    tokenizer: { ...(await tokenizerManifest(m.corpusDir, outDir)), training: languages?.tokenizer ?? null },
     corpus: languages?.corpus ?? null,
     languages: languages?.languages ?? null,
   };
@@ -80,10 +92,14 @@ async function multilingualManifest(m: NonNullable<ManifestInput["multilingual"]
 
 /** Writes `outDir`/manifest.json; returns its path. */
 export async function writeManifest(outDir: string, m: ManifestInput): Promise<string> {
-  const stage = (s: KeyedStage) => ({ id: s.id, key: s.key, dir: s.dir });
   const manifest = {
-    format: "headless-bench-reproduce/1",
-    profile: { name: m.profile.name, file: m.profileFile, sha256: sha256(m.profileText), config: m.profile },
+    format: REPRODUCE_FORMAT,
+    profile: {
+      name: m.profile.name,
+      file: portablePath(m.profileFile, outDir),
+      sha256: sha256(m.profileText),
+      config: m.profile,
+    },
     versions: {
       deno: Deno.version.deno,
       v8: Deno.version.v8,
@@ -94,10 +110,10 @@ export async function writeManifest(outDir: string, m: ManifestInput): Promise<s
     kernels: kernelSummary(),
     machine: machineInfo(),
     git: await gitState(),
-    data: { cacheDir: m.cacheDir, files: m.dataHashes },
+    data: { cacheDir: portablePath(m.cacheDir, outDir), files: m.dataHashes },
     corpus: m.corpus,
-    tokenizer: m.tokensDir === null ? null : await tokenizerManifest(m.tokensDir),
-    multilingual: m.multilingual ? await multilingualManifest(m.multilingual) : null,
+    tokenizer: m.tokensDir === null ? null : await tokenizerManifest(m.tokensDir, outDir),
+    multilingual: m.multilingual ? await multilingualManifest(m.multilingual, outDir) : null,
     startedAt: m.startedAt,
     endedAt: m.endedAt,
     invocation: m.summary.invocation,
@@ -105,7 +121,7 @@ export async function writeManifest(outDir: string, m: ManifestInput): Promise<s
       ran: m.summary.ran,
       skipped: m.summary.skipped,
       resumed: m.summary.resumed,
-      all: m.summary.stages.map(stage),
+      all: m.summary.stages.map((s) => ({ id: s.id, key: s.key, dir: portablePath(s.dir, outDir) })),
     },
   };
   const path = join(outDir, "manifest.json");

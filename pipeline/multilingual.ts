@@ -1,35 +1,20 @@
 /**
- * The multilingual part of a reproduction (paper section 6.3): where its text sources live, what they
- * are (the fingerprint that keys the corpus stage), and the corpus stage itself: build the capped
- * corpus, train one BPE with language sampling, write the token shards and per-language figures.
+ * The multilingual part of a reproduction (paper section 6.3): where its text sources live and what they
+ * are (the fingerprint that keys the corpus stage, data/multilingual/corpus_stage.ts).
  */
 import { join, resolve } from "node:path";
 import { defaultCacheDir } from "../data/cache.ts";
-import type { Document } from "../data/corpus.ts";
 import {
   DEBIAN_RECORD,
   debianPackageDir,
   debianPackagesFor,
   fetchMultilingualSources,
   languageSources,
-  type LanguageStats,
-  languageStats,
-  multilingualCorpus,
   QURAN_PACKAGE,
-  trainSampledBpe,
 } from "../data/multilingual/mod.ts";
-import { tokenizeCorpus } from "../tokenizer/pipeline.ts";
-import { InputError } from "../util/errors.ts";
-import { exists, writeJsonAtomic } from "../util/fs.ts";
+import { exists } from "../util/fs.ts";
 import { SHARED_DATA_DIR } from "../util/paths.ts";
 import type { MultilingualProfile } from "./profile.ts";
-import type { Stage } from "./stage.ts";
-
-/** The stage id of the multilingual corpus and tokenizer. */
-export const MULTILINGUAL_TOKENIZE_ID = "tokenize/multilingual";
-
-/** The file of per-language figures in the corpus stage's folder. */
-export const LANGUAGES_FILE = "languages.json";
 
 /** What the multilingual stages need to know about the sources before running. */
 export interface MultilingualSources {
@@ -104,77 +89,4 @@ export async function prepareMultilingualSources(
     );
   }
   return { dir, fingerprint };
-}
-
-/** The per-language figures the corpus stage wrote. */
-export interface LanguagesFile {
-  languages: LanguageStats[];
-  tokenizer: ReturnType<typeof trainSampledBpe>["info"];
-  corpus: { documents: number; sha256: string };
-}
-
-/** The corpus + tokenizer stage of the multilingual experiment; `tokensDir` names its token folder. */
-export function multilingualCorpusStage(
-  m: MultilingualProfile,
-  sources: MultilingualSources,
-  tokensDir: string,
-): Stage {
-  return {
-    id: MULTILINGUAL_TOKENIZE_ID,
-    kind: "tokenize",
-    run: "multilingual",
-    settings: { languages: m.languages, capWords: m.capWords, tokenizer: m.tokenizer, sources: sources.fingerprint },
-    inputs: [],
-    estimateSeconds: 20 + (m.languages.length * m.capWords) / 40_000,
-    async execute({ dir, say }) {
-      const docs: Document[] = [];
-      const notes: string[] = [];
-      for await (
-        const d of multilingualCorpus({
-          cacheDir: sources.dir,
-          languages: m.languages,
-          capWordsPerLanguage: m.capWords,
-          seed: m.tokenizer.seed,
-          notes: (n) => notes.push(n),
-        })
-      ) {
-        docs.push(d);
-      }
-      if (docs.length === 0) {
-        throw new InputError(
-          `no multilingual documents in ${sources.dir}: fetch the sources (multilingual.fetch: true)`,
-        );
-      }
-      const split = { validFraction: m.tokenizer.validFraction, seed: m.tokenizer.seed };
-      const { tokenizer, info } = trainSampledBpe(docs, {
-        vocabSize: m.tokenizer.vocabSize,
-        alpha: m.tokenizer.alpha,
-        ...split,
-      });
-      const stats = await tokenizeCorpus({
-        docs,
-        vocabSize: m.tokenizer.vocabSize,
-        ...split,
-        tokenizer,
-        outDir: join(dir, tokensDir),
-        corpusInfo: {
-          source: "multilingual",
-          languages: m.languages,
-          capWords: m.capWords,
-          sources: sources.fingerprint,
-        },
-      });
-      const languages = languageStats(docs, m.languages, split, tokenizer);
-      const file: LanguagesFile = {
-        languages,
-        tokenizer: info,
-        corpus: { documents: docs.length, sha256: stats.corpusSha256 },
-      };
-      await writeJsonAtomic(join(dir, LANGUAGES_FILE), { ...file, notes });
-      say(
-        `multilingual corpus: ${docs.length} documents in ${m.languages.length} languages, train ${stats.splits.train.tokens} tokens, ` +
-          `valid ${stats.splits.valid.tokens}; ` + languages.map((l) => `${l.lang} ${l.tokens}`).join(", "),
-      );
-    },
-  };
 }

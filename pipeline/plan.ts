@@ -1,51 +1,90 @@
 /**
- * A profile -> the list of stages: tokenize, then pretrain {encoder, decoder} x objectives x seeds at
- * one FLOP budget per architecture (matched FLOPs), then per run and checkpoint fraction GLUE
- * fine-tuning (encoders, one stage per task) or LAMBADA with the LM-head fine-tune (decoders).
+ * A profile -> the stages of a reproduction, each a typed spec for a library stage (artifacts/stage.ts):
+ * tokenize; pretrain {encoder, decoder} x objectives x seeds at one FLOP budget per architecture (matched
+ * FLOPs); then per run and checkpoint fraction, GLUE fine-tuning (encoders, one stage per task) or LAMBADA
+ * with the LM-head fine-tune (decoders); and the multilingual corpus, its encoders and XNLI when the profile
+ * has that section. The specs are exactly what each stage hashes and runs.
  */
-import { join } from "node:path";
-import { defaultCorpus, type Document } from "../data/corpus.ts";
+import { corpusDocuments } from "../data/corpora.ts";
+import type { Document } from "../data/corpus.ts";
 import { LAMBADA_PATH } from "../data/lambada.ts";
+import { type MultilingualCorpusSpec, stage as multilingualCorpusStage } from "../data/multilingual/corpus_stage.ts";
+import { glueRun, type GlueSpec, runFiles, stage as glueStage } from "../evals/glue_stage.ts";
+import type { GlueTask } from "../evals/glue_score.ts";
+import { GLUE_PROTOCOLS } from "../evals/finetune_glue.ts";
+import { type LambadaSpec, stage as lambadaStage } from "../evals/lambada_stage.ts";
+import { stage as xnliStage, type XnliSpec } from "../evals/xnli_stage.ts";
 import { hasTrainFile } from "../evals/xnli_tasks.ts";
+import { MASKING } from "../models/masking.ts";
 import { loadModelConfig, type ModelConfig, stepFlops } from "../models/mod.ts";
-import { corpusSha256, tokenizeCorpus } from "../tokenizer/pipeline.ts";
+import { corpusSha256 } from "../tokenizer/pipeline.ts";
+import { stage as tokenizeStage, type TokenizeSpec } from "../tokenizer/tokenize_stage.ts";
 import { fractionDirName } from "../train/loop.ts";
-import { writeJsonAtomic } from "../util/fs.ts";
-import { runChild } from "./child.ts";
-import { MULTILINGUAL_TOKENIZE_ID, multilingualCorpusStage, type MultilingualSources } from "./multilingual.ts";
+import { type PretrainSpec, stage as pretrainStage } from "../train/pretrain_stage.ts";
+import { keyOf } from "../artifacts/hash.ts";
+import type { Stage } from "../artifacts/stage.ts";
+import type { MultilingualSources } from "./multilingual.ts";
 import type { ArchProfile, MultilingualProfile, Profile } from "./profile.ts";
-import type { PretrainSpec } from "./pretrain_worker.ts";
-import type { Stage } from "./stage.ts";
-
-/** Scored share of an encoder row (BERT masking), for planning only. */
-const MASK_RATE = 0.15;
 
 /** LAMBADA passages in the OpenAI test file. */
 const LAMBADA_PASSAGES = 5153;
 
+/** An input of a planned stage: (a path inside) an earlier stage's artifact, or a folder with a known key. */
+export type PlannedInput = { stage: string; path?: string } | { dir: string; key: string };
+
+/** One stage of the plan. */
+export interface PlannedStage<S = unknown> {
+  /** Unique id, `kind/label`, e.g. "pretrain/encoder-cwt-s0". */
+  id: string;
+  /** The run within the kind; with the key, the folder name. */
+  label: string;
+  stage: Stage<S>;
+  spec: S;
+  inputs: Record<string, PlannedInput>;
+  /** Seconds it should take at the profile's speeds (for the ETA). */
+  estimateSeconds: number;
+}
+
+/** A planned stage of `stage` (keeps the spec's type tied to the stage's). */
+function planned<S>(
+  stage: Stage<S>,
+  label: string,
+  spec: S,
+  inputs: Record<string, PlannedInput>,
+  estimateSeconds: number,
+): PlannedStage {
+  return { id: `${stage.kind}/${label}`, label, stage: stage as Stage<unknown>, spec, inputs, estimateSeconds };
+}
+
 /** What planning needs besides the profile. */
 export interface PlanContext {
   profile: Profile;
-  /** The backend in use (resolved from the profile's, e.g. "wasm-blas"). */
+  /** The backend in use (resolved, e.g. "wasm-blas"). */
   backend: string;
-  cacheDir: string;
   /** GLUE tasks to run (the profile's list, "all-in-cache" expanded). */
-  glueTasks: string[];
+  glueTasks: GlueTask[];
   /** sha256 of every cache file read, by cache-relative path. */
   dataHashes: Record<string, string>;
-  /** Example counts of GLUE train files (for the ETA), by task. */
+  /** Example counts of GLUE train and dev files (for the ETA), by task. */
   glueTrainExamples: Record<string, number>;
-  /** Example counts of GLUE dev files, by task. */
   glueDevExamples: Record<string, number>;
   /** The corpus slice and its hash. */
-  corpus: { documents: Document[]; sha256: string; bytes: number };
+  corpus: CorpusSlice;
   /** Where the multilingual sources are and what they hold (when the profile has a multilingual section). */
   multilingual?: MultilingualSources;
 }
 
+/** The slice of the pretraining corpus a profile tokenizes. */
+export interface CorpusSlice {
+  name: string;
+  documents: Document[];
+  sha256: string;
+  bytes: number;
+}
+
 /** One pretraining run of the plan, with its budget worked out. */
 export interface PlannedRun {
-  /** The text it trains on: the default (English) corpus or the multilingual one. */
+  /** The text it trains on: the profile's corpus or the multilingual one. */
   corpus: "default" | "multilingual";
   arch: "encoder" | "decoder";
   objective: "softmax" | "cwt";
@@ -58,19 +97,11 @@ export interface PlannedRun {
   steps: number;
 }
 
-/** Picks `max` documents spread evenly over the corpus (all of them when max is null). */
-export function sliceDocuments(docs: readonly Document[], max: number | null): Document[] {
-  if (max === null || max >= docs.length) return [...docs];
-  return Array.from({ length: max }, (_, i) => docs[Math.floor((i * docs.length) / max)]);
-}
-
-/** Reads the default corpus and takes the profile's slice. */
-export async function loadCorpusSlice(profile: Profile): Promise<PlanContext["corpus"]> {
-  const all: Document[] = [];
-  for await (const d of defaultCorpus()) all.push(d);
-  const documents = sliceDocuments(all, profile.corpus.maxDocuments);
+/** Reads the profile's corpus and takes its slice. */
+export async function loadCorpusSlice(profile: Profile): Promise<CorpusSlice> {
+  const documents = await corpusDocuments(profile.corpus.name, [], profile.corpus.maxDocuments);
   const bytes = documents.reduce((n, d) => n + new TextEncoder().encode(d.text).length, 0);
-  return { documents, sha256: await corpusSha256(documents), bytes };
+  return { name: profile.corpus.name, documents, sha256: await corpusSha256(documents), bytes };
 }
 
 /** Model config of an architecture at the profile's vocabulary size. */
@@ -92,7 +123,7 @@ function budgetedRuns(
   seeds: readonly number[],
 ): PlannedRun[] {
   const config = configOf(a, arch, vocabSize);
-  const scored = arch === "decoder" ? a.batch * a.seqLen : Math.round(MASK_RATE * a.batch * (a.seqLen - 2));
+  const scored = arch === "decoder" ? a.batch * a.seqLen : Math.round(MASKING.select * a.batch * (a.seqLen - 2));
   const shape = { batch: a.batch, seqLen: a.seqLen, scored };
   const budgetFlops = a.budgetFlops ?? a.budgetSoftmaxTokens! * stepFlops(config, "softmax", shape).perToken;
   return objectives.flatMap((objective) => {
@@ -135,243 +166,187 @@ export const MULTILINGUAL_RUN_PREFIX = "multilingual-";
 export const runLabel = (r: { corpus?: PlannedRun["corpus"]; arch: string; objective: string; seed: number }) =>
   `${r.corpus === "multilingual" ? MULTILINGUAL_RUN_PREFIX : ""}${r.arch}-${r.objective}-s${r.seed}`;
 
-/** Parses "... 45.2% of 1.00e+12 FLOPs ..." from a pretraining progress line. */
-function pretrainFraction(line: string): number | undefined {
-  const m = line.match(/\| ([\d.]+)% of /);
-  return m ? Number(m[1]) / 100 : undefined;
+/** The stage ids of the two corpora's tokenizer and shards. */
+export const DEFAULT_TOKENIZE_ID = "tokenize/corpus";
+export const MULTILINGUAL_TOKENIZE_ID = "corpus-multilingual/multilingual";
+
+/** The pretraining spec of a planned run. */
+export function pretrainSpec(run: PlannedRun, fractions: number[], backend: string): PretrainSpec {
+  const a = run.settings;
+  return {
+    model: a.model,
+    overrides: a.overrides as Partial<ModelConfig>,
+    arch: run.arch,
+    objective: run.objective,
+    budgetFlops: run.budgetFlops,
+    batch: a.batch,
+    accum: a.accum,
+    seqLen: a.seqLen,
+    lr: a.lr,
+    warmupFrac: a.warmupFrac,
+    schedule: a.schedule,
+    lrFloorFrac: a.lrFloorFrac,
+    weightDecay: a.weightDecay,
+    beta1: 0.9,
+    beta2: a.beta2,
+    eps: 1e-8,
+    clip: a.clip,
+    seed: run.seed,
+    backend,
+    evalBatches: a.evalBatches,
+    fractions,
+    logEvery: Math.max(1, Math.floor(run.steps / 50)),
+    ckptEvery: a.ckptEvery,
+  };
 }
 
-/** The stage id of the default corpus's tokenizer and shards. */
-export const DEFAULT_TOKENIZE_ID = "tokenize/corpus";
-
-/** Folder names inside a finished stage folder. */
-export const STAGE_OUTPUT = { tokens: "tokens", run: "run", eval: "eval" } as const;
-
 /** The stages of a profile, in the order they run. */
-export function planStages(ctx: PlanContext): Stage[] {
+export function planStages(ctx: PlanContext): PlannedStage[] {
   const { profile, backend } = ctx;
-  const stages: Stage[] = [];
+  const stages: PlannedStage[] = [];
   if (profile.pretrain.encoder || profile.pretrain.decoder) {
-    stages.push({
-      id: DEFAULT_TOKENIZE_ID,
-      kind: "tokenize",
-      run: "corpus",
-      settings: {
-        corpus: { sha256: ctx.corpus.sha256, documents: ctx.corpus.documents.length },
-        tokenizer: profile.tokenizer,
+    const t = profile.tokenizer;
+    const spec: TokenizeSpec = {
+      corpus: {
+        name: ctx.corpus.name,
+        maxDocuments: profile.corpus.maxDocuments,
+        sha256: ctx.corpus.sha256,
+        documents: ctx.corpus.documents.length,
       },
-      inputs: [],
-      estimateSeconds: 3 + ctx.corpus.bytes / 400_000,
-      async execute({ dir, say }) {
-        const t = profile.tokenizer;
-        const stats = await tokenizeCorpus({
-          docs: ctx.corpus.documents,
-          vocabSize: t.vocabSize,
-          seed: t.seed,
-          validFraction: t.validFraction,
-          maxTrainBytes: t.maxTrainBytes ?? Infinity,
-          outDir: join(dir, STAGE_OUTPUT.tokens),
-          corpusInfo: { source: "default corpus", documents: ctx.corpus.documents.length, sha256: ctx.corpus.sha256 },
-        });
-        say(
-          `tokenized ${ctx.corpus.documents.length} documents: train ${stats.splits.train.tokens} tokens, valid ${stats.splits.valid.tokens}, vocab ${stats.vocabSize}`,
-        );
-      },
-    });
+      vocabSize: t.vocabSize,
+      seed: t.seed,
+      validFraction: t.validFraction,
+      maxTrainBytes: t.maxTrainBytes,
+    };
+    stages.push(planned(tokenizeStage, "corpus", spec, {}, 3 + ctx.corpus.bytes / 400_000));
   }
   const m = profile.multilingual;
   if (m) {
-    if (!ctx.multilingual) {
-      throw new Error("planStages: a multilingual profile needs ctx.multilingual (prepareMultilingualSources)");
-    }
-    stages.push(multilingualCorpusStage(m, ctx.multilingual, STAGE_OUTPUT.tokens));
+    if (!ctx.multilingual) throw new Error("planStages: a multilingual profile needs ctx.multilingual");
+    const spec: MultilingualCorpusSpec = {
+      languages: m.languages,
+      capWords: m.capWords,
+      tokenizer: m.tokenizer,
+      sources: ctx.multilingual.fingerprint,
+    };
+    stages.push(planned(
+      multilingualCorpusStage,
+      "multilingual",
+      spec,
+      { sources: { dir: ctx.multilingual.dir, key: keyOf(ctx.multilingual.fingerprint) } },
+      20 + (m.languages.length * m.capWords) / 40_000,
+    ));
   }
 
   for (const run of plannedRuns(profile)) {
-    const a = run.settings;
     const label = runLabel(run);
-    const pretrainId = `pretrain/${label}`;
     const multilingual = run.corpus === "multilingual" ? m : null;
     const tokenizeId = multilingual ? MULTILINGUAL_TOKENIZE_ID : DEFAULT_TOKENIZE_ID;
     const fractions = multilingual ? multilingual.fractions : profile.pretrain.fractions;
-    const spec = (dir: string, tokensDir: string): PretrainSpec => ({
-      model: a.model,
-      overrides: a.overrides as Partial<ModelConfig>,
-      arch: run.arch,
-      backend,
-      objective: run.objective,
-      tokensDir,
-      budgetFlops: run.budgetFlops,
-      batch: a.batch,
-      accum: a.accum,
-      seqLen: a.seqLen,
-      lr: a.lr,
-      warmupFrac: a.warmupFrac,
-      schedule: a.schedule,
-      lrFloorFrac: a.lrFloorFrac,
-      weightDecay: a.weightDecay,
-      beta1: 0.9,
-      beta2: a.beta2,
-      eps: 1e-8,
-      clip: a.clip,
-      seed: run.seed,
-      evalBatches: a.evalBatches,
-      fractions,
-      outDir: join(dir, STAGE_OUTPUT.run),
-      logEvery: Math.max(1, Math.floor(run.steps / 50)),
-      ckptEvery: a.ckptEvery,
-    });
-    stages.push({
-      id: pretrainId,
-      kind: "pretrain",
-      run: label,
-      // The spec minus the paths (inputs stand for them) and the logging cadence.
-      settings: (({ tokensDir: _t, outDir: _o, logEvery: _l, ...s }) => s)(spec("", "")),
-      inputs: [tokenizeId],
-      estimateSeconds: 8 + run.budgetFlops / profile.speed.pretrainFlopsPerSecond,
-      resumable: true,
-      async execute({ dir, inputs, progress }) {
-        const specPath = join(dir, "pretrain_spec.json");
-        await writeJsonAtomic(specPath, spec(dir, join(inputs[tokenizeId], STAGE_OUTPUT.tokens)));
-        await runChild({
-          script: "pipeline/pretrain_worker.ts",
-          args: [specPath],
-          dir,
-          onLine: (l) => {
-            const f = pretrainFraction(l);
-            if (f !== undefined) progress(f);
-          },
-        });
-      },
-    });
+    const pretrain = planned(
+      pretrainStage,
+      label,
+      pretrainSpec(run, fractions, backend),
+      { tokens: { stage: tokenizeId } },
+      8 + run.budgetFlops / profile.speed.pretrainFlopsPerSecond,
+    );
+    stages.push(pretrain);
 
     for (const fraction of fractions) {
-      const ckpt = (inputs: Record<string, string>) =>
-        join(inputs[pretrainId], STAGE_OUTPUT.run, "ckpt", fractionDirName(fraction));
-      /** One evaluation of this checkpoint: `script --checkpoint CKPT ...args` with the backend, cache and output folder. */
-      const evaluate = (
-        name: string,
-        script: string,
-        settings: Record<string, unknown>,
-        estimateSeconds: number,
-        args: string[],
-      ): Stage => ({
-        id: `evaluate/${label}-f${fraction}-${name}`,
-        kind: "evaluate",
-        run: `${label} @${fraction} ${name}`,
-        settings: { task: name, fraction, ...settings, backend },
-        inputs: [pretrainId],
-        estimateSeconds,
-        async execute({ dir, inputs }) {
-          await runChild({
-            script,
-            args: [
-              "--checkpoint",
-              ckpt(inputs),
-              ...args,
-              "--backend",
-              backend,
-              "--cache-dir",
-              ctx.cacheDir,
-              "--out",
-              join(dir, STAGE_OUTPUT.eval),
-            ],
-            dir,
-          });
-        },
-      });
+      const inputs = {
+        checkpoint: { stage: pretrain.id, path: `ckpt/${fractionDirName(fraction)}` },
+        tokenizer: { stage: tokenizeId, path: "tokenizer.json" },
+      };
+      const evalLabel = (name: string) => `${label}-f${fraction}-${name}`;
       if (multilingual) {
         const x = multilingual.xnli;
-        stages.push(evaluate(
-          "xnli",
-          "tasks/xnli.ts",
-          { xnli: x, data: Object.fromEntries(Object.entries(ctx.dataHashes).filter(([f]) => f.startsWith("xnli/"))) },
+        const spec: XnliSpec = {
+          setups: x.setups,
+          langs: x.langs,
+          split: x.split,
+          seeds: x.seeds,
+          finetune: {
+            loss: x.loss,
+            epochs: x.epochs,
+            lr: x.lr,
+            weightDecay: GLUE_PROTOCOLS[x.loss].weightDecay,
+            batch: x.batch,
+            evalBatch: 64,
+            maxTrain: x.maxTrain,
+          },
+          maxEval: x.maxEval,
+          data: pick(ctx.dataHashes, (f) => f.startsWith("xnli/")),
+          backend,
+        };
+        stages.push(planned(
+          xnliStage,
+          evalLabel("xnli"),
+          spec,
+          inputs,
           6 + xnliExamples(x) / profile.speed.glueExamplesPerSecond,
-          [
-            "--setup",
-            x.setups.length === 2 ? "both" : x.setups[0],
-            "--langs",
-            x.langs.join(","),
-            "--split",
-            x.split,
-            "--seeds",
-            x.seeds.join(","),
-            "--epochs",
-            String(x.epochs),
-            "--batch",
-            String(x.batch),
-            "--lr",
-            String(x.lr),
-            "--loss",
-            x.loss,
-            ...(x.maxTrain === null ? [] : ["--max-train", String(x.maxTrain)]),
-            ...(x.maxEval === null ? [] : ["--max-eval", String(x.maxEval)]),
-          ],
         ));
         continue;
       }
       if (run.arch === "encoder" && profile.glue) {
         const g = profile.glue;
         for (const task of ctx.glueTasks) {
-          const files = Object.keys(ctx.dataHashes).filter((f) => f.startsWith(`glue/`) && fileOfTask(f, task));
+          const files = runFiles(glueRun(task));
+          const spec: GlueSpec = {
+            tasks: [{ glue: task }],
+            seeds: g.seeds,
+            loss: g.loss,
+            epochs: g.epochs,
+            lr: g.lr,
+            weightDecay: GLUE_PROTOCOLS[g.loss].weightDecay,
+            batch: g.batch,
+            evalBatch: 64,
+            maxTrain: g.maxTrain,
+            data: pick(ctx.dataHashes, (f) => files.includes(f)),
+            backend,
+          };
           const train = Math.min(g.maxTrain ?? Infinity, ctx.glueTrainExamples[task] ?? 1000);
           const dev = ctx.glueDevExamples[task] ?? 1000;
-          stages.push(evaluate(
-            task,
-            "tasks/evaluate.ts",
-            {
-              glue: { ...g, tasks: undefined, exclude: undefined },
-              data: Object.fromEntries(files.map((f) => [f, ctx.dataHashes[f]])),
-            },
+          stages.push(planned(
+            glueStage,
+            evalLabel(task),
+            spec,
+            inputs,
             6 + (g.seeds.length * g.epochs * (train + dev)) / profile.speed.glueExamplesPerSecond,
-            [
-              "--tasks",
-              task,
-              "--seeds",
-              g.seeds.join(","),
-              "--epochs",
-              String(g.epochs),
-              "--batch",
-              String(g.batch),
-              "--lr",
-              String(g.lr),
-              "--loss",
-              g.loss,
-              ...(g.maxTrain === null ? [] : ["--max-train", String(g.maxTrain)]),
-            ],
           ));
         }
       }
       if (run.arch === "decoder" && profile.lambada) {
         const l = profile.lambada;
+        const spec: LambadaSpec = {
+          seeds: l.seeds,
+          lmSteps: l.lmSteps,
+          lmLr: l.lmLr,
+          lmBatch: l.lmBatch,
+          lmSeqLen: l.lmSeqLen,
+          limit: l.limit,
+          evalBatch: 64,
+          data: pick(ctx.dataHashes, (f) => f === LAMBADA_PATH),
+          backend,
+        };
         const passages = l.limit ?? LAMBADA_PASSAGES;
         const lmRuns = run.objective === "cwt" ? l.seeds.length : 0;
-        stages.push(evaluate(
-          "lambada",
-          "tasks/evaluate.ts",
-          { lambada: l, data: { [LAMBADA_PATH]: ctx.dataHashes[LAMBADA_PATH] } },
+        stages.push(planned(
+          lambadaStage,
+          evalLabel("lambada"),
+          spec,
+          inputs,
           6 + (passages * (1 + lmRuns)) / profile.speed.lambadaPassagesPerSecond +
             lmRuns * l.lmSteps * l.lmBatch * (l.lmSeqLen ?? run.config.context) * run.flopsPerToken /
               profile.speed.pretrainFlopsPerSecond,
-          [
-            "--tasks",
-            "lambada",
-            "--seeds",
-            l.seeds.join(","),
-            "--lm-steps",
-            String(l.lmSteps),
-            "--lm-batch",
-            String(l.lmBatch),
-            "--lm-lr",
-            String(l.lmLr),
-            ...(l.lmSeqLen === null ? [] : ["--lm-seq-len", String(l.lmSeqLen)]),
-            ...(l.limit === null ? [] : ["--lambada-limit", String(l.limit)]),
-          ],
         ));
       }
     }
   }
   return stages;
+}
+
+function pick(hashes: Record<string, string>, keep: (file: string) => boolean): Record<string, string> {
+  return Object.fromEntries(Object.entries(hashes).filter(([f]) => keep(f)));
 }
 
 /** Examples an XNLI stage trains on and scores, for the ETA (training counted three times: forward and backward). */
@@ -384,10 +359,4 @@ function xnliExamples(x: MultilingualProfile["xnli"]): number {
     0,
   );
   return x.seeds.length * x.epochs * (3 * train * trainLangs + evalPerLang * evalSets);
-}
-
-/** True when cache file `file` (glue/RTE/train.tsv) belongs to GLUE task `task` (rte). */
-function fileOfTask(file: string, task: string): boolean {
-  const folder = file.split("/")[1].toLowerCase().replace(/[^a-z0-9]/g, "");
-  return folder === task;
 }

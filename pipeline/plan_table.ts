@@ -1,5 +1,5 @@
 /** The plan as text: per pretraining run its model, FLOP budget, tokens and steps, and the totals. */
-import { formatDuration } from "../train/log.ts";
+import { formatDuration } from "../util/format.ts";
 import { type PlannedRun, runLabel } from "./plan.ts";
 import type { Profile } from "./profile.ts";
 

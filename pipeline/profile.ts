@@ -74,8 +74,8 @@ export interface Profile {
   backend: string;
   /** Refuse to run unless the backend is this one (override with --force). */
   requireBackend: string | null;
-  /** The slice of the default corpus to tokenize (null: all of it). */
-  corpus: { maxDocuments: number | null };
+  /** The pretraining corpus (a built-in one by name, data/corpora.ts) and the slice of it to tokenize (null: all). */
+  corpus: { name: string; maxDocuments: number | null };
   tokenizer: { vocabSize: number; seed: number; validFraction: number; maxTrainBytes: number | null };
   pretrain: {
     objectives: ("softmax" | "cwt")[];
@@ -257,7 +257,7 @@ const PROFILE: Check = withDefaults(
     description: str,
     backend: oneOf("auto", "tensorflow", "wasm-blas", "wasm", "cpu"),
     requireBackend: nullable(oneOf("tensorflow", "wasm-blas", "wasm", "cpu")),
-    corpus: object({ maxDocuments: nullable(int(2)) }),
+    corpus: withDefaults({ name: "default" }, object({ name: str, maxDocuments: nullable(int(2)) }, ["name"])),
     tokenizer: object({
       vocabSize: int(4096),
       seed: int(0),

@@ -3,7 +3,7 @@
  * whole pipeline. The ETA starts from each stage's estimate (the profile's throughput guesses); once a
  * stage of a kind has run, the rest of that kind are rescaled by its measured / estimated time.
  */
-import { formatDuration } from "../train/log.ts";
+import { formatDuration } from "../util/format.ts";
 
 /** One line of progress; `index` counts from 1. */
 export interface ProgressState {

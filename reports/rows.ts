@@ -18,8 +18,9 @@ import { parse } from "csv-parse/sync";
 // @ts-types="./csv_sync.d.ts"
 import { stringify } from "csv-stringify/sync";
 import { dirname, join } from "node:path";
+import { readRecord, RECORD_FILE } from "../artifacts/record.ts";
 import { InputError } from "../util/errors.ts";
-import { exists, writeFileAtomic } from "../util/fs.ts";
+import { writeFileAtomic } from "../util/fs.ts";
 
 /** Columns of results.csv, in the order they are written. */
 export const RESULT_COLUMNS = [
@@ -316,8 +317,8 @@ export function parseTrainingLogCsv(text: string, file: string): TrainingLogRow[
 
 /**
  * Reads a training log and tells whose it is: from `arch`, `objective` and `seed` columns when the log
- * has them (same value on every row), otherwise from the run.json that tasks/pretrain.ts writes beside
- * train_log.csv (settings.model.arch, settings.objective, settings.seed).
+ * has them (same value on every row), otherwise from the artifact record of the pretraining run that
+ * holds it (artifact.json beside train_log.csv: spec.arch, spec.objective, spec.seed).
  */
 export async function readTrainingLog(path: string): Promise<TrainingLog> {
   let text: string;
@@ -335,25 +336,18 @@ export async function readTrainingLog(path: string): Promise<TrainingLog> {
     const [arch, objective, seed] = fromColumns.map((values) => values[0]!.trim());
     return { file: path, arch, objective, seed: parseField(seed, "seed", "seed", path, 2) as number, rows };
   }
-  const runJson = join(dirname(path), "run.json");
-  if (!(await exists(runJson))) {
+  const recordFile = join(dirname(path), RECORD_FILE);
+  const record = await readRecord(dirname(path));
+  if (!record) {
     throw new InputError(
-      `cannot tell which run this log belongs to: expected arch, objective and seed columns, or a run.json beside it (${runJson})`,
+      `cannot tell which run this log belongs to: expected arch, objective and seed columns, or a pretraining ` +
+        `artifact record beside it (${recordFile})`,
       path,
     );
   }
-  let settings: { model?: { arch?: unknown }; objective?: unknown; seed?: unknown };
-  try {
-    settings = JSON.parse(await Deno.readTextFile(runJson)).settings ?? {};
-  } catch (e) {
-    throw new InputError(`cannot read run.json (${(e as Error).message})`, runJson);
+  const { arch, objective, seed } = (record.spec ?? {}) as { arch?: unknown; objective?: unknown; seed?: unknown };
+  if (typeof arch !== "string" || typeof objective !== "string" || !Number.isInteger(seed)) {
+    throw new InputError("expected spec.arch, spec.objective (strings) and spec.seed (an integer)", recordFile);
   }
-  const { model, objective, seed } = settings;
-  if (typeof model?.arch !== "string" || typeof objective !== "string" || !Number.isInteger(seed)) {
-    throw new InputError(
-      "expected settings.model.arch, settings.objective (strings) and settings.seed (an integer)",
-      runJson,
-    );
-  }
-  return { file: path, arch: model.arch, objective, seed: seed as number, rows };
+  return { file: path, arch, objective, seed: seed as number, rows };
 }

@@ -1,188 +1,94 @@
 /**
- * `deno run -A tasks/corpus_multilingual.ts [--fetch] [--languages ar,de,...] [--cap-words N |
- * --cap-tokens N --tokenizer FILE] [--vocab 32768 [--alpha 0.3]] [--tokenizer FILE] [--out DIR]
- * [--write-corpus] [--seed N] [--valid-fraction F] [--cache-dir DIR]`
+ * `deno task corpus-multilingual [--fetch] [--languages ar,de,...] [--cap-words N] [--vocab 32768 [--alpha 0.3]]
+ * [--seed N] [--valid-fraction F] [--tokenizer FILE] [--out DIR] [--cache-dir DIR]`
  *
- * Builds the multilingual corpus (data/multilingual/) from the data cache and prints, per language,
- * documents, words (characters for ja and zh) and, given or after training a tokenizer, tokens and tokens
- * per word. `--fetch` first unpacks the Debian packages the languages need into the cache (apt-get
- * download + dpkg-deb -x; skipped with a message on machines without apt) and loads quran-json@3.1.2.
- * `--vocab N` trains one byte-level BPE on the train split with XLM-R-style language sampling and writes
- * tokenizer.json and stats.json (and with --write-corpus corpus.jsonl, readable by tasks/tokenize.ts
- * --corpus) into the output folder, default runs/multilingual/<hash of settings and corpus>.
+ * The multilingual corpus (data/multilingual/) and, per language, documents, words (characters for ja and
+ * zh) and, given a tokenizer or after training one, tokens per word. `--fetch` first unpacks the Debian
+ * packages the languages need into the cache (apt-get download + dpkg-deb -x; skipped with a message where
+ * apt is missing) and loads quran-json@3.1.2. With `--vocab N` it builds the same artifact a reproduction
+ * does (data/multilingual/corpus_stage.ts): one byte-level BPE trained with XLM-R language sampling, the
+ * token shards and languages.json, in runs/corpus-multilingual/<key> or --out.
  */
-import { basename, dirname, join } from "node:path";
+import { buildFromCli } from "../artifacts/cli.ts";
+import { keyOf } from "../artifacts/hash.ts";
 import { CACHE_DIR_FLAG, resolveCacheDir } from "../data/cache.ts";
-import { type Document, splitOf } from "../data/corpus.ts";
+import type { Document } from "../data/corpus.ts";
+import { type LanguagesFile, stage } from "../data/multilingual/corpus_stage.ts";
 import {
   DEFAULT_ALPHA,
-  fetchMultilingualSources,
-  languageSources,
   type LanguageStats,
   languageStats,
   multilingualCorpus,
   PAPER_LANGUAGES,
-  type SampledBpeInfo,
-  trainSampledBpe,
 } from "../data/multilingual/mod.ts";
-import { loadTokenizer, toHfJson } from "../tokenizer/hf_json.ts";
-import { corpusSha256 } from "../tokenizer/pipeline.ts";
+import { prepareMultilingualSources } from "../pipeline/multilingual.ts";
+import type { MultilingualProfile } from "../pipeline/profile.ts";
+import { loadTokenizer } from "../tokenizer/hf_json.ts";
 import { validateVocabSize } from "../tokenizer/specials.ts";
-import { numberFlag, parseFlags, runMain } from "../util/cli.ts";
+import { integerFlag, numberFlag, parseFlags, runMain } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
-import { exists, sha256, writeJsonAtomic } from "../util/fs.ts";
-import { REPO_ROOT } from "../util/paths.ts";
 
 const FLAGS = {
   ...CACHE_DIR_FLAG,
-  languages: { type: "string" as const, default: PAPER_LANGUAGES.join(","), help: "comma-separated language codes" },
-  fetch: {
-    type: "boolean" as const,
-    help: "first fetch the Debian packages (apt-get download) and quran-json into the cache",
-  },
-  "apt-update": { type: "boolean" as const, help: "run apt-get update before fetching (needs root)" },
-  "cap-words": { type: "string" as const, help: "cap per language in words (characters for ja and zh)" },
-  "cap-tokens": { type: "string" as const, help: "cap per language in tokens of --tokenizer" },
-  tokenizer: { type: "string" as const, help: "tokenizer.json to count tokens with (and to cap by with --cap-tokens)" },
-  vocab: { type: "string" as const, help: "train a multilingual BPE of this vocabulary size on the train split" },
-  alpha: {
-    type: "string" as const,
-    default: String(DEFAULT_ALPHA),
-    help: "language sampling exponent for BPE training",
-  },
-  seed: {
-    type: "string" as const,
-    default: "0",
-    help: "seed of the cap's document order and of the train/valid split",
-  },
-  "valid-fraction": { type: "string" as const, default: "0.02", help: "share of documents held out for validation" },
-  out: { type: "string" as const, help: "output folder (default runs/multilingual/<hash>)" },
-  "write-corpus": {
-    type: "boolean" as const,
-    help: "also write corpus.jsonl (id, source, split, text) to the output folder",
-  },
-  force: { type: "boolean" as const, help: "replace the output folder if it exists" },
-};
+  languages: { type: "string", default: PAPER_LANGUAGES.join(","), help: "comma-separated language codes" },
+  fetch: { type: "boolean", help: "first fetch the Debian packages (apt-get download) and quran-json into the cache" },
+  "cap-words": { type: "string", default: "1000000", help: "cap per language in words (characters for ja and zh)" },
+  vocab: { type: "string", help: "train a multilingual BPE of this vocabulary size and write the corpus artifact" },
+  alpha: { type: "string", default: String(DEFAULT_ALPHA), help: "language sampling exponent for BPE training" },
+  seed: { type: "string", default: "0", help: "seed of the cap's document order and of the train/valid split" },
+  "valid-fraction": { type: "string", default: "0.02", help: "share of documents held out for validation" },
+  tokenizer: { type: "string", help: "without --vocab: tokenizer.json to count tokens per language with" },
+  out: { type: "string", help: "output folder with --vocab (default runs/corpus-multilingual/multilingual-<key>)" },
+  force: { type: "boolean", help: "replace the output folder if it holds another artifact" },
+} as const;
 
 async function main() {
-  const { values, positionals } = parseFlags("corpus-multilingual", FLAGS);
+  const { values: v, positionals } = parseFlags("corpus-multilingual", FLAGS);
   if (positionals.length) throw new InputError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  const cacheDir = resolveCacheDir(values["cache-dir"] as string | undefined);
-  const languages = (values.languages as string).split(",").map((s) => s.trim()).filter(Boolean);
-  languages.forEach(languageSources); // unknown codes fail here
-  const seed = numberFlag("seed", values.seed);
-  const validFraction = numberFlag("valid-fraction", values["valid-fraction"]);
-  const alpha = numberFlag("alpha", values.alpha);
-  const capWords = values["cap-words"] === undefined ? undefined : numberFlag("cap-words", values["cap-words"]);
-  const capTokens = values["cap-tokens"] === undefined ? undefined : numberFlag("cap-tokens", values["cap-tokens"]);
-  const vocab = values.vocab === undefined
-    ? undefined
-    : validateVocabSize(numberFlag("vocab", values.vocab), "--vocab");
-  if (capTokens !== undefined && values.tokenizer === undefined) {
-    throw new InputError("--cap-tokens needs --tokenizer FILE");
-  }
-  let tokenizer = values.tokenizer ? await loadTokenizer(values.tokenizer as string) : undefined;
-
-  if (values.fetch) await fetchSources(cacheDir, languages, Boolean(values["apt-update"]));
-
-  console.log(
-    `corpus: ${languages.join(" ")} from ${cacheDir}` +
-      (capWords
-        ? `, cap ${fmt(capWords)} words/characters per language`
-        : capTokens
-        ? `, cap ${fmt(capTokens)} tokens per language`
-        : ", no cap"),
+  const cacheDir = resolveCacheDir(v["cache-dir"] as string | undefined);
+  const languages = (v.languages as string).split(",").map((s) => s.trim()).filter(Boolean);
+  const capWords = integerFlag("cap-words", v["cap-words"], 100);
+  const seed = integerFlag("seed", v.seed, 0);
+  const validFraction = numberFlag("valid-fraction", v["valid-fraction"]);
+  const sources = await prepareMultilingualSources(
+    { languages, fetch: v.fetch === true } as MultilingualProfile,
+    cacheDir,
+    console.log,
   );
-  const started = performance.now();
-  const docs: Document[] = [];
-  const counter = tokenizer;
-  for await (
-    const doc of multilingualCorpus({
-      cacheDir,
-      languages,
-      capWordsPerLanguage: capWords,
-      capTokensPerLanguage: capTokens,
-      countTokens: counter ? (text) => counter.encode(text).length : undefined,
-      seed,
-      notes: (m) => console.log(`  note: ${m}`),
-    })
-  ) docs.push(doc);
-  console.log(`built ${fmt(docs.length)} documents in ${seconds(started)}`);
-  if (docs.length === 0) {
-    throw new InputError(`no documents: fetch the sources first (--fetch) or check --cache-dir ${cacheDir}`);
+  if (v.vocab === undefined) {
+    const tokenizer = v.tokenizer ? await loadTokenizer(v.tokenizer as string) : undefined;
+    const docs: Document[] = [];
+    const notes = (n: string) => console.log(`  note: ${n}`);
+    for await (
+      const d of multilingualCorpus({ cacheDir: sources.dir, languages, capWordsPerLanguage: capWords, seed, notes })
+    ) {
+      docs.push(d);
+    }
+    if (docs.length === 0) throw new InputError(`no documents: fetch the sources first (--fetch)`, sources.dir);
+    printRows(languageStats(docs, languages, { validFraction, seed }, tokenizer));
+    return;
   }
-
-  let outDir = values.out as string | undefined;
-  const writes = vocab !== undefined || values["write-corpus"];
-  let training: SampledBpeInfo | undefined;
-  if (writes) {
-    const settings = {
-      languages,
-      capWords,
-      capTokens,
+  const spec = {
+    languages,
+    capWords,
+    tokenizer: {
+      vocabSize: validateVocabSize(numberFlag("vocab", v.vocab), "--vocab"),
+      alpha: numberFlag("alpha", v.alpha),
       seed,
       validFraction,
-      vocab,
-      alpha,
-      corpus: await corpusSha256(docs),
-    };
-    outDir ??= join(REPO_ROOT, "runs", "multilingual", sha256(JSON.stringify(settings)).slice(0, 12));
-    if (await exists(outDir)) {
-      if (!values.force) throw new InputError(`output folder exists: ${outDir} (--force replaces it)`);
-      await Deno.remove(outDir, { recursive: true });
-    }
-  }
-  const tmp = outDir ? join(dirname(outDir), `.${basename(outDir)}.${Deno.pid}.tmp`) : "";
-  if (outDir) await Deno.mkdir(tmp, { recursive: true });
-  try {
-    if (vocab !== undefined) {
-      const trained = trainSampledBpe(docs, { vocabSize: vocab, alpha, validFraction, seed, log: console.log });
-      tokenizer = trained.tokenizer;
-      training = trained.info;
-      await Deno.writeTextFile(join(tmp, "tokenizer.json"), toHfJson(tokenizer));
-    }
-    const rows = languageStats(docs, languages, { validFraction, seed }, tokenizer);
-    printRows(rows);
-    if (outDir) {
-      if (values["write-corpus"]) await writeCorpus(join(tmp, "corpus.jsonl"), docs, validFraction, seed);
-      await writeJsonAtomic(join(tmp, "stats.json"), {
-        languages: rows,
-        settings: {
-          cacheDir,
-          capWords: capWords ?? null,
-          capTokens: capTokens ?? null,
-          tokenizer: values.tokenizer ?? null,
-          seed,
-          validFraction,
-        },
-        training: training ?? null,
-      });
-      await Deno.rename(tmp, outDir);
-      console.log(`wrote ${outDir}`);
-    }
-  } catch (e) {
-    if (tmp) await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    throw e;
-  }
-}
-
-/** Runs `apt-get update` when asked, then fetches the languages' sources into the cache. */
-async function fetchSources(cacheDir: string, languages: string[], aptUpdate: boolean) {
-  if (aptUpdate) {
-    const out = await new Deno.Command("apt-get", { args: ["update"], stdout: "null", stderr: "piped" }).output().catch(
-      () => null,
-    );
-    if (!out?.success) {
-      console.log(
-        `  note: apt-get update failed${out ? `: ${new TextDecoder().decode(out.stderr).trim()}` : " (no apt-get)"}`,
-      );
-    }
-  }
-  const { cached } = await fetchMultilingualSources(cacheDir, languages, console.log);
-  if (cached.length) console.log(`  already in the cache: ${cached.join(" ")}`);
+    },
+    sources: sources.fingerprint,
+  };
+  const { dir } = await buildFromCli(stage, spec, { sources: { dir: sources.dir, key: keyOf(sources.fingerprint) } }, {
+    out: v.out as string | undefined,
+    label: "multilingual",
+    force: v.force === true,
+  });
+  printRows((JSON.parse(await Deno.readTextFile(`${dir}/languages.json`)) as LanguagesFile).languages);
 }
 
 function printRows(rows: LanguageStats[]) {
+  const fmt = (n: number) => n.toLocaleString("en-US");
   const tokens = rows.some((r) => r.tokens !== undefined);
   const header = [
     "lang",
@@ -191,8 +97,7 @@ function printRows(rows: LanguageStats[]) {
     "words",
     "chars (ja/zh)",
     "MB",
-    ...(tokens ? ["tokens", "tokens/word", "tokens/char"] : []),
-    "sources (words; characters for ja, zh)",
+    ...(tokens ? ["tokens", "tokens/unit"] : []),
   ];
   const lines = rows.map((r) => [
     r.lang,
@@ -201,34 +106,16 @@ function printRows(rows: LanguageStats[]) {
     fmt(r.words),
     r.unit === "characters" ? fmt(r.units) : "",
     (r.bytes / 1e6).toFixed(1),
-    ...(tokens
-      ? [
-        fmt(r.tokens!),
-        r.unit === "words" ? (r.tokens! / r.words).toFixed(2) : "",
-        r.unit === "characters" ? (r.tokens! / r.units).toFixed(2) : "",
-      ]
-      : []),
-    Object.entries(r.sources).map(([s, n]) => `${s} ${fmt(n)}`).join(", "),
+    ...(tokens ? [fmt(r.tokens!), (r.tokens! / (r.unit === "words" ? r.words : r.units)).toFixed(2)] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const show = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  console.log(show(header));
-  for (const l of lines) console.log(show(l));
-  console.log(
-    "words: whitespace-separated words; for ja and zh the cap and tokens/char count non-space characters instead.",
-  );
+  for (const l of [header, ...lines]) {
+    console.log(l.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
+  }
+  for (const r of rows) {
+    console.log(`${r.lang}: ${Object.entries(r.sources).map(([s, n]) => `${s} ${fmt(n)}`).join(", ")}`);
+  }
+  console.log("words: whitespace-separated words; for ja and zh the cap and tokens/unit count non-space characters.");
 }
-
-/** Writes the corpus as JSON lines {id, source, split, text}, atomically. */
-async function writeCorpus(path: string, docs: Document[], validFraction: number, seed: number) {
-  const lines = docs.map((d) =>
-    JSON.stringify({ id: d.id, source: d.source, split: splitOf(d.id, validFraction, seed), text: d.text })
-  );
-  await Deno.writeTextFile(path, lines.join("\n") + "\n");
-}
-
-const fmt = (n: number) => n.toLocaleString("en-US");
-const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
 if (import.meta.main) await runMain(main);

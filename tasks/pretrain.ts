@@ -1,24 +1,20 @@
 /**
- * Pretrains an encoder or decoder with the softmax or CWT objective to a FLOP budget.
+ * Pretrains an encoder or decoder with the softmax or CWT objective to a FLOP budget (train/pretrain_stage.ts).
  *
- *   deno run -A tasks/pretrain.ts --arch decoder --objective cwt --tokens runs/tokenize/ab12 --budget-flops 1e13
+ *   deno task pretrain --arch decoder --objective cwt --tokens runs/tokenize/default-ab12 --budget-flops 1e13
  *
- * Run the same command again to resume a killed run (the output folder is named by the hash of the
- * settings, or given with --out); a folder holding a run with other settings is refused.
+ * Run the same command again to resume a killed run (the output folder is named by the run's key, or given
+ * with --out); a folder holding a run with other settings is refused (--force replaces it).
  */
-import { join } from "node:path";
-import { initBackend, loadModelConfig, type ModelConfig } from "../models/mod.ts";
-import { InputError } from "../util/errors.ts";
-import { integerFlag, numberFlag, parseFlags, runMain } from "../util/cli.ts";
-import { REPO_ROOT } from "../util/paths.ts";
-import { formatDuration } from "../train/log.ts";
-import { pretrain, type PretrainOptions, runSettings } from "../train/loop.ts";
+import { buildFromCli } from "../artifacts/cli.ts";
+import { initBackend } from "../models/mod.ts";
+import { type PretrainSpec, specConfig, stage } from "../train/pretrain_stage.ts";
+import { DEFAULT_FRACTIONS } from "../train/loop.ts";
 import type { Arch, Objective } from "../train/model_kit.ts";
-import { settingsHash } from "../train/run_manifest.ts";
 import { SCHEDULE_KINDS, type ScheduleKind } from "../train/schedule.ts";
-import { openTokenFolderSplit, readTokenManifest } from "../train/token_stream.ts";
-import { unigramCrossEntropy } from "../evals/unigram.ts";
-import { transformerKit } from "../train/transformer_kit.ts";
+import { readTokenManifest } from "../train/token_stream.ts";
+import { integerFlag, numberFlag, oneOfFlag, parseFlags, requiredFlag, runMain } from "../util/cli.ts";
+import { InputError } from "../util/errors.ts";
 
 /** Defaults per architecture, after the paper (BERT-style encoder, Pythia-style decoder) and sized for here. */
 const ARCH_DEFAULTS: Record<
@@ -29,11 +25,11 @@ const ARCH_DEFAULTS: Record<
   decoder: { model: "dec-small", lr: 1e-3, beta2: 0.95, weightDecay: 0.1, schedule: "cosine", lrFloorFrac: 0.1 },
 };
 
-const SPEC = {
+const FLAGS = {
   arch: { type: "string", help: "encoder | decoder (picks enc-small / dec-small unless --model is given)" },
   model: { type: "string", help: "model config name (models/configs) or JSON path" },
   objective: { type: "string", help: "softmax | cwt (required)" },
-  tokens: { type: "string", help: "token folder made by tasks/tokenize.ts (required)" },
+  tokens: { type: "string", help: "token folder made by `deno task tokenize` (required)" },
   "budget-flops": { type: "string", help: "training FLOP budget, e.g. 1e12 or 1.5e13 (required)" },
   batch: { type: "string", default: "16", help: "sequences per micro-batch" },
   accum: { type: "string", default: "1", help: "micro-batches per optimizer step" },
@@ -48,110 +44,77 @@ const SPEC = {
   "weight-decay": { type: "string", help: "AdamW weight decay (default: encoder 0.01, decoder 0.1)" },
   clip: { type: "string", default: "1", help: "global gradient-norm clip (0: off)" },
   seed: { type: "string", default: "0", help: "seed of the weights, data order and masks" },
-  backend: {
+  fractions: {
     type: "string",
-    default: "auto",
-    help:
-      "auto | tensorflow | wasm-blas | wasm | cpu (auto: tensorflow if installed, else wasm-blas if OpenBLAS is, else wasm)",
+    default: DEFAULT_FRACTIONS.join(","),
+    help: "budget fractions that get a checkpoint (include 1)",
   },
-  "eval-batches": { type: "string", default: "8", help: "validation micro-batches per evaluation" },
-  out: { type: "string", help: "output folder (default runs/pretrain/<model>-<objective>-<settings hash>)" },
+  backend: { type: "string", default: "auto", help: "auto | tensorflow | wasm-blas | wasm | cpu" },
+  "valid-batches": { type: "string", default: "8", help: "validation micro-batches per evaluation" },
   "log-every": { type: "string", default: "10", help: "steps between train_log.csv rows and progress lines" },
   "ckpt-every": { type: "string", default: "100", help: "steps between rolling checkpoints (ckpt/latest)" },
+  out: { type: "string", help: "output folder (default runs/pretrain/<model>-<objective>-<key>)" },
+  force: { type: "boolean", help: "replace the output folder if it holds another run" },
 } as const;
 
-function oneOf<T extends string>(flag: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== "string" || !allowed.includes(value as T)) {
-    throw new InputError(`--${flag} expects one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
-  }
-  return value as T;
-}
-
-function required(flag: string, value: unknown): string {
-  if (typeof value !== "string" || value === "") throw new InputError(`--${flag} is required`);
-  return value;
-}
-
 async function main() {
-  const { values: v } = parseFlags("pretrain", SPEC);
+  const { values: v, positionals } = parseFlags("pretrain", FLAGS);
+  if (positionals.length) throw new InputError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if (v.arch === undefined && v.model === undefined) {
     throw new InputError("give --arch encoder|decoder or --model NAME");
   }
-  const archFlag = v.arch === undefined ? undefined : oneOf<Arch>("arch", v.arch, ["encoder", "decoder"]);
-  const objective = oneOf<Objective>("objective", v.objective, ["softmax", "cwt"]);
-  const tokensDir = required("tokens", v.tokens);
-  const budgetFlops = numberFlag("budget-flops", required("budget-flops", v["budget-flops"]));
-  const { manifest, sha256: tokensSha } = await readTokenManifest(tokensDir);
-  const modelName = (v.model as string | undefined) ?? ARCH_DEFAULTS[archFlag!].model;
-  const overrides: Partial<ModelConfig> = { vocabSize: manifest.vocabSize, ...(archFlag ? { arch: archFlag } : {}) };
-  const config = loadModelConfig(modelName, overrides);
-  const d = ARCH_DEFAULTS[config.arch];
-  const backend = await initBackend(v.backend as string);
-
-  const opts: PretrainOptions<ModelConfig> = {
-    config,
-    objective,
-    tokensDir,
-    budgetFlops,
-    batch: integerFlag("batch", v.batch),
-    accum: integerFlag("accum", v.accum),
-    seqLen: v["seq-len"] === undefined ? config.context : integerFlag("seq-len", v["seq-len"]),
+  const tokens = requiredFlag("tokens", v.tokens);
+  const { manifest } = await readTokenManifest(tokens);
+  const archFlag = v.arch === undefined ? undefined : oneOfFlag<Arch>("arch", v.arch, ["encoder", "decoder"]);
+  const model = (v.model as string | undefined) ?? ARCH_DEFAULTS[archFlag!].model;
+  const arch = archFlag ?? specConfig({ model, overrides: {} } as PretrainSpec, manifest.vocabSize).arch;
+  const d = ARCH_DEFAULTS[arch];
+  const spec: PretrainSpec = {
+    model,
+    overrides: {},
+    arch,
+    objective: oneOfFlag<Objective>("objective", v.objective, ["softmax", "cwt"]),
+    budgetFlops: numberFlag("budget-flops", requiredFlag("budget-flops", v["budget-flops"])),
+    batch: integerFlag("batch", v.batch, 1),
+    accum: integerFlag("accum", v.accum, 1),
+    seqLen: v["seq-len"] === undefined
+      ? specConfig({ model, overrides: {}, arch } as PretrainSpec, manifest.vocabSize).context
+      : integerFlag("seq-len", v["seq-len"], 1),
     lr: v.lr === undefined ? d.lr : numberFlag("lr", v.lr),
     warmupFrac: numberFlag("warmup-frac", v["warmup-frac"]),
-    schedule: v.schedule === undefined ? d.schedule : oneOf("schedule", v.schedule, SCHEDULE_KINDS),
+    schedule: v.schedule === undefined ? d.schedule : oneOfFlag("schedule", v.schedule, SCHEDULE_KINDS),
     lrFloorFrac: v["lr-floor-frac"] === undefined ? d.lrFloorFrac : numberFlag("lr-floor-frac", v["lr-floor-frac"]),
     weightDecay: v["weight-decay"] === undefined ? d.weightDecay : numberFlag("weight-decay", v["weight-decay"]),
     beta1: 0.9,
     beta2: d.beta2,
     eps: 1e-8,
     clip: numberFlag("clip", v.clip),
-    seed: integerFlag("seed", v.seed),
-    backend,
-    evalBatches: integerFlag("eval-batches", v["eval-batches"]),
-    outDir: "",
-    logEvery: integerFlag("log-every", v["log-every"]),
-    ckptEvery: integerFlag("ckpt-every", v["ckpt-every"]),
+    seed: integerFlag("seed", v.seed, 0),
+    backend: await initBackend(v.backend as string),
+    evalBatches: integerFlag("valid-batches", v["valid-batches"], 1),
+    fractions: (v.fractions as string).split(",").map((f) => numberFlag("fractions", f)),
+    logEvery: integerFlag("log-every", v["log-every"], 1),
+    ckptEvery: integerFlag("ckpt-every", v["ckpt-every"], 0),
   };
-  opts.outDir = (v.out as string | undefined) ??
-    join(REPO_ROOT, "runs", "pretrain", `${config.name}-${objective}-${settingsHash(runSettings(opts, tokensSha))}`);
-
-  const unigram = await unigramBaseline(tokensDir, manifest.vocabSize);
-  console.error(
-    `pretrain: ${config.name} (${config.arch}) ${objective}, budget ${
-      budgetFlops.toExponential(3)
-    } FLOPs, backend ${backend}, out ${opts.outDir}`,
-  );
-  const result = await pretrain(opts, transformerKit);
-  const c = result.counters;
-  console.log(
-    `${result.status}: ${c.step} steps (planned ${result.plannedSteps}), ${c.tokens} tokens, ${
-      c.flops.toExponential(3)
-    } FLOPs, ` +
-      `${formatDuration(c.seconds)}, ${(c.tokens / Math.max(c.seconds, 1e-9)).toFixed(1)} tokens/s` +
-      (result.resumedFromStep ? ` (resumed from step ${result.resumedFromStep})` : ""),
-  );
-  for (const r of result.checkpoints) {
+  const { record } = await buildFromCli(stage, spec, { tokens: { dir: tokens } }, {
+    out: v.out as string | undefined,
+    label: `${model}-${spec.objective}`,
+    force: v.force === true,
+    progress: { fraction: () => {}, say: (t) => console.log(t) },
+  });
+  const details = record.details as {
+    checkpoints: { fraction: number; step: number; valid_loss: number }[];
+    unigramValidLoss: number;
+  };
+  for (const c of details.checkpoints) {
     console.log(
-      `  ${(r.fraction * 100).toFixed(1).padStart(5)}%  step ${r.step}  tokens ${r.tokens}  valid loss ${
-        r.valid_loss.toFixed(4)
-      }  ${r.checkpoint}`,
+      `  ${(c.fraction * 100).toFixed(1).padStart(5)}%  step ${c.step}  valid loss ${c.valid_loss.toFixed(4)}`,
     );
   }
   console.log(
-    `unigram baseline on the valid split: ${unigram.toFixed(4)} nats/token (perplexity ${
-      Math.exp(unigram).toFixed(1)
-    })` +
-      (objective === "softmax" && config.arch === "decoder" ? "; compare the decoder's valid loss" : ""),
+    `unigram baseline on the valid split: ${details.unigramValidLoss.toFixed(4)} nats/token ` +
+      `(perplexity ${Math.exp(details.unigramValidLoss).toFixed(1)})`,
   );
-}
-
-/** Cross-entropy of the valid split under the train split's smoothed unigram frequencies. */
-async function unigramBaseline(tokensDir: string, vocabSize: number): Promise<number> {
-  const [train, valid] = await Promise.all([
-    openTokenFolderSplit(tokensDir, "train"),
-    openTokenFolderSplit(tokensDir, "valid"),
-  ]);
-  return unigramCrossEntropy(train.read(0, train.length), valid.read(0, valid.length), vocabSize);
 }
 
 if (import.meta.main) await runMain(main);

@@ -1,18 +1,20 @@
 /**
- * Builds a report folder from a results.csv: summary.csv, report.md, plots/*.svg, and copies of the
- * results and manifest.
+ * Builds a report folder from results.csv files (reports/report_stage.ts): summary.csv, report.md, plots/*.svg,
+ * and copies of the results and manifest.
  *
- *   deno run -A tasks/report.ts --results results.csv --out reports/nightly
- *   deno run -A tasks/report.ts --results 'runs/evaluate/*\/results.csv' --logs 'runs/pretrain/*\/train_log.csv' --out out/report
+ *   deno task report --results results.csv --out reports/nightly
+ *   deno task report --results 'runs/glue/*\/results.csv' --logs 'runs/pretrain/*\/train_log.csv' --out out/report
  *
  * Quote glob patterns so the shell passes them through; --results and --logs may be given several times
  * (several results files are merged; the same result in two files is an error).
  */
-import { buildReport } from "../reports/build_report.ts";
+import { buildFromCli } from "../artifacts/cli.ts";
+import { expandPatterns } from "../reports/build_report.ts";
+import { logsInput, resultsInput, stage } from "../reports/report_stage.ts";
 import { parseFlags, runMain } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
 
-const SPEC = {
+const FLAGS = {
   results: {
     type: "string",
     multiple: true,
@@ -25,11 +27,12 @@ const SPEC = {
   },
   out: { type: "string", help: "output folder (required)" },
   manifest: { type: "string", help: "manifest.json to quote (default: manifest.json beside the results, if any)" },
+  force: { type: "boolean", help: "replace the output folder if it holds another report" },
 } as const;
 
 /** Parses `args` and builds the report; exported for tests. */
 export async function main(args: string[] = Deno.args): Promise<void> {
-  const { values, positionals } = parseFlags("report", SPEC, args);
+  const { values, positionals } = parseFlags("report", FLAGS, args);
   if (positionals.length) {
     throw new InputError(
       `unexpected argument(s) ${
@@ -37,16 +40,28 @@ export async function main(args: string[] = Deno.args): Promise<void> {
       }; quote --results and --logs patterns so the shell does not expand them`,
     );
   }
-  const results = (values.results as string[] | undefined) ?? [];
-  if (results.length === 0) throw new InputError("--results is required (a results.csv file)");
+  const patterns = (values.results as string[] | undefined) ?? [];
+  if (patterns.length === 0) throw new InputError("--results is required (a results.csv file)");
   if (typeof values.out !== "string") throw new InputError("--out is required (the report folder)");
-  const written = await buildReport({
-    results,
-    logs: (values.logs as string[] | undefined) ?? [],
+  const results = expandPatterns(patterns, "results", "results.csv files");
+  const logs = expandPatterns((values.logs as string[] | undefined) ?? [], "logs", "train_log.csv files");
+  const inputs: Record<string, { dir: string }> = {};
+  results.forEach((file, i) => (inputs[resultsInput(i)] = { dir: file }));
+  logs.forEach((file, i) => (inputs[logsInput(i)] = { dir: file }));
+  const manifest = values.manifest as string | undefined ?? await besideResults(results);
+  if (manifest) inputs.manifest = { dir: manifest };
+  await buildFromCli(stage, { logLabels: {} }, inputs, {
     out: values.out,
-    manifest: values.manifest as string | undefined,
+    label: "report",
+    force: values.force === true,
   });
-  console.log(`wrote ${written.length} files; report: ${written.at(-1)}`);
+}
+
+/** The manifest.json beside a single results file, when there is one. */
+async function besideResults(results: string[]): Promise<string | undefined> {
+  if (results.length !== 1) return undefined;
+  const path = results[0].replace(/[^/]*$/, "manifest.json");
+  return await Deno.stat(path).then((s) => (s.isFile ? path : undefined), () => undefined);
 }
 
 if (import.meta.main) await runMain(() => main());

@@ -1,99 +1,65 @@
 /**
- * `deno run -A tasks/tokenize.ts --vocab 16384 [--corpus PATH...] [--seed N] [--out DIR]
- * [--valid-fraction F] [--max-train-bytes N] [--force]`: trains the byte-level BPE tokenizer on the
- * corpus's train split and writes the token shards of both splits. The default output folder is
- * runs/tokenize/<short hash of the settings and the corpus>; an existing one is left as it is.
+ * `deno task tokenize --vocab 16384 [--corpus PATH...] [--corpus-name NAME] [--max-documents N] [--seed N]
+ * [--valid-fraction F] [--max-train-bytes N] [--out DIR] [--force]`: trains the byte-level BPE tokenizer on
+ * the corpus's train split and writes the token shards of both splits (tokenizer/tokenize_stage.ts). The
+ * default output folder is runs/tokenize/<corpus>-<key>; a finished one with the same settings is left as it is.
  */
-import { join } from "node:path";
-import { defaultCorpus, type Document, readCorpus } from "../data/corpus.ts";
-import { numberFlag, parseFlags, runMain } from "../util/cli.ts";
-import { InputError } from "../util/errors.ts";
-import { exists, sha256 } from "../util/fs.ts";
-import { REPO_ROOT } from "../util/paths.ts";
-import { corpusSha256, tokenizeCorpus, type TokenizeStats } from "../tokenizer/pipeline.ts";
-import { readManifest, TOKENS_FORMAT } from "../tokenizer/shards.ts";
+import { corpusDocuments, FILES_CORPUS } from "../data/corpora.ts";
+import { buildFromCli } from "../artifacts/cli.ts";
+import { corpusSha256, type TokenizeStats } from "../tokenizer/pipeline.ts";
 import { validateVocabSize } from "../tokenizer/specials.ts";
+import { stage, type TokenizeSpec } from "../tokenizer/tokenize_stage.ts";
+import { integerFlag, numberFlag, parseFlags, runMain } from "../util/cli.ts";
+import { InputError } from "../util/errors.ts";
 
 const FLAGS = {
-  vocab: { type: "string" as const, help: "vocabulary size, 4096 to 65536 (specials and bytes included)" },
+  vocab: { type: "string", help: "vocabulary size, 4096 to 65536 (specials and bytes included) (required)" },
   corpus: {
-    type: "string" as const,
+    type: "string",
     multiple: true,
-    help: "corpus .txt/.jsonl file or folder (repeatable; default: the embedded corpus)",
+    help: "corpus .txt/.jsonl file or folder (repeatable; default: the built-in corpus --corpus-name)",
   },
-  seed: { type: "string" as const, default: "0", help: "seed of the train/valid split and of the BPE sample" },
-  out: { type: "string" as const, help: "output folder (default runs/tokenize/<hash of settings and corpus>)" },
-  "valid-fraction": { type: "string" as const, default: "0.02", help: "share of documents held out for validation" },
-  "max-train-bytes": {
-    type: "string" as const,
-    help: "train BPE on a seeded sample of at most this many bytes of train text",
+  "corpus-name": {
+    type: "string",
+    default: "default",
+    help: "built-in corpus (data/corpora.ts) when no --corpus is given",
   },
-  force: { type: "boolean" as const, help: "replace the output folder if it exists" },
-};
+  "max-documents": { type: "string", help: "take this many documents, spread evenly over the corpus (default all)" },
+  seed: { type: "string", default: "0", help: "seed of the train/valid split and of the BPE sample" },
+  "valid-fraction": { type: "string", default: "0.02", help: "share of documents held out for validation" },
+  "max-train-bytes": { type: "string", help: "train BPE on a seeded sample of at most this many bytes of train text" },
+  out: { type: "string", help: "output folder (default runs/tokenize/<corpus>-<key>)" },
+  force: { type: "boolean", help: "replace the output folder if it holds another artifact" },
+} as const;
 
 async function main() {
-  const { values, positionals } = parseFlags("tokenize", FLAGS);
+  const { values: v, positionals } = parseFlags("tokenize", FLAGS);
   if (positionals.length) {
     throw new InputError(`unexpected argument ${JSON.stringify(positionals[0])} (corpus paths go after --corpus)`);
   }
-  if (values.vocab === undefined) throw new InputError("--vocab is required (e.g. --vocab 16384)");
-  const vocabSize = validateVocabSize(numberFlag("vocab", values.vocab), "--vocab");
-  const seed = numberFlag("seed", values.seed);
-  const validFraction = numberFlag("valid-fraction", values["valid-fraction"]);
-  const maxTrainBytes = values["max-train-bytes"] === undefined
-    ? Infinity
-    : numberFlag("max-train-bytes", values["max-train-bytes"]);
-  const paths = (values.corpus as string[] | undefined) ?? [];
-  const docs = (): AsyncIterable<Document> => paths.length ? readCorpus(paths) : defaultCorpus();
-
-  let outDir = values.out as string | undefined;
-  if (outDir === undefined) {
-    const corpus = await corpusSha256(docs());
-    const settings = {
-      format: TOKENS_FORMAT,
-      vocabSize,
-      seed,
-      validFraction,
-      maxTrainBytes: String(maxTrainBytes),
-      corpus,
-    };
-    outDir = join(REPO_ROOT, "runs", "tokenize", sha256(JSON.stringify(settings)).slice(0, 12));
-  }
-  if (await exists(outDir)) {
-    if (!values.force) {
-      const m = await readManifest(outDir);
-      console.log(
-        `already tokenized: ${outDir} (train ${m.splits.train.tokens} tokens, valid ${m.splits.valid.tokens}); --force redoes it`,
-      );
-      return;
-    }
-    await Deno.remove(outDir, { recursive: true });
-  }
-
-  console.log(
-    `tokenize: vocab ${vocabSize}, seed ${seed}, valid fraction ${validFraction}, corpus ${
-      paths.length ? paths.join(" ") : "default"
-    }`,
-  );
-  const stats = await tokenizeCorpus({
-    docs: docs(),
-    vocabSize,
-    seed,
-    validFraction,
-    outDir,
-    maxTrainBytes,
-    corpusInfo: { paths: paths.length ? paths : "default" },
-    onProgress: progressPrinter(),
+  if (v.vocab === undefined) throw new InputError("--vocab is required (e.g. --vocab 16384)");
+  const paths = (v.corpus as string[] | undefined) ?? [];
+  const name = paths.length ? FILES_CORPUS : v["corpus-name"] as string;
+  const maxDocuments = v["max-documents"] === undefined ? null : integerFlag("max-documents", v["max-documents"], 2);
+  const docs = await corpusDocuments(name, paths, maxDocuments);
+  const spec: TokenizeSpec = {
+    corpus: { name, maxDocuments, sha256: await corpusSha256(docs), documents: docs.length },
+    vocabSize: validateVocabSize(numberFlag("vocab", v.vocab), "--vocab"),
+    seed: integerFlag("seed", v.seed),
+    validFraction: numberFlag("valid-fraction", v["valid-fraction"]),
+    maxTrainBytes: v["max-train-bytes"] === undefined ? null : integerFlag("max-train-bytes", v["max-train-bytes"], 1),
+  };
+  const inputs = Object.fromEntries(paths.map((p, i) => [`corpus:${i}`, { dir: p }]));
+  const { record } = await buildFromCli(stage, spec, inputs, {
+    out: v.out as string | undefined,
+    label: name,
+    force: v.force === true,
   });
-  clearProgressLine();
-  report(stats);
-  if (stats.vocabSize < vocabSize) {
-    console.log(`note: the corpus ran out of pairs seen twice at ${stats.vocabSize} ids (asked for ${vocabSize})`);
-  }
-  if (stats.roundTrip && stats.roundTrip.failures > 0) Deno.exit(1);
+  report(record.details as TokenizeStats);
 }
 
-function report(s: TokenizeStats) {
+/** The split sizes, BPE, encoding and round-trip figures of a tokenize artifact's record. */
+function report(s: Omit<TokenizeStats, "outDir">) {
   const n = (x: number) => x.toLocaleString("en-US");
   for (const split of ["train", "valid"] as const) {
     const t = s.splits[split];
@@ -105,46 +71,24 @@ function report(s: TokenizeStats) {
   }
   if (s.bpe) {
     console.log(
-      `BPE: ${n(s.merges)} merges (vocab ${n(s.vocabSize)}) learnt in ${s.bpe.seconds.toFixed(2)} s from ${
-        n(s.bpe.documents)
-      } documents, ` +
-        `${n(s.bpe.preTokens)} pre-tokens (${n(s.bpe.distinctPreTokens)} distinct)`,
+      `BPE: ${n(s.merges)} merges (vocab ${n(s.vocabSize)}) learnt in ${s.bpe.seconds.toFixed(2)} s from ` +
+        `${n(s.bpe.documents)} documents, ${n(s.bpe.preTokens)} pre-tokens (${n(s.bpe.distinctPreTokens)} distinct)`,
     );
   }
+  const tokens = s.splits.train.tokens + s.splits.valid.tokens;
   console.log(
-    `encode: ${n(s.splits.train.tokens + s.splits.valid.tokens)} tokens in ${s.encode.seconds.toFixed(2)} s = ` +
-      `${n(Math.round(s.encode.tokensPerSecond))} tokens/s (${
-        n(Math.round(s.encode.tokensPerCpuSecond))
-      } per CPU second)`,
+    `encode: ${n(tokens)} tokens in ${s.encode.seconds.toFixed(2)} s = ${
+      n(Math.round(s.encode.tokensPerSecond))
+    } tokens/s`,
   );
   if (s.roundTrip) {
     const r = s.roundTrip;
     console.log(
-      `round trip decode(encode(doc)) === doc: ${n(r.documents - r.failures)}/${
-        n(r.documents)
-      } documents, ${r.failures} failures` +
-        (r.failedIds.length ? ` (${r.failedIds.join(", ")})` : "") + ` [${r.seconds.toFixed(2)} s]`,
+      `round trip decode(encode(doc)) === doc: ${n(r.documents - r.failures)}/${n(r.documents)} documents, ` +
+        `${r.failures} failures` + (r.failedIds.length ? ` (${r.failedIds.join(", ")})` : ""),
     );
+    if (r.failures > 0) Deno.exit(1);
   }
-  console.log(`wrote ${s.outDir} in ${s.seconds.toFixed(1)} s`);
-}
-
-/** Progress on one rewritten line on a terminal, or a line every 5 s otherwise. */
-function progressPrinter(): (message: string) => void {
-  const tty = Deno.stderr.isTerminal();
-  const encoder = new TextEncoder();
-  let last = 0;
-  return (message) => {
-    const now = performance.now();
-    if (now - last < (tty ? 200 : 5000)) return;
-    last = now;
-    if (tty) Deno.stderr.writeSync(encoder.encode(`\r\x1b[K${message}`));
-    else console.error(message);
-  };
-}
-
-function clearProgressLine() {
-  if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
 }
 
 if (import.meta.main) await runMain(main);

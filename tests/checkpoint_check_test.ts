@@ -1,12 +1,13 @@
 /**
  * Loading checkpoints for evaluation (evals/checkpoint_check.ts): a run folder written like
- * tasks/pretrain.ts writes one (run.json naming its token folder, ckpt/frac-1 with the settings and
+ * tasks/pretrain.ts writes one (artifact.json naming its token folder, ckpt/frac-1 with the settings and
  * tensors) loads back exactly; a wrong architecture, a foreign tokenizer, a vocabulary of another size
  * and tensors of another model each fail with an error naming what differs.
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertEquals, assertRejects, assertStringIncludes, assertThrows } from "@std/assert";
-import { join } from "node:path";
+import { join, relative } from "node:path";
+import { RECORD_FILE, RECORD_FORMAT } from "../artifacts/record.ts";
 import {
   checkArchitecture,
   checkTokenizer,
@@ -36,7 +37,15 @@ async function writeRun(root: string, model: Model, config: Record<string, unkno
   const { sha256: manifestSha256 } = await readTokenManifest(tokensDir);
   const runDir = join(root, "run");
   await Deno.mkdir(runDir, { recursive: true });
-  await writeJsonAtomic(join(runDir, "run.json"), { format: "headless-bench-pretrain/1", tokensDir });
+  // The record the artifact store writes for a pretraining run names its token folder (relative to the run).
+  await writeJsonAtomic(join(runDir, RECORD_FILE), {
+    format: RECORD_FORMAT,
+    kind: "pretrain",
+    key: "0123456789abcdef",
+    spec: {},
+    inputs: { tokens: { key: "fedcba9876543210", path: relative(runDir, tokensDir) } },
+    files: {},
+  });
   const tensors = new Map<string, StoredTensor>();
   for (const [name, p] of model.params) {
     tensors.set(`param/${name}`, { shape: p.shape, data: p.dataSync() as Float32Array });
@@ -113,8 +122,8 @@ Deno.test("mismatches name what differs: architecture, tokenizer hash, vocabular
     "vocabulary mismatch: the tokenizer has 50 tokens but the checkpoint's model tiny-dec has vocabSize 48",
   );
 
-  // Without run.json, and with a tokenizer away from the token folder, the hash cannot be vouched for.
-  await Deno.remove(join(runDir, "run.json"));
+  // Without the run's record, and with a tokenizer away from the token folder, the hash cannot be vouched for.
+  await Deno.remove(join(runDir, RECORD_FILE));
   await assertRejects(
     () => tokenizerFacts(other, 48).then((f) => checkTokenizer(summary, f)),
     InputError,

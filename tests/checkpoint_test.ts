@@ -10,7 +10,6 @@ import {
   writeCheckpoint,
 } from "../train/checkpoint.ts";
 import { resetTrainLog, TRAIN_LOG_COLUMNS } from "../train/log.ts";
-import { openRun, settingsDiff } from "../train/run_manifest.ts";
 import { InputError } from "../util/errors.ts";
 
 const info = (step: number, fraction?: number): CheckpointInfo => ({
@@ -91,35 +90,6 @@ Deno.test("replacing latest leaves one complete folder; the newest checkpoint wi
   for await (const e of Deno.readDir(root)) after.push(e.name);
   assertEquals(after.sort(), ["frac-0.125", "latest"]);
   assertEquals(await latestCheckpoint(await Deno.makeTempDir()), null);
-});
-
-Deno.test("run.json: same settings resume, different settings are refused with what differs", async () => {
-  const out = join(await Deno.makeTempDir(), "run");
-  const settings = { lr: 1e-3, model: { dModel: 64, layers: 2 }, seed: 1 };
-  const first = await openRun(out, settings, { backend: "wasm", tokensDir: "/t" });
-  assert(first.isNew);
-  assertEquals(first.manifest.environment.backend, "wasm");
-  // Which native paths were on is recorded: none here (BLAS and the C kernels are never enabled in this file).
-  assertEquals(first.manifest.environment.kernels?.blas.enabled, false);
-  assertEquals(first.manifest.environment.kernels?.native.kernels, []);
-  assertEquals(
-    (await openRun(out, { seed: 1, model: { layers: 2, dModel: 64 }, lr: 1e-3 }, { backend: "wasm", tokensDir: "/t" }))
-      .isNew,
-    false,
-  );
-  const err = await assertRejects(
-    () => openRun(out, { ...settings, model: { dModel: 128, layers: 2 } }, { backend: "wasm", tokensDir: "/t" }),
-    InputError,
-  );
-  assert(err.message.includes("model.dModel: 64 vs 128"), err.message);
-  assert(err.message.includes(join(out, "run.json")), err.message);
-  assertEquals(settingsDiff({ a: 1, b: [1, 2] }, { a: 1, b: [1, 3], c: true }), [
-    "b: [1,2] vs [1,3]",
-    "c: undefined vs true",
-  ]);
-  const busy = await Deno.makeTempDir();
-  await Deno.writeTextFile(join(busy, "notes.txt"), "x");
-  await assertRejects(() => openRun(busy, settings, { backend: "wasm", tokensDir: "/t" }), InputError, "no run.json");
 });
 
 Deno.test("resetTrainLog keeps rows up to the resume step and drops a torn last line", async () => {

@@ -8,12 +8,8 @@ import { join } from "node:path";
 import type { Document } from "../data/corpus.ts";
 import { languageStats } from "../data/multilingual/language_stats.ts";
 import { trainSampledBpe } from "../data/multilingual/sampled_bpe.ts";
-import {
-  LANGUAGES_FILE,
-  type LanguagesFile,
-  multilingualCorpusStage,
-  prepareMultilingualSources,
-} from "../pipeline/multilingual.ts";
+import { LANGUAGES_FILE, type LanguagesFile, stage } from "../data/multilingual/corpus_stage.ts";
+import { prepareMultilingualSources } from "../pipeline/multilingual.ts";
 import { loadProfile } from "../pipeline/profile.ts";
 import { readManifest } from "../tokenizer/shards.ts";
 
@@ -70,13 +66,18 @@ Deno.test("the corpus stage builds the capped corpus, one sampled tokenizer, sha
   const sources = await prepareMultilingualSources(m, cache, (l) => lines.push(l));
   assertEquals(sources.dir, cache, "a writable data cache keeps the sources");
   assertEquals(sources.fingerprint, { quran: "quran-json@3.1.2" });
-  const stage = multilingualCorpusStage(m, sources, "tokens");
-  await stage.execute({ dir, inputs: {}, progress: () => {}, say: (l) => lines.push(l) });
+  const spec = { languages: m.languages, capWords: m.capWords, tokenizer: m.tokenizer, sources: sources.fingerprint };
+  await stage.run(spec, {
+    out: dir,
+    inputs: { sources: sources.dir },
+    cacheDir: cache,
+    progress: { fraction: () => {}, say: (l) => lines.push(l) },
+  });
   const file = JSON.parse(await Deno.readTextFile(join(dir, LANGUAGES_FILE))) as LanguagesFile;
   assertEquals(file.languages.map((l) => l.lang), ["ar"]);
   const [ar] = file.languages;
   assert(ar.words <= 2000 && ar.words > 1000, `${ar.words} words under the cap`);
-  const manifest = await readManifest(join(dir, "tokens"));
+  const manifest = await readManifest(dir);
   assertEquals(
     manifest.splits.train.tokens + manifest.splits.valid.tokens - manifest.splits.train.documents -
       manifest.splits.valid.documents,

@@ -57,8 +57,13 @@ async function fixture() {
     const run = join(dir, "runs", objective);
     await Deno.mkdir(run, { recursive: true });
     await Deno.writeTextFile(
-      join(run, "run.json"),
-      JSON.stringify({ settings: { model: { arch: "encoder" }, objective, seed: 0 } }),
+      join(run, "artifact.json"),
+      JSON.stringify({
+        format: "headless-bench-artifact/1",
+        key: "k",
+        files: {},
+        spec: { arch: "encoder", objective, seed: 0 },
+      }),
     );
     await Deno.writeTextFile(
       join(run, "train_log.csv"),

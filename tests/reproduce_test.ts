@@ -8,9 +8,9 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
-import { isOurProcess } from "../pipeline/child.ts";
+import { type ArtifactRecord, RECORD_FILE } from "../artifacts/record.ts";
 import { formatProgress, Progress } from "../pipeline/progress.ts";
-import { readStageEvents, type StageEvent, type StageRecord } from "../pipeline/stage.ts";
+import { readStageEvents, type StageEvent } from "../pipeline/run_plan.ts";
 import { parseResultsCsv } from "../reports/rows.ts";
 import { exists, sha256File } from "../util/fs.ts";
 import { REPO_ROOT, SHARED_DATA_DIR } from "../util/paths.ts";
@@ -55,18 +55,29 @@ async function lastInvocation(out: string): Promise<StageEvent[]> {
 const ids = (events: StageEvent[], kind: StageEvent["event"]) =>
   events.filter((e) => e.event === kind).map((e) => e.id).sort();
 
-/** stage.json of every finished stage folder, by stage id. */
-async function stageRecords(out: string): Promise<Map<string, { dir: string; record: StageRecord }>> {
-  const found = new Map<string, { dir: string; record: StageRecord }>();
+/** The record of every finished stage folder, by kind, folder name and key. */
+async function stageRecords(out: string): Promise<Map<string, { dir: string; record: ArtifactRecord }>> {
+  const found = new Map<string, { dir: string; record: ArtifactRecord }>();
   for await (const kind of Deno.readDir(join(out, "stages"))) {
     for await (const e of Deno.readDir(join(out, "stages", kind.name))) {
       const dir = join(out, "stages", kind.name, e.name);
       if (e.name.endsWith(".partial")) continue;
-      const record = JSON.parse(await Deno.readTextFile(join(dir, "stage.json"))) as StageRecord;
-      found.set(`${record.id}@${record.key}`, { dir, record });
+      const record = JSON.parse(await Deno.readTextFile(join(dir, RECORD_FILE))) as ArtifactRecord;
+      found.set(`${kind.name}/${e.name}@${record.key}`, { dir, record });
     }
   }
   return found;
+}
+
+/** Pids of live processes whose command line mentions `text` (a killed run's workers, say). */
+async function processesMentioning(text: string): Promise<number[]> {
+  const pids: number[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name) || Number(e.name) === Deno.pid) continue;
+    const cmdline = await Deno.readTextFile(`/proc/${e.name}/cmdline`).catch(() => "");
+    if (cmdline.includes(text)) pids.push(Number(e.name));
+  }
+  return pids;
 }
 
 Deno.test({
@@ -114,7 +125,7 @@ Deno.test({
     assertEquals(manifest.profile.name, "smoke");
     assertEquals(manifest.machine.cores, navigator.hardwareConcurrency);
     assert(manifest.machine.memoryBytes > 0);
-    assertEquals(manifest.tokenizer.sha256, await sha256File(manifest.tokenizer.file));
+    assertEquals(manifest.tokenizer.sha256, await sha256File(join(smokeOut, manifest.tokenizer.file)));
     assertEquals(
       manifest.data.files["glue/RTE/train.tsv"],
       await sha256File(join(SHARED_DATA_DIR, "glue/RTE/train.tsv")),
@@ -122,7 +133,10 @@ Deno.test({
     assert(manifest.startedAt < manifest.endedAt);
     assertEquals(manifest.multilingual.languages.map((l: { lang: string }) => l.lang), ["ar", "en"]);
     assert(manifest.multilingual.languages.every((l: { tokens: number }) => l.tokens > 0));
-    assertEquals(manifest.multilingual.tokenizer.sha256, await sha256File(manifest.multilingual.tokenizer.file));
+    assertEquals(
+      manifest.multilingual.tokenizer.sha256,
+      await sha256File(join(smokeOut, manifest.multilingual.tokenizer.file)),
+    );
     assertEquals(
       manifest.data.files["xnli/ar/train.tsv"],
       await sha256File(join(SHARED_DATA_DIR, "xnli/ar/train.tsv")),
@@ -145,10 +159,10 @@ Deno.test({
     await run(smokeOut, "--set", "glue.epochs=2");
     const third = await lastInvocation(smokeOut);
     assertEquals(ids(third, "start"), [
-      "evaluate/encoder-cwt-s0-f0.5-rte",
-      "evaluate/encoder-cwt-s0-f1-rte",
-      "evaluate/encoder-softmax-s0-f0.5-rte",
-      "evaluate/encoder-softmax-s0-f1-rte",
+      "glue/encoder-cwt-s0-f0.5-rte",
+      "glue/encoder-cwt-s0-f1-rte",
+      "glue/encoder-softmax-s0-f0.5-rte",
+      "glue/encoder-softmax-s0-f1-rte",
     ]);
     assertEquals(ids(third, "skip").length, 16);
     const epochs = parseResultsCsv(await Deno.readTextFile(join(smokeOut, "results.csv")), "results.csv")
@@ -185,27 +199,27 @@ Deno.test({
     const drain = Promise.all([child.stdout.pipeTo(new WritableStream()), child.stderr.pipeTo(new WritableStream())]);
     // Kill it while the second pretraining run is under way (after the first run's stages finished).
     const target = "pretrain/encoder-cwt-s0";
-    let childPidFile = "";
-    for (let i = 0; i < 1200; i++) {
+    let partial = "";
+    for (let i = 0; i < 1200 && partial === ""; i++) {
       await new Promise((r) => setTimeout(r, 100));
       const events = await readStageEvents(out);
       const started = events.find((e) => e.id === target && e.event === "start");
       if (started) {
         const dir = join(out, "stages", "pretrain", `encoder-cwt-s0-${started.key}.partial`);
-        const ckpts = join(dir, "run", "ckpt");
-        if (
-          (await exists(join(dir, "child.pid"))) && (await exists(ckpts)) && [...Deno.readDirSync(ckpts)].length > 0
-        ) {
-          childPidFile = join(dir, "child.pid");
-          break;
-        }
+        const ckpts = join(dir, "ckpt");
+        if ((await exists(ckpts)) && [...Deno.readDirSync(ckpts)].length > 0) partial = dir;
       }
     }
-    assert(childPidFile !== "", "the second pretraining run started and wrote a checkpoint");
-    const orphan = Number((await Deno.readTextFile(childPidFile)).trim());
+    assert(partial !== "", "the second pretraining run started and wrote a checkpoint");
+    assert((await processesMentioning(partial)).length > 0, "its worker process runs");
     child.kill("SIGKILL");
     await child.status;
     await drain;
+    // Its worker notices the parent is gone and ends itself (it checks every 0.5 s).
+    for (let i = 0; i < 40 && (await processesMentioning(partial)).length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assertEquals(await processesMentioning(partial), [], "the killed run's worker ended with it");
     const beforeKill = await readStageEvents(out);
     const finished = beforeKill.filter((e) => e.event === "done").map((e) => e.id);
     assert(finished.includes("pretrain/encoder-softmax-s0"), `finished before the kill: ${finished}`);
@@ -216,17 +230,14 @@ Deno.test({
     assertEquals(ids(restart, "skip"), [...finished].sort(), "finished stages are skipped");
     for (const id of finished) assert(!ids(restart, "start").includes(id), `${id} not redone`);
     assertEquals(ids(restart, "resume"), [target], "the interrupted pretraining resumed in its partial folder");
-    assert(!(await isOurProcess(orphan, out)), "no child of the killed run is left");
-    if (text.includes("ended pid")) assertStringIncludes(text, `ended pid ${orphan}`);
+    assertEquals(await processesMentioning(out), [], "no worker of the killed run is left");
     for (const f of ["results.csv", "summary.csv", "report.md", "manifest.json"]) assert(await exists(join(out, f)));
-    const runJson = JSON.parse(
-      await Deno.readTextFile(join(
-        (await stageRecords(out)).values().find((s) => s.record.id === target)!.dir,
-        "run",
-        "run.json",
-      )),
-    );
-    assert(runJson.resumes.length >= 1, "the pretraining run records its resume");
+    const record = (await stageRecords(out)).values().find((s) =>
+      s.dir.includes("encoder-cwt-s0-") && s.record.kind === "pretrain"
+    )!
+      .record;
+    assert(record.resumes >= 1, "the pretraining run records its resume");
+    assert(text.includes("stages ran"));
     await Deno.remove(out, { recursive: true });
   },
 });

@@ -141,22 +141,20 @@ Deno.test("training log: required columns parsed, extra columns kept as text, a 
   );
 });
 
-Deno.test("training log: the run is named by run.json beside it, or by arch/objective/seed columns, else an error", async () => {
+Deno.test("training log: the run is named by its pretraining record beside it, or by arch/objective/seed columns, else an error", async () => {
   const dir = await Deno.makeTempDir();
   const path = join(dir, "train_log.csv");
   await Deno.writeTextFile(path, LOG);
   const e = await assertRejects(() => readTrainingLog(path), InputError);
   assertStringIncludes(e.message, `${path}: cannot tell which run this log belongs to`);
-  await Deno.writeTextFile(
-    join(dir, "run.json"),
-    JSON.stringify({ settings: { model: { arch: "decoder" }, objective: "cwt", seed: 3 } }),
-  );
+  const record = (spec: unknown) => JSON.stringify({ format: "headless-bench-artifact/1", key: "k", files: {}, spec });
+  await Deno.writeTextFile(join(dir, "artifact.json"), record({ arch: "decoder", objective: "cwt", seed: 3 }));
   const log = await readTrainingLog(path);
   assertEquals([log.arch, log.objective, log.seed, log.rows.length], ["decoder", "cwt", 3, 2]);
-  await Deno.writeTextFile(join(dir, "run.json"), JSON.stringify({ settings: { objective: "cwt" } }));
+  await Deno.writeTextFile(join(dir, "artifact.json"), record({ objective: "cwt" }));
   assertStringIncludes(
     (await assertRejects(() => readTrainingLog(path), InputError)).message,
-    "expected settings.model.arch",
+    "expected spec.arch",
   );
   const other = join(dir, "cols.csv");
   await Deno.writeTextFile(

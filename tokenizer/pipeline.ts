@@ -2,11 +2,12 @@
  * Corpus -> tokenizer + token shards. Documents are split train/valid by id (data/corpus.ts splitOf),
  * spooled once to a temporary file, BPE is trained on the train split only (a seeded sample of its
  * documents when it is larger than `maxTrainBytes`), both splits are encoded into shards, and every
- * document's round trip decode(encode(text)) === text is checked. Everything is written into a temporary
- * folder beside `outDir` and renamed into place at the end, so a crash never leaves a half folder.
+ * document's round trip decode(encode(text)) === text is checked. It writes into `outDir`, which must be
+ * empty or absent: the artifact store (artifacts/) gives it a partial folder and renames it into place when
+ * the stage is done, so a crash never leaves a half folder that looks finished.
  */
 import { createHash } from "node:crypto";
-import { basename, dirname, join } from "node:path";
+import { join } from "node:path";
 import process from "node:process";
 import { countWords, type Document, splitOf } from "../data/corpus.ts";
 import { InputError } from "../util/errors.ts";
@@ -28,7 +29,7 @@ export interface TokenizeCorpusOptions {
   seed?: number;
   /** Share of documents held out for validation, in [0, 1) (default 0.02). */
   validFraction?: number;
-  /** The folder to create; it must not exist yet. */
+  /** The folder to write into: empty or absent. */
   outDir: string;
   /** Train BPE on a seeded sample of train documents of at most this many UTF-8 bytes (default: all). */
   maxTrainBytes?: number;
@@ -85,7 +86,11 @@ export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<To
   if (!(maxTrainBytes > 0)) {
     throw new InputError(`the BPE training cap must be a positive number of bytes, got ${maxTrainBytes}`);
   }
-  if (await exists(outDir)) throw new InputError(`output folder already exists: ${outDir}`);
+  if (await exists(outDir)) {
+    for await (const e of Deno.readDir(outDir)) {
+      if (!e.name.startsWith(".")) throw new InputError(`the output folder is not empty (holds ${e.name})`, outDir);
+    }
+  }
   if (options.tokenizer && options.tokenizer.vocabSize > vocabSize) {
     throw new InputError(
       `the given tokenizer has ${options.tokenizer.vocabSize} ids, more than the ${vocabSize} asked for`,
@@ -93,123 +98,115 @@ export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<To
   }
 
   const started = performance.now();
-  await Deno.mkdir(dirname(outDir), { recursive: true });
-  const tmp = join(dirname(outDir), `.${basename(outDir)}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`);
-  await Deno.mkdir(tmp);
-  try {
-    // 1. Spool the documents with their split; count, hash.
-    const spool = join(tmp, SPOOL_FILE);
-    const corpus = await spoolDocuments(options.docs, spool, (id) => splitOf(id, validFraction, seed), progress);
-    const { splits } = corpus;
-    if (splits.train.documents === 0) {
-      throw new InputError(`no training documents (${corpus.documents} documents in all)`);
-    }
-
-    // 2. Count pre-tokens of the train split (a seeded sample when over the cap) and train BPE, unless given.
-    const trained = options.tokenizer
-      ? null
-      : await trainOnSpool(spool, corpus.trainBytes, vocabSize, maxTrainBytes, seed, progress);
-    const tokenizer = options.tokenizer ?? new BpeTokenizer(trained!.spec);
-    const tokenizerJson = toHfJson(tokenizer);
-    await Deno.writeTextFile(join(tmp, "tokenizer.json"), tokenizerJson);
-
-    // 3. Encode both splits into shards, timing encode alone; check round trips.
-    const writers = {
-      train: new ShardWriter(tmp, "train", {
-        dtype: dtypeFor(vocabSize),
-        vocabSize,
-        eot: EOT_ID,
-        maxShardTokens: options.maxShardTokens,
-      }),
-      valid: new ShardWriter(tmp, "valid", {
-        dtype: dtypeFor(vocabSize),
-        vocabSize,
-        eot: EOT_ID,
-        maxShardTokens: options.maxShardTokens,
-      }),
-    };
-    let encodeSeconds = 0, encodeCpu = 0, roundTripSeconds = 0, encoded = 0, tokens = 0;
-    const failedIds: string[] = [];
-    let failures = 0;
-    const ids: number[] = [];
-    for await (const doc of readSpool(spool)) {
-      ids.length = 0;
-      const wall = performance.now(), cpu = cpuSeconds();
-      tokenizer.encodeInto(doc.text, ids);
-      encodeSeconds += (performance.now() - wall) / 1000;
-      encodeCpu += cpuSeconds() - cpu;
-      await writers[doc.split].addDocument(ids);
-      tokens += ids.length;
-      if (roundTrip) {
-        const t = performance.now();
-        if (tokenizer.decode(ids) !== doc.text) {
-          failures++;
-          if (failedIds.length < 10) failedIds.push(doc.id);
-        }
-        roundTripSeconds += (performance.now() - t) / 1000;
-      }
-      if (++encoded % 100 === 0) progress(`encode: ${encoded}/${corpus.documents} documents, ${tokens} tokens`);
-    }
-    const info: Record<"train" | "valid", SplitInfo> = {
-      train: await writers.train.finish(),
-      valid: await writers.valid.finish(),
-    };
-    await Deno.remove(spool);
-
-    const manifest: TokenManifest = {
-      format: TOKENS_FORMAT,
-      tokenizer: { file: "tokenizer.json", sha256: sha256(tokenizerJson) },
-      vocabSize: tokenizer.vocabSize,
-      dtype: dtypeFor(tokenizer.vocabSize),
-      eot: EOT_ID,
-      seed,
-      splits: info,
-      corpus: {
-        ...options.corpusInfo,
-        sha256: corpus.sha256,
-        documents: corpus.documents,
-        words: splits.train.words + splits.valid.words,
-        bytes: splits.train.bytes + splits.valid.bytes,
-        validFraction,
-        sources: corpus.sources,
-        splits,
-        bpeSample: trained &&
-          {
-            documents: trained.stats.documents,
-            bytes: trained.stats.bytes,
-            maxTrainBytes: Number.isFinite(maxTrainBytes) ? maxTrainBytes : null,
-          },
-      },
-    };
-    await writeManifest(tmp, manifest);
-    await Deno.rename(tmp, outDir);
-
-    const encodedTokens = info.train.tokens + info.valid.tokens;
-    return {
-      outDir,
-      vocabSize: tokenizer.vocabSize,
-      merges: tokenizer.merges.length,
-      seed,
-      validFraction,
-      corpusSha256: corpus.sha256,
-      splits: {
-        train: { ...splits.train, tokens: info.train.tokens },
-        valid: { ...splits.valid, tokens: info.valid.tokens },
-      },
-      bpe: trained && trained.stats,
-      encode: {
-        seconds: encodeSeconds,
-        cpuSeconds: encodeCpu,
-        tokensPerSecond: encodedTokens / encodeSeconds,
-        tokensPerCpuSecond: encodedTokens / encodeCpu,
-      },
-      roundTrip: roundTrip ? { documents: encoded, failures, failedIds, seconds: roundTripSeconds } : null,
-      seconds: (performance.now() - started) / 1000,
-    };
-  } catch (e) {
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    throw e;
+  await Deno.mkdir(outDir, { recursive: true });
+  // 1. Spool the documents with their split; count, hash.
+  const spool = join(outDir, SPOOL_FILE);
+  const corpus = await spoolDocuments(options.docs, spool, (id) => splitOf(id, validFraction, seed), progress);
+  const { splits } = corpus;
+  if (splits.train.documents === 0) {
+    throw new InputError(`no training documents (${corpus.documents} documents in all)`);
   }
+
+  // 2. Count pre-tokens of the train split (a seeded sample when over the cap) and train BPE, unless given.
+  const trained = options.tokenizer
+    ? null
+    : await trainOnSpool(spool, corpus.trainBytes, vocabSize, maxTrainBytes, seed, progress);
+  const tokenizer = options.tokenizer ?? new BpeTokenizer(trained!.spec);
+  const tokenizerJson = toHfJson(tokenizer);
+  await Deno.writeTextFile(join(outDir, "tokenizer.json"), tokenizerJson);
+
+  // 3. Encode both splits into shards, timing encode alone; check round trips.
+  const writers = {
+    train: new ShardWriter(outDir, "train", {
+      dtype: dtypeFor(vocabSize),
+      vocabSize,
+      eot: EOT_ID,
+      maxShardTokens: options.maxShardTokens,
+    }),
+    valid: new ShardWriter(outDir, "valid", {
+      dtype: dtypeFor(vocabSize),
+      vocabSize,
+      eot: EOT_ID,
+      maxShardTokens: options.maxShardTokens,
+    }),
+  };
+  let encodeSeconds = 0, encodeCpu = 0, roundTripSeconds = 0, encoded = 0, tokens = 0;
+  const failedIds: string[] = [];
+  let failures = 0;
+  const ids: number[] = [];
+  for await (const doc of readSpool(spool)) {
+    ids.length = 0;
+    const wall = performance.now(), cpu = cpuSeconds();
+    tokenizer.encodeInto(doc.text, ids);
+    encodeSeconds += (performance.now() - wall) / 1000;
+    encodeCpu += cpuSeconds() - cpu;
+    await writers[doc.split].addDocument(ids);
+    tokens += ids.length;
+    if (roundTrip) {
+      const t = performance.now();
+      if (tokenizer.decode(ids) !== doc.text) {
+        failures++;
+        if (failedIds.length < 10) failedIds.push(doc.id);
+      }
+      roundTripSeconds += (performance.now() - t) / 1000;
+    }
+    if (++encoded % 100 === 0) progress(`encode: ${encoded}/${corpus.documents} documents, ${tokens} tokens`);
+  }
+  const info: Record<"train" | "valid", SplitInfo> = {
+    train: await writers.train.finish(),
+    valid: await writers.valid.finish(),
+  };
+  await Deno.remove(spool);
+
+  const manifest: TokenManifest = {
+    format: TOKENS_FORMAT,
+    tokenizer: { file: "tokenizer.json", sha256: sha256(tokenizerJson) },
+    vocabSize: tokenizer.vocabSize,
+    dtype: dtypeFor(tokenizer.vocabSize),
+    eot: EOT_ID,
+    seed,
+    splits: info,
+    corpus: {
+      ...options.corpusInfo,
+      sha256: corpus.sha256,
+      documents: corpus.documents,
+      words: splits.train.words + splits.valid.words,
+      bytes: splits.train.bytes + splits.valid.bytes,
+      validFraction,
+      sources: corpus.sources,
+      splits,
+      bpeSample: trained &&
+        {
+          documents: trained.stats.documents,
+          bytes: trained.stats.bytes,
+          maxTrainBytes: Number.isFinite(maxTrainBytes) ? maxTrainBytes : null,
+        },
+    },
+  };
+  await writeManifest(outDir, manifest);
+
+  const encodedTokens = info.train.tokens + info.valid.tokens;
+  return {
+    outDir,
+    vocabSize: tokenizer.vocabSize,
+    merges: tokenizer.merges.length,
+    seed,
+    validFraction,
+    corpusSha256: corpus.sha256,
+    splits: {
+      train: { ...splits.train, tokens: info.train.tokens },
+      valid: { ...splits.valid, tokens: info.valid.tokens },
+    },
+    bpe: trained && trained.stats,
+    encode: {
+      seconds: encodeSeconds,
+      cpuSeconds: encodeCpu,
+      tokensPerSecond: encodedTokens / encodeSeconds,
+      tokensPerCpuSecond: encodedTokens / encodeCpu,
+    },
+    roundTrip: roundTrip ? { documents: encoded, failures, failedIds, seconds: roundTripSeconds } : null,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 /** Trains BPE on the spooled train documents (a seeded sample of them when over `maxTrainBytes`). */

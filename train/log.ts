@@ -4,6 +4,7 @@
  * before the checkpoint's step, so a killed-and-resumed run logs each step once.
  */
 import { exists, writeFileAtomic } from "../util/fs.ts";
+import { formatDuration } from "../util/format.ts";
 
 /** Columns of train_log.csv. */
 export const TRAIN_LOG_COLUMNS = [
@@ -68,16 +69,6 @@ export async function writeCheckpointsCsv(path: string, rows: CheckpointRow[]): 
     header(CHECKPOINT_COLUMNS) +
       sorted.map((r) => CHECKPOINT_COLUMNS.map((c) => String(r[c])).join(",") + "\n").join(""),
   );
-}
-
-/** "1h02m", "3m05s", "12s". */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return "?";
-  const s = Math.max(0, Math.round(seconds));
-  const [h, m, sec] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
-  if (h) return `${h}h${String(m).padStart(2, "0")}m`;
-  if (m) return `${m}m${String(sec).padStart(2, "0")}s`;
-  return `${sec}s`;
 }
 
 /** One progress line: step, budget share, loss, lr, grad norm, tokens/s and ETA. */

@@ -8,7 +8,7 @@
  * data cursor and the masking Rng, is in the checkpoint, and the backend computes deterministically).
  */
 import * as tf from "@tensorflow/tfjs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { InputError } from "../util/errors.ts";
 import { AdamW } from "./adamw.ts";
 import { BatchStream, validationBatches } from "./batch_stream.ts";
@@ -34,7 +34,7 @@ import {
   writeCheckpointsCsv,
 } from "./log.ts";
 import type { LmBatch, ModelConfigLike, ModelKit, Objective, TrainableModel } from "./model_kit.ts";
-import { openRun, saveRunManifest, settingsHash } from "./run_manifest.ts";
+import { jsonDiff, keyOf } from "../artifacts/hash.ts";
 import { learningRate, scheduleFor, type ScheduleKind } from "./schedule.ts";
 import { openTokenFolderSplit, readTokenManifest } from "./token_stream.ts";
 
@@ -44,7 +44,7 @@ export const DEFAULT_FRACTIONS: readonly number[] = [0.125, 0.25, 0.5, 1];
 /** Share of an encoder row's tokens the masking scores, used only to plan the schedule's length. */
 const EXPECTED_MASK_RATE = 0.15;
 
-/** Options of `pretrain`. Everything above `outDir` is part of the run's identity (run.json settings). */
+/** Options of `pretrain`. Everything above `outDir` is part of the run's identity (runSettings). */
 export interface PretrainOptions<C extends ModelConfigLike = ModelConfigLike> {
   /** The resolved model config (its vocabSize must match the token folder's). */
   config: C;
@@ -80,6 +80,8 @@ export interface PretrainOptions<C extends ModelConfigLike = ModelConfigLike> {
   ckptEvery: number;
   /** No progress lines on stderr. */
   quiet?: boolean;
+  /** Called with the share of the budget spent, at every train_log.csv row. */
+  onProgress?: (fraction: number) => void;
   /** Tests: return after this many steps, without a final checkpoint, as if the process were killed. */
   stopAfterSteps?: number;
 }
@@ -149,6 +151,26 @@ function validateOptions(opts: PretrainOptions): void {
   }
 }
 
+/** What a run folder may hold: a run's own files, a stage log and dot-files (the artifact store's). */
+const RUN_FILES = new Set(["ckpt", "train_log.csv", "checkpoints.csv", "stage.log"]);
+
+/** Errors when `outDir` holds files that are not a pretraining run's (it may be absent or empty). */
+async function checkRunFolder(outDir: string): Promise<void> {
+  try {
+    for await (const e of Deno.readDir(outDir)) {
+      if (!RUN_FILES.has(e.name) && !e.name.startsWith(".")) {
+        throw new InputError(
+          `the output folder holds ${e.name}, which is not a pretraining run's: use an empty or new folder`,
+          outDir,
+        );
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  await Deno.mkdir(outDir, { recursive: true });
+}
+
 /** Model parameters and optimizer moments as named float32 arrays. */
 function trainingTensors(model: TrainableModel, adam: AdamW): Map<string, StoredTensor> {
   const out = new Map<string, StoredTensor>();
@@ -209,7 +231,7 @@ function checkpointRow(dir: string, meta: CheckpointMeta): CheckpointRow {
     flops: meta.counters.flops,
     seconds: Number(meta.counters.seconds.toFixed(3)),
     valid_loss: meta.eval?.validLoss ?? NaN,
-    checkpoint: dir,
+    checkpoint: join("ckpt", basename(dir)),
   };
 }
 
@@ -229,8 +251,8 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
     );
   }
   const settings = runSettings(opts, tokensSha);
-  const hash = settingsHash(settings);
-  const { manifest: run } = await openRun(outDir, settings, { backend: opts.backend, tokensDir: opts.tokensDir });
+  const hash = keyOf(settings);
+  await checkRunFolder(outDir);
   const ckptRoot = join(outDir, "ckpt");
   const logPath = join(outDir, "train_log.csv");
   const checkpointsCsv = join(outDir, "checkpoints.csv");
@@ -258,17 +280,16 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
   const latest = await latestCheckpoint(ckptRoot);
   if (latest && latest.meta.settingsHash !== hash) {
     throw new InputError(
-      `checkpoint was written by settings ${latest.meta.settingsHash}, run.json has ${hash}`,
+      `the folder holds another run; settings that differ (stored vs requested): ${
+        jsonDiff(latest.meta.settings, settings).join("; ")
+      }; use another folder, or delete this one to start over`,
       latest.dir,
     );
   }
   const final = (await listCheckpoints(ckptRoot)).find((c) => c.meta.fraction === 1);
   if (final) {
-    if (run.status !== "done") {
-      // Killed after the final checkpoint but before run.json was closed.
-      await writeCheckpointsCsv(checkpointsCsv, await rowsFromDisk());
-      await saveRunManifest(outDir, { ...run, status: "done", endedAt: new Date().toISOString() });
-    }
+    // Perhaps killed after the final checkpoint but before checkpoints.csv was rewritten.
+    await writeCheckpointsCsv(checkpointsCsv, await rowsFromDisk());
     return {
       status: "done",
       counters: final.meta.counters,
@@ -303,8 +324,6 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
       counters = { ...meta.counters };
       resumedWindow = meta.logWindow;
       data = new BatchStream(kit as ModelKit, config.arch, train, data.opts, meta.data);
-      run.resumes.push({ at: new Date().toISOString(), fromStep: counters.step });
-      await saveRunManifest(outDir, run);
     }
     await resetTrainLog(logPath, counters.step);
     const validBatches = validationBatches(kit as ModelKit, config.arch, valid, {
@@ -383,6 +402,7 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
           tokens_per_s: Number((window.tokens / ((now - window.since) / 1000)).toFixed(1)),
         };
         await appendTrainLog(logPath, row);
+        opts.onProgress?.(Math.min(1, counters.flops / opts.budgetFlops));
         if (!opts.quiet) {
           const rate = counters.flops / Math.max(1e-9, counters.seconds);
           console.error(progressLine(row, opts.budgetFlops, (opts.budgetFlops - counters.flops) / rate));
@@ -417,9 +437,6 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
     }
     // A rolling checkpoint older than the final one is no longer needed.
     await Deno.remove(join(ckptRoot, "latest"), { recursive: true }).catch(() => {});
-    run.endedAt = new Date().toISOString();
-    run.status = "done";
-    await saveRunManifest(outDir, run);
     return { status: "done", counters, resumedFromStep, checkpoints: await rowsFromDisk(), plannedSteps };
   } finally {
     adam.dispose();

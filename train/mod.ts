@@ -8,7 +8,6 @@ export * from "./token_stream.ts";
 export * from "./batch_stream.ts";
 export * from "./checkpoint.ts";
 export * from "./log.ts";
-export * from "./run_manifest.ts";
 export * from "./model_kit.ts";
 export * from "./loop.ts";
 export * from "./transformer_kit.ts";

@@ -85,3 +85,18 @@ export function seedListFlag(value: string, name = "seeds"): number[] {
   if (new Set(seeds).size !== seeds.length) throw new InputError(`--${name} repeats a seed: ${value}`);
   return seeds;
 }
+
+/** Reads a required string flag, or throws an InputError naming it. */
+export function requiredFlag(name: string, value: unknown): string {
+  if (typeof value !== "string" || value === "") throw new InputError(`--${name} is required`);
+  return value;
+}
+
+/** Reads a flag that must be one of `allowed`, or throws an InputError listing them. */
+export function oneOfFlag<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== "string" || !allowed.includes(value as T)) {
+    const list = allowed.length > 1 ? `${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}` : allowed.join("");
+    throw new InputError(`--${name} expects ${list}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}

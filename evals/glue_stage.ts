@@ -1,0 +1,285 @@
+/**
+ * The GLUE stage: fine-tunes a fresh copy of an encoder checkpoint per task and seed (evals/finetune_glue.ts)
+ * and scores the dev sets after every epoch; one result row per task, metric, seed and policy (`best-epoch`,
+ * the epoch with the best dev score by the paper's metric, and `last-epoch`). Tasks are GLUE tasks by name
+ * or custom task specs (data/task_spec.ts), whose folders are the stage's inputs `task:<name>`.
+ */
+import { basename, dirname, join } from "node:path";
+import type { InputRef } from "../artifacts/store.ts";
+import { missingFromCache } from "../data/cache.ts";
+import type { Stage } from "../artifacts/stage.ts";
+import { glueTask } from "../data/glue.ts";
+import { type Example, loadExamples, loadTaskSpec, type TaskSpec } from "../data/task_spec.ts";
+import { initBackend } from "../models/mod.ts";
+import { formatDuration } from "../util/format.ts";
+import { InputError } from "../util/errors.ts";
+import type { ClassificationLossName } from "./balanced_ce.ts";
+import { loadCheckpointModel, modelFromSnapshot, modelSnapshot } from "./checkpoint_check.ts";
+import { checkpointColumns, openCheckpoint } from "./eval_run.ts";
+import { type FinetuneResult, finetuneTask, meanStd } from "./finetune_glue.ts";
+import { GLUE_TASKS as GLUE_SCORING, type GlueTask, isGlueTask } from "./glue_score.ts";
+import { ResultSink } from "./result_sink.ts";
+
+/** A task of the stage: a GLUE task by name, or a custom task spec file (in the input folder `task:<name>`). */
+export type GlueTaskRef = { glue: GlueTask } | { custom: string; file: string };
+
+/** Everything that decides a GLUE stage's results (the checkpoint and tokenizer are inputs). */
+export interface GlueSpec {
+  tasks: GlueTaskRef[];
+  seeds: number[];
+  loss: ClassificationLossName;
+  epochs: number;
+  lr: number;
+  weightDecay: number;
+  batch: number;
+  evalBatch: number;
+  /** Train on a seeded subset of at most this many examples per task (null: all). */
+  maxTrain: number | null;
+  /** sha256 of every data-cache file the GLUE tasks read, by cache-relative path. */
+  data: Record<string, string>;
+  backend: string;
+}
+
+/** GLUE tasks in the leaderboard's order, each with its dev sets: result name -> data/glue.ts spec name. */
+export const GLUE_DEV_SETS: Record<GlueTask, Record<string, string>> = {
+  cola: { validation: "CoLA" },
+  sst2: { validation: "SST-2" },
+  mrpc: { validation: "MRPC" },
+  stsb: { validation: "STS-B" },
+  qqp: { validation: "QQP" },
+  mnli: { matched: "MNLI-m", mismatched: "MNLI-mm" },
+  qnli: { validation: "QNLI" },
+  rte: { validation: "RTE" },
+  wnli: { validation: "WNLI" },
+};
+
+/** Detail columns written after the standard result columns. */
+const DETAIL_COLUMNS = [
+  "epoch",
+  "pretrain_seed",
+  "model",
+  "checkpoint",
+  "finetune_loss",
+  "train_examples",
+  "finetune_steps",
+  "finetune_flops",
+  "finetune_seconds",
+] as const;
+
+/** Columns of timings.csv. */
+const TIMING_COLUMNS = ["task", "seconds", "seeds", "train_examples", "dev_examples", "steps", "note"] as const;
+
+/** One fine-tuning task: its training spec, its dev sets and the score key that picks the best epoch. */
+export interface TaskRun {
+  /** Name in result rows. */
+  name: string;
+  train: TaskSpec;
+  /** Dev set name -> the spec and split that hold it. */
+  dev: Record<string, { spec: TaskSpec; split: string }>;
+  selectBy?: string;
+}
+
+/** The fine-tuning run of a GLUE task. */
+export function glueRun(task: GlueTask): TaskRun {
+  const dev = Object.fromEntries(
+    Object.entries(GLUE_DEV_SETS[task]).map(([name, spec]) => [name, { spec: glueTask(spec), split: "dev" }]),
+  );
+  return { name: task, train: Object.values(dev)[0].spec, dev, selectBy: GLUE_SCORING[task].paper ?? undefined };
+}
+
+/** The fine-tuning run of a custom task spec file: its train split, every other split but test as dev. */
+export async function customRun(path: string): Promise<TaskRun> {
+  const spec = await loadTaskSpec(path);
+  if (!spec.splits.train) throw new InputError(`task spec has no "train" split; fine-tuning needs one`, path);
+  const devNames = Object.keys(spec.splits).filter((s) => s !== "train" && s !== "test");
+  if (devNames.length === 0) {
+    throw new InputError(`task spec has no dev split (a split other than train and test)`, path);
+  }
+  return { name: spec.name, train: spec, dev: Object.fromEntries(devNames.map((split) => [split, { spec, split }])) };
+}
+
+/** The cache-relative (or absolute, for custom tasks) files a run reads. */
+export function runFiles(run: TaskRun): string[] {
+  return [run.train.splits.train, ...Object.values(run.dev).map((d) => d.spec.splits[d.split])];
+}
+
+/** The input name of a custom task's folder. */
+export const taskInput = (name: string) => `task:${name}`;
+
+/** The run of a task reference, custom specs read from their input folder. */
+async function taskRun(ref: GlueTaskRef, inputs: Record<string, string>): Promise<TaskRun> {
+  if ("glue" in ref) return glueRun(ref.glue);
+  const folder = inputs[taskInput(ref.custom)];
+  if (!folder) throw new Error(`custom task ${ref.custom}: no input folder ${taskInput(ref.custom)}`);
+  return await customRun(join(folder, basename(ref.file)));
+}
+
+/** Loads the examples of a run; skipped broken rows are counted. */
+async function loadRunData(
+  run: TaskRun,
+  cacheDir: string,
+): Promise<{ train: Example[]; dev: Record<string, Example[]>; skipped: number }> {
+  const train = await loadExamples(run.train, "train", cacheDir);
+  const dev: Record<string, Example[]> = {};
+  let skipped = train.skipped;
+  for (const [name, { spec, split }] of Object.entries(run.dev)) {
+    const loaded = await loadExamples(spec, split, cacheDir);
+    dev[name] = loaded.examples;
+    skipped += loaded.skipped;
+  }
+  return { train: train.examples, dev, skipped };
+}
+
+/** The stage. Inputs: `checkpoint` (an encoder checkpoint folder), `tokenizer` (its tokenizer.json), `task:<name>`. */
+export const stage: Stage<GlueSpec> = {
+  kind: "glue",
+  module: import.meta.url,
+  isolate: true,
+  async run(spec, io) {
+    const runs = await Promise.all(spec.tasks.map((t) => taskRun(t, io.inputs)));
+    const { summary, tokenizer } = await openCheckpoint(
+      io.inputs.checkpoint,
+      io.inputs.tokenizer,
+      "encoder",
+      `fine-tuning on ${runs.map((r) => r.name).join(", ")}`,
+    );
+    await initBackend(spec.backend);
+    const sink = new ResultSink(io.out, DETAIL_COLUMNS, TIMING_COLUMNS);
+    const loaded = await loadCheckpointModel(summary);
+    const snapshot = modelSnapshot(loaded);
+    loaded.dispose();
+    const base = await checkpointColumns(summary);
+    const work = runs.length * spec.seeds.length * spec.epochs;
+    let done = 0;
+    for (const run of runs) {
+      const t0 = performance.now();
+      const data = await loadRunData(run, io.cacheDir);
+      const results: FinetuneResult[] = [];
+      for (const seed of spec.seeds) {
+        const model = modelFromSnapshot(summary.config, snapshot);
+        try {
+          results.push(finetuneTask(model, tokenizer, run.train, { train: data.train, dev: data.dev }, {
+            loss: spec.loss,
+            epochs: spec.epochs,
+            lr: spec.lr,
+            weightDecay: spec.weightDecay,
+            batch: spec.batch,
+            evalBatch: spec.evalBatch,
+            maxTrain: spec.maxTrain ?? undefined,
+            seed,
+            selectBy: run.selectBy,
+            onEpoch: (e) => {
+              io.progress.fraction(++done / work);
+              console.error(
+                `${run.name} seed ${seed} epoch ${e.epoch}/${spec.epochs}: train loss ${e.trainLoss.toFixed(4)}, ` +
+                  Object.entries(e.scores).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(", ") +
+                  ` (${formatDuration(e.seconds)})`,
+              );
+            },
+          }));
+        } finally {
+          model.dispose();
+        }
+      }
+      for (const r of results) {
+        for (const [policy, epoch] of [["best-epoch", r.best], ["last-epoch", r.last]] as const) {
+          for (const [metric, value] of Object.entries(epoch.scores)) {
+            sink.push({
+              ...base,
+              seed: r.seed,
+              task: run.name,
+              metric,
+              value,
+              policy,
+              epoch: epoch.epoch,
+              finetune_loss: r.loss,
+              train_examples: r.trainExamples,
+              finetune_steps: r.steps,
+              finetune_flops: r.flops,
+              finetune_seconds: Number(r.seconds.toFixed(3)),
+            });
+          }
+        }
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      sink.timings.push({
+        task: run.name,
+        seconds: Number(seconds.toFixed(3)),
+        seeds: spec.seeds.join(" "),
+        train_examples: results[0].trainExamples,
+        dev_examples: Object.values(results[0].devExamples).reduce((a, b) => a + b, 0),
+        steps: results[0].steps,
+        note: data.skipped ? `${data.skipped} broken rows skipped` : "",
+      });
+      await sink.flush();
+      for (const policy of ["best", "last"] as const) {
+        const line = Object.keys(results[0][policy].scores).map((k) => {
+          const s = meanStd(results.map((r) => r[policy].scores[k]));
+          return `${k} ${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}`;
+        });
+        io.progress.say(
+          `${run.name} (${policy} epoch, ${spec.seeds.length} seeds, ${results[0].trainExamples}/${
+            results[0].trainAvailable
+          } train): ${line.join(", ")} [${formatDuration(seconds)}]`,
+        );
+      }
+    }
+    await sink.writeSeedSummary();
+    return { rows: sink.rows.length, notes: sink.notes };
+  },
+};
+
+/**
+ * A task list as `evaluate --tasks` takes it (GLUE names, `glue` for every GLUE task whose files the cache
+ * holds, `lambada`, custom spec .json files) -> GLUE task references with the folders of custom specs as
+ * inputs and the cache files they read, or LAMBADA. Mixing the two is an InputError (encoder vs decoder).
+ */
+export async function resolveTaskList(flag: string, cacheDir: string): Promise<{
+  refs: GlueTaskRef[];
+  inputs: Record<string, InputRef>;
+  files: string[];
+  lambada: boolean;
+}> {
+  const refs: GlueTaskRef[] = [];
+  const inputs: Record<string, InputRef> = {};
+  const files: string[] = [];
+  let lambada = false;
+  const names = flag.split(",").map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new InputError(`--tasks is empty; expected e.g. rte,stsb or glue or lambada`);
+  for (const name of names) {
+    const key = name.toLowerCase().replace(/[^a-z0-9]/g, "");
+    if (key === "lambada") lambada = true;
+    else if (name.endsWith(".json")) {
+      const run = await customRun(name);
+      refs.push({ custom: run.name, file: name.split("/").at(-1)! });
+      inputs[taskInput(run.name)] = { dir: dirname(name) };
+    } else if (key === "glue" || isGlueTask(key)) {
+      for (const task of key === "glue" ? Object.keys(GLUE_DEV_SETS) : [key]) {
+        if (!isGlueTask(task) || refs.some((r) => "glue" in r && r.glue === task)) continue;
+        const needed = runFiles(glueRun(task));
+        const missing = await missingFromCache(cacheDir, needed);
+        if (missing.length && key === "glue") {
+          console.error(`glue: skipping ${task} (${missing.join(", ")} not in ${cacheDir})`);
+        } else if (missing.length) {
+          throw new InputError(
+            `${task}: ${missing.join(", ")} not in cache ${cacheDir}: run \`deno task data\` or pass --cache-dir`,
+          );
+        } else {
+          refs.push({ glue: task });
+          files.push(...needed);
+        }
+      }
+    } else {
+      throw new InputError(
+        `unknown task ${JSON.stringify(name)}; expected a GLUE task, glue, lambada, or a task spec .json file`,
+      );
+    }
+  }
+  if (refs.length > 0 && lambada) {
+    throw new InputError(
+      `--tasks mixes GLUE-style tasks, which need an encoder, with lambada, which needs a decoder; evaluate them in two runs`,
+    );
+  }
+  if (refs.length === 0 && !lambada) throw new InputError(`--tasks selects nothing to run (${flag})`);
+  return { refs, inputs, files, lambada };
+}

@@ -1,0 +1,70 @@
+/**
+ * The multiple-choice stage: zero-shot scoring of a decoder checkpoint on a JSONL task
+ * (`{"context": ..., "options": [...], "gold": i}` a line), as lm-evaluation-harness scores multiple choice:
+ * the option with the highest summed log-likelihood (acc) and per character (acc_norm).
+ */
+import type { Stage } from "../artifacts/stage.ts";
+import { initBackend } from "../models/mod.ts";
+import { EOT_ID } from "../tokenizer/specials.ts";
+import { ModelScorer } from "./causal_scorer.ts";
+import { checkpointColumns, loadScoringDecoder, openCheckpoint } from "./eval_run.ts";
+import { loadMultipleChoiceJsonl, scoreMultipleChoice } from "./multiple_choice.ts";
+import { ResultSink } from "./result_sink.ts";
+
+/** Everything that decides a multiple-choice stage's results (checkpoint, tokenizer and task file are inputs). */
+export interface McSpec {
+  /** The task's name in result rows (`mc/<name>`). */
+  name: string;
+  /** Joins the context and each option. */
+  delimiter: string;
+  backend: string;
+}
+
+/** The stage. Inputs: `checkpoint` (a decoder checkpoint), `tokenizer` (its tokenizer.json), `task` (the JSONL file). */
+export const stage: Stage<McSpec> = {
+  kind: "mc",
+  module: import.meta.url,
+  isolate: true,
+  async run(spec, io) {
+    const t0 = performance.now();
+    const items = await loadMultipleChoiceJsonl(io.inputs.task);
+    const { summary, tokenizer } = await openCheckpoint(
+      io.inputs.checkpoint,
+      io.inputs.tokenizer,
+      "decoder",
+      "multiple-choice scoring",
+    );
+    await initBackend(spec.backend);
+    const { model, config, headless } = await loadScoringDecoder(summary);
+    try {
+      const result = await scoreMultipleChoice(
+        new ModelScorer(model),
+        { encode: (s) => tokenizer.encode(s), eotId: EOT_ID },
+        items,
+        { delimiter: spec.delimiter },
+      );
+      const base = await checkpointColumns(summary, config);
+      const sink = new ResultSink(io.out, ["pretrain_seed", "model", "checkpoint"], ["task", "seconds", "items"]);
+      for (const [metric, value] of [["acc", result.acc], ["acc_norm", result.accNorm]] as const) {
+        sink.push({
+          ...base,
+          seed: base.pretrain_seed === "" ? 0 : base.pretrain_seed,
+          task: `mc/${spec.name}`,
+          metric,
+          value,
+          policy: "",
+        });
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      sink.timings.push({ task: `mc/${spec.name}`, seconds: Number(seconds.toFixed(3)), items: result.n });
+      await sink.flush();
+      io.progress.say(
+        `mc/${spec.name} (${result.n} items${headless ? ", E^T head" : ""}): acc ${(100 * result.acc).toFixed(2)}, ` +
+          `acc_norm ${(100 * result.accNorm).toFixed(2)} (${seconds.toFixed(1)} s)`,
+      );
+      return { items: result.n, headless };
+    } finally {
+      model.dispose();
+    }
+  },
+};

@@ -1,0 +1,162 @@
+/**
+ * The whole reproduction, from the corpus to the report, as one library call: check the data cache, plan
+ * the profile's stages (pipeline/plan.ts), run them through the artifact store (pipeline/run_plan.ts),
+ * write manifest.json, and the report (reports/report_stage.ts) into the output folder.
+ */
+import { join } from "node:path";
+import { killWorkers } from "../artifacts/worker_client.ts";
+import { missingFromCache } from "../data/cache.ts";
+import { stage as reportStage } from "../reports/report_stage.ts";
+import { InputError } from "../util/errors.ts";
+import { formatDuration } from "../util/format.ts";
+import { glueFiles, hashFiles, missingDataMessage, profileGlueTasks, requiredFiles } from "./data_needs.ts";
+import { writeManifest } from "./manifest.ts";
+import { prepareMultilingualSources } from "./multilingual.ts";
+import { claimOutFolder } from "./out_folder.ts";
+import {
+  DEFAULT_TOKENIZE_ID,
+  loadCorpusSlice,
+  MULTILINGUAL_RUN_PREFIX,
+  MULTILINGUAL_TOKENIZE_ID,
+  planStages,
+} from "./plan.ts";
+import type { Profile } from "./profile.ts";
+import { Progress } from "./progress.ts";
+import { keyStages, removeSupersededPartials, runStages, type RunSummary } from "./run_plan.ts";
+
+/** What a reproduction needs. */
+export interface ReproduceOptions {
+  profile: Profile;
+  profileFile: string;
+  profileText: string;
+  outDir: string;
+  cacheDir: string;
+  /** The backend, resolved by initBackend. */
+  backend: string;
+  quiet?: boolean;
+  /** Lines for the user. */
+  log: (line: string) => void;
+}
+
+/** Number of data rows of a TSV file (lines minus a header line). */
+async function countRows(path: string): Promise<number> {
+  let lines = 0;
+  using f = await Deno.open(path);
+  for await (const chunk of f.readable) for (const b of chunk) if (b === 10) lines++;
+  return Math.max(0, lines - 1);
+}
+
+/** Runs the reproduction; returns what ran. A cache lacking files is an InputError naming them and the fix. */
+export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
+  const t0 = performance.now();
+  const startedAt = new Date().toISOString();
+  const { profile, cacheDir, outDir, backend } = o;
+  const glueTasks = await profileGlueTasks(profile, cacheDir);
+  if (profile.glue && glueTasks.length === 0) {
+    throw new InputError(
+      `glue.tasks ${JSON.stringify(profile.glue.tasks)} selects no task with all its files in the cache ${cacheDir}`,
+      o.profileFile,
+    );
+  }
+  const files = requiredFiles(glueTasks, profile.lambada !== null, profile.multilingual);
+  const missing = await missingFromCache(cacheDir, files);
+  if (missing.length) throw new InputError(await missingDataMessage(cacheDir, missing));
+  const dataHashes = await hashFiles(cacheDir, files);
+  const glueTrainExamples: Record<string, number> = {};
+  const glueDevExamples: Record<string, number> = {};
+  for (const task of glueTasks) {
+    const [train, ...dev] = glueFiles(task);
+    glueTrainExamples[task] = await countRows(join(cacheDir, train));
+    glueDevExamples[task] = (await Promise.all(dev.map((f) => countRows(join(cacheDir, f))))).reduce(
+      (a, b) => a + b,
+      0,
+    );
+  }
+  const corpus = await loadCorpusSlice(profile);
+  const multilingual = profile.multilingual
+    ? await prepareMultilingualSources(profile.multilingual, cacheDir, o.log)
+    : undefined;
+  const stagesRoot = join(outDir, "stages");
+  const plan = planStages({
+    profile,
+    backend,
+    glueTasks,
+    dataHashes,
+    glueTrainExamples,
+    glueDevExamples,
+    corpus,
+    multilingual,
+  });
+  const stages = await keyStages(plan, stagesRoot);
+
+  const lock = await claimOutFolder(outDir);
+  const onSignal = () => {
+    killWorkers();
+    Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  const progress = new Progress(
+    stages.map((s) => ({ kind: s.stage.kind, estimateSeconds: s.estimateSeconds })),
+    o.quiet,
+  );
+  let summary: RunSummary;
+  try {
+    for (const gone of await removeSupersededPartials(stages, stagesRoot)) {
+      o.log(`removed ${gone}: left by a run of other settings`);
+    }
+    o.log(`backend ${backend}, data cache ${cacheDir}, ${stages.length} stages, out ${outDir}`);
+    try {
+      summary = await runStages(stages, outDir, progress, cacheDir);
+    } finally {
+      progress.close();
+    }
+    const byId = new Map(stages.map((s) => [s.id, s]));
+    const manifest = await writeManifest(outDir, {
+      profile,
+      profileFile: o.profileFile,
+      profileText: o.profileText,
+      backend,
+      cacheDir,
+      dataHashes,
+      corpus: { name: corpus.name, sha256: corpus.sha256, documents: corpus.documents.length, bytes: corpus.bytes },
+      tokensDir: byId.get(DEFAULT_TOKENIZE_ID)?.dir ?? null,
+      multilingual: multilingual && byId.has(MULTILINGUAL_TOKENIZE_ID)
+        ? { sources: multilingual, corpusDir: byId.get(MULTILINGUAL_TOKENIZE_ID)!.dir }
+        : undefined,
+      summary,
+      startedAt,
+      endedAt: new Date().toISOString(),
+    });
+    const evaluations = stages.filter((s) => ["glue", "lambada", "xnli", "mc"].includes(s.stage.kind));
+    const pretraining = stages.filter((s) => s.stage.kind === "pretrain");
+    if (evaluations.length) {
+      const inputs: Record<string, string> = { manifest };
+      evaluations.forEach((s, i) => (inputs[`results:${i}`] = s.dir));
+      pretraining.forEach((s, i) => (inputs[`logs:${i}`] = s.dir));
+      const logLabels = Object.fromEntries(
+        pretraining.flatMap((s, i) =>
+          s.label.startsWith(MULTILINGUAL_RUN_PREFIX) ? [[`logs:${i}`, "encoder (multilingual)"]] : []
+        ),
+      );
+      await reportStage.run({ logLabels }, {
+        out: outDir,
+        inputs,
+        cacheDir,
+        progress: { fraction: () => {}, say: o.log },
+      });
+    } else {
+      o.log(`no evaluation stages in profile ${profile.name}: no report`);
+    }
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+    await lock.release();
+  }
+  o.log(
+    `done in ${formatDuration((performance.now() - t0) / 1000)}: ${summary.ran.length} stages ran` +
+      (summary.resumed.length ? ` (${summary.resumed.length} resumed)` : "") +
+      `, ${summary.skipped.length} already done`,
+  );
+  return summary;
+}
