@@ -55,7 +55,7 @@ export interface AcquireOptions {
 
 /**
  * Takes `folder`/.lock for this process (creating the folder), taking over a stale lock. A lock held by
- * a live owner is an InputError naming the folder, the owner's pid and command, and what to do.
+ * a live owner is a {@link LockHeldError} naming the folder, the owner's pid and command, and what to do.
  */
 export async function acquireLock(folder: string, options: AcquireOptions = {}): Promise<Lock> {
   await Deno.mkdir(folder, { recursive: true });
@@ -117,13 +117,22 @@ function heldLock(folder: string, path: string, owner: LockOwner): Lock {
   return { path, owner, held, release, [Symbol.asyncDispose]: release };
 }
 
-function heldError(folder: string, owner: LockOwner): InputError {
+/** A lock held by a live owner: one line naming the folder, the owner and what to do. */
+export class LockHeldError extends InputError {
+  constructor(message: string, folder: string, readonly owner: LockOwner) {
+    super(message, folder);
+    this.name = "LockHeldError";
+  }
+}
+
+function heldError(folder: string, owner: LockOwner): LockHeldError {
   const where = owner.host === Deno.hostname() ? "" : ` on host ${owner.host}`;
-  return new InputError(
+  return new LockHeldError(
     `in use by pid ${owner.pid}${where} (${owner.command || "unknown command"}, since ${owner.since}); ` +
       `wait for it to finish or stop it (kill ${owner.pid}), then run again; if no such process exists, ` +
       `remove ${join(folder, LOCK_FILE)}`,
     folder,
+    owner,
   );
 }
 
