@@ -11,8 +11,19 @@ export type FlagSpec = Record<
   { type: "string" | "boolean"; default?: string | boolean; multiple?: boolean; help: string }
 >;
 
-/** Parses `args` against `spec`; `--help` prints usage and exits 0. */
-export function parseFlags(command: string, spec: FlagSpec, args: string[] = Deno.args) {
+/** A command's positional arguments, for its usage text: e.g. "A B", and a line saying what they are. */
+export interface PositionalSpec {
+  synopsis: string;
+  help: string;
+}
+
+/** Parses `args` against `spec`; `--help` prints usage (with `positionals` when given) and exits 0. */
+export function parseFlags(
+  command: string,
+  spec: FlagSpec,
+  args: string[] = Deno.args,
+  positionals?: PositionalSpec,
+) {
   const options = Object.fromEntries(
     Object.entries({ ...spec, help: { type: "boolean", help: "show this help" } } as FlagSpec).map((
       [name, s],
@@ -26,23 +37,24 @@ export function parseFlags(command: string, spec: FlagSpec, args: string[] = Den
   try {
     parsed = nodeParseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new InputError(`${command}: ${(e as Error).message}\n${usage(command, spec)}`);
+    throw new InputError(`${command}: ${(e as Error).message}\n${usage(command, spec, positionals)}`);
   }
   if (parsed.values.help) {
-    console.log(usage(command, spec));
+    console.log(usage(command, spec, positionals));
     Deno.exit(0);
   }
   return parsed as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
 }
 
-/** Usage text listing every flag. */
-export function usage(command: string, spec: FlagSpec): string {
+/** Usage text listing the positional arguments (when given) and every flag. */
+export function usage(command: string, spec: FlagSpec, positionals?: PositionalSpec): string {
   const lines = Object.entries(spec).map(([name, s]) =>
     `  --${name}${s.type === "string" ? " VALUE" : ""}  ${s.help}${
       s.default !== undefined ? ` (default ${s.default})` : ""
     }`
   );
-  return `usage: deno task ${command} [flags]\n${lines.join("\n")}`;
+  const head = `usage: deno task ${command} [flags]${positionals ? ` ${positionals.synopsis}` : ""}`;
+  return [head, ...(positionals ? [`  ${positionals.help}`] : []), ...lines].join("\n");
 }
 
 /** Reads a numeric flag, or throws an InputError naming it. */
