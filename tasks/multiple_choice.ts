@@ -9,7 +9,7 @@
 import { basename, join } from "node:path";
 import { ModelScorer } from "../evals/causal_scorer.ts";
 import { checkpointColumns, claimEvalOutput, loadScoringDecoder, openCheckpoint } from "../evals/eval_run.ts";
-import { loadMultipleChoiceJsonl, scoreMultipleChoice } from "../evals/multiple_choice.ts";
+import { loadMultipleChoiceJsonl, scoreMultipleChoice, truncationLine } from "../evals/multiple_choice.ts";
 import { initBackend } from "../models/mod.ts";
 import { RESULT_COLUMNS, writeCsvAtomic } from "../reports/rows.ts";
 import { EOT_ID } from "../tokenizer/specials.ts";
@@ -62,8 +62,9 @@ async function main() {
   const t0 = performance.now();
   const { model, config, headless } = await loadScoringDecoder(summary);
   try {
+    const scorer = new ModelScorer(model);
     const result = await scoreMultipleChoice(
-      new ModelScorer(model),
+      scorer,
       { encode: (s) => tokenizer.encode(s), eotId: EOT_ID },
       items,
       {
@@ -78,10 +79,12 @@ async function main() {
       metric,
       value,
       policy: "",
+      items: result.n,
+      truncated_items: result.truncated,
     }));
     await writeCsvAtomic(
       join(tmpDir, "results.csv"),
-      [...RESULT_COLUMNS, "pretrain_seed", "model", "checkpoint"],
+      [...RESULT_COLUMNS, "pretrain_seed", "model", "checkpoint", "items", "truncated_items"],
       rows,
     );
     const seconds = (performance.now() - t0) / 1000;
@@ -89,6 +92,9 @@ async function main() {
       settings,
       settingsHash: hash,
       items: result.n,
+      window: scorer.window,
+      truncatedItems: result.truncated,
+      partlyScoredItems: result.partlyScored,
       headless,
       seconds,
     });
@@ -98,6 +104,9 @@ async function main() {
         (100 * result.accNorm).toFixed(2)
       } (${seconds.toFixed(1)} s)`,
     );
+    if (result.truncated > 0) {
+      console.log(truncationLine(result, scorer.window));
+    }
     console.log(`results: ${join(outDir, "results.csv")}`);
   } catch (e) {
     await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
