@@ -87,7 +87,7 @@ export async function loadMultipleChoiceJsonl(path: string): Promise<MultipleCho
     text = await Deno.readTextFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw new InputError("file not found; expected a JSONL task file", path);
-    throw e;
+    throw new InputError(`cannot read (${(e as Error).message}); expected a JSONL task file`, path);
   }
   return parseMultipleChoiceJsonl(text, path);
 }
@@ -154,11 +154,20 @@ export async function scoreMultipleChoice(
   const delimiter = options.delimiter ?? " ";
   const pairs = items.flatMap((item, i) =>
     item.options.map((option) => {
+      let pair: TokenPair;
       try {
-        return encodePair(tokenizer, item.context, delimiter + option);
+        pair = encodePair(tokenizer, item.context, delimiter + option);
       } catch (e) {
         throw e instanceof InputError ? new InputError(`multiple choice item ${i}: ${e.message}`) : e;
       }
+      if (pair.context.length === 0) {
+        // A context of whitespace only: the harness' rstrip empties it, and it asserts a non-empty context too.
+        throw new InputError(
+          `multiple choice item ${i}: context ${JSON.stringify(item.context)} has no tokens once trailing ` +
+            `whitespace moves to the options; expected text (or "" for none)`,
+        );
+      }
+      return pair;
     })
   );
   const fitted = pairs.map((pair) => fitToWindow(pair, scorer.window));

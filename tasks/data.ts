@@ -9,6 +9,7 @@
  *   deno task data --data-dir ../shared/data         # from a local mirror
  */
 import { parseFlags, runMain } from "../util/cli.ts";
+import { InputError } from "../util/errors.ts";
 import { CACHE_DIR_FLAG, checkCached, readDataManifest, resolveCacheDir } from "../data/cache.ts";
 import { DownloadError, fetchMissing, fillFromMirror, formatProgress, type Progress } from "../data/download.ts";
 import { type BaseName, DEFAULT_BASE_URLS, selectSources, sourceOutputs } from "../data/sources.ts";
@@ -35,6 +36,12 @@ async function main() {
   const cacheDir = resolveCacheDir(values["cache-dir"] as string | undefined);
   const only = typeof values.only === "string" ? values.only.split(",") : [];
   const sources = selectSources(only);
+  const base = values["base-url"] as string | undefined;
+  if (base !== undefined && !URL.canParse(base)) {
+    throw new InputError(`--base-url ${JSON.stringify(base)} is not a URL; expected e.g. http://host/path/`);
+  }
+  const stat = await Deno.stat(cacheDir).catch(() => null);
+  if (stat && !stat.isDirectory) throw new InputError("is a file; expected the data cache folder", cacheDir);
   console.log(`data cache: ${cacheDir}`);
 
   if (values.list) {
@@ -67,7 +74,6 @@ async function main() {
     for (const f of report.failed) console.error(`error: ${f.message}`);
     failures = report.failed.length;
   } else {
-    const base = values["base-url"] as string | undefined;
     const baseUrls = base
       ? Object.fromEntries(Object.keys(DEFAULT_BASE_URLS).map((k) => [k, base])) as Record<BaseName, string>
       : undefined;

@@ -517,4 +517,28 @@ Deno.test("deno task data --data-dir fills the cache; a bad --only exits 2 with 
   const bad = await run("--cache-dir", cache, "--only", "glue,squad");
   assertEquals(bad.code, 2);
   assertStringIncludes(new TextDecoder().decode(bad.stderr), 'error: --only: unknown data set "squad"');
+  // A file as the cache, a base URL that is no URL: one line each, exit 2.
+  const file = join(cache, "lambada/lambada_test.jsonl");
+  const asFile = await run("--cache-dir", file, "--list");
+  assertEquals([asFile.code, new TextDecoder().decode(asFile.stderr)], [
+    2,
+    `error: ${file}: is a file; expected the data cache folder\n`,
+  ]);
+  const badUrl = await run("--cache-dir", cache, "--base-url", "notaurl");
+  assertEquals([badUrl.code, new TextDecoder().decode(badUrl.stderr)], [
+    2,
+    'error: --base-url "notaurl" is not a URL; expected e.g. http://host/path/\n',
+  ]);
+  // --list says which files are verified, missing, or broken.
+  await Deno.writeTextFile(file, "");
+  const list = new TextDecoder().decode((await run("--cache-dir", cache, "--list", "--only", "lambada,RTE")).stdout);
+  assertStringIncludes(list, "RTE         missing glue/RTE/train.tsv, glue/RTE/dev.tsv\n");
+  assertStringIncludes(list, "lambada     not matching MANIFEST.tsv lambada/lambada_test.jsonl\n");
+  const repaired = await run("--data-dir", mirror, "--cache-dir", cache, "--only", "lambada");
+  assertStringIncludes(
+    new TextDecoder().decode(repaired.stdout),
+    "replaced lambada/lambada_test.jsonl: it did not match",
+  );
+  const listed = new TextDecoder().decode((await run("--cache-dir", cache, "--list", "--only", "lambada")).stdout);
+  assertStringIncludes(listed, "lambada     complete, verified\n");
 });

@@ -166,3 +166,21 @@ Deno.test("scoreMultipleChoice: items longer than the window are cut from the le
     "1 of 3 items cut from the left to the window of 4 tokens",
   );
 });
+
+Deno.test("scoreMultipleChoice: a whitespace-only context is an InputError naming the item", async () => {
+  const items: MultipleChoiceItem[] = [ITEMS[0], { context: "   ", options: ["a", "b"], gold: 0 }];
+  await assertRejects(
+    () => scoreMultipleChoice(unigramScorer([]), charTokenizer, items),
+    InputError,
+    'multiple choice item 1: context "   " has no tokens once trailing whitespace moves to the options',
+  );
+});
+
+Deno.test("loadMultipleChoiceJsonl: a folder given as the task file is one InputError line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await assertRejects(() => loadMultipleChoiceJsonl(dir), InputError, `${dir}: cannot read (`);
+  } finally {
+    await Deno.remove(dir);
+  }
+});

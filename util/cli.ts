@@ -66,13 +66,36 @@ export function numberFlag(name: string, value: unknown): number {
   return n;
 }
 
-/** Runs a task's main, printing InputErrors as one clear line and exiting 2. */
+/** Environment variable that makes runMain rethrow file-system errors (stack trace included). */
+export const TRACE_ENV = "HEADLESS_BENCH_TRACE";
+
+// File-system errors about a path: in a task, most often a file or folder given on the command line.
+const PATH_ERRORS = [
+  Deno.errors.NotFound,
+  Deno.errors.PermissionDenied,
+  Deno.errors.AlreadyExists,
+  Deno.errors.NotADirectory,
+  Deno.errors.IsADirectory,
+  Deno.errors.FilesystemLoop,
+];
+
+/**
+ * Runs a task's main. An InputError prints as one clear line and exits 2; so does a file-system error
+ * (its message names the operation and the path), unless $HEADLESS_BENCH_TRACE is set. Anything else is
+ * a bug and keeps its stack trace.
+ */
 export async function runMain(main: () => Promise<void>): Promise<void> {
   try {
     await main();
   } catch (e) {
     if (e instanceof InputError) {
       console.error(`error: ${e.message}`);
+      Deno.exit(2);
+    }
+    if (PATH_ERRORS.some((kind) => e instanceof kind) && !Deno.env.get(TRACE_ENV)) {
+      console.error(
+        `error: ${(e as Error).message}; check the files and folders given (${TRACE_ENV}=1 shows where it happened)`,
+      );
       Deno.exit(2);
     }
     throw e;
