@@ -3,6 +3,7 @@ import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/
 import { join } from "node:path";
 import { acquireLock, isAlive, LOCK_FILE, type LockOwner, readLockOwner } from "../util/lock.ts";
 import { InputError } from "../util/errors.ts";
+import { exists } from "../util/fs.ts";
 
 const LOCK_MODULE = new URL("../util/lock.ts", import.meta.url).href;
 
@@ -53,6 +54,11 @@ Deno.test("release removes the lock only while it holds the owner's token", asyn
     assertEquals(await lock.held(), false);
     await lock.release();
     assertEquals((await readLockOwner(dir))?.token, "theirs");
+    // A folder removed (or renamed) while locked takes its lock with it: release does nothing.
+    const gone = await acquireLock(join(dir, "gone"));
+    await Deno.remove(join(dir, "gone"), { recursive: true });
+    await gone.release();
+    assertEquals(await exists(join(dir, "gone")), false);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

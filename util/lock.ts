@@ -40,7 +40,7 @@ export interface Lock {
   readonly owner: LockOwner;
   /** True while `.lock` still holds this lock's token. */
   held(): Promise<boolean>;
-  /** Removes `.lock` if it still holds this lock's token; a second call does nothing. */
+  /** Removes `.lock` if it still holds this lock's token; a second call, or a folder gone meanwhile, does nothing. */
   release(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -110,9 +110,13 @@ function heldLock(folder: string, path: string, owner: LockOwner): Lock {
   const release = async () => {
     if (released) return;
     released = true;
-    await withFolderGuard(folder, async () => {
-      if (await held()) await Deno.remove(path);
-    });
+    try {
+      await withFolderGuard(folder, async () => {
+        if (await held()) await Deno.remove(path);
+      });
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e; // the folder is gone, and its lock with it
+    }
   };
   return { path, owner, held, release, [Symbol.asyncDispose]: release };
 }
