@@ -117,7 +117,7 @@ export async function buildArtifact<S>(
 
   const partial = out + PARTIAL_SUFFIX;
   await Deno.mkdir(partial, { recursive: true });
-  const lock = await acquireLock(partial, `${stage.kind} ${basename(out)}`);
+  const lock = await acquireLock(partial, { command: `${stage.kind} ${basename(out)}` });
   try {
     const finished = await readRecord(out).catch(() => null);
     if (finished?.key === key) { // another process finished it while this one waited

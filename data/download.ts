@@ -6,15 +6,29 @@
  * next call asks for the rest with an HTTP Range request (appending on 206, starting over on 200). A
  * finished download is checked against its sha256 (deleted on a mismatch), renamed out of `.partial`,
  * then unpacked: every cache file is written to a temporary name and renamed into place, so a file
- * appears in the cache only complete and verified.
+ * appears in the cache only complete and verified, and its row (size, sha256) is added to the cache's
+ * MANIFEST.tsv, against which every later use checks it (data/cache.ts). A file already there is
+ * counted as present only once it matches that row, or (without one) the mirror's row or the download.
  */
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { unzipSync } from "fflate";
 import { InputError } from "../util/errors.ts";
-import { exists, sha256, sha256File, writeFileAtomic } from "../util/fs.ts";
-import { missingFromCache } from "./cache.ts";
+import { exists, sha256, sha256File } from "../util/fs.ts";
+import { acquireLock, type Lock, LockHeldError } from "../util/lock.ts";
+import {
+  type CachedState,
+  checkCached,
+  DATA_MANIFEST,
+  describeMismatch,
+  type ManifestEntry,
+  manifestEntryOf,
+  mismatchError,
+  readDataManifest,
+  recordInManifest,
+  writeCacheFile,
+} from "./cache.ts";
 import { type BaseName, type Source, sourceOutputs, SOURCES, sourceUrl } from "./sources.ts";
-import { decodeUtf8, parseTsv, readBytes } from "./tsv.ts";
+import { decodeUtf8, readBytes } from "./tsv.ts";
 import { splitXnliRelease, XNLI_LANGUAGES, xnliPath } from "./xnli.ts";
 
 /** A download that failed: unreachable host, HTTP error, broken transfer, wrong checksum, bad archive. */
@@ -180,7 +194,7 @@ async function removeIfExists(path: string): Promise<void> {
   });
 }
 
-/** Options of fetchSource and fetchMissing. */
+/** Options of fetchMissing. */
 export interface FetchOptions {
   /** replaces the canonical hosts, per base (tests point these at 127.0.0.1) */
   baseUrls?: Partial<Record<BaseName, string>>;
@@ -190,13 +204,91 @@ export interface FetchOptions {
   log?: (line: string) => void;
 }
 
+/** A cache file that was there but wrong, and what was wrong with it, before it was replaced. */
+export interface RepairedFile {
+  file: string;
+  message: string;
+}
+
+/** What fetchMissing did. */
+export interface FetchReport {
+  fetched: { source: string; files: string[] }[];
+  /** Files among `fetched` that were there but did not match (or could not be checked and differed). */
+  repaired: RepairedFile[];
+  upToDate: string[];
+  failed: { source: string; message: string }[];
+}
+
+/** How a cache file stands before a fill: the file, its state, and why it must be (re)written, if it must. */
+interface Planned {
+  rel: string;
+  state: CachedState;
+}
+
 /**
- * Downloads one source if the cache lacks any of its files, and unpacks the missing files into the
- * cache layout. Returns the cache paths written (empty when nothing was missing).
+ * The cache's lock, taken by the first write of a fill and released at its end, so that a fill with
+ * nothing to do (or a cache that is a read-only mirror) never writes a lock.
  */
-export async function fetchSource(source: Source, cacheDir: string, options: FetchOptions = {}): Promise<string[]> {
-  const missing = await missingFromCache(cacheDir, sourceOutputs(source));
-  if (missing.length === 0) return [];
+function lazyCacheLock(cacheDir: string) {
+  let lock: Lock | undefined;
+  return {
+    /** Takes the lock if not yet held; true when it was just taken (plans made before must be redone). */
+    async take(): Promise<boolean> {
+      if (lock) return false;
+      lock = await acquireLock(cacheDir, { command: "deno task data (filling the data cache)" });
+      return true;
+    },
+    release: () => lock?.release() ?? Promise.resolve(),
+  };
+}
+
+async function planOutputs(cacheDir: string, rels: readonly string[]): Promise<Planned[]> {
+  const manifest = await readDataManifest(cacheDir);
+  return await Promise.all(rels.map(async (rel) => ({ rel, state: await checkCached(cacheDir, rel, manifest) })));
+}
+
+const needsSource = (p: Planned) => p.state.state !== "verified";
+
+/**
+ * Fetches every source (of `options.sources`) with a cache file that is missing, does not match the
+ * cache's MANIFEST.tsv, or has no row there (nothing else vouches for it). A file of the latter kind that
+ * equals the verified download is only recorded; the others are written atomically and recorded. A
+ * failed source does not stop the others. Writes happen under the cache's lock (util/lock.ts).
+ */
+export async function fetchMissing(cacheDir: string, options: FetchOptions = {}): Promise<FetchReport> {
+  const report: FetchReport = { fetched: [], repaired: [], upToDate: [], failed: [] };
+  const lock = lazyCacheLock(cacheDir);
+  try {
+    for (const source of options.sources ?? SOURCES) {
+      let plan = await planOutputs(cacheDir, sourceOutputs(source));
+      if (!plan.some(needsSource)) {
+        report.upToDate.push(source.name);
+        continue;
+      }
+      if (await lock.take()) plan = await planOutputs(cacheDir, sourceOutputs(source));
+      try {
+        const files = await fetchSource(source, cacheDir, plan.filter(needsSource), report.repaired, options);
+        if (files.length === 0) report.upToDate.push(source.name);
+        else report.fetched.push({ source: source.name, files });
+      } catch (e) {
+        if (!(e instanceof DownloadError || e instanceof InputError)) throw e;
+        report.failed.push({ source: source.name, message: e.message });
+      }
+    }
+  } finally {
+    await lock.release();
+  }
+  return report;
+}
+
+/** Downloads one source and writes the planned files from it; returns the files written. */
+async function fetchSource(
+  source: Source,
+  cacheDir: string,
+  wanted: Planned[],
+  repaired: RepairedFile[],
+  options: FetchOptions,
+): Promise<string[]> {
   const url = sourceUrl(source, options.baseUrls);
   const staged = join(cacheDir, STAGING_DIR, source.file);
   // A finished download left by a run that failed while unpacking: reuse it if it still verifies.
@@ -205,38 +297,66 @@ export async function fetchSource(source: Source, cacheDir: string, options: Fet
     options.log?.(`${source.name}: fetching ${url}`);
     await downloadFile(url, staged, { sha256: source.sha256, bytes: source.bytes, onProgress: options.onProgress });
   }
-  await unpack(source, staged, cacheDir, missing);
+  const contents = await unpack(source, staged, wanted.map((p) => p.rel));
+  const written: string[] = [];
+  for (const { rel, state } of wanted) {
+    const data = contents.get(rel)!;
+    if (state.state === "unlisted" && equalBytes(await Deno.readFile(join(cacheDir, rel)), data)) {
+      await recordInManifest(cacheDir, new Map([[rel, manifestEntryOf(data)]]));
+      options.log?.(`${source.name}: ${rel} verified against the download`);
+      continue;
+    }
+    await writeCacheFile(cacheDir, rel, data);
+    written.push(rel);
+    const why = state.state === "mismatch"
+      ? `did not match the cache's ${DATA_MANIFEST} (${describeMismatch(state.expected, state.found)})`
+      : state.state === "unlisted"
+      ? `had no row in the cache's ${DATA_MANIFEST} and differed from the download`
+      : undefined;
+    if (why) {
+      repaired.push({ file: rel, message: why });
+      options.log?.(`${source.name}: replaced ${rel}: it ${why}`);
+    }
+  }
   await removeIfExists(staged);
   await Deno.remove(join(cacheDir, STAGING_DIR)).catch(() => {}); // only when empty
-  options.log?.(`${source.name}: ${missing.join(", ")}`);
-  return missing;
+  if (written.length) options.log?.(`${source.name}: ${written.join(", ")}`);
+  return written;
 }
 
-async function unpack(source: Source, staged: string, cacheDir: string, missing: string[]): Promise<void> {
+/** The bytes of the cache files `wanted` from a verified download. */
+async function unpack(source: Source, staged: string, wanted: string[]): Promise<Map<string, Uint8Array>> {
   const spec = source.unpack;
+  const out = new Map<string, Uint8Array>();
   if (spec.kind === "file") {
-    await Deno.mkdir(dirname(join(cacheDir, spec.to)), { recursive: true });
-    await Deno.rename(staged, join(cacheDir, spec.to));
-    return;
+    out.set(spec.to, await Deno.readFile(staged));
+    return out;
   }
   const zip = await Deno.readFile(staged);
   if (spec.kind === "zip") {
     for (const [member, to] of Object.entries(spec.members)) {
-      if (missing.includes(to)) await writeFileAtomic(join(cacheDir, to), extractMember(zip, member, source.file));
+      if (wanted.includes(to)) out.set(to, extractMember(zip, member, source.file));
     }
-    return;
+    return out;
   }
   for (const [member, split] of Object.entries(spec.members)) {
-    const wanted = XNLI_LANGUAGES.filter((lang) => missing.includes(xnliPath(lang, split)));
-    if (wanted.length === 0) continue;
+    const langs = XNLI_LANGUAGES.filter((lang) => wanted.includes(xnliPath(lang, split)));
+    if (langs.length === 0) continue;
     const where = `${source.file}:${member}`;
     const perLanguage = splitXnliRelease(decodeUtf8(extractMember(zip, member, source.file), where), where);
-    for (const lang of wanted) {
+    for (const lang of langs) {
       const text = perLanguage.get(lang);
       if (text === undefined) throw new DownloadError(`${where} has no rows for language "${lang}"`);
-      await writeFileAtomic(join(cacheDir, xnliPath(lang, split)), text);
+      out.set(xnliPath(lang, split), new TextEncoder().encode(text));
     }
   }
+  return out;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** One member of a zip, decompressed (only that member is inflated). */
@@ -260,98 +380,125 @@ export function extractMember(zip: Uint8Array, member: string, zipName: string):
   return data;
 }
 
-/** What fetchMissing did. */
-export interface FetchReport {
-  fetched: { source: string; files: string[] }[];
-  upToDate: string[];
-  failed: { source: string; message: string }[];
-}
-
-/** Fetches every source (of `options.sources`) with files missing from the cache; a failure does not stop the others. */
-export async function fetchMissing(cacheDir: string, options: FetchOptions = {}): Promise<FetchReport> {
-  const report: FetchReport = { fetched: [], upToDate: [], failed: [] };
-  for (const source of options.sources ?? SOURCES) {
-    try {
-      const files = await fetchSource(source, cacheDir, options);
-      if (files.length === 0) report.upToDate.push(source.name);
-      else report.fetched.push({ source: source.name, files });
-    } catch (e) {
-      if (!(e instanceof DownloadError || e instanceof InputError)) throw e;
-      report.failed.push({ source: source.name, message: e.message });
-    }
-  }
-  return report;
-}
-
-/** A mirror's MANIFEST.tsv row. */
-export interface ManifestEntry {
-  bytes: number;
-  sha256: string;
-}
-
-/** Reads `DIR/MANIFEST.tsv` (header `path bytes lines sha256`); a missing or malformed manifest is an InputError. */
-export async function readManifest(mirrorDir: string): Promise<Map<string, ManifestEntry>> {
-  const file = join(mirrorDir, "MANIFEST.tsv");
-  if (!(await exists(file))) {
-    throw new InputError("no MANIFEST.tsv: a data mirror must list its files (path, bytes, sha256)", file);
-  }
-  const table = parseTsv(decodeUtf8(await readBytes(file), file), file, { header: true });
-  const col = (name: string) => {
-    const i = table.header!.indexOf(name);
-    if (i === -1) throw new InputError(`header lacks column "${name}" (expected path, bytes, sha256)`, file, 1);
-    return i;
-  };
-  const [path, bytes, hash] = [col("path"), col("bytes"), col("sha256")];
-  const entries = new Map<string, ManifestEntry>();
-  for (const { line, fields } of table.rows) {
-    if (!/^\d+$/.test(fields[bytes]) || !/^[0-9a-f]{64}$/.test(fields[hash])) {
-      throw new InputError("expected a byte count and a 64-digit hex sha256", file, line);
-    }
-    entries.set(fields[path], { bytes: Number(fields[bytes]), sha256: fields[hash] });
-  }
-  return entries;
-}
-
 /** What fillFromMirror did, as cache paths. */
 export interface MirrorReport {
   copied: string[];
+  /** Files among `copied` that were there but did not match (the cache's or the mirror's MANIFEST.tsv). */
+  repaired: RepairedFile[];
   present: string[];
+  /** Files among `present` that neither manifest lists: used as they are. */
+  unverified: string[];
   notInMirror: string[];
   failed: { file: string; message: string }[];
 }
 
 /**
- * Copies the files of `options.sources` that the cache lacks from a mirror folder with the cache's
- * layout, each checked against the mirror's MANIFEST.tsv (size and sha256) before it is renamed into place.
+ * Copies the files of `options.sources` that the cache lacks, or holds but not as its MANIFEST.tsv (or,
+ * without a row there, the mirror's) says, from a mirror folder with the cache's layout; each is checked
+ * against the mirror's MANIFEST.tsv (size and sha256) before it is renamed into place and recorded.
+ * Writes happen under the cache's lock (util/lock.ts).
  */
 export async function fillFromMirror(
   mirrorDir: string,
   cacheDir: string,
   options: { sources?: readonly Source[]; log?: (line: string) => void } = {},
 ): Promise<MirrorReport> {
-  const manifest = await readManifest(mirrorDir);
-  const report: MirrorReport = { copied: [], present: [], notInMirror: [], failed: [] };
-  for (const source of options.sources ?? SOURCES) {
-    for (const rel of sourceOutputs(source)) {
-      const entry = manifest.get(rel);
-      if (await exists(join(cacheDir, rel))) report.present.push(rel);
-      else if (!entry) report.notInMirror.push(rel);
-      else {
+  if (resolve(mirrorDir) === resolve(cacheDir)) {
+    throw new InputError(
+      `the mirror is the cache itself: nothing to copy; pass another --cache-dir, or use the mirror as the cache as it is`,
+      mirrorDir,
+    );
+  }
+  const mirror = await readDataManifest(mirrorDir, { required: true });
+  const report: MirrorReport = { copied: [], repaired: [], present: [], unverified: [], notInMirror: [], failed: [] };
+  const lock = lazyCacheLock(cacheDir);
+  try {
+    for (const source of options.sources ?? SOURCES) {
+      for (const rel of sourceOutputs(source)) {
         try {
-          await copyVerified(join(mirrorDir, rel), join(cacheDir, rel), entry);
-          report.copied.push(rel);
-          options.log?.(`copied ${rel}`);
+          await fillOneFromMirror(mirrorDir, cacheDir, rel, mirror.get(rel), report, lock, options.log);
         } catch (e) {
-          if (!(e instanceof InputError)) throw e;
+          if (!(e instanceof InputError) || e instanceof LockHeldError) throw e;
           report.failed.push({ file: rel, message: e.message });
         }
       }
     }
+  } finally {
+    await lock.release();
   }
   return report;
 }
 
-async function copyVerified(from: string, to: string, expected: ManifestEntry): Promise<void> {
+/** What a mirror fill does with one cache file. */
+type MirrorAction =
+  | { kind: "present" }
+  | { kind: "unverified" }
+  | { kind: "notInMirror" }
+  | { kind: "record" }
+  | { kind: "copy"; replacing?: string }
+  | { kind: "fail"; error: InputError };
+
+async function mirrorAction(cacheDir: string, rel: string, entry: ManifestEntry | undefined): Promise<MirrorAction> {
+  let state = await checkCached(cacheDir, rel);
+  if (state.state === "unlisted" && entry) {
+    // Nothing in the cache vouches for it: the mirror's row decides.
+    state = await checkCached(cacheDir, rel, new Map([[rel, entry]]));
+    if (state.state === "verified") return { kind: "record" };
+  }
+  if (state.state === "verified") return { kind: "present" };
+  if (state.state === "unlisted") return { kind: "unverified" };
+  if (!entry) {
+    return state.state === "missing"
+      ? { kind: "notInMirror" }
+      : { kind: "fail", error: mismatchError(cacheDir, rel, state.expected, state.found) };
+  }
+  if (state.state === "missing") return { kind: "copy" };
+  return {
+    kind: "copy",
+    replacing: `did not match ${DATA_MANIFEST} (${describeMismatch(state.expected, state.found)})`,
+  };
+}
+
+async function fillOneFromMirror(
+  mirrorDir: string,
+  cacheDir: string,
+  rel: string,
+  entry: ManifestEntry | undefined,
+  report: MirrorReport,
+  lock: ReturnType<typeof lazyCacheLock>,
+  log?: (line: string) => void,
+): Promise<void> {
+  const action = await mirrorAction(cacheDir, rel, entry);
+  switch (action.kind) {
+    case "present":
+      report.present.push(rel);
+      return;
+    case "unverified":
+      report.present.push(rel);
+      report.unverified.push(rel);
+      return;
+    case "notInMirror":
+      report.notInMirror.push(rel);
+      return;
+    case "fail":
+      throw action.error;
+  }
+  // A plan made before the lock was taken is made again under it.
+  if (await lock.take()) return fillOneFromMirror(mirrorDir, cacheDir, rel, entry, report, lock, log);
+  if (action.kind === "record") {
+    await recordInManifest(cacheDir, new Map([[rel, entry!]]));
+    report.present.push(rel);
+    return;
+  }
+  await copyVerified(join(mirrorDir, rel), cacheDir, rel, entry!);
+  report.copied.push(rel);
+  if (action.replacing) {
+    report.repaired.push({ file: rel, message: action.replacing });
+    log?.(`replaced ${rel}: it ${action.replacing}`);
+  } else log?.(`copied ${rel}`);
+}
+
+async function copyVerified(from: string, cacheDir: string, rel: string, expected: ManifestEntry): Promise<void> {
   const data = await readBytes(from);
   const actual = sha256(data);
   if (actual !== expected.sha256 || data.length !== expected.bytes) {
@@ -361,7 +508,7 @@ async function copyVerified(from: string, to: string, expected: ManifestEntry): 
       from,
     );
   }
-  await writeFileAtomic(to, data);
+  await writeCacheFile(cacheDir, rel, data);
 }
 
 /** One line of progress: bytes so far, of how many, and the rate. */

@@ -8,7 +8,7 @@ import { initBackend } from "../models/mod.ts";
 import { EOT_ID } from "../tokenizer/specials.ts";
 import { ModelScorer } from "./causal_scorer.ts";
 import { checkpointColumns, loadScoringDecoder, openCheckpoint } from "./eval_run.ts";
-import { loadMultipleChoiceJsonl, scoreMultipleChoice } from "./multiple_choice.ts";
+import { loadMultipleChoiceJsonl, scoreMultipleChoice, truncationLine } from "./multiple_choice.ts";
 import { ResultSink } from "./result_sink.ts";
 
 /** Everything that decides a multiple-choice stage's results (checkpoint, tokenizer and task file are inputs). */
@@ -37,14 +37,19 @@ export const stage: Stage<McSpec> = {
     await initBackend(spec.backend);
     const { model, config, headless } = await loadScoringDecoder(summary);
     try {
+      const scorer = new ModelScorer(model);
       const result = await scoreMultipleChoice(
-        new ModelScorer(model),
+        scorer,
         { encode: (s) => tokenizer.encode(s), eotId: EOT_ID },
         items,
         { delimiter: spec.delimiter },
       );
       const base = await checkpointColumns(summary, config);
-      const sink = new ResultSink(io.out, ["pretrain_seed", "model", "checkpoint"], ["task", "seconds", "items"]);
+      const sink = new ResultSink(
+        io.out,
+        ["pretrain_seed", "model", "checkpoint", "items", "truncated_items"],
+        ["task", "seconds", "items"],
+      );
       for (const [metric, value] of [["acc", result.acc], ["acc_norm", result.accNorm]] as const) {
         sink.push({
           ...base,
@@ -53,6 +58,8 @@ export const stage: Stage<McSpec> = {
           metric,
           value,
           policy: "",
+          items: result.n,
+          truncated_items: result.truncated,
         });
       }
       const seconds = (performance.now() - t0) / 1000;
@@ -62,7 +69,14 @@ export const stage: Stage<McSpec> = {
         `mc/${spec.name} (${result.n} items${headless ? ", E^T head" : ""}): acc ${(100 * result.acc).toFixed(2)}, ` +
           `acc_norm ${(100 * result.accNorm).toFixed(2)} (${seconds.toFixed(1)} s)`,
       );
-      return { items: result.n, headless };
+      if (result.truncated > 0) io.progress.say(truncationLine(result, scorer.window));
+      return {
+        items: result.n,
+        window: scorer.window,
+        truncatedItems: result.truncated,
+        partlyScoredItems: result.partlyScored,
+        headless,
+      };
     } finally {
       model.dispose();
     }

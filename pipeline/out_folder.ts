@@ -41,5 +41,5 @@ export async function claimOutFolder(outDir: string): Promise<Lock> {
       outDir,
     );
   }
-  return await acquireLock(outDir, "reproduce");
+  return await acquireLock(outDir, { command: "reproduce" });
 }

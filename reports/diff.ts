@@ -5,6 +5,8 @@
  *   pooled = √(((n_a − 1)·s_a² + (n_b − 1)·s_b²) / (n_a + n_b − 2)).
  * With one seed on each side there is no estimate of the noise, and the entry says so instead.
  * Both sides get the derived GLUE averages (summary.ts), so the averages are compared too.
+ * {@link diffFailures} lists what a CI gate (`diff --fail-on-flag`) fails on: moves beyond the noise,
+ * rows B lost, and moves that cannot be judged for lack of seeds (unless allowed).
  *
  * A side is a report folder (its results.csv), a results.csv file, or a git revision: `REV:PATH` (PATH a
  * results.csv or a folder holding one), or a bare `REV` with the report folder given separately or, when
@@ -57,8 +59,19 @@ export function pooledStd(a: Pick<SummaryRow, "n" | "std">, b: Pick<SummaryRow, 
   return Math.sqrt((part(a) + part(b)) / dof);
 }
 
+/** Checks a noise factor: a finite number >= 0, else an InputError naming `--noise-factor`. */
+export function checkNoiseFactor(noiseFactor: number): number {
+  if (!(Number.isFinite(noiseFactor) && noiseFactor >= 0)) {
+    throw new InputError(
+      `--noise-factor is ${noiseFactor}; expected a finite number >= 0 (how many pooled seed stds a move may be)`,
+    );
+  }
+  return noiseFactor;
+}
+
 /** Compares two summaries. */
 export function diffSummaries(a: readonly SummaryRow[], b: readonly SummaryRow[], noiseFactor = 2): ResultsDiff {
+  checkNoiseFactor(noiseFactor);
   const byKey = new Map(a.map((s) => [summaryKey(s), s]));
   const inB = new Set(b.map(summaryKey));
   const changed: DiffEntry[] = [], added: SummaryRow[] = [];
@@ -84,6 +97,53 @@ export function diffSummaries(a: readonly SummaryRow[], b: readonly SummaryRow[]
 /** Compares two sets of result rows (derived GLUE averages included). */
 export function diffResults(a: readonly ResultRow[], b: readonly ResultRow[], noiseFactor = 2): ResultsDiff {
   return diffSummaries(summarize(withDerivedRows(a)), summarize(withDerivedRows(b)), noiseFactor);
+}
+
+/** One reason a diff fails `--fail-on-flag`. */
+export interface DiffFailure {
+  kind: "beyond-noise" | "unjudged" | "removed";
+  row: SummaryRow;
+  /** What happened, as one line. */
+  reason: string;
+}
+
+/** Options of {@link diffFailures}. */
+export interface FailureOptions {
+  /** Do not fail on moves that one seed on each side leaves without a noise estimate. */
+  allowUnjudged?: boolean;
+}
+
+/**
+ * What `--fail-on-flag` fails on: every move beyond the noise, every move with no noise estimate (one
+ * seed on each side) unless `allowUnjudged`, and every row of A that B lacks.
+ */
+export function diffFailures(diff: ResultsDiff, options: FailureOptions = {}): DiffFailure[] {
+  const failures: DiffFailure[] = [];
+  for (const e of diff.changed) {
+    const scale = displayScale(e.new.metric);
+    const move = `${meanCell(e.old)} → ${meanCell(e.new)} (${signed(e.delta, scale, e.new.mean)})`;
+    if (e.flagged) {
+      const noise = formatNumber(e.noise, scale, e.new.mean);
+      failures.push({ kind: "beyond-noise", row: e.new, reason: `${move}: beyond the noise, ${noise}` });
+    } else if (!Number.isFinite(e.noise) && !options.allowUnjudged) {
+      failures.push({
+        kind: "unjudged",
+        row: e.new,
+        reason: `${move}: cannot be judged with one seed on each side (run more seeds, or pass --allow-unjudged)`,
+      });
+    }
+  }
+  for (const s of diff.removed) {
+    failures.push({ kind: "removed", row: s, reason: `${meanCell(s)} in A, missing from B` });
+  }
+  return failures;
+}
+
+/** The failures as a Markdown list, one line each. */
+export function renderFailures(failures: readonly DiffFailure[]): string {
+  if (failures.length === 0) return "";
+  const lines = failures.map((f) => `- ${keyCells(f.row).join(" · ")}: ${f.reason}\n`);
+  return `\n**Failing (--fail-on-flag): ${failures.length}**\n\n${lines.join("")}`;
 }
 
 const signed = (v: number, scale: number, like: number) => (v > 0 ? "+" : "") + formatNumber(v, scale, like);

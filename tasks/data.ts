@@ -1,13 +1,16 @@
 /**
  * `deno task data`: fills the evaluation-data cache with what it lacks, from the canonical web sources
  * or (with --data-dir) from a local mirror such as ../shared/data, verified against its MANIFEST.tsv.
+ * Files already there are checked too (data/cache.ts): one that does not match the cache's MANIFEST.tsv
+ * is fetched again and replaced atomically.
  *
  *   deno task data                                   # everything missing, from the web
  *   deno task data --only glue,lambada               # some groups or sources
  *   deno task data --data-dir ../shared/data         # from a local mirror
  */
 import { parseFlags, runMain } from "../util/cli.ts";
-import { CACHE_DIR_FLAG, missingFromCache, resolveCacheDir } from "../data/cache.ts";
+import { InputError } from "../util/errors.ts";
+import { CACHE_DIR_FLAG, checkCached, readDataManifest, resolveCacheDir } from "../data/cache.ts";
 import { DownloadError, fetchMissing, fillFromMirror, formatProgress, type Progress } from "../data/download.ts";
 import { type BaseName, DEFAULT_BASE_URLS, selectSources, sourceOutputs } from "../data/sources.ts";
 
@@ -22,7 +25,10 @@ const FLAGS = {
     help: "comma-separated data sets: glue, lambada, xnli, or a source (CoLA, MRPC, ...)",
   },
   "base-url": { type: "string" as const, help: "fetch every file from this base URL instead of its canonical host" },
-  list: { type: "boolean" as const, help: "list the sources and the cache files each lacks; fetch nothing" },
+  list: {
+    type: "boolean" as const,
+    help: "list the sources and the cache files each lacks or holds unverified; fetch nothing",
+  },
 };
 
 async function main() {
@@ -30,12 +36,26 @@ async function main() {
   const cacheDir = resolveCacheDir(values["cache-dir"] as string | undefined);
   const only = typeof values.only === "string" ? values.only.split(",") : [];
   const sources = selectSources(only);
+  const base = values["base-url"] as string | undefined;
+  if (base !== undefined && !URL.canParse(base)) {
+    throw new InputError(`--base-url ${JSON.stringify(base)} is not a URL; expected e.g. http://host/path/`);
+  }
+  const stat = await Deno.stat(cacheDir).catch(() => null);
+  if (stat && !stat.isDirectory) throw new InputError("is a file; expected the data cache folder", cacheDir);
   console.log(`data cache: ${cacheDir}`);
 
   if (values.list) {
+    const manifest = await readDataManifest(cacheDir);
     for (const source of sources) {
-      const missing = await missingFromCache(cacheDir, sourceOutputs(source));
-      console.log(`${source.name.padEnd(11)} ${missing.length === 0 ? "complete" : `missing ${missing.join(", ")}`}`);
+      const states = new Map<string, string[]>();
+      for (const rel of sourceOutputs(source)) {
+        const { state } = await checkCached(cacheDir, rel, manifest);
+        states.set(state, [...(states.get(state) ?? []), rel]);
+      }
+      const problems = (["missing", "mismatch", "unlisted"] as const).filter((s) => states.has(s)).map((s) =>
+        `${LIST_WORDS[s]} ${states.get(s)!.join(", ")}`
+      );
+      console.log(`${source.name.padEnd(11)} ${problems.length === 0 ? "complete, verified" : problems.join("; ")}`);
     }
     return;
   }
@@ -43,14 +63,17 @@ async function main() {
   let failures = 0;
   if (typeof values["data-dir"] === "string") {
     const report = await fillFromMirror(values["data-dir"], cacheDir, { sources, log: (l) => console.log(l) });
-    console.log(`${report.copied.length} copied, ${report.present.length} already present`);
+    console.log(`${report.copied.length} copied, ${report.present.length} already present and verified`);
+    if (report.repaired.length > 0) console.log(`${report.repaired.length} broken file(s) replaced`);
+    if (report.unverified.length > 0) {
+      console.log(`present but listed in no MANIFEST.tsv, used as they are: ${report.unverified.join(", ")}`);
+    }
     if (report.notInMirror.length > 0) {
       console.log(`not in the mirror (still missing): ${report.notInMirror.join(", ")}`);
     }
     for (const f of report.failed) console.error(`error: ${f.message}`);
     failures = report.failed.length;
   } else {
-    const base = values["base-url"] as string | undefined;
     const baseUrls = base
       ? Object.fromEntries(Object.keys(DEFAULT_BASE_URLS).map((k) => [k, base])) as Record<BaseName, string>
       : undefined;
@@ -60,7 +83,8 @@ async function main() {
       onProgress: progressPrinter(),
       log: (l) => console.log(l),
     });
-    if (report.upToDate.length > 0) console.log(`already complete: ${report.upToDate.join(", ")}`);
+    if (report.upToDate.length > 0) console.log(`already complete and verified: ${report.upToDate.join(", ")}`);
+    if (report.repaired.length > 0) console.log(`${report.repaired.length} broken file(s) replaced`);
     for (const f of report.failed) console.error(`error: ${f.source}: ${f.message}`);
     failures = report.failed.length;
   }
@@ -69,6 +93,8 @@ async function main() {
     Deno.exit(1);
   }
 }
+
+const LIST_WORDS = { missing: "missing", mismatch: "not matching MANIFEST.tsv", unlisted: "not in MANIFEST.tsv" };
 
 /** Prints progress on one rewritten line on a terminal, or a line every 5 s otherwise. */
 function progressPrinter(): (p: Progress) => void {

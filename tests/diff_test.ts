@@ -1,8 +1,17 @@
 /** The results diff: moved means, the seed-noise flag, one-sided rows, and reading folders and git revisions. */
-import { assertAlmostEquals, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import { assertAlmostEquals, assertEquals, assertRejects, assertStringIncludes, assertThrows } from "@std/assert";
 import { join } from "node:path";
-import { diffResults, pooledStd, readResultsSource, renderDiffMarkdown } from "../reports/diff.ts";
-import { formatResultsCsv, type ResultRow } from "../reports/rows.ts";
+import {
+  checkNoiseFactor,
+  type DiffFailure,
+  diffFailures,
+  diffResults,
+  pooledStd,
+  readResultsSource,
+  renderDiffMarkdown,
+  renderFailures,
+} from "../reports/diff.ts";
+import { formatResultsCsv, RESULT_COLUMNS, type ResultRow } from "../reports/rows.ts";
 import { InputError } from "../util/errors.ts";
 import { REPO_ROOT } from "../util/paths.ts";
 
@@ -189,4 +198,93 @@ Deno.test({
     assertStringIncludes(new TextDecoder().decode(bad.stderr), "error: expected two arguments A B");
     await Deno.remove(dir, { recursive: true });
   },
+});
+
+Deno.test("diffFailures: beyond noise, unjudged (one seed each side) unless allowed, and rows B lost", () => {
+  const d = diffResults(A, B);
+  const listed = (fs: DiffFailure[]) => fs.map((f) => `${f.kind} ${f.row.task} ${f.row.metric}`);
+  // The derived average over CoLA and SST-2 exists for seed 2 only: one value each side, unjudged too.
+  assertEquals(listed(diffFailures(d)), [
+    "unjudged lambada_openai acc",
+    "beyond-noise cola mcc",
+    "unjudged glue paper_avg_of_cola+sst2",
+    "removed wnli accuracy",
+  ]);
+  assertEquals(listed(diffFailures(d, { allowUnjudged: true })), ["beyond-noise cola mcc", "removed wnli accuracy"]);
+  const text = renderFailures(diffFailures(d));
+  assertStringIncludes(text, "**Failing (--fail-on-flag): 4**");
+  assertStringIncludes(
+    text,
+    "- encoder · softmax · 100% · cola · mcc (×100) · best-epoch: 52.00 (n=3) → 58.00 (n=3) (+6.00): beyond the noise, 4.00\n",
+  );
+  assertStringIncludes(
+    text,
+    "- decoder · softmax · 100% · lambada_openai · acc (×100) · —: 20.00 (n=1) → 25.00 (n=1) (+5.00): cannot be judged " +
+      "with one seed on each side (run more seeds, or pass --allow-unjudged)\n",
+  );
+  assertStringIncludes(
+    text,
+    "- encoder · softmax · 100% · wnli · accuracy (×100) · best-epoch: 50.00 (n=1) in A, missing from B\n",
+  );
+  // B lost every row: every summary of A (the derived GLUE averages too) is a failure.
+  const lost = diffFailures(diffResults(A, []));
+  assertEquals(lost.length, diffResults(A, A).unchanged);
+  assertEquals(lost.every((f) => f.kind === "removed"), true);
+  assertEquals(diffFailures(diffResults(A, A)), []);
+});
+
+Deno.test("a noise factor must be finite and >= 0", () => {
+  for (const bad of [-1, NaN, Infinity]) {
+    assertThrows(() => checkNoiseFactor(bad), InputError, `--noise-factor is ${bad}; expected a finite number >= 0`);
+    assertThrows(() => diffResults(A, B, bad), InputError, "--noise-factor");
+  }
+  assertEquals(checkNoiseFactor(0), 0);
+});
+
+Deno.test("tasks/diff.ts --fail-on-flag: exit 1 on a lost side and a one-seed +50 move; bad flags one line; --help", async () => {
+  const dir = await Deno.makeTempDir();
+  const write = (name: string, rows: ResultRow[]) => Deno.writeTextFile(join(dir, name), formatResultsCsv(rows));
+  await write("a.csv", [row("rte", "accuracy", 0, 0.5)]);
+  await write("b.csv", [row("rte", "accuracy", 0, 1.0)]);
+  await Deno.writeTextFile(join(dir, "empty.csv"), RESULT_COLUMNS.join(",") + "\n");
+  const run = async (...args: string[]) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", join(REPO_ROOT, "tasks", "diff.ts"), ...args],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return {
+      code: out.code,
+      stdout: new TextDecoder().decode(out.stdout),
+      stderr: new TextDecoder().decode(out.stderr),
+    };
+  };
+  try {
+    const plain = await run("a.csv", "b.csv");
+    assertEquals(plain.code, 0, plain.stderr);
+    const onePoint = await run("a.csv", "b.csv", "--fail-on-flag");
+    assertEquals(onePoint.code, 1);
+    assertStringIncludes(onePoint.stdout, "**Failing (--fail-on-flag): 1**");
+    assertStringIncludes(onePoint.stdout, "50.00 (n=1) → 100.00 (n=1) (+50.00): cannot be judged with one seed");
+    assertEquals(onePoint.stderr.trim(), "diff: failing (--fail-on-flag): 1 unjudged");
+    assertEquals((await run("a.csv", "b.csv", "--fail-on-flag", "--allow-unjudged")).code, 0);
+
+    const lost = await run("a.csv", "empty.csv", "--fail-on-flag", "--allow-unjudged");
+    assertEquals(lost.code, 1);
+    assertStringIncludes(lost.stdout, "rte · accuracy (×100) · best-epoch: 50.00 (n=1) in A, missing from B");
+    assertEquals(lost.stderr.trim(), "diff: failing (--fail-on-flag): 1 removed");
+
+    for (const bad of ["--noise-factor=-1", "--noise-factor=Infinity", "--noise-factor=x"]) {
+      const r = await run("a.csv", "b.csv", bad);
+      assertEquals([r.code, r.stderr.trim().split("\n").length], [2, 1], r.stderr);
+      assertStringIncludes(r.stderr, "error: --noise-factor");
+    }
+    const help = await run("--help");
+    assertEquals(help.code, 0);
+    assertStringIncludes(help.stdout, "usage: deno task diff [flags] A B\n  A, B: report folders, results.csv files");
+    assertStringIncludes(help.stdout, "--allow-unjudged");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

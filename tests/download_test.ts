@@ -14,6 +14,9 @@ import { selectSources, type Source, SOURCES, sourceUrl } from "../data/sources.
 import { splitXnliRelease } from "../data/xnli.ts";
 import { loadXnli } from "../data/xnli.ts";
 import { exists, sha256 } from "../util/fs.ts";
+import { checkCached, missingFromCache, readDataManifest, requireCached, writeCacheFile } from "../data/cache.ts";
+import { loadLambada } from "../data/lambada.ts";
+import { acquireLock } from "../util/lock.ts";
 import { InputError } from "../util/errors.ts";
 import { REPO_ROOT } from "../util/paths.ts";
 
@@ -216,12 +219,10 @@ Deno.test("zips unpack into the cache layout (plain members and the XNLI release
   const server = fixtureServer({ "/g/TOY.zip": { body: zip }, "/x/XNLI-1.0.zip": { body: xnliZip } });
   try {
     const cache = await Deno.makeTempDir();
-    // Pre-fill one language as a mirror would have: only the missing ones are written.
-    await Deno.mkdir(join(cache, "xnli/fr"), { recursive: true });
-    for (const lang of ["ar", "bg", "el", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh"]) {
-      await Deno.mkdir(join(cache, "xnli", lang), { recursive: true });
-      await Deno.writeTextFile(join(cache, "xnli", lang, "dev.tsv"), "kept");
-    }
+    // Pre-fill some languages as a mirror fill would have (files and their MANIFEST.tsv rows): only the
+    // missing ones are written.
+    const kept = ["ar", "bg", "el", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh"];
+    for (const lang of kept) await writeCacheFile(cache, `xnli/${lang}/dev.tsv`, strToU8("kept"));
     const options = { sources, baseUrls: { glue: `${server.base}/g/`, xnli: `${server.base}/x` } };
     const report = await fetchMissing(cache, options);
     assertEquals(report.failed, []);
@@ -329,7 +330,146 @@ Deno.test("--data-dir: files are copied from a mirror only when they match its M
 
   const again = await fillFromMirror(mirror, cache, { sources: selectSources(["lambada"]) });
   assertEquals([again.copied, again.present], [[], ["lambada/lambada_test.jsonl"]]);
-  await assertRejects(() => fillFromMirror(cache, cache), InputError, "no MANIFEST.tsv");
+  const bare = await Deno.makeTempDir();
+  await assertRejects(() => fillFromMirror(bare, cache), InputError, "no MANIFEST.tsv");
+  await assertRejects(() => fillFromMirror(cache, cache), InputError, `${cache}: the mirror is the cache itself`);
+});
+
+Deno.test("cache verification: a 0-byte or edited file is not 'present': use fails naming it, --data-dir replaces it", async () => {
+  const files = {
+    "glue/RTE/train.tsv": "index\tsentence1\tsentence2\tlabel\n0\ta\tb\tentailment\n",
+    "glue/RTE/dev.tsv": "index\tsentence1\tsentence2\tlabel\n0\tc\td\tnot_entailment\n",
+    "lambada/lambada_test.jsonl": '{"text": "x y"}\n',
+  };
+  const mirror = await mirrorWith(files);
+  const cache = await Deno.makeTempDir();
+  const sources = selectSources(["RTE", "lambada"]);
+  assertEquals((await fillFromMirror(mirror, cache, { sources })).copied.length, 3);
+  // Every file written is recorded in the cache's own MANIFEST.tsv with the mirror's size and hash.
+  const rows = await readDataManifest(cache);
+  for (const [rel, text] of Object.entries(files)) {
+    assertEquals([rows.get(rel)?.bytes, rows.get(rel)?.sha256], [strToU8(text).length, sha256(text)], rel);
+  }
+  assertEquals(await exists(join(cache, ".lock")), false);
+
+  // A 0-byte file, and one edited in place (same size): every use names it, expected vs found, and the fix.
+  await Deno.writeTextFile(join(cache, "glue/RTE/dev.tsv"), "");
+  const edited = files["lambada/lambada_test.jsonl"].replace("x", "z");
+  await Deno.writeTextFile(join(cache, "lambada/lambada_test.jsonl"), edited);
+  const empty = await assertRejects(() => requireCached(cache, "glue/RTE/dev.tsv"), InputError);
+  assertEquals(
+    empty.message,
+    `${join(cache, "glue/RTE/dev.tsv")}: does not match the cache's MANIFEST.tsv (expected ${
+      strToU8(files["glue/RTE/dev.tsv"]).length
+    } bytes, sha256 ${sha256(files["glue/RTE/dev.tsv"])}; found 0 bytes): run \`deno task data --cache-dir ${cache} ` +
+      "--only RTE` to fetch it again (the file is replaced atomically), or add --data-dir MIRROR to copy it from a mirror",
+  );
+  await assertRejects(
+    () => loadLambada(cache),
+    InputError,
+    `found ${strToU8(edited).length} bytes, sha256 ${
+      sha256(edited)
+    }): run \`deno task data --cache-dir ${cache} --only lambada\``,
+  );
+  await assertRejects(() => missingFromCache(cache, ["glue/RTE/dev.tsv"]), InputError, "does not match");
+
+  const repair = await fillFromMirror(mirror, cache, { sources });
+  assertEquals(repair.copied, ["glue/RTE/dev.tsv", "lambada/lambada_test.jsonl"]);
+  assertEquals(repair.present, ["glue/RTE/train.tsv"]);
+  assertEquals(repair.repaired.map((r) => r.file), repair.copied);
+  assertStringIncludes(repair.repaired[0].message, "did not match MANIFEST.tsv (expected ");
+  assertEquals(await Deno.readTextFile(join(cache, "lambada/lambada_test.jsonl")), files["lambada/lambada_test.jsonl"]);
+  assertEquals((await loadLambada(cache)).length, 1);
+
+  // A cache without rows (filled by an older version): the mirror's rows decide; a bad file is replaced,
+  // good ones are recorded; a file no manifest lists is used as it is and said to be unverified.
+  await Deno.remove(join(cache, "MANIFEST.tsv"));
+  await Deno.writeTextFile(join(cache, "glue/RTE/train.tsv"), "junk");
+  await Deno.mkdir(join(cache, "glue/QNLI"), { recursive: true });
+  await Deno.writeTextFile(join(cache, "glue/QNLI/dev.tsv"), "mine");
+  const old = await fillFromMirror(mirror, cache, { sources: selectSources(["RTE", "lambada", "QNLI"]) });
+  assertEquals(old.copied, ["glue/RTE/train.tsv"]);
+  assertStringIncludes(old.repaired[0].message, "found 4 bytes");
+  assertEquals(old.present, ["glue/QNLI/dev.tsv", "glue/RTE/dev.tsv", "lambada/lambada_test.jsonl"]);
+  assertEquals(old.unverified, ["glue/QNLI/dev.tsv"]);
+  assertEquals(old.notInMirror, ["glue/QNLI/train.tsv"]);
+  assertEquals([...(await readDataManifest(cache)).keys()], Object.keys(files).sort());
+  assertEquals((await checkCached(cache, "glue/QNLI/dev.tsv")).state, "unlisted");
+  assertEquals(await requireCached(cache, "glue/QNLI/dev.tsv"), join(cache, "glue/QNLI/dev.tsv"));
+});
+
+Deno.test("cache verification: fetchMissing re-fetches a broken file and checks unlisted ones against the download", async () => {
+  const train = "sentence\tlabel\nyes\t1\n", dev = "sentence\tlabel\nno\t0\n";
+  const zip = zipSync({ "TOY/train.tsv": strToU8(train), "TOY/dev.tsv": strToU8(dev) });
+  const sources: Source[] = [{
+    name: "TOY",
+    tags: ["glue"],
+    base: "glue",
+    file: "TOY.zip",
+    sha256: sha256(zip),
+    unpack: { kind: "zip", members: { "TOY/train.tsv": "glue/TOY/train.tsv", "TOY/dev.tsv": "glue/TOY/dev.tsv" } },
+  }];
+  const server = fixtureServer({ "/TOY.zip": { body: zip } });
+  try {
+    const cache = await Deno.makeTempDir();
+    const options = { sources, baseUrls: { glue: server.base } };
+    assertEquals((await fetchMissing(cache, options)).fetched, [{
+      source: "TOY",
+      files: ["glue/TOY/train.tsv", "glue/TOY/dev.tsv"],
+    }]);
+    assertEquals((await readDataManifest(cache)).get("glue/TOY/dev.tsv")?.sha256, sha256(dev));
+
+    await Deno.writeTextFile(join(cache, "glue/TOY/dev.tsv"), "");
+    const repaired = await fetchMissing(cache, options);
+    assertEquals(repaired.fetched, [{ source: "TOY", files: ["glue/TOY/dev.tsv"] }]);
+    assertEquals(repaired.repaired.map((r) => r.file), ["glue/TOY/dev.tsv"]);
+    assertStringIncludes(
+      repaired.repaired[0].message,
+      `did not match the cache's MANIFEST.tsv (expected ${strToU8(dev).length} bytes`,
+    );
+    assertEquals(await Deno.readTextFile(join(cache, "glue/TOY/dev.tsv")), dev);
+    assertEquals(server.requests.length, 2);
+
+    // Rows lost (a cache from an older version), one file edited: one download checks both.
+    await Deno.remove(join(cache, "MANIFEST.tsv"));
+    await Deno.writeTextFile(join(cache, "glue/TOY/train.tsv"), "edited");
+    const old = await fetchMissing(cache, options);
+    assertEquals(old.fetched, [{ source: "TOY", files: ["glue/TOY/train.tsv"] }]);
+    assertStringIncludes(
+      old.repaired[0].message,
+      "had no row in the cache's MANIFEST.tsv and differed from the download",
+    );
+    assertEquals(await Deno.readTextFile(join(cache, "glue/TOY/train.tsv")), train);
+    assertEquals([...(await readDataManifest(cache)).keys()], ["glue/TOY/dev.tsv", "glue/TOY/train.tsv"]);
+    assertEquals(server.requests.length, 3);
+    assertEquals((await fetchMissing(cache, options)).upToDate, ["TOY"]);
+    assertEquals(server.requests.length, 3);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("cache fills take the cache's lock only to write: a fill blocked by a live one says so in one line", async () => {
+  const mirror = await mirrorWith({ "lambada/lambada_test.jsonl": '{"text": "a b"}\n' });
+  const cache = await Deno.makeTempDir();
+  const sources = selectSources(["lambada"]);
+  const lock = await acquireLock(cache, { command: "deno task data" });
+  try {
+    const e = await assertRejects(() => fillFromMirror(mirror, cache, { sources }), InputError);
+    assertEquals(e.message.split("\n").length, 1);
+    assertStringIncludes(e.message, `${cache}: in use by pid ${Deno.pid} (deno task data, since `);
+    await assertRejects(
+      () => fetchMissing(cache, { sources, baseUrls: { lambada: "http://127.0.0.1:9" } }),
+      InputError,
+      "in use by pid",
+    );
+  } finally {
+    await lock.release();
+  }
+  assertEquals((await fillFromMirror(mirror, cache, { sources })).copied, ["lambada/lambada_test.jsonl"]);
+  // Nothing to write: no lock is needed, so a held one does not stand in the way.
+  await using _held = await acquireLock(cache);
+  assertEquals((await fillFromMirror(mirror, cache, { sources })).present, ["lambada/lambada_test.jsonl"]);
 });
 
 Deno.test("sources: --only picks groups, tasks and names; URLs take overridable bases", () => {
@@ -377,4 +517,28 @@ Deno.test("deno task data --data-dir fills the cache; a bad --only exits 2 with 
   const bad = await run("--cache-dir", cache, "--only", "glue,squad");
   assertEquals(bad.code, 2);
   assertStringIncludes(new TextDecoder().decode(bad.stderr), 'error: --only: unknown data set "squad"');
+  // A file as the cache, a base URL that is no URL: one line each, exit 2.
+  const file = join(cache, "lambada/lambada_test.jsonl");
+  const asFile = await run("--cache-dir", file, "--list");
+  assertEquals([asFile.code, new TextDecoder().decode(asFile.stderr)], [
+    2,
+    `error: ${file}: is a file; expected the data cache folder\n`,
+  ]);
+  const badUrl = await run("--cache-dir", cache, "--base-url", "notaurl");
+  assertEquals([badUrl.code, new TextDecoder().decode(badUrl.stderr)], [
+    2,
+    'error: --base-url "notaurl" is not a URL; expected e.g. http://host/path/\n',
+  ]);
+  // --list says which files are verified, missing, or broken.
+  await Deno.writeTextFile(file, "");
+  const list = new TextDecoder().decode((await run("--cache-dir", cache, "--list", "--only", "lambada,RTE")).stdout);
+  assertStringIncludes(list, "RTE         missing glue/RTE/train.tsv, glue/RTE/dev.tsv\n");
+  assertStringIncludes(list, "lambada     not matching MANIFEST.tsv lambada/lambada_test.jsonl\n");
+  const repaired = await run("--data-dir", mirror, "--cache-dir", cache, "--only", "lambada");
+  assertStringIncludes(
+    new TextDecoder().decode(repaired.stdout),
+    "replaced lambada/lambada_test.jsonl: it did not match",
+  );
+  const listed = new TextDecoder().decode((await run("--cache-dir", cache, "--list", "--only", "lambada")).stdout);
+  assertStringIncludes(listed, "lambada     complete, verified\n");
 });

@@ -2,10 +2,12 @@ import { assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "@
 import { join } from "node:path";
 import type { CausalScorer, Tokenizer } from "../evals/lambada.ts";
 import {
+  fitToWindow,
   loadMultipleChoiceJsonl,
   type MultipleChoiceItem,
   parseMultipleChoiceJsonl,
   scoreMultipleChoice,
+  truncationLine,
 } from "../evals/multiple_choice.ts";
 import { InputError } from "../util/errors.ts";
 
@@ -100,5 +102,85 @@ Deno.test("loadMultipleChoiceJsonl: reads a file; a missing file is an InputErro
     await assertRejects(() => loadMultipleChoiceJsonl(missing), InputError, `${missing}: file not found`);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fitToWindow: cut from the left to window + 1 tokens; an over-long continuation keeps its last window tokens", () => {
+  // 5 tokens, window 3: one context token goes; the continuation fits, the scorer cuts the context itself.
+  const fits = { context: [1, 2, 3], continuation: [4, 5] };
+  assertEquals(fitToWindow(fits, 3), { pair: fits, dropped: 1, unscored: 0 });
+  assertEquals(fitToWindow(fits, 4), { pair: fits, dropped: 0, unscored: 0 });
+  // 7 tokens, window 3: the last 4 stay, [4] as context for [5, 6, 7]; 3 dropped, 2 of them the continuation's.
+  assertEquals(fitToWindow({ context: [1, 2], continuation: [3, 4, 5, 6, 7] }, 3), {
+    pair: { context: [4], continuation: [5, 6, 7] },
+    dropped: 3,
+    unscored: 2,
+  });
+});
+
+Deno.test("scoreMultipleChoice: items longer than the window are cut from the left and counted, not an error", async () => {
+  const window = 4;
+  const seen: Int32Array[] = [];
+  const scorer: CausalScorer = {
+    window,
+    logProbsAt(inputs, positions) {
+      inputs.forEach((input, b) => {
+        if (input.length > window) throw new Error(`input of ${input.length} tokens > window ${window}`);
+        seen.push(input);
+        for (const p of positions[b]) if (p < 0 || p >= input.length) throw new Error(`position ${p} outside input`);
+      });
+      return Promise.resolve(inputs.map((_, b) => positions[b].map(() => ROW)));
+    },
+  };
+  const items: MultipleChoiceItem[] = [
+    // " aaaaaab" is 8 tokens, twice the window: "Q: aaaaaab" keeps its last 5 tokens "aaaab", so "aaab" is
+    // scored after "a": 3 ln(1/4) + ln(1/8). " b" after "Q:" fits: ln(1/2) + ln(1/8).
+    { context: "Q:", options: ["b", "aaaaaab"], gold: 1 },
+    // "abcabc a" is 8 tokens: the model reads "abc " (the last 5 tokens less the last), " a" is scored
+    // whole: ln(1/2) + ln(1/4).
+    { context: "abcabc", options: ["a", "c"], gold: 0 },
+    { context: "R", options: ["a", "b"], gold: 0 },
+  ];
+  const result = await scoreMultipleChoice(scorer, charTokenizer, items);
+  const ln = Math.log;
+  assertAlmostEquals(result.examples[0].options[1].logLikelihood, 3 * ln(1 / 4) + ln(1 / 8), 1e-5);
+  assertEquals(result.examples[0].options[1].tokenLogProbs.length, window);
+  assertAlmostEquals(result.examples[0].options[0].logLikelihood, ln(1 / 2) + ln(1 / 8), 1e-5);
+  assertAlmostEquals(result.examples[1].options[0].logLikelihood, ln(1 / 2) + ln(1 / 4), 1e-5);
+  assertEquals(
+    seen.map((input) => String.fromCharCode(...input)).sort(),
+    ["Q: ", "R ", "R ", "aaaa", "abc ", "abc "].sort(),
+  );
+  assertEquals(result.examples.map((e) => [e.truncated, e.partlyScored]), [[true, true], [true, false], [
+    false,
+    false,
+  ]]);
+  assertEquals([result.n, result.truncated, result.partlyScored], [3, 2, 1]);
+  assertEquals(
+    truncationLine(result, window),
+    "2 of 3 items cut from the left to the window of 4 tokens; 1 of them have an option longer than the window, " +
+      "scored on its last 4 tokens only",
+  );
+  assertEquals(
+    truncationLine({ n: 3, truncated: 1, partlyScored: 0 }, 4),
+    "1 of 3 items cut from the left to the window of 4 tokens",
+  );
+});
+
+Deno.test("scoreMultipleChoice: a whitespace-only context is an InputError naming the item", async () => {
+  const items: MultipleChoiceItem[] = [ITEMS[0], { context: "   ", options: ["a", "b"], gold: 0 }];
+  await assertRejects(
+    () => scoreMultipleChoice(unigramScorer([]), charTokenizer, items),
+    InputError,
+    'multiple choice item 1: context "   " has no tokens once trailing whitespace moves to the options',
+  );
+});
+
+Deno.test("loadMultipleChoiceJsonl: a folder given as the task file is one InputError line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await assertRejects(() => loadMultipleChoiceJsonl(dir), InputError, `${dir}: cannot read (`);
+  } finally {
+    await Deno.remove(dir);
   }
 });

@@ -11,8 +11,19 @@ export type FlagSpec = Record<
   { type: "string" | "boolean"; default?: string | boolean; multiple?: boolean; help: string }
 >;
 
-/** Parses `args` against `spec`; `--help` prints usage and exits 0. */
-export function parseFlags(command: string, spec: FlagSpec, args: string[] = Deno.args) {
+/** A command's positional arguments, for its usage text: e.g. "A B", and a line saying what they are. */
+export interface PositionalSpec {
+  synopsis: string;
+  help: string;
+}
+
+/** Parses `args` against `spec`; `--help` prints usage (with `positionals` when given) and exits 0. */
+export function parseFlags(
+  command: string,
+  spec: FlagSpec,
+  args: string[] = Deno.args,
+  positionals?: PositionalSpec,
+) {
   const options = Object.fromEntries(
     Object.entries({ ...spec, help: { type: "boolean", help: "show this help" } } as FlagSpec).map((
       [name, s],
@@ -26,23 +37,24 @@ export function parseFlags(command: string, spec: FlagSpec, args: string[] = Den
   try {
     parsed = nodeParseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new InputError(`${command}: ${(e as Error).message}\n${usage(command, spec)}`);
+    throw new InputError(`${command}: ${(e as Error).message}\n${usage(command, spec, positionals)}`);
   }
   if (parsed.values.help) {
-    console.log(usage(command, spec));
+    console.log(usage(command, spec, positionals));
     Deno.exit(0);
   }
   return parsed as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
 }
 
-/** Usage text listing every flag. */
-export function usage(command: string, spec: FlagSpec): string {
+/** Usage text listing the positional arguments (when given) and every flag. */
+export function usage(command: string, spec: FlagSpec, positionals?: PositionalSpec): string {
   const lines = Object.entries(spec).map(([name, s]) =>
     `  --${name}${s.type === "string" ? " VALUE" : ""}  ${s.help}${
       s.default !== undefined ? ` (default ${s.default})` : ""
     }`
   );
-  return `usage: deno task ${command} [flags]\n${lines.join("\n")}`;
+  const head = `usage: deno task ${command} [flags]${positionals ? ` ${positionals.synopsis}` : ""}`;
+  return [head, ...(positionals ? [`  ${positionals.help}`] : []), ...lines].join("\n");
 }
 
 /** Reads a numeric flag, or throws an InputError naming it. */
@@ -54,13 +66,36 @@ export function numberFlag(name: string, value: unknown): number {
   return n;
 }
 
-/** Runs a task's main, printing InputErrors as one clear line and exiting 2. */
+/** Environment variable that makes runMain rethrow file-system errors (stack trace included). */
+export const TRACE_ENV = "HEADLESS_BENCH_TRACE";
+
+// File-system errors about a path: in a task, most often a file or folder given on the command line.
+const PATH_ERRORS = [
+  Deno.errors.NotFound,
+  Deno.errors.PermissionDenied,
+  Deno.errors.AlreadyExists,
+  Deno.errors.NotADirectory,
+  Deno.errors.IsADirectory,
+  Deno.errors.FilesystemLoop,
+];
+
+/**
+ * Runs a task's main. An InputError prints as one clear line and exits 2; so does a file-system error
+ * (its message names the operation and the path), unless $HEADLESS_BENCH_TRACE is set. Anything else is
+ * a bug and keeps its stack trace.
+ */
 export async function runMain(main: () => Promise<void>): Promise<void> {
   try {
     await main();
   } catch (e) {
     if (e instanceof InputError) {
       console.error(`error: ${e.message}`);
+      Deno.exit(2);
+    }
+    if (PATH_ERRORS.some((kind) => e instanceof kind) && !Deno.env.get(TRACE_ENV)) {
+      console.error(
+        `error: ${(e as Error).message}; check the files and folders given (${TRACE_ENV}=1 shows where it happened)`,
+      );
       Deno.exit(2);
     }
     throw e;

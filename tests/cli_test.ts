@@ -1,0 +1,58 @@
+/** util/cli.ts: usage with positional arguments, and runMain's one-line errors. */
+import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { integerFlag, numberFlag, parseFlags, TRACE_ENV, usage } from "../util/cli.ts";
+import { InputError } from "../util/errors.ts";
+
+const CLI_MODULE = new URL("../util/cli.ts", import.meta.url).href;
+const ERRORS_MODULE = new URL("../util/errors.ts", import.meta.url).href;
+
+Deno.test("usage lists positional arguments before the flags; parse errors carry it", () => {
+  const spec = { n: { type: "string" as const, default: "2", help: "how many" } };
+  const args = { synopsis: "A B", help: "A, B: two files" };
+  assertEquals(
+    usage("thing", spec, args),
+    "usage: deno task thing [flags] A B\n  A, B: two files\n  --n VALUE  how many (default 2)",
+  );
+  assertEquals(usage("thing", spec), "usage: deno task thing [flags]\n  --n VALUE  how many (default 2)");
+  const e = assertThrows(() => parseFlags("thing", spec, ["--m"], args), InputError);
+  assertStringIncludes(e.message, "usage: deno task thing [flags] A B");
+  assertThrows(() => numberFlag("n", "x"), InputError, '--n expects a number, got "x"');
+  assertThrows(() => integerFlag("n", "1.5", 0), InputError, "--n expects an integer >= 0");
+});
+
+async function runMainWith(body: string, env: Record<string, string> = {}) {
+  const code = `import { runMain } from ${JSON.stringify(CLI_MODULE)};
+import { InputError } from ${JSON.stringify(ERRORS_MODULE)};
+await runMain(async () => { ${body} });`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=ts", code],
+    env: { ...env, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+Deno.test("runMain: InputErrors and file-system errors are one line and exit 2; other errors keep their stack", async () => {
+  const input = await runMainWith(`throw new InputError("bad row", "f.csv", 3);`);
+  assertEquals([input.code, input.stderr], [2, "error: f.csv:3: bad row\n"]);
+
+  const fsError = await runMainWith(`await Deno.readTextFile("/nonexistent-folder/x.json");`);
+  assertEquals(fsError.code, 2);
+  assertEquals(fsError.stderr.trim().split("\n").length, 1);
+  assertStringIncludes(
+    fsError.stderr,
+    "error: No such file or directory (os error 2): readfile '/nonexistent-folder/x.json'",
+  );
+  assertStringIncludes(fsError.stderr, `(${TRACE_ENV}=1 shows where it happened)`);
+
+  const traced = await runMainWith(`await Deno.readTextFile("/nonexistent-folder/x.json");`, { [TRACE_ENV]: "1" });
+  assertEquals(traced.code, 1);
+  assertStringIncludes(traced.stderr, "NotFound");
+  assertStringIncludes(traced.stderr, "    at ");
+
+  const bug = await runMainWith(`throw new TypeError("a bug");`);
+  assertEquals(bug.code, 1);
+  assertStringIncludes(bug.stderr, "TypeError: a bug");
+  assertStringIncludes(bug.stderr, "    at ");
+});
