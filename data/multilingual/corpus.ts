@@ -17,7 +17,7 @@
 import { sha256 } from "../../util/fs.ts";
 import { InputError } from "../../util/errors.ts";
 import type { Document } from "../corpus.ts";
-import { debianPackageDir, isDebianPackageCached } from "./debian.ts";
+import { debianPackageDir, isDebianPackageCached } from "../debian.ts";
 import { readFortunes } from "./fortunes.ts";
 import { helpParagraphSet, readLibreOfficeHelp } from "./libreoffice_help.ts";
 import { readManPages } from "./manpages.ts";

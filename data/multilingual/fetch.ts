@@ -1,9 +1,9 @@
 /**
  * Makes the sources of some languages available: unpacks their Debian packages into the cache
- * (data/multilingual/debian.ts; skipped with a message where apt-get is missing) and locates the
+ * (data/debian.ts; skipped with a message where apt-get is missing) and locates the
  * quran-json package. Packages already in the cache are not fetched again.
  */
-import { fetchDebianPackage } from "./debian.ts";
+import { fetchDebianPackage } from "../debian.ts";
 import { quranPackageDir } from "./quran.ts";
 import { debianPackagesFor, languageSources } from "./sources.ts";
 

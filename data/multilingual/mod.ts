@@ -22,7 +22,7 @@ export {
   isDebianPackageCached,
   missingDebianTool,
   noAptMessage,
-} from "./debian.ts";
+} from "../debian.ts";
 export { COOKIES_PER_DOCUMENT, isCookieFile, parseFortunes, readFortunes } from "./fortunes.ts";
 export { helpPageParagraphs, helpPagesDir, helpParagraphSet, readLibreOfficeHelp } from "./libreoffice_help.ts";
 export { decodeEntities, type Element, type Node, parseMarkup } from "./markup.ts";

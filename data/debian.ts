@@ -1,15 +1,21 @@
 /**
- * Debian packages as a text source: `apt-get download PACKAGE` fetches the .deb (nothing is installed)
- * and `dpkg-deb -x` unpacks it into `<cache>/multilingual/debian/<package>/`, beside the .deb itself and
- * a `debian-package.json` record (name, version, file, sha256). The unpack goes to a temporary folder
- * that is renamed into place last, so the folder exists only complete; an existing one is reused as it is.
- * On a machine without apt-get or dpkg-deb the source is skipped with a message saying so.
+ * Debian packages as a text source (of the multilingual and the English corpora): `apt-get download
+ * PACKAGE` fetches the .deb (nothing is installed) and `dpkg-deb -x` unpacks it into
+ * `<cache>/multilingual/debian/<package>/`, beside the .deb itself and a `debian-package.json` record
+ * (name, version, file, sha256). The unpack goes to a temporary folder that is renamed into place last, so
+ * the folder exists only complete; an existing one is reused as it is. On a machine without apt-get or
+ * dpkg-deb the source is skipped with a message saying so.
  */
-import { basename, join } from "node:path";
-import { InputError } from "../../util/errors.ts";
-import { exists, sha256File, writeJsonAtomic } from "../../util/fs.ts";
+import { basename, join, resolve } from "node:path";
+import { InputError } from "../util/errors.ts";
+import { exists, sha256File, writeJsonAtomic } from "../util/fs.ts";
+import { SHARED_DATA_DIR } from "../util/paths.ts";
+import { defaultCacheDir } from "./cache.ts";
 
-/** Where the unpacked packages live inside the data cache. */
+/**
+ * Where the unpacked packages live inside the data cache. The folder is named for the multilingual corpus,
+ * which fetched Debian packages first; the English corpus shares it (and the packages both use).
+ */
 export const DEBIAN_CACHE_DIR = join("multilingual", "debian");
 
 /** The record written beside each unpacked package; its presence marks the folder complete. */
@@ -49,6 +55,40 @@ export function debianPackageDir(cacheDir: string, pkg: string): string {
 /** True when `pkg` is unpacked and complete in the cache. */
 export function isDebianPackageCached(cacheDir: string, pkg: string): Promise<boolean> {
   return exists(join(debianPackageDir(cacheDir, pkg), DEBIAN_RECORD));
+}
+
+/** The record of a package unpacked in the cache, or null when it is not there (complete). */
+export async function readDebianRecord(cacheDir: string, pkg: string): Promise<DebianRecord | null> {
+  const path = join(debianPackageDir(cacheDir, pkg), DEBIAN_RECORD);
+  if (!(await exists(path))) return null;
+  return JSON.parse(await Deno.readTextFile(path)) as DebianRecord;
+}
+
+/**
+ * The cache to keep `packages` in: the data cache when it holds them all, or when it may take new files;
+ * else the user's default cache. A read-only data cache does not take them, nor does an evaluation-data
+ * mirror (../shared/data, or any folder with a MANIFEST.tsv), which is read-only by rule whatever its
+ * permissions say.
+ */
+export async function debianCacheFor(dataCacheDir: string, packages: readonly string[]): Promise<string> {
+  let complete = true;
+  for (const pkg of packages) if (!(await isDebianPackageCached(dataCacheDir, pkg))) complete = false;
+  if (complete) return dataCacheDir;
+  const mirror = resolve(dataCacheDir) === resolve(SHARED_DATA_DIR) ||
+    (await exists(join(dataCacheDir, "MANIFEST.tsv")));
+  return mirror || !(await takesFiles(dataCacheDir)) ? defaultCacheDir() : dataCacheDir;
+}
+
+/** True when `dir` exists and takes a new file (probed, then removed). */
+async function takesFiles(dir: string): Promise<boolean> {
+  const probe = join(dir, `.write-probe-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`);
+  try {
+    await Deno.writeTextFile(probe, "", { createNew: true });
+    await Deno.remove(probe);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The first tool of `tools` that cannot be run, or null when all run. */
