@@ -14,6 +14,16 @@ export interface Document {
   id: string;
   source: string;
   text: string;
+  /**
+   * Documents of one group fall on the same side of the train/valid split (e.g. one Bible book in every
+   * translation and commentary, so no held-out text has a near copy in training); default: the id alone.
+   */
+  group?: string;
+}
+
+/** What decides a document's side of the split: its group, else its id. */
+export function splitKey(doc: Pick<Document, "id" | "group">): string {
+  return doc.group ?? doc.id;
 }
 
 /** Which side of the split a document falls on. */
@@ -88,7 +98,7 @@ export async function corpusStats(
     total: { documents: 0, words: 0 },
   };
   for await (const doc of docs) {
-    const split = splitOf(doc.id, validFraction, seed);
+    const split = splitOf(splitKey(doc), validFraction, seed);
     const key = `${doc.source}\u0000${split}`;
     let row = bySourceSplit.get(key);
     if (!row) bySourceSplit.set(key, row = { source: doc.source, split, documents: 0, words: 0 });

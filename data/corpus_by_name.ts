@@ -4,16 +4,11 @@
  * documentation from Debian packages, over 10 M words; data/english/). Each comes with a description for
  * the manifest: per source the package, its version and hash, licence, documents, words and bytes, and the
  * corpus hash (tokenizer/pipeline.ts corpusSha256 over the documents in order).
- *
- * `deno run -A data/corpus_by_name.ts [NAME] [--cache-dir DIR] [--no-fetch]` prints the table of a corpus
- * (default: english), fetching the Debian packages it lacks.
  */
 import { join } from "node:path";
 import { corpusSha256 } from "../tokenizer/pipeline.ts";
-import { parseFlags, runMain } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
 import { REPO_ROOT } from "../util/paths.ts";
-import { CACHE_DIR_FLAG, resolveCacheDir } from "./cache.ts";
 import { countWords, type Document } from "./corpus.ts";
 import { DEFAULT_PACKAGES, defaultCorpus, packageDir } from "./corpus_default.ts";
 import type { Downloader } from "./debian.ts";
@@ -178,21 +173,3 @@ export function formatCorpusTable(d: CorpusDescription): string {
     cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   return [line(header), ...rows.map(line), `corpus ${d.name}: sha256 ${d.sha256}`].join("\n");
 }
-
-async function main() {
-  const { values, positionals } = parseFlags("corpus_by_name", {
-    ...CACHE_DIR_FLAG,
-    "no-fetch": { type: "boolean", help: "do not fetch missing Debian packages" },
-  });
-  if (positionals.length > 1) throw new InputError(`expected one corpus name, got ${positionals.join(" ")}`);
-  const started = performance.now();
-  const { description } = await corpusByName(positionals[0] ?? "english", {
-    cacheDir: resolveCacheDir(values["cache-dir"] as string | undefined),
-    fetch: !values["no-fetch"],
-    log: console.log,
-  });
-  console.log(formatCorpusTable(description));
-  console.log(`read in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
-
-if (import.meta.main) await runMain(main);

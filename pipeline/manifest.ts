@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
+import type { CorpusDescription } from "../data/corpus_by_name.ts";
 import type { LanguagesFile } from "../data/multilingual/corpus_stage.ts";
 import { kernelSummary } from "../kernels/summary.ts";
 import { exists, sha256, sha256File, writeJsonAtomic } from "../util/fs.ts";
@@ -55,7 +56,8 @@ export interface ManifestInput {
   backend: string;
   cacheDir: string;
   dataHashes: Record<string, string>;
-  corpus: { name: string; sha256: string; documents: number; bytes: number };
+  /** The slice tokenized, and the whole corpus it comes from (sources, versions, hashes; null for user files). */
+  corpus: { name: string; sha256: string; documents: number; bytes: number; whole: CorpusDescription | null };
   /** The tokenize stage's folder (null when the profile pretrains on the multilingual corpus only). */
   tokensDir: string | null;
   /** The multilingual corpus stage's sources and folder, when the profile has one. */

@@ -6,6 +6,7 @@
  * has that section. The specs are exactly what each stage hashes and runs.
  */
 import { corpusDocuments } from "../data/corpora.ts";
+import type { CorpusDescription } from "../data/corpus_by_name.ts";
 import type { Document } from "../data/corpus.ts";
 import { LAMBADA_PATH } from "../data/lambada.ts";
 import { type MultilingualCorpusSpec, stage as multilingualCorpusStage } from "../data/multilingual/corpus_stage.ts";
@@ -80,6 +81,8 @@ export interface CorpusSlice {
   documents: Document[];
   sha256: string;
   bytes: number;
+  /** The whole corpus: its sources, their versions and hashes, counts and sha256 (for the manifest). */
+  description: CorpusDescription | null;
 }
 
 /** One pretraining run of the plan, with its budget worked out. */
@@ -97,11 +100,21 @@ export interface PlannedRun {
   steps: number;
 }
 
-/** Reads the profile's corpus and takes its slice. */
-export async function loadCorpusSlice(profile: Profile): Promise<CorpusSlice> {
-  const documents = await corpusDocuments(profile.corpus.name, [], profile.corpus.maxDocuments);
+/** Reads the profile's corpus (fetching its packages into the cache when missing) and takes its slice. */
+export async function loadCorpusSlice(
+  profile: Profile,
+  cacheDir: string,
+  log?: (line: string) => void,
+): Promise<CorpusSlice> {
+  const { documents, description } = await corpusDocuments(
+    profile.corpus.name,
+    [],
+    profile.corpus.maxDocuments,
+    cacheDir,
+    log,
+  );
   const bytes = documents.reduce((n, d) => n + new TextEncoder().encode(d.text).length, 0);
-  return { name: profile.corpus.name, documents, sha256: await corpusSha256(documents), bytes };
+  return { name: profile.corpus.name, documents, sha256: await corpusSha256(documents), bytes, description };
 }
 
 /** Model config of an architecture at the profile's vocabulary size. */

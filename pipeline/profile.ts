@@ -4,6 +4,7 @@
  * key's dotted path and its line. A profile is data: adding one needs no code.
  */
 import { join } from "node:path";
+import { CORPUS_NAMES } from "../data/corpus_by_name.ts";
 import { LANGUAGE_SOURCES } from "../data/multilingual/sources.ts";
 import { XNLI_LANGUAGES } from "../data/xnli.ts";
 import { InputError } from "../util/errors.ts";
@@ -257,7 +258,10 @@ const PROFILE: Check = withDefaults(
     description: str,
     backend: oneOf("auto", "tensorflow", "wasm-blas", "wasm", "cpu"),
     requireBackend: nullable(oneOf("tensorflow", "wasm-blas", "wasm", "cpu")),
-    corpus: withDefaults({ name: "default" }, object({ name: str, maxDocuments: nullable(int(2)) }, ["name"])),
+    corpus: withDefaults(
+      { name: "default" },
+      object({ name: oneOf(...CORPUS_NAMES), maxDocuments: nullable(int(2)) }, ["name"]),
+    ),
     tokenizer: object({
       vocabSize: int(4096),
       seed: int(0),

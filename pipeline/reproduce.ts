@@ -72,7 +72,7 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
       0,
     );
   }
-  const corpus = await loadCorpusSlice(profile);
+  const corpus = await loadCorpusSlice(profile, cacheDir, o.log);
   const multilingual = profile.multilingual
     ? await prepareMultilingualSources(profile.multilingual, cacheDir, o.log)
     : undefined;
@@ -119,7 +119,13 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
       backend,
       cacheDir,
       dataHashes,
-      corpus: { name: corpus.name, sha256: corpus.sha256, documents: corpus.documents.length, bytes: corpus.bytes },
+      corpus: {
+        name: corpus.name,
+        sha256: corpus.sha256,
+        documents: corpus.documents.length,
+        bytes: corpus.bytes,
+        whole: corpus.description,
+      },
       tokensDir: byId.get(DEFAULT_TOKENIZE_ID)?.dir ?? null,
       multilingual: multilingual && byId.has(MULTILINGUAL_TOKENIZE_ID)
         ? { sources: multilingual, corpusDir: byId.get(MULTILINGUAL_TOKENIZE_ID)!.dir }

@@ -4,6 +4,7 @@
  * the corpus's train split and writes the token shards of both splits (tokenizer/tokenize_stage.ts). The
  * default output folder is runs/tokenize/<corpus>-<key>; a finished one with the same settings is left as it is.
  */
+import { CACHE_DIR_FLAG, resolveCacheDir } from "../data/cache.ts";
 import { corpusDocuments, FILES_CORPUS } from "../data/corpora.ts";
 import { buildFromCli } from "../artifacts/cli.ts";
 import { corpusSha256, type TokenizeStats } from "../tokenizer/pipeline.ts";
@@ -19,6 +20,7 @@ const FLAGS = {
     multiple: true,
     help: "corpus .txt/.jsonl file or folder (repeatable; default: the built-in corpus --corpus-name)",
   },
+  ...CACHE_DIR_FLAG,
   "corpus-name": {
     type: "string",
     default: "default",
@@ -41,7 +43,8 @@ async function main() {
   const paths = (v.corpus as string[] | undefined) ?? [];
   const name = paths.length ? FILES_CORPUS : v["corpus-name"] as string;
   const maxDocuments = v["max-documents"] === undefined ? null : integerFlag("max-documents", v["max-documents"], 2);
-  const docs = await corpusDocuments(name, paths, maxDocuments);
+  const cacheDir = resolveCacheDir(v["cache-dir"] as string | undefined);
+  const { documents: docs } = await corpusDocuments(name, paths, maxDocuments, cacheDir, console.log);
   const spec: TokenizeSpec = {
     corpus: { name, maxDocuments, sha256: await corpusSha256(docs), documents: docs.length },
     vocabSize: validateVocabSize(numberFlag("vocab", v.vocab), "--vocab"),

@@ -8,6 +8,7 @@ import {
   type Document,
   packageDir,
   readCorpus,
+  splitKey,
   splitOf,
 } from "../data/corpus.ts";
 import { InputError } from "../util/errors.ts";
@@ -284,4 +285,19 @@ Deno.test("default corpus: Brown + SOTU + Moby-Dick, about 3 M words, clean pros
   const validShare = stats.valid.documents / stats.total.documents;
   assert(validShare > 0.015 && validShare < 0.05, `valid share ${validShare}`);
   assertEquals(stats.total, { documents: 871, words: words(docs) });
+});
+
+Deno.test("documents of one group share a side of the split (a Bible book in every translation and commentary)", () => {
+  const books = Array.from({ length: 200 }, (_, i) => `bible/B${i}`);
+  for (const group of books) {
+    const sides = ["bible-web", "bible-kjv", "mhcc"].map((s) =>
+      splitOf(splitKey({ id: `${s}/${group}`, group }), 0.3, 0)
+    );
+    assertEquals(new Set(sides).size, 1, group);
+  }
+  // Without a group the id decides, so the three copies of a book would not all agree for every book.
+  const mixed = books.filter((g) =>
+    new Set(["bible-web", "bible-kjv", "mhcc"].map((s) => splitOf(splitKey({ id: `${s}/${g}` }), 0.3, 0))).size > 1
+  );
+  assert(mixed.length > 0);
 });

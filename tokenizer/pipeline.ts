@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import process from "node:process";
-import { countWords, type Document, splitOf } from "../data/corpus.ts";
+import { countWords, type Document, splitKey, splitOf } from "../data/corpus.ts";
 import { InputError } from "../util/errors.ts";
 import { exists, sha256 } from "../util/fs.ts";
 import { Rng } from "../util/rng.ts";
@@ -101,7 +101,12 @@ export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<To
   await Deno.mkdir(outDir, { recursive: true });
   // 1. Spool the documents with their split; count, hash.
   const spool = join(outDir, SPOOL_FILE);
-  const corpus = await spoolDocuments(options.docs, spool, (id) => splitOf(id, validFraction, seed), progress);
+  const corpus = await spoolDocuments(
+    options.docs,
+    spool,
+    (doc) => splitOf(splitKey(doc), validFraction, seed),
+    progress,
+  );
   const { splits } = corpus;
   if (splits.train.documents === 0) {
     throw new InputError(`no training documents (${corpus.documents} documents in all)`);
@@ -278,7 +283,7 @@ function hashDocument(hash: ReturnType<typeof createHash>, doc: Document): void 
 async function spoolDocuments(
   docs: AsyncIterable<Document> | Iterable<Document>,
   path: string,
-  splitOfId: (id: string) => "train" | "valid",
+  splitOfDoc: (doc: Document) => "train" | "valid",
   progress: (message: string) => void,
 ): Promise<SpoolSummary> {
   const hash = createHash("sha256");
@@ -299,7 +304,7 @@ async function spoolDocuments(
     batchChars = 0;
   };
   for await (const doc of docs) {
-    const split = splitOfId(doc.id);
+    const split = splitOfDoc(doc);
     const words = countWords(doc.text);
     const bytes = utf8Length(doc.text);
     hashDocument(hash, doc);

@@ -24,7 +24,13 @@ export const stage: Stage<TokenizeSpec> = {
   kind: "tokenize",
   module: import.meta.url,
   async run(spec, io): Promise<Omit<TokenizeStats, "outDir">> {
-    const docs = await corpusDocuments(spec.corpus.name, Object.values(io.inputs), spec.corpus.maxDocuments);
+    const { documents: docs } = await corpusDocuments(
+      spec.corpus.name,
+      Object.values(io.inputs),
+      spec.corpus.maxDocuments,
+      io.cacheDir,
+      io.progress.say,
+    );
     io.progress.say(`tokenize: ${docs.length} documents of corpus ${spec.corpus.name}, vocab ${spec.vocabSize}`);
     const { outDir: _, ...stats } = await tokenizeCorpus({
       docs,

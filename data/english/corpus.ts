@@ -100,7 +100,9 @@ export async function* debianSourceDocuments(cacheDir: string, source: EnglishDe
     const id = `${source.source}/${doc.name}`;
     if (ids.has(id)) throw new Error(`two documents with id ${id}`);
     ids.add(id);
-    yield { id, source: source.source, text: doc.text };
+    // A Bible book (or a psalm of it) in every translation and commentary shares one side of the split.
+    const group = source.reader.startsWith("sword") ? `bible/${doc.name.split(".")[0]}` : undefined;
+    yield { id, source: source.source, text: doc.text, ...(group ? { group } : {}) };
   }
 }
 

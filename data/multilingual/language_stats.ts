@@ -3,7 +3,7 @@
  * unit (words; characters for ja and zh), UTF-8 bytes, the amount each source gave and, given a
  * tokenizer, tokens and tokens per word (per character for ja and zh).
  */
-import { countWords, type Document, splitOf } from "../corpus.ts";
+import { countWords, type Document, splitKey, splitOf } from "../corpus.ts";
 import { documentLanguage } from "./sampled_bpe.ts";
 import { languageSources } from "./sources.ts";
 import { measureText } from "./text.ts";
@@ -50,7 +50,7 @@ export function languageStats(
     if (!row) continue;
     const units = measureText(doc.text, row.unit);
     row.documents++;
-    if (splitOf(doc.id, split.validFraction, split.seed) === "valid") row.validDocuments++;
+    if (splitOf(splitKey(doc), split.validFraction, split.seed) === "valid") row.validDocuments++;
     row.words += countWords(doc.text);
     row.units += units;
     row.bytes += utf8.encode(doc.text).length;

@@ -3,7 +3,7 @@
  * sampling (q_l ∝ p_l^alpha, data/multilingual/sampling.ts) so that small languages keep their merges.
  * The sampling is applied as weights q_l/p_l on each language's pre-token counts, not by resampling text.
  */
-import { type Document, splitOf } from "../corpus.ts";
+import { type Document, splitKey, splitOf } from "../corpus.ts";
 import { BpeTokenizer } from "../../tokenizer/bpe.ts";
 import { trainBpe } from "../../tokenizer/train.ts";
 import { countWeights, LanguageCounts, samplingProbabilities } from "./sampling.ts";
@@ -48,7 +48,7 @@ export function trainSampledBpe(
   const started = performance.now();
   const counts = new LanguageCounts();
   for (const doc of docs) {
-    if (splitOf(doc.id, validFraction, seed) !== "train") continue;
+    if (splitOf(splitKey(doc), validFraction, seed) !== "train") continue;
     const lang = documentLanguage(doc);
     counts.add(lang, doc.text, measureText(doc.text, languageSources(lang).unit));
   }
