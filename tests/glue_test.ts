@@ -230,13 +230,13 @@ Deno.test("a bad spec file is an InputError naming it and the key", async () => 
   for (const [value, message] of cases) {
     const file = join(dir, "spec.json");
     await Deno.writeTextFile(file, JSON.stringify(value));
-    await assertRejects(() => loadTaskSpec(file), InputError, `${file}: task spec: ${message}`);
+    await assertRejects(() => loadTaskSpec(file), InputError, `${file}:1: task spec: ${message}`);
   }
   await Deno.writeTextFile(join(dir, "broken.json"), "{ name: ");
   await assertRejects(
     () => loadTaskSpec(join(dir, "broken.json")),
     InputError,
-    "broken.json: task spec is not valid JSON",
+    "broken.json:1: task spec is not valid JSON",
   );
 });
 
