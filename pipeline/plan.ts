@@ -12,6 +12,7 @@ import { corpusSha256, tokenizeCorpus } from "../tokenizer/pipeline.ts";
 import { fractionDirName } from "../train/loop.ts";
 import { writeJsonAtomic } from "../util/fs.ts";
 import { runChild } from "./child.ts";
+import { glueFiles } from "./data_needs.ts";
 import { MULTILINGUAL_TOKENIZE_ID, multilingualCorpusStage, type MultilingualSources } from "./multilingual.ts";
 import type { ArchProfile, MultilingualProfile, Profile } from "./profile.ts";
 import type { PretrainSpec } from "./pretrain_worker.ts";
@@ -313,7 +314,7 @@ export function planStages(ctx: PlanContext): Stage[] {
       if (run.arch === "encoder" && profile.glue) {
         const g = profile.glue;
         for (const task of ctx.glueTasks) {
-          const files = Object.keys(ctx.dataHashes).filter((f) => f.startsWith(`glue/`) && fileOfTask(f, task));
+          const files = Object.keys(ctx.dataHashes).filter((f) => glueFiles(task).includes(f));
           const train = Math.min(g.maxTrain ?? Infinity, ctx.glueTrainExamples[task] ?? 1000);
           const dev = ctx.glueDevExamples[task] ?? 1000;
           stages.push(evaluate(
@@ -384,10 +385,4 @@ function xnliExamples(x: MultilingualProfile["xnli"]): number {
     0,
   );
   return x.seeds.length * x.epochs * (3 * train * trainLangs + evalPerLang * evalSets);
-}
-
-/** True when cache file `file` (glue/RTE/train.tsv) belongs to GLUE task `task` (rte). */
-function fileOfTask(file: string, task: string): boolean {
-  const folder = file.split("/")[1].toLowerCase().replace(/[^a-z0-9]/g, "");
-  return folder === task;
 }

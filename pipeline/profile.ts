@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { LANGUAGE_SOURCES } from "../data/multilingual/sources.ts";
+import { GLUE_TASK_NAMES } from "../data/glue.ts";
 import { XNLI_LANGUAGES } from "../data/xnli.ts";
 import { InputError } from "../util/errors.ts";
 import { jsonErrorLine, lineOfPath } from "../util/json_lines.ts";
@@ -185,9 +186,6 @@ function object(fields: Record<string, Check>, optional: string[] = []): Check {
   };
 }
 
-/** GLUE task names as tasks/evaluate.ts takes them. */
-const GLUE_TASK_KEYS = ["cola", "sst2", "mrpc", "stsb", "qqp", "mnli", "qnli", "rte", "wnli"];
-
 /** Fills optional keys the checker left out. */
 const withDefaults = (defaults: Record<string, unknown>, c: Check): Check => (v, p) => ({
   ...defaults,
@@ -275,8 +273,8 @@ const PROFILE: Check = withDefaults(
     glue: nullable(withDefaults(
       { exclude: [] },
       object({
-        tasks: list(oneOf(...GLUE_TASK_KEYS, "all-in-cache")),
-        exclude: list(oneOf(...GLUE_TASK_KEYS), 0),
+        tasks: list(oneOf(...GLUE_TASK_NAMES, "all-in-cache")),
+        exclude: list(oneOf(...GLUE_TASK_NAMES), 0),
         seeds: list(int(0)),
         epochs: int(1),
         maxTrain: nullable(int(1)),

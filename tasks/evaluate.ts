@@ -20,9 +20,9 @@
  */
 import { join } from "node:path";
 import { missingFromCache, resolveCacheDir } from "../data/cache.ts";
-import { glueTask } from "../data/glue.ts";
-import { loadLambada } from "../data/lambada.ts";
-import { type Example, loadExamples, loadTaskSpec, type TaskSpec } from "../data/task_spec.ts";
+import { GLUE_TASK_NAMES, glueTask, isGlueTask } from "../data/glue.ts";
+import { LAMBADA_TASKS as LAMBADA_TASK, loadLambada } from "../data/lambada.ts";
+import { devSetsOf, type Example, loadExamples, loadTaskSpec, type TaskSpec } from "../data/task_spec.ts";
 import type { ClassificationLossName } from "../evals/balanced_ce.ts";
 import { ModelScorer } from "../evals/causal_scorer.ts";
 import {
@@ -34,7 +34,6 @@ import {
 } from "../evals/checkpoint_check.ts";
 import { checkpointColumns, claimEvalOutput, loadScoringDecoder, openCheckpoint } from "../evals/eval_run.ts";
 import { type FinetuneResult, finetuneTask, GLUE_PROTOCOLS, meanStd } from "../evals/finetune_glue.ts";
-import { GLUE_TASKS as GLUE_SCORING, type GlueTask, isGlueTask } from "../evals/glue_score.ts";
 import { scoreLambada } from "../evals/lambada.ts";
 import { lmFinetune, openLmBatches } from "../evals/lm_finetune.ts";
 import { initBackend } from "../models/mod.ts";
@@ -56,6 +55,10 @@ const SPEC = {
   tasks: {
     type: "string",
     help: "comma list: cola,sst2,mrpc,stsb,qqp,mnli,qnli,rte,wnli | glue | lambada | SPEC.json (required)",
+  },
+  "allow-outside": {
+    type: "boolean",
+    help: "let a task spec .json name files outside its folder (absolute paths, ..)",
   },
   seeds: { type: "string", default: "0,1,2", help: "fine-tuning seeds, comma separated" },
   loss: {
@@ -95,22 +98,6 @@ const SPEC = {
   },
 } as const;
 
-/** GLUE tasks in the leaderboard's order, each with its dev sets: result name -> data/glue.ts spec name. */
-const GLUE_DEV_SETS: Record<GlueTask, Record<string, string>> = {
-  cola: { validation: "CoLA" },
-  sst2: { validation: "SST-2" },
-  mrpc: { validation: "MRPC" },
-  stsb: { validation: "STS-B" },
-  qqp: { validation: "QQP" },
-  mnli: { matched: "MNLI-m", mismatched: "MNLI-mm" },
-  qnli: { validation: "QNLI" },
-  rte: { validation: "RTE" },
-  wnli: { validation: "WNLI" },
-};
-
-/** Task names of the LAMBADA rows (as reports/summary.ts reads them). */
-const LAMBADA_TASK = { ownHead: "lambada_openai", lmFineTuned: "lambada_openai_lmft" } as const;
-
 /** Detail columns written after the standard result columns. */
 const DETAIL_COLUMNS = [
   "epoch",
@@ -136,21 +123,19 @@ interface TaskRun {
 
 type Row = Record<string, string | number>;
 
-function glueRun(task: GlueTask): TaskRun {
-  const dev = Object.fromEntries(
-    Object.entries(GLUE_DEV_SETS[task]).map(([name, spec]) => [name, { spec: glueTask(spec), split: "dev" }]),
-  );
-  return { name: task, train: Object.values(dev)[0].spec, dev, selectBy: GLUE_SCORING[task].paper ?? undefined };
+/** A fine-tuning run of a task spec: its dev sets and the score picking the best epoch, as the spec gives them. */
+function specRun(spec: TaskSpec): TaskRun {
+  const dev = Object.fromEntries(Object.entries(devSetsOf(spec)).map(([name, split]) => [name, { spec, split }]));
+  return { name: spec.name, train: spec, dev, selectBy: spec.selectBy };
 }
 
-async function customRun(path: string): Promise<TaskRun> {
-  const spec = await loadTaskSpec(path);
+async function customRun(path: string, allowOutside: boolean): Promise<TaskRun> {
+  const spec = await loadTaskSpec(path, { allowOutside });
   if (!spec.splits.train) throw new InputError(`task spec has no "train" split; fine-tuning needs one`, path);
-  const devNames = Object.keys(spec.splits).filter((s) => s !== "train" && s !== "test");
-  if (devNames.length === 0) {
+  if (Object.keys(devSetsOf(spec)).length === 0) {
     throw new InputError(`task spec has no dev split (a split other than train and test)`, path);
   }
-  return { name: spec.name, train: spec, dev: Object.fromEntries(devNames.map((split) => [split, { spec, split }])) };
+  return specRun(spec);
 }
 
 /** The cache-relative files a run needs. */
@@ -162,6 +147,7 @@ function runFiles(run: TaskRun): string[] {
 async function parseTasks(
   flag: string,
   cacheDir: string,
+  allowOutside = false,
 ): Promise<{ runs: TaskRun[]; lambada: boolean; notes: string[] }> {
   const runs: TaskRun[] = [];
   const notes: string[] = [];
@@ -172,15 +158,15 @@ async function parseTasks(
     const key = name.toLowerCase().replace(/[^a-z0-9]/g, "");
     if (key === "lambada") lambada = true;
     else if (key === "glue") {
-      for (const task of Object.keys(GLUE_DEV_SETS) as GlueTask[]) {
-        const run = glueRun(task);
+      for (const task of GLUE_TASK_NAMES) {
+        const run = specRun(glueTask(task));
         const missing = await missingFromCache(cacheDir, runFiles(run));
         if (missing.length) notes.push(`glue: skipping ${task} (${missing.join(", ")} not in ${cacheDir})`);
         else runs.push(run);
       }
-    } else if (name.endsWith(".json")) runs.push(await customRun(name));
+    } else if (name.endsWith(".json")) runs.push(await customRun(name, allowOutside));
     else if (isGlueTask(key)) {
-      const run = glueRun(key);
+      const run = specRun(glueTask(key));
       const missing = await missingFromCache(cacheDir, runFiles(run));
       if (missing.length) {
         throw new InputError(
@@ -191,7 +177,7 @@ async function parseTasks(
     } else {
       throw new InputError(
         `unknown task ${JSON.stringify(name)}; expected one of ${
-          Object.keys(GLUE_DEV_SETS).join(", ")
+          GLUE_TASK_NAMES.join(", ")
         }, glue, lambada, or a task spec .json file`,
       );
     }
@@ -520,7 +506,7 @@ async function main() {
   const protocol = GLUE_PROTOCOLS[loss];
   const seeds = seedListFlag(v.seeds as string);
   const cacheDir = resolveCacheDir(v["cache-dir"] as string | undefined);
-  const { runs, lambada, notes } = await parseTasks(v.tasks, cacheDir);
+  const { runs, lambada, notes } = await parseTasks(v.tasks, cacheDir, v["allow-outside"] === true);
   for (const note of notes) console.error(note);
   const evalBatch = integerFlag("eval-batch", v["eval-batch"], 1);
   const glue: GlueSettings = {
