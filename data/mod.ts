@@ -1,4 +1,5 @@
-/** Data: pretraining corpora, evaluation-data loaders (GLUE, LAMBADA, XNLI, custom tasks), the data cache and its downloader. */
+/** Data: pretraining corpora, evaluation-data loaders (GLUE, LAMBADA, XNLI, BLiMP, custom tasks), the data cache and its downloader. */
+export * from "./blimp.ts";
 export * from "./cache.ts";
 export * from "./corpus.ts";
 export * from "./download.ts";

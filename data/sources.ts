@@ -2,12 +2,16 @@
  * Where each cache file comes from on the web: one row per download, with its sha256 and size (from
  * Hugging Face's `glue` and `xnli` dataset_infos.json download checksums, and the LAMBADA hash the
  * project was given) and how it unpacks into the cache layout. URLs are a base (overridable, so tests
- * can serve fixtures from 127.0.0.1) plus a file name.
+ * can serve fixtures from 127.0.0.1) plus a file name. Which cache files a task has comes from the task
+ * registry (evals/tasks/); this table only says where their bytes come from.
  * GLUE zips: the names download_glue_data.py and Hugging Face use (dl.fbaipublicfiles.com/glue/data;
- * QQP-clean.zip for QQP, QNLIv2.zip for QNLI). MRPC: the MSR paraphrase files as SentEval hosts them,
- * used whole (train -> glue/MRPC/train.tsv, test -> glue/MRPC/dev.tsv), as in ../shared/data.
+ * QQP-clean.zip for QQP, QNLIv2.zip for QNLI), each member `TASK/SPLIT.tsv` the cache's `glue/TASK/SPLIT.tsv`.
+ * MRPC: the MSR paraphrase files as SentEval hosts them, used whole (train -> glue/MRPC/train.tsv,
+ * test -> glue/MRPC/dev.tsv), as in ../shared/data.
  */
 import { InputError } from "../util/errors.ts";
+import { glueTask } from "./glue.ts";
+import { LAMBADA_PATH } from "./lambada.ts";
 import { XNLI_LANGUAGES, XNLI_TRAIN_LANGUAGES, xnliPath } from "./xnli.ts";
 
 /** Named hosts a source's file is fetched from. */
@@ -43,23 +47,31 @@ export interface Source {
   unpack: Unpack;
 }
 
-const glueZip = (task: string, file: string, sha256: string, bytes: number, splits = ["train", "dev"]): Source => ({
-  name: task,
-  tags: ["glue"],
-  base: "glue",
-  file,
-  sha256,
-  bytes,
-  unpack: {
-    kind: "zip",
-    members: Object.fromEntries(splits.map((s) => [`${task}/${s}.tsv`, `glue/${task}/${s}.tsv`])),
-  },
-});
+/** A GLUE task's zip: its members are the task's cache files (glue/CoLA/dev.tsv <- CoLA/dev.tsv). */
+const glueZip = (task: string, file: string, sha256: string, bytes: number): Source => {
+  const spec = glueTask(task);
+  const title = spec.title ?? spec.name;
+  return {
+    name: title,
+    tags: ["glue"],
+    base: "glue",
+    file,
+    sha256,
+    bytes,
+    unpack: {
+      kind: "zip",
+      members: Object.fromEntries(Object.values(spec.splits).map((f) => [f.replace(/^glue\//, ""), f])),
+    },
+  };
+};
+
+/** A GLUE task's cache file for one split. */
+const glueFile = (task: string, split: string) => glueTask(task).splits[split];
 
 /** Every download the cache can be filled from. */
 export const SOURCES: readonly Source[] = [
-  glueZip("CoLA", "CoLA.zip", "f212fcd832b8f7b435fb991f101abf89f96b933ab400603bf198960dfc32cbff", 376971),
-  glueZip("SST-2", "SST-2.zip", "d67e16fb55739c1b32cdce9877596db1c127dc322d93c082281f64057c16deaa", 7439277),
+  glueZip("cola", "CoLA.zip", "f212fcd832b8f7b435fb991f101abf89f96b933ab400603bf198960dfc32cbff", 376971),
+  glueZip("sst2", "SST-2.zip", "d67e16fb55739c1b32cdce9877596db1c127dc322d93c082281f64057c16deaa", 7439277),
   {
     name: "MRPC-train",
     tags: ["glue", "MRPC"],
@@ -67,7 +79,7 @@ export const SOURCES: readonly Source[] = [
     file: "msr_paraphrase_train.txt",
     sha256: "60a9b09084528f0673eedee2b69cb941920f0b8cd0eeccefc464a98768457f89",
     bytes: 1047044,
-    unpack: { kind: "file", to: "glue/MRPC/train.tsv" },
+    unpack: { kind: "file", to: glueFile("mrpc", "train") },
   },
   {
     name: "MRPC-dev",
@@ -76,20 +88,14 @@ export const SOURCES: readonly Source[] = [
     file: "msr_paraphrase_test.txt",
     sha256: "a04e271090879aaba6423d65b94950c089298587d9c084bf9cd7439bd785f784",
     bytes: 441275,
-    unpack: { kind: "file", to: "glue/MRPC/dev.tsv" },
+    unpack: { kind: "file", to: glueFile("mrpc", "dev") },
   },
-  glueZip("STS-B", "STS-B.zip", "e60a6393de5a8b5b9bac5020a1554b54e3691f9d600b775bd131e613ac179c85", 802872),
-  glueZip("QQP", "QQP-clean.zip", "40e7c862c04eb26ee04b67fd900e76c45c6ba8e6d8fab4f8f1f8072a1a3fbae0", 41696084),
-  glueZip(
-    "MNLI",
-    "MNLI.zip",
-    "e7c1d896d26ed6caf700110645df426cc2d8ebf02a5ab743d5a5c68ac1c83633",
-    312783507,
-    ["train", "dev_matched", "dev_mismatched"],
-  ),
-  glueZip("QNLI", "QNLIv2.zip", "e634e78627a29adaecd4f955359b22bf5e70f2cbd93b493f2d624138a0c0e5f5", 10627589),
-  glueZip("RTE", "RTE.zip", "6bf86de103ecd335f3441bd43574d23fef87ecc695977a63b82d5efb206556ee", 697150),
-  glueZip("WNLI", "WNLI.zip", "ae0e8e4d16f4d46d4a0a566ec7ecceccfd3fbfaa4a7a4b4e02848c0f2561ac46", 28999),
+  glueZip("stsb", "STS-B.zip", "e60a6393de5a8b5b9bac5020a1554b54e3691f9d600b775bd131e613ac179c85", 802872),
+  glueZip("qqp", "QQP-clean.zip", "40e7c862c04eb26ee04b67fd900e76c45c6ba8e6d8fab4f8f1f8072a1a3fbae0", 41696084),
+  glueZip("mnli", "MNLI.zip", "e7c1d896d26ed6caf700110645df426cc2d8ebf02a5ab743d5a5c68ac1c83633", 312783507),
+  glueZip("qnli", "QNLIv2.zip", "e634e78627a29adaecd4f955359b22bf5e70f2cbd93b493f2d624138a0c0e5f5", 10627589),
+  glueZip("rte", "RTE.zip", "6bf86de103ecd335f3441bd43574d23fef87ecc695977a63b82d5efb206556ee", 697150),
+  glueZip("wnli", "WNLI.zip", "ae0e8e4d16f4d46d4a0a566ec7ecceccfd3fbfaa4a7a4b4e02848c0f2561ac46", 28999),
   {
     name: "lambada",
     tags: ["lambada"],
@@ -97,7 +103,7 @@ export const SOURCES: readonly Source[] = [
     file: "lambada_test.jsonl",
     sha256: "4aa8d02cd17c719165fc8a7887fddd641f43fcafa4b1c806ca8abc31fabdb226",
     bytes: 1819752,
-    unpack: { kind: "file", to: "lambada/lambada_test.jsonl" },
+    unpack: { kind: "file", to: LAMBADA_PATH },
   },
   {
     name: "xnli-eval",

@@ -3,7 +3,7 @@
  * character** (the texts contain quotes, which are kept as they are), an optional header row, UTF-8
  * (a leading byte-order mark, as in the MSR paraphrase files, is dropped; CRLF line ends are accepted).
  */
-import { InputError } from "../util/errors.ts";
+import { excerpt, EXCERPT_CHARS, InputError } from "../util/errors.ts";
 
 /** One data row and the 1-based line it came from. */
 export interface TsvRow {
@@ -73,7 +73,7 @@ export function parseTsv(text: string, file: string, options: TsvOptions): TsvTa
     header = lines[0].split("\t");
     const seen = new Set<string>();
     for (const name of header) {
-      if (seen.has(name)) throw new InputError(`header names column "${name}" twice`, file, 1);
+      if (seen.has(name)) throw new InputError(`header names column ${excerpt(name)} twice`, file, 1);
       seen.add(name);
     }
     first = 1;
@@ -91,7 +91,7 @@ export function parseTsv(text: string, file: string, options: TsvOptions): TsvTa
         skipped.push(i + 1);
         continue;
       }
-      const names = header ? ` (${header.join(", ")})` : "";
+      const names = header ? ` (${headerList(header)})` : "";
       throw new InputError(`${fields.length} tab-separated columns, expected ${width}${names}`, file, i + 1);
     }
     rows.push({ line: i + 1, fields });
@@ -128,7 +128,13 @@ export function columnIndex(table: TsvTable, ref: string | number): number {
   if (!table.header) throw new InputError(`column "${ref}" named, but the file has no header row`, table.file);
   const index = table.header.indexOf(ref);
   if (index === -1) {
-    throw new InputError(`no column "${ref}" in the header (columns: ${table.header.join(", ")})`, table.file, 1);
+    throw new InputError(`no column "${ref}" in the header (columns: ${headerList(table.header)})`, table.file, 1);
   }
   return index;
+}
+
+/** A header as error messages list it: as written when short and plain, else an escaped excerpt (it is the file's text). */
+function headerList(header: string[]): string {
+  const text = header.join(", ");
+  return text.length <= EXCERPT_CHARS && /^[^\p{Cc}"\\]*$/u.test(text) ? text : excerpt(text);
 }

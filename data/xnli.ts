@@ -7,30 +7,20 @@
  * `splitXnliRelease` turns the official all-language `xnli.{dev,test}.tsv` into the per-language files.
  */
 import { InputError } from "../util/errors.ts";
+import { finetuneSpec } from "../evals/tasks/registry.ts";
 import { columnIndex, parseTsv } from "./tsv.ts";
-import { type LoadedExamples, loadExamples, type TaskSpec } from "./task_spec.ts";
+import { type LoadedExamples, loadExamples, splitSpec, type TaskSpec } from "./task_spec.ts";
+
+/** The registry task (evals/tasks/xnli/xnli.json): split files with a {lang} placeholder, per-split overrides. */
+export function xnliTask(): TaskSpec {
+  return finetuneSpec("xnli");
+}
 
 /** The 15 XNLI languages, each with a dev and a test file. */
-export const XNLI_LANGUAGES = [
-  "ar",
-  "bg",
-  "de",
-  "el",
-  "en",
-  "es",
-  "fr",
-  "hi",
-  "ru",
-  "sw",
-  "th",
-  "tr",
-  "ur",
-  "vi",
-  "zh",
-] as const;
+export const XNLI_LANGUAGES: readonly string[] = xnliTask().languages!;
 
 /** The languages that have a train file (translate-train) in the cache layout. */
-export const XNLI_TRAIN_LANGUAGES = ["ar", "de", "en", "es", "fr", "sw", "tr", "ur", "vi", "zh"] as const;
+export const XNLI_TRAIN_LANGUAGES: readonly string[] = xnliTask().splitOverrides?.train?.languages ?? XNLI_LANGUAGES;
 
 /** Class order of every XNLI example's label. */
 export const XNLI_LABELS = ["entailment", "neutral", "contradiction"] as const;
@@ -38,32 +28,20 @@ export const XNLI_LABELS = ["entailment", "neutral", "contradiction"] as const;
 /** An XNLI split. */
 export type XnliSplit = "train" | "dev" | "test";
 
-/** A file's place in the data cache. */
-export function xnliPath(lang: string, split: XnliSplit): string {
-  return `xnli/${lang}/${split}.tsv`;
-}
-
 /** The TaskSpec reading one language's split (train and dev/test files differ in header and label strings). */
 export function xnliSpec(lang: string, split: XnliSplit): TaskSpec {
-  if (!(XNLI_LANGUAGES as readonly string[]).includes(lang)) {
+  if (!XNLI_LANGUAGES.includes(lang)) {
     throw new InputError(`unknown XNLI language "${lang}" (languages: ${XNLI_LANGUAGES.join(", ")})`);
   }
-  if (split === "train" && !(XNLI_TRAIN_LANGUAGES as readonly string[]).includes(lang)) {
+  if (split === "train" && !XNLI_TRAIN_LANGUAGES.includes(lang)) {
     throw new InputError(`no XNLI train file for "${lang}" (train languages: ${XNLI_TRAIN_LANGUAGES.join(", ")})`);
   }
-  const train = split === "train";
-  return {
-    name: `XNLI-${lang}`,
-    format: "tsv",
-    splits: { [split]: xnliPath(lang, split) },
-    header: true,
-    textA: "premise",
-    textB: train ? "hypo" : "hypothesis",
-    label: "label",
-    labels: { type: "classes", classes: train ? ["entailment", "neutral", "contradictory"] : ["0", "1", "2"] },
-    metrics: ["accuracy"],
-    skipBrokenRows: false,
-  };
+  return { ...splitSpec(xnliTask(), split, lang), name: `XNLI-${lang}`, title: `XNLI-${lang}` };
+}
+
+/** A file's place in the data cache. */
+export function xnliPath(lang: string, split: XnliSplit): string {
+  return xnliSpec(lang, split).splits[split];
 }
 
 /** Loads one language's split from the data cache. */

@@ -19,27 +19,21 @@
  *   QNLI 91.2, RTE 93.6, WNLI 95.9 gives 87.05 -> 87.1 this way, but 87.59 with MNLI-m and MNLI-mm as
  *   two separate entries of a ten-way mean; the diagnostic AX is not part of the score.
  *
+ * Both are defined in the registry's evals/tasks/glue/group.json (their tasks, in summing order, and
+ * which scores of a task they read); the tasks' metrics and dev sets in its task files.
+ *
  * Missing tasks: an average is over the tasks present, and names those it covers and those missing.
  * Scale: metrics.ts gives fractions in [0, 1] (or [-1, 1]); the averages keep whatever scale they are
- * given; the paper's numbers below are percentages, as printed.
+ * given; the paper's numbers (reports/paper_results.json) are percentages, as printed.
  */
+import { GLUE_GROUP, GLUE_TASK_NAMES, glueTask, isGlueTask } from "../data/glue.ts";
+import { devSetsOf } from "../data/task_spec.ts";
+import { averageKeys, taskGroup } from "./tasks/registry.ts";
 import { InputError } from "../util/errors.ts";
 import { type MetricName, METRICS, type Numbers } from "./metrics.ts";
 
-/** The nine GLUE tasks. */
-export type GlueTask = "cola" | "sst2" | "mrpc" | "qqp" | "stsb" | "mnli" | "qnli" | "rte" | "wnli";
-
-/** How one task is scored. */
-export interface GlueTaskSpec {
-  /** Evaluation splits: one, or MNLI's matched and mismatched. */
-  splits: readonly string[];
-  /** Metrics computed on each split. */
-  metrics: readonly MetricName[];
-  /** Score keys GLUE reports for the task (the leaderboard's columns). */
-  reported: readonly string[];
-  /** Score key the paper's average uses, or null where the paper leaves the task out. */
-  paper: string | null;
-}
+/** A GLUE task's registry name (cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli). */
+export type GlueTask = string;
 
 /** Scores of one task by key: `metric` for a one-split task; `metric_split` and `metric_pooled` otherwise. */
 export type TaskScores = Record<string, number>;
@@ -53,55 +47,31 @@ export interface SplitPredictions {
   labels: Numbers;
 }
 
-const one = ["validation"] as const;
-
-/** Every GLUE task, in the leaderboard's order. */
-export const GLUE_TASKS: Readonly<Record<GlueTask, GlueTaskSpec>> = {
-  cola: { splits: one, metrics: ["mcc"], reported: ["mcc"], paper: "mcc" },
-  sst2: { splits: one, metrics: ["accuracy"], reported: ["accuracy"], paper: "accuracy" },
-  mrpc: { splits: one, metrics: ["f1", "accuracy"], reported: ["f1", "accuracy"], paper: "accuracy" },
-  stsb: { splits: one, metrics: ["pearson", "spearman"], reported: ["pearson", "spearman"], paper: "spearman" },
-  qqp: { splits: one, metrics: ["f1", "accuracy"], reported: ["f1", "accuracy"], paper: "accuracy" },
-  mnli: {
-    splits: ["matched", "mismatched"],
-    metrics: ["accuracy"],
-    reported: ["accuracy_matched", "accuracy_mismatched"],
-    paper: "accuracy_pooled",
-  },
-  qnli: { splits: one, metrics: ["accuracy"], reported: ["accuracy"], paper: "accuracy" },
-  rte: { splits: one, metrics: ["accuracy"], reported: ["accuracy"], paper: null },
-  wnli: { splits: one, metrics: ["accuracy"], reported: ["accuracy"], paper: null },
-};
-
-/** True when `name` is one of the nine GLUE tasks. */
-export function isGlueTask(name: string): name is GlueTask {
-  return Object.hasOwn(GLUE_TASKS, name);
-}
-
 /**
- * Computes every metric of `task` from its predictions. `splits` maps each split of the task
+ * Computes every metric of `task` from its predictions. `splits` maps each dev set of the task
  * ("validation", or MNLI's "matched" and "mismatched") to its predictions and labels; a task with
- * several splits also gets each metric on all splits pooled (`accuracy_pooled` for MNLI).
+ * several dev sets also gets each metric on all of them pooled (`accuracy_pooled` for MNLI).
  */
 export function scoreGlueTask(task: GlueTask, splits: Record<string, SplitPredictions>): TaskScores {
-  const spec = GLUE_TASKS[task];
+  const spec = glueTask(task);
+  const devSets = Object.keys(devSetsOf(spec));
   const given = Object.keys(splits);
-  if (given.length !== spec.splits.length || !spec.splits.every((s) => Object.hasOwn(splits, s))) {
+  if (given.length !== devSets.length || !devSets.every((s) => Object.hasOwn(splits, s))) {
     throw new InputError(
-      `GLUE ${task}: got splits [${given.join(", ")}]; expected exactly [${spec.splits.join(", ")}]`,
+      `GLUE ${task}: got splits [${given.join(", ")}]; expected exactly [${devSets.join(", ")}]`,
     );
   }
   const scores: TaskScores = {};
-  for (const metric of spec.metrics) {
-    if (spec.splits.length === 1) {
-      const { predictions, labels } = splits[spec.splits[0]];
+  for (const metric of spec.metrics as MetricName[]) {
+    if (devSets.length === 1) {
+      const { predictions, labels } = splits[devSets[0]];
       scores[metric] = METRICS[metric](predictions, labels);
       continue;
     }
-    for (const split of spec.splits) {
+    for (const split of devSets) {
       scores[`${metric}_${split}`] = METRICS[metric](splits[split].predictions, splits[split].labels);
     }
-    const pooled = (key: keyof SplitPredictions) => spec.splits.flatMap((s) => Array.from(splits[s][key]));
+    const pooled = (key: keyof SplitPredictions) => devSets.flatMap((s) => Array.from(splits[s][key]));
     scores[`${metric}_pooled`] = METRICS[metric](pooled("predictions"), pooled("labels"));
   }
   return scores;
@@ -118,16 +88,17 @@ interface AverageSpec {
 /** Names of the averages in {@link GLUE_AVERAGES}. */
 export type GlueAverageName = "paper" | "leaderboard";
 
-/** The two averages (see the module comment for where each convention comes from). */
+function averageSpec(name: GlueAverageName): AverageSpec {
+  const definition = taskGroup(GLUE_GROUP).averages[name];
+  if (!definition) throw new InputError(`evals/tasks/glue/group.json defines no "${name}" average`);
+  const keys = new Map(definition.tasks.map((t) => [t, averageKeys(glueTask(t), definition.scores)]));
+  return { tasks: definition.tasks, keys: (task) => keys.get(task) ?? [] };
+}
+
+/** The two averages, as the registry's GLUE group file defines them (see the module comment). */
 export const GLUE_AVERAGES: Readonly<Record<GlueAverageName, AverageSpec>> = {
-  paper: {
-    tasks: ["mrpc", "cola", "stsb", "sst2", "qnli", "qqp", "mnli"],
-    keys: (task) => [GLUE_TASKS[task].paper!],
-  },
-  leaderboard: {
-    tasks: ["cola", "sst2", "mrpc", "stsb", "qqp", "mnli", "qnli", "rte", "wnli"],
-    keys: (task) => GLUE_TASKS[task].reported,
-  },
+  paper: averageSpec("paper"),
+  leaderboard: averageSpec("leaderboard"),
 };
 
 /** One named average, with the tasks it covers. */
@@ -148,7 +119,7 @@ export function glueAverage(results: GlueResults, name: GlueAverageName): GlueAv
   for (const task of Object.keys(results)) {
     if (!isGlueTask(task)) {
       throw new InputError(
-        `GLUE ${name} average: unknown task "${task}"; expected one of ${Object.keys(GLUE_TASKS).join(", ")}`,
+        `GLUE ${name} average: unknown task "${task}"; expected one of ${GLUE_TASK_NAMES.join(", ")}`,
       );
     }
   }
@@ -178,49 +149,4 @@ export function glueAverage(results: GlueResults, name: GlueAverageName): GlueAv
   }
   const value = tasks.length ? tasks.reduce((sum, t) => sum + taskScores[t]!, 0) / tasks.length : NaN;
   return { name, value, tasks, missing, taskScores };
-}
-
-/** A row of the paper's Table 1 (GLUE dev, balanced cross-entropy, mean of 3 seeds), in percent. */
-export interface PaperGlueRow {
-  model: "vanilla MLM" | "headless";
-  /** Pretraining tokens, as printed. */
-  pretrainTokens: string;
-  /** Pretraining GPU-hours. */
-  gpuHours: number;
-  /** The paper's one number per task (see the `paper` average). */
-  scores: Record<"mrpc" | "cola" | "stsb" | "sst2" | "qnli" | "qqp" | "mnli", number>;
-  /** The printed average of the seven. */
-  avg: number;
-}
-
-/** Godey et al. (2023), Table 1, from /work/shared/notes/paper.md. */
-export const PAPER_GLUE_TABLE1: readonly PaperGlueRow[] = [
-  {
-    model: "vanilla MLM",
-    pretrainTokens: "4.1B",
-    gpuHours: 989,
-    scores: { mrpc: 85.87, cola: 54.66, stsb: 83.70, sst2: 92.45, qnli: 88.38, qqp: 89.57, mnli: 82.40 },
-    avg: 82.43,
-  },
-  {
-    model: "headless",
-    pretrainTokens: "4.1B",
-    gpuHours: 444,
-    scores: { mrpc: 85.31, cola: 58.35, stsb: 84.54, sst2: 93.23, qnli: 89.49, qqp: 89.62, mnli: 82.54 },
-    avg: 83.29,
-  },
-  {
-    model: "headless",
-    pretrainTokens: "8.2B",
-    gpuHours: 888,
-    scores: { mrpc: 86.89, cola: 60.72, stsb: 85.98, sst2: 92.56, qnli: 89.75, qqp: 89.81, mnli: 82.87 },
-    avg: 84.08,
-  },
-];
-
-/** A paper row as {@link GlueResults}, keyed the way the `paper` average reads them. */
-export function paperRowAsResults(row: PaperGlueRow): GlueResults {
-  return Object.fromEntries(
-    Object.entries(row.scores).map(([task, v]) => [task, { [GLUE_TASKS[task as GlueTask].paper!]: v }]),
-  );
 }

@@ -8,8 +8,8 @@ import { basename, dirname, join } from "node:path";
 import type { InputRef } from "../artifacts/store.ts";
 import { missingFromCache } from "../data/cache.ts";
 import type { Stage } from "../artifacts/stage.ts";
-import { glueTask } from "../data/glue.ts";
-import { type Example, loadExamples, loadTaskSpec, type TaskSpec } from "../data/task_spec.ts";
+import { GLUE_TASK_NAMES, glueTask, isGlueTask } from "../data/glue.ts";
+import { devSetsOf, type Example, loadExamples, loadTaskSpec, type TaskSpec } from "../data/task_spec.ts";
 import { initBackend } from "../models/mod.ts";
 import { formatDuration } from "../util/format.ts";
 import { InputError } from "../util/errors.ts";
@@ -17,11 +17,11 @@ import type { ClassificationLossName } from "./balanced_ce.ts";
 import { loadCheckpointModel, modelFromSnapshot, modelSnapshot } from "./checkpoint_check.ts";
 import { checkpointColumns, openCheckpoint } from "./eval_run.ts";
 import { type FinetuneResult, finetuneTask, meanStd } from "./finetune_glue.ts";
-import { GLUE_TASKS as GLUE_SCORING, type GlueTask, isGlueTask } from "./glue_score.ts";
+import type { GlueTask } from "./glue_score.ts";
 import { ResultSink } from "./result_sink.ts";
 
 /** A task of the stage: a GLUE task by name, or a custom task spec file (in the input folder `task:<name>`). */
-export type GlueTaskRef = { glue: GlueTask } | { custom: string; file: string };
+export type GlueTaskRef = { glue: GlueTask } | { custom: string; file: string; allowOutside?: boolean };
 
 /** Everything that decides a GLUE stage's results (the checkpoint and tokenizer are inputs). */
 export interface GlueSpec {
@@ -39,19 +39,6 @@ export interface GlueSpec {
   data: Record<string, string>;
   backend: string;
 }
-
-/** GLUE tasks in the leaderboard's order, each with its dev sets: result name -> data/glue.ts spec name. */
-export const GLUE_DEV_SETS: Record<GlueTask, Record<string, string>> = {
-  cola: { validation: "CoLA" },
-  sst2: { validation: "SST-2" },
-  mrpc: { validation: "MRPC" },
-  stsb: { validation: "STS-B" },
-  qqp: { validation: "QQP" },
-  mnli: { matched: "MNLI-m", mismatched: "MNLI-mm" },
-  qnli: { validation: "QNLI" },
-  rte: { validation: "RTE" },
-  wnli: { validation: "WNLI" },
-};
 
 /** Detail columns written after the standard result columns. */
 const DETAIL_COLUMNS = [
@@ -79,23 +66,28 @@ export interface TaskRun {
   selectBy?: string;
 }
 
-/** The fine-tuning run of a GLUE task. */
-export function glueRun(task: GlueTask): TaskRun {
-  const dev = Object.fromEntries(
-    Object.entries(GLUE_DEV_SETS[task]).map(([name, spec]) => [name, { spec: glueTask(spec), split: "dev" }]),
-  );
-  return { name: task, train: Object.values(dev)[0].spec, dev, selectBy: GLUE_SCORING[task].paper ?? undefined };
+/** A fine-tuning run of a task spec: its dev sets and the score picking the best epoch, as the spec gives them. */
+export function specRun(spec: TaskSpec): TaskRun {
+  const dev = Object.fromEntries(Object.entries(devSetsOf(spec)).map(([name, split]) => [name, { spec, split }]));
+  return { name: spec.name, train: spec, dev, selectBy: spec.selectBy };
 }
 
-/** The fine-tuning run of a custom task spec file: its train split, every other split but test as dev. */
-export async function customRun(path: string): Promise<TaskRun> {
-  const spec = await loadTaskSpec(path);
+/** The fine-tuning run of a GLUE task of the registry (evals/tasks/glue/). */
+export function glueRun(task: GlueTask): TaskRun {
+  return specRun(glueTask(task));
+}
+
+/**
+ * The fine-tuning run of a custom task spec file: its train split, its dev sets. Its files must lie in
+ * its folder unless `allowOutside`.
+ */
+export async function customRun(path: string, allowOutside = false): Promise<TaskRun> {
+  const spec = await loadTaskSpec(path, { allowOutside });
   if (!spec.splits.train) throw new InputError(`task spec has no "train" split; fine-tuning needs one`, path);
-  const devNames = Object.keys(spec.splits).filter((s) => s !== "train" && s !== "test");
-  if (devNames.length === 0) {
+  if (Object.keys(devSetsOf(spec)).length === 0) {
     throw new InputError(`task spec has no dev split (a split other than train and test)`, path);
   }
-  return { name: spec.name, train: spec, dev: Object.fromEntries(devNames.map((split) => [split, { spec, split }])) };
+  return specRun(spec);
 }
 
 /** The cache-relative (or absolute, for custom tasks) files a run reads. */
@@ -111,7 +103,7 @@ async function taskRun(ref: GlueTaskRef, inputs: Record<string, string>): Promis
   if ("glue" in ref) return glueRun(ref.glue);
   const folder = inputs[taskInput(ref.custom)];
   if (!folder) throw new Error(`custom task ${ref.custom}: no input folder ${taskInput(ref.custom)}`);
-  return await customRun(join(folder, basename(ref.file)));
+  return await customRun(join(folder, basename(ref.file)), ref.allowOutside === true);
 }
 
 /** Loads the examples of a run; skipped broken rows are counted. */
@@ -234,7 +226,7 @@ export const stage: Stage<GlueSpec> = {
  * holds, `lambada`, custom spec .json files) -> GLUE task references with the folders of custom specs as
  * inputs and the cache files they read, or LAMBADA. Mixing the two is an InputError (encoder vs decoder).
  */
-export async function resolveTaskList(flag: string, cacheDir: string): Promise<{
+export async function resolveTaskList(flag: string, cacheDir: string, allowOutside = false): Promise<{
   refs: GlueTaskRef[];
   inputs: Record<string, InputRef>;
   files: string[];
@@ -250,11 +242,11 @@ export async function resolveTaskList(flag: string, cacheDir: string): Promise<{
     const key = name.toLowerCase().replace(/[^a-z0-9]/g, "");
     if (key === "lambada") lambada = true;
     else if (name.endsWith(".json")) {
-      const run = await customRun(name);
-      refs.push({ custom: run.name, file: name.split("/").at(-1)! });
+      const run = await customRun(name, allowOutside);
+      refs.push({ custom: run.name, file: name.split("/").at(-1)!, ...(allowOutside ? { allowOutside } : {}) });
       inputs[taskInput(run.name)] = { dir: dirname(name) };
     } else if (key === "glue" || isGlueTask(key)) {
-      for (const task of key === "glue" ? Object.keys(GLUE_DEV_SETS) : [key]) {
+      for (const task of key === "glue" ? GLUE_TASK_NAMES : [key]) {
         if (!isGlueTask(task) || refs.some((r) => "glue" in r && r.glue === task)) continue;
         const needed = runFiles(glueRun(task));
         const missing = await missingFromCache(cacheDir, needed);

@@ -191,17 +191,3 @@ export async function scoreLambada(
   const meanLl = examples.reduce((a, r) => a + r.logLikelihood, 0) / n;
   return { acc: examples.filter((r) => r.isGreedy).length / n, perplexity: Math.exp(-meanLl), n, examples };
 }
-
-/** A row of the paper's Table 3 (Pythia-70M on OWT2, LAMBADA OpenAI version); accuracy in percent. */
-export interface PaperLambadaRow {
-  model: string;
-  perplexity: number;
-  accuracy: number;
-}
-
-/** Godey et al. (2023), Table 3, from /work/shared/notes/paper.md. */
-export const PAPER_LAMBADA_TABLE3: readonly PaperLambadaRow[] = [
-  { model: "vanilla", perplexity: 170.23, accuracy: 19.52 },
-  { model: "headless, E^T head, no fine-tuning", perplexity: 524.44, accuracy: 18.26 },
-  { model: "headless + LM fine-tuning", perplexity: 153.5, accuracy: 22.2 },
-];

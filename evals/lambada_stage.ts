@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import type { Stage } from "../artifacts/stage.ts";
-import { loadLambada } from "../data/lambada.ts";
+import { LAMBADA_TASKS as LAMBADA_TASK, loadLambada } from "../data/lambada.ts";
 import { initBackend } from "../models/mod.ts";
 import { EOT_ID } from "../tokenizer/specials.ts";
 import { readTokenManifest } from "../train/token_stream.ts";
@@ -18,9 +18,6 @@ import { checkpointColumns, loadScoringDecoder, openCheckpoint } from "./eval_ru
 import { scoreLambada } from "./lambada.ts";
 import { lmFinetune, openLmBatches } from "./lm_finetune.ts";
 import { ResultSink } from "./result_sink.ts";
-
-/** Task names of the LAMBADA rows (as reports/summary.ts reads them). */
-export const LAMBADA_TASK = { ownHead: "lambada_openai", lmFineTuned: "lambada_openai_lmft" } as const;
 
 /** Everything that decides a LAMBADA stage's results (checkpoint, tokenizer and LM fine-tuning tokens are inputs). */
 export interface LambadaSpec {

@@ -7,3 +7,4 @@ export * from "./metrics.ts";
 export * from "./glue_score.ts";
 export * from "./lambada.ts";
 export * from "./multiple_choice.ts";
+export * from "./tasks/mod.ts";

@@ -1,8 +1,10 @@
 /**
- * XNLI task names and language lists: the two setups of the paper's Table 5, its seven languages, the
- * result-row task names (`xnli-<setup>/<lang>[/test]`). Pure data, loaded by reports without the model code.
+ * XNLI task names and language lists: the two setups of the paper's Table 5, its seven languages (from
+ * reports/paper_results.json), the result-row task names (`xnli-<setup>/<lang>[/test]`). Pure data,
+ * loaded by reports without the model code.
  */
 import { XNLI_LANGUAGES, XNLI_TRAIN_LANGUAGES, type XnliSplit } from "../data/xnli.ts";
+import { paperResults } from "../reports/paper_results.ts";
 import { InputError } from "../util/errors.ts";
 
 /** The two setups of the paper's Table 5. */
@@ -11,7 +13,7 @@ export const XNLI_SETUPS = ["en", "target"] as const;
 export type XnliSetup = (typeof XNLI_SETUPS)[number];
 
 /** The languages of the paper's Table 5, in its column order. */
-export const PAPER_XNLI_LANGUAGES = ["ar", "de", "en", "es", "fr", "hi", "zh"] as const;
+export const PAPER_XNLI_LANGUAGES: readonly string[] = paperResults().xnli.languages;
 
 /** An evaluation split (train is never scored). */
 export type XnliEvalSplit = Exclude<XnliSplit, "train">;
@@ -24,7 +26,7 @@ export const XNLI_AVG = "avg";
 
 /** True when XNLI's cache layout has a translate-train file for `lang`. */
 export function hasTrainFile(lang: string): boolean {
-  return (XNLI_TRAIN_LANGUAGES as readonly string[]).includes(lang);
+  return XNLI_TRAIN_LANGUAGES.includes(lang);
 }
 
 /**
@@ -53,7 +55,7 @@ export function parseXnliLanguages(list: string): string[] {
   for (const name of names) {
     const group = name === "paper" ? PAPER_XNLI_LANGUAGES : name === "all" ? XNLI_LANGUAGES : [name];
     for (const lang of group) {
-      if (!(XNLI_LANGUAGES as readonly string[]).includes(lang)) {
+      if (!XNLI_LANGUAGES.includes(lang)) {
         throw new InputError(
           `unknown XNLI language "${lang}"; expected one of ${XNLI_LANGUAGES.join(", ")}, paper or all`,
         );

@@ -4,52 +4,30 @@
  */
 import { join, resolve } from "node:path";
 import { DATA_CACHE_ENV, missingFromCache } from "../data/cache.ts";
-import { glueTask } from "../data/glue.ts";
+import { GLUE_TASK_NAMES, glueTask } from "../data/glue.ts";
 import { LAMBADA_PATH } from "../data/lambada.ts";
 import { xnliPath } from "../data/xnli.ts";
-import type { GlueTask } from "../evals/glue_score.ts";
 import { hasTrainFile } from "../evals/xnli_tasks.ts";
 import { exists, sha256File } from "../util/fs.ts";
 import { SHARED_DATA_DIR } from "../util/paths.ts";
 import type { Profile } from "./profile.ts";
 
-/** GLUE task (as tasks/evaluate.ts names it) -> the data/glue.ts specs holding its train and dev sets. */
-export const GLUE_SPECS: Record<string, string[]> = {
-  cola: ["CoLA"],
-  sst2: ["SST-2"],
-  mrpc: ["MRPC"],
-  stsb: ["STS-B"],
-  qqp: ["QQP"],
-  mnli: ["MNLI-m", "MNLI-mm"],
-  qnli: ["QNLI"],
-  rte: ["RTE"],
-  wnli: ["WNLI"],
-};
-
 /** The profile value that selects every GLUE task whose files the cache holds. */
 export const ALL_IN_CACHE = "all-in-cache";
 
-/** Cache-relative files of one GLUE task (train and dev sets). */
+/** Cache-relative files of one GLUE task (its train and dev sets, train first), from the task registry. */
 export function glueFiles(task: string): string[] {
-  const specs = GLUE_SPECS[task];
-  if (!specs) throw new Error(`unknown GLUE task ${task}`);
-  return [
-    ...new Set(
-      specs.flatMap((s) => Object.entries(glueTask(s).splits).filter(([split]) => split !== "test").map(([, f]) => f)),
-    ),
-  ];
+  return [...new Set(Object.entries(glueTask(task).splits).filter(([split]) => split !== "test").map(([, f]) => f))];
 }
 
 /** The GLUE tasks a profile runs: its list, or with "all-in-cache" those whose files are all in the cache. */
-export async function profileGlueTasks(profile: Profile, cacheDir: string): Promise<GlueTask[]> {
+export async function profileGlueTasks(profile: Profile, cacheDir: string): Promise<string[]> {
   if (!profile.glue) return [];
   const { tasks, exclude } = profile.glue;
-  if (!tasks.includes(ALL_IN_CACHE)) return tasks.filter((t) => !exclude.includes(t)) as GlueTask[];
-  const out: GlueTask[] = [];
-  for (const task of Object.keys(GLUE_SPECS)) {
-    if (!exclude.includes(task) && (await missingFromCache(cacheDir, glueFiles(task))).length === 0) {
-      out.push(task as GlueTask);
-    }
+  if (!tasks.includes(ALL_IN_CACHE)) return tasks.filter((t) => !exclude.includes(t));
+  const out: string[] = [];
+  for (const task of GLUE_TASK_NAMES) {
+    if (!exclude.includes(task) && (await missingFromCache(cacheDir, glueFiles(task))).length === 0) out.push(task);
   }
   return out;
 }

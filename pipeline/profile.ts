@@ -6,8 +6,10 @@
 import { join } from "node:path";
 import { CORPUS_NAMES } from "../data/corpus_by_name.ts";
 import { LANGUAGE_SOURCES } from "../data/multilingual/sources.ts";
+import { GLUE_TASK_NAMES } from "../data/glue.ts";
 import { XNLI_LANGUAGES } from "../data/xnli.ts";
 import { InputError } from "../util/errors.ts";
+import { jsonErrorLine, lineOfPath } from "../util/json_lines.ts";
 import { REPO_ROOT } from "../util/paths.ts";
 
 /** The folder holding the named profiles. */
@@ -185,9 +187,6 @@ function object(fields: Record<string, Check>, optional: string[] = []): Check {
   };
 }
 
-/** GLUE task names as tasks/evaluate.ts takes them. */
-const GLUE_TASK_KEYS = ["cola", "sst2", "mrpc", "stsb", "qqp", "mnli", "qnli", "rte", "wnli"];
-
 /** Fills optional keys the checker left out. */
 const withDefaults = (defaults: Record<string, unknown>, c: Check): Check => (v, p) => ({
   ...defaults,
@@ -278,8 +277,8 @@ const PROFILE: Check = withDefaults(
     glue: nullable(withDefaults(
       { exclude: [] },
       object({
-        tasks: list(oneOf(...GLUE_TASK_KEYS, "all-in-cache")),
-        exclude: list(oneOf(...GLUE_TASK_KEYS), 0),
+        tasks: list(oneOf(...GLUE_TASK_NAMES, "all-in-cache")),
+        exclude: list(oneOf(...GLUE_TASK_NAMES), 0),
         seeds: list(int(0)),
         epochs: int(1),
         maxTrain: nullable(int(1)),
@@ -304,35 +303,6 @@ const PROFILE: Check = withDefaults(
     }),
   }, ["multilingual"]),
 );
-
-/** The 1-based line of the last key of a dotted `path` ("pretrain.encoder.lr" -> the line of "lr" after "encoder"). */
-export function lineOfPath(text: string, path: string): number | undefined {
-  let at = 0;
-  for (const part of path.replace(/\[\d+\]/g, "").split(".").filter(Boolean)) {
-    const i = text.indexOf(`"${part}"`, at);
-    if (i < 0) break;
-    at = i;
-  }
-  return at > 0 || text.startsWith(`"`) ? text.slice(0, at).split("\n").length : undefined;
-}
-
-/**
- * The line of a JSON.parse error: from "at position N", from the text excerpt V8 quotes
- * ("Unexpected token 'o', ..."ription": oops..." is not valid JSON"), or the last line at the end of input.
- */
-export function jsonErrorLine(text: string, message: string): number | undefined {
-  const lineAt = (pos: number) => text.slice(0, pos).split("\n").length;
-  const pos = message.match(/at position (\d+)/);
-  if (pos) return lineAt(Number(pos[1]));
-  if (/end of JSON input/.test(message)) return text.split("\n").length;
-  const quoted = message.match(/^Unexpected token '(.)', (\.\.\.)?"([\s\S]*?)"(\.\.\.)? is not valid JSON$/);
-  if (quoted) {
-    const at = text.indexOf(quoted[3]);
-    // V8 quotes up to 10 characters before the bad token.
-    if (at >= 0) return lineAt(at + Math.max(0, quoted[3].indexOf(quoted[1], quoted[2] ? 10 : 0)));
-  }
-  return undefined;
-}
 
 /** Checks a parsed profile; errors name `file`, the key and its line in `text`. */
 export function validateProfile(raw: unknown, file: string, text = ""): Profile {

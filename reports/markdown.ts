@@ -6,6 +6,7 @@
  */
 import { type ComputeToMatch, formatCrossing, formatPairRange } from "./compute_to_match.ts";
 import type { Plot } from "./plots.ts";
+import { paperResults } from "./paper_results.ts";
 import { describeRuns, displayScale, formatFraction, formatNumber, MISSING, type TextTable } from "./summary.ts";
 
 /** A Markdown table cell: pipes escaped, newlines flattened. */
@@ -107,7 +108,8 @@ function computeToMatchTable(input: ReportInput["computeToMatch"]): TextTable {
       'checkpoint, so "≤ x" means CWT already reached the target there.',
       "Seed means: target = mean softmax score at its final fraction, CWT curve = mean over CWT seeds per fraction. " +
       "Seed pairs: the same for every (softmax seed, CWT seed) pair; min–max shown.",
-      "Higher is better, except perplexity and loss (lower). Paper, GLUE (bert-base): about 25% of the FLOPs.",
+      "Higher is better, except perplexity and loss (lower). Paper, GLUE (bert-base): about " +
+      `${Math.round(100 * paperResults().computeToMatch.glue)}% of the FLOPs.`,
     ],
   };
 }

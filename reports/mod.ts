@@ -10,3 +10,4 @@ export * from "./markdown.ts";
 export * from "./build_report.ts";
 export * from "./diff.ts";
 export * from "./xnli_table.ts";
+export * from "./paper_results.ts";

@@ -12,16 +12,11 @@
  * metrics "paper_avg" and "leaderboard_avg", per run and checkpoint, only where every task of the
  * average was measured; an average over some of the tasks would not be comparable to the paper's.
  */
-import {
-  GLUE_AVERAGES,
-  GLUE_TASKS,
-  glueAverage,
-  type GlueAverageName,
-  type GlueResults,
-  isGlueTask,
-  PAPER_GLUE_TABLE1,
-} from "../evals/glue_score.ts";
-import { PAPER_LAMBADA_TABLE3 } from "../evals/lambada.ts";
+import { glueTask, glueTitle, isGlueTask } from "../data/glue.ts";
+import { LAMBADA_TASKS } from "../data/lambada.ts";
+import { selectByOf } from "../data/task_spec.ts";
+import { GLUE_AVERAGES, glueAverage, type GlueAverageName, type GlueResults } from "../evals/glue_score.ts";
+import { paperResults } from "./paper_results.ts";
 import { compareReplicates, replicateLabel, type ResultRow, rowIdentity, writeCsvAtomic } from "./rows.ts";
 
 /** Mean ± std over seeds of one (arch, objective, fraction, task, metric, policy). */
@@ -82,8 +77,8 @@ export const DERIVED_GLUE_METRICS: Readonly<Record<string, GlueAverageName>> = {
   leaderboard_avg: "leaderboard",
 };
 
-/** LAMBADA task names as result rows carry them: scored with the model's own head, and after LM fine-tuning. */
-export const LAMBADA_TASKS = { ownHead: "lambada_openai", lmFineTuned: "lambada_openai_lmft" } as const;
+/** LAMBADA task names as result rows carry them (data/lambada.ts, from the registry's task file). */
+export { LAMBADA_TASKS };
 
 /** LAMBADA metric names, as lm-evaluation-harness names them. */
 export const LAMBADA_METRICS = { accuracy: "acc", perplexity: "perplexity" } as const;
@@ -274,16 +269,7 @@ const seedsCell = (cells: (SummaryRow | undefined)[]) => {
 };
 
 /** The seven tasks of the paper's GLUE average, in Table 1's column order. */
-const TABLE1_TASKS = ["mrpc", "cola", "stsb", "sst2", "qnli", "qqp", "mnli"] as const;
-const TABLE1_HEADS: Record<(typeof TABLE1_TASKS)[number], string> = {
-  mrpc: "MRPC",
-  cola: "CoLA",
-  stsb: "STS-B",
-  sst2: "SST-2",
-  qnli: "QNLI",
-  qqp: "QQP",
-  mnli: "MNLI",
-};
+const TABLE1_TASKS = GLUE_AVERAGES.paper.tasks;
 
 /**
  * Tables in the shape of the paper's Table 1: one per (arch, policy) with GLUE rows (an empty one for
@@ -291,7 +277,7 @@ const TABLE1_HEADS: Record<(typeof TABLE1_TASKS)[number], string> = {
  */
 export function glueTable1(summary: readonly SummaryRow[]): TextTable[] {
   const isTable1 = (s: SummaryRow) =>
-    (isGlueTask(s.task) && GLUE_TASKS[s.task].paper === s.metric) ||
+    (TABLE1_TASKS.includes(s.task) && selectByOf(glueTask(s.task)) === s.metric) ||
     (s.task === GLUE_AVERAGE_TASK && (s.metric === "paper_avg" || s.metric.startsWith(PARTIAL_GLUE_AVG_PREFIX)));
   const relevant = summary.filter(isTable1);
   const index = summaryIndex(summary);
@@ -308,7 +294,7 @@ export function glueTable1(summary: readonly SummaryRow[]): TextTable[] {
       const fraction = finalFraction(mine, (s) => s.objective === objective);
       const cell = (task: string, metric: string) =>
         fraction === undefined ? undefined : index.get(summaryKey({ arch, objective, fraction, task, metric, policy }));
-      const cells = TABLE1_TASKS.map((t) => cell(t, GLUE_TASKS[t].paper!));
+      const cells = TABLE1_TASKS.map((t) => cell(t, selectByOf(glueTask(t))));
       const partialMetric = mine.find((s) =>
         s.objective === objective && s.fraction === fraction && s.metric.startsWith(PARTIAL_GLUE_AVG_PREFIX)
       )?.metric;
@@ -331,8 +317,8 @@ export function glueTable1(summary: readonly SummaryRow[]): TextTable[] {
       ];
     });
     // With one partial task set, the paper's rows get their average over the same tasks beside the published one.
-    const same = partialTasks.size === 1 ? ([...partialTasks][0].split("+") as (typeof TABLE1_TASKS)[number][]) : null;
-    const paper = PAPER_GLUE_TABLE1.map((p) => [
+    const same = partialTasks.size === 1 ? [...partialTasks][0].split("+") : null;
+    const paper = paperResults().glue.rows.map((p) => [
       `paper: ${p.model}, ${p.pretrainTokens} tokens, ${p.gpuHours} GPU-h`,
       "published",
       "3 (mean)",
@@ -343,7 +329,7 @@ export function glueTable1(summary: readonly SummaryRow[]): TextTable[] {
     ]);
     return {
       title: `Table 1 shape: GLUE dev, ${arch}${policy ? `, ${policy}` : ""}`,
-      columns: ["model", "fraction", "seeds", ...TABLE1_TASKS.map((t) => TABLE1_HEADS[t]), "avg"],
+      columns: ["model", "fraction", "seeds", ...TABLE1_TASKS.map(glueTitle), "avg"],
       rows: [...ours, ...paper],
       notes: [
         "Ours: mean ± sample std over seeds, ×100, at each objective's final budget fraction; MCC for CoLA, Spearman for STS-B, " +
@@ -351,9 +337,7 @@ export function glueTable1(summary: readonly SummaryRow[]): TextTable[] {
         ...(partialTasks.size
           ? [
             `* avg over the measured tasks only (${
-              [...partialTasks].map((t) =>
-                t.split("+").map((x) => TABLE1_HEADS[x as keyof typeof TABLE1_HEADS]).join(" ")
-              ).join("; ")
+              [...partialTasks].map((t) => t.split("+").map(glueTitle).join(" ")).join("; ")
             }), ` +
             "not the paper's 7-task average; the paper rows' * value is their scores averaged over the same tasks.",
           ]
@@ -365,26 +349,11 @@ export function glueTable1(summary: readonly SummaryRow[]): TextTable[] {
   });
 }
 
-/** The rows of the paper's Table 3, and which of our rows stands beside each. */
-export const TABLE3_ROWS: readonly { objective: string; task: string; paperModel: string; label: string }[] = [
-  {
-    objective: "softmax",
-    task: LAMBADA_TASKS.ownHead,
-    paperModel: PAPER_LAMBADA_TABLE3[0].model,
-    label: "vanilla (softmax head)",
-  },
-  {
-    objective: "cwt",
-    task: LAMBADA_TASKS.ownHead,
-    paperModel: PAPER_LAMBADA_TABLE3[1].model,
-    label: "headless, raw Eᵀ head",
-  },
-  {
-    objective: "cwt",
-    task: LAMBADA_TASKS.lmFineTuned,
-    paperModel: PAPER_LAMBADA_TABLE3[2].model,
-    label: "headless + LM fine-tuning",
-  },
+/** The rows of the paper's Table 3: which of our rows stands beside each (the paper's row by objective and LM fine-tuning). */
+export const TABLE3_ROWS: readonly { objective: string; task: string; lmFineTuned: boolean; label: string }[] = [
+  { objective: "softmax", task: LAMBADA_TASKS.ownHead, lmFineTuned: false, label: "vanilla (softmax head)" },
+  { objective: "cwt", task: LAMBADA_TASKS.ownHead, lmFineTuned: false, label: "headless, raw Eᵀ head" },
+  { objective: "cwt", task: LAMBADA_TASKS.lmFineTuned, lmFineTuned: true, label: "headless + LM fine-tuning" },
 ];
 
 /**
@@ -402,7 +371,9 @@ export function lambadaTable3(summary: readonly SummaryRow[]): TextTable[] {
     : [["decoder", ""]];
   return combos.map(([arch, policy]) => {
     const rows = TABLE3_ROWS.map((spec) => {
-      const paper = PAPER_LAMBADA_TABLE3.find((p) => p.model === spec.paperModel)!;
+      const paper = paperResults().lambada.rows.find((p) =>
+        p.objective === spec.objective && p.lmFineTuned === spec.lmFineTuned
+      );
       const fraction = finalFraction(
         relevant,
         (s) => s.arch === arch && s.policy === policy && s.objective === spec.objective && s.task === spec.task,
@@ -418,8 +389,8 @@ export function lambadaTable3(summary: readonly SummaryRow[]): TextTable[] {
         seedsCell([ppl, acc]),
         formatMeanStd(ppl),
         formatMeanStd(acc),
-        paper.perplexity.toFixed(2),
-        paper.accuracy.toFixed(2),
+        paper ? paper.perplexity.toFixed(2) : MISSING,
+        paper ? paper.accuracy.toFixed(2) : MISSING,
       ];
     });
     return {

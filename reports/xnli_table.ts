@@ -22,6 +22,7 @@ import {
   xnliTaskName,
 } from "../evals/xnli_tasks.ts";
 import { type ComputeToMatch, computeToMatch, formatCrossing, formatPairRange } from "./compute_to_match.ts";
+import { paperResults, type PaperXnliRow } from "./paper_results.ts";
 import { compareReplicates, replicateLabel, type ResultRow, rowIdentity } from "./rows.ts";
 import {
   formatFraction,
@@ -34,53 +35,6 @@ import {
   type SummaryRow,
   type TextTable,
 } from "./summary.ts";
-
-/** One row of the paper's Table 5. */
-export interface PaperXnliRow {
-  setup: XnliSetup;
-  /** Our objective that stands beside it. */
-  objective: "softmax" | "cwt";
-  model: string;
-  /** Accuracy ×100 per language. */
-  scores: Record<(typeof PAPER_XNLI_LANGUAGES)[number], number>;
-  /** The published seven-language average. */
-  avg: number;
-}
-
-/** Godey et al. (2023) Table 5 (multilingual encoders pretrained on ar de en es fr hi it ja ko zh Wikipedia). */
-export const PAPER_XNLI_TABLE5: readonly PaperXnliRow[] = [
-  {
-    setup: "en",
-    objective: "softmax",
-    model: "vanilla",
-    scores: { ar: 46.83, de: 56.71, en: 71.66, es: 59.93, fr: 58.34, hi: 43.16, zh: 50.99 },
-    avg: 55.37,
-  },
-  {
-    setup: "en",
-    objective: "cwt",
-    model: "headless",
-    scores: { ar: 48.06, de: 57.32, en: 74.03, es: 62.72, fr: 62.0, hi: 45.25, zh: 52.15 },
-    avg: 57.36,
-  },
-  {
-    setup: "target",
-    objective: "softmax",
-    model: "vanilla",
-    scores: { ar: 51.32, de: 64.09, en: 70.4, es: 66.98, fr: 65.88, hi: 55.95, zh: 64.63 },
-    avg: 62.87,
-  },
-  {
-    setup: "target",
-    objective: "cwt",
-    model: "headless",
-    scores: { ar: 54.25, de: 66.95, en: 73.96, es: 69.14, fr: 67.22, hi: 60.04, zh: 67.22 },
-    avg: 65.54,
-  },
-];
-
-/** The paper's compute-to-match claims on XNLI: share of the vanilla FLOPs at which headless passes its final score. */
-export const PAPER_XNLI_COMPUTE_TO_MATCH: Readonly<Record<XnliSetup, number>> = { en: 0.22, target: 0.05 };
 
 /** XNLI's three classes are balanced in every dev and test set. */
 const XNLI_CHANCE_NOTE = "Chance: 33.33 (three balanced classes: entailment, neutral, contradiction).";
@@ -151,7 +105,7 @@ function orderObjectives(objectives: Iterable<string>): string[] {
 /** The paper row's average over `langs` (the published one when `langs` is all seven). */
 function paperAverage(p: PaperXnliRow, langs: string[]): string {
   if (langs.length === PAPER_XNLI_LANGUAGES.length) return p.avg.toFixed(2);
-  const recomputed = mean(langs.map((l) => p.scores[l as keyof PaperXnliRow["scores"]]));
+  const recomputed = mean(langs.map((l) => p.scores[l]));
   return `${recomputed.toFixed(2)} (7 langs: ${p.avg.toFixed(2)})`;
 }
 
@@ -214,7 +168,7 @@ export function xnliTable5(summary: readonly SummaryRow[]): TextTable[] {
           formatMeanStd(avg),
         ];
       });
-      const paper = PAPER_XNLI_TABLE5.filter((p) => p.setup === setup).map((p) => [
+      const paper = paperResults().xnli.rows.filter((p) => p.setup === setup).map((p) => [
         XNLI_SETUP_LABELS[setup],
         `paper: ${p.model}`,
         "published",
@@ -292,12 +246,16 @@ export function xnliComputeToMatchTable(results: ReturnType<typeof xnliComputeTo
       `${formatNumber(c.target, 100)} at ${formatFraction(c.baselineFraction)}`,
       formatCrossing(c.estimate, c.metric),
       formatPairRange(c),
-      `${Math.round(100 * PAPER_XNLI_COMPUTE_TO_MATCH[c.setup])}%`,
+      `${Math.round(100 * paperResults().computeToMatch.xnli[c.setup])}%`,
     ]),
     notes: [
       "On the per-seed XNLI average (see Table 5's avg); linear interpolation between checkpoints, nothing assumed before the first " +
       '("≤ x": headless already reached the target at its first checkpoint). reports/compute_to_match.ts.',
-      "Paper: the multilingual headless encoder passes the vanilla one's final XNLI score after 22% (English) and 5% (target language) of its compute.",
+      `Paper: the multilingual headless encoder passes the vanilla one's final XNLI score after ${
+        Math.round(100 * paperResults().computeToMatch.xnli.en)
+      }% (English) and ${
+        Math.round(100 * paperResults().computeToMatch.xnli.target)
+      }% (target language) of its compute.`,
       XNLI_CHANCE_NOTE + " A target at chance is reached by any model, so its crossing says nothing about CWT.",
       ...(results.length ? [] : ["No XNLI average was measured for both softmax and CWT."]),
     ],

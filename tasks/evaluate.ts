@@ -32,6 +32,10 @@ const FLAGS = {
     type: "string",
     help: "comma list: cola,sst2,mrpc,stsb,qqp,mnli,qnli,rte,wnli | glue | lambada | SPEC.json (required)",
   },
+  "allow-outside": {
+    type: "boolean",
+    help: "let a task spec .json name files outside its folder (absolute paths, ..)",
+  },
   seeds: { type: "string", default: "0,1,2", help: "fine-tuning seeds, comma separated" },
   loss: {
     type: "string",
@@ -70,7 +74,11 @@ async function main() {
   const { values: v, positionals } = parseFlags("evaluate", FLAGS);
   if (positionals.length) throw new InputError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const cacheDir = resolveCacheDir(v["cache-dir"] as string | undefined);
-  const { refs, inputs, files, lambada } = await resolveTaskList(requiredFlag("tasks", v.tasks), cacheDir);
+  const { refs, inputs, files, lambada } = await resolveTaskList(
+    requiredFlag("tasks", v.tasks),
+    cacheDir,
+    v["allow-outside"] === true,
+  );
   const loss = oneOfFlag<ClassificationLossName>("loss", v.loss, ["balanced", "plain"]);
   const protocol = GLUE_PROTOCOLS[loss];
   const seeds = seedListFlag(v.seeds as string);

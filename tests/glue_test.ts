@@ -1,7 +1,7 @@
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { dirname, join, resolve } from "node:path";
-import { GLUE_TASK_NAMES, GLUE_TASKS, glueTask } from "../data/glue.ts";
-import { loadExamples, loadTaskSpec, type TaskSpec, validateTaskSpec } from "../data/task_spec.ts";
+import { GLUE_TASK_NAMES, glueTask, glueTasks } from "../data/glue.ts";
+import { devSetsOf, loadExamples, loadTaskSpec, type TaskSpec, validateTaskSpec } from "../data/task_spec.ts";
 import { loadXnli, xnliSpec } from "../data/xnli.ts";
 import { defaultCacheDir, missingFromCache, resolveCacheDir } from "../data/cache.ts";
 import { sourceOutputs, SOURCES } from "../data/sources.ts";
@@ -20,27 +20,44 @@ async function cacheWith(files: Record<string, string | Uint8Array>): Promise<st
 }
 
 Deno.test("the GLUE table: nine tasks, MNLI matched and mismatched, the paper's metrics", () => {
-  assertEquals(GLUE_TASK_NAMES, ["CoLA", "SST-2", "MRPC", "STS-B", "QQP", "MNLI-m", "MNLI-mm", "QNLI", "RTE", "WNLI"]);
-  const metrics = Object.fromEntries(GLUE_TASKS.map((t) => [t.name, t.metrics]));
+  assertEquals(GLUE_TASK_NAMES, ["cola", "sst2", "mrpc", "stsb", "qqp", "mnli", "qnli", "rte", "wnli"]);
+  assertEquals(glueTasks().map((t) => t.title), [
+    "CoLA",
+    "SST-2",
+    "MRPC",
+    "STS-B",
+    "QQP",
+    "MNLI",
+    "QNLI",
+    "RTE",
+    "WNLI",
+  ]);
+  const metrics = Object.fromEntries(glueTasks().map((t) => [t.title, t.metrics]));
   assertEquals(metrics.CoLA, ["mcc"]);
   assertEquals(metrics["STS-B"], ["pearson", "spearman"]);
   assertEquals(metrics.MRPC, ["accuracy", "f1"]);
   assertEquals(metrics.QQP, ["accuracy", "f1"]);
-  assertEquals(GLUE_TASKS.filter((t) => t.skipBrokenRows).map((t) => t.name), ["QQP"]);
-  assertEquals(glueTask("mnli-mm").splits, { train: "glue/MNLI/train.tsv", dev: "glue/MNLI/dev_mismatched.tsv" });
-  assertEquals(glueTask("sst2").name, "SST-2");
+  assertEquals(glueTasks().filter((t) => t.skipBrokenRows).map((t) => t.title), ["QQP"]);
+  // MNLI: one task, one train file, two dev sets (matched and mismatched).
+  assertEquals(glueTask("mnli").splits, {
+    train: "glue/MNLI/train.tsv",
+    dev_matched: "glue/MNLI/dev_matched.tsv",
+    dev_mismatched: "glue/MNLI/dev_mismatched.tsv",
+  });
+  assertEquals(devSetsOf(glueTask("mnli")), { matched: "dev_matched", mismatched: "dev_mismatched" });
+  assertEquals(glueTask("SST-2").name, "sst2");
   assertThrows(() => glueTask("SQuAD"), InputError, "unknown GLUE task");
 });
 
 Deno.test("every GLUE spec is a valid JSON spec: a custom task is the same data", () => {
-  for (const spec of GLUE_TASKS) {
+  for (const spec of glueTasks()) {
     assertEquals(validateTaskSpec(JSON.parse(JSON.stringify(spec)), `${spec.name}.json`), spec);
   }
 });
 
 Deno.test("every GLUE file is provided by some download source", () => {
   const provided = new Set(SOURCES.flatMap(sourceOutputs));
-  for (const spec of GLUE_TASKS) {
+  for (const spec of glueTasks()) {
     for (const file of Object.values(spec.splits)) assertEquals(provided.has(file), true, `${spec.name}: ${file}`);
   }
 });
@@ -96,7 +113,7 @@ Deno.test("QQP's broken rows are skipped and counted; MNLI reads gold_label from
   const qqp = await loadExamples(glueTask("QQP"), "train", cache);
   assertEquals(qqp.skipped, 1);
   assertEquals(qqp.examples.map((e) => [e.textA, e.label]), [["How?", 1], ["Why?", 0]]);
-  const mnli = await loadExamples(glueTask("MNLI-mm"), "dev", cache);
+  const mnli = await loadExamples(glueTask("MNLI"), "dev_mismatched", cache);
   assertEquals(mnli.examples.map((e) => e.label), [1, 2]);
   assertEquals(mnli.examples[0].textB, "Hundreds of students will benefit.");
   // Without skipBrokenRows the same file is an error at the broken line.
@@ -230,13 +247,13 @@ Deno.test("a bad spec file is an InputError naming it and the key", async () => 
   for (const [value, message] of cases) {
     const file = join(dir, "spec.json");
     await Deno.writeTextFile(file, JSON.stringify(value));
-    await assertRejects(() => loadTaskSpec(file), InputError, `${file}: task spec: ${message}`);
+    await assertRejects(() => loadTaskSpec(file), InputError, `${file}:1: task spec: ${message}`);
   }
   await Deno.writeTextFile(join(dir, "broken.json"), "{ name: ");
   await assertRejects(
     () => loadTaskSpec(join(dir, "broken.json")),
     InputError,
-    "broken.json: task spec is not valid JSON",
+    "broken.json:1: task spec is not valid JSON",
   );
 });
 

@@ -4,11 +4,11 @@ import {
   encodePair,
   lambadaRequest,
   loglikelihoods,
-  PAPER_LAMBADA_TABLE3,
   scoreLambada,
   type Tokenizer,
   windowInput,
 } from "../evals/lambada.ts";
+import { paperResults } from "../reports/paper_results.ts";
 import { InputError } from "../util/errors.ts";
 
 // A toy BPE-like tokenizer: greedy longest match over these strings (id = index; 0 is <eot>, never
@@ -158,7 +158,7 @@ Deno.test("loglikelihoods: argmax ties go to the first index, as torch", async (
 });
 
 Deno.test("paper Table 3 transcribed from /work/shared/notes/paper.md", () => {
-  assertEquals(PAPER_LAMBADA_TABLE3.map((r) => [r.perplexity, r.accuracy]), [[170.23, 19.52], [524.44, 18.26], [
+  assertEquals(paperResults().lambada.rows.map((r) => [r.perplexity, r.accuracy]), [[170.23, 19.52], [524.44, 18.26], [
     153.5,
     22.2,
   ]]);

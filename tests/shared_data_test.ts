@@ -5,7 +5,7 @@
  */
 import { assertEquals } from "@std/assert";
 import { join } from "node:path";
-import { GLUE_TASKS } from "../data/glue.ts";
+import { glueTasks } from "../data/glue.ts";
 import { LAMBADA_PATH, loadLambada } from "../data/lambada.ts";
 import { type LoadedExamples, loadExamples } from "../data/task_spec.ts";
 import { loadXnli, type XnliSplit } from "../data/xnli.ts";
@@ -39,7 +39,7 @@ async function load(path: string): Promise<{ loaded: LoadedExamples; header: boo
   }
   const xnli = /^xnli\/(\w+)\/(train|dev|test)\.tsv$/.exec(path);
   if (xnli) return { loaded: await loadXnli(xnli[1], xnli[2] as XnliSplit, SHARED_DATA_DIR), header: true };
-  for (const spec of GLUE_TASKS) {
+  for (const spec of glueTasks()) {
     const split = Object.entries(spec.splits).find(([, file]) => file === path)?.[0];
     if (split) return { loaded: await loadExamples(spec, split, SHARED_DATA_DIR), header: spec.header };
   }
@@ -74,7 +74,7 @@ Deno.test({
   ignore,
   async fn() {
     assertEquals((await loadLambada(SHARED_DATA_DIR)).length, 5153);
-    const task = (name: string) => GLUE_TASKS.find((t) => t.name === name)!;
+    const task = (name: string) => glueTasks().find((t) => t.title === name)!;
     assertEquals((await loadExamples(task("CoLA"), "dev", SHARED_DATA_DIR)).examples.length, 1043);
     const qqp = await loadExamples(task("QQP"), "train", SHARED_DATA_DIR);
     assertEquals([qqp.examples.length, qqp.skipped], [19999, 1]);
