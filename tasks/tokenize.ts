@@ -1,8 +1,9 @@
 /**
  * `deno run -A tasks/tokenize.ts --vocab 16384 [--corpus PATH...] [--seed N] [--out DIR]
- * [--valid-fraction F] [--max-train-bytes N] [--force]`: trains the byte-level BPE tokenizer on the
- * corpus's train split and writes the token shards of both splits. The default output folder is
- * runs/tokenize/<short hash of the settings and the corpus>; an existing one is left as it is.
+ * [--valid-fraction F] [--max-train-bytes N] [--tokenizer FILE] [--force]`: trains the byte-level BPE
+ * tokenizer on the corpus's train split (or uses any Hugging Face tokenizer.json given with
+ * --tokenizer, copied into the folder as it is) and writes the token shards of both splits. The default
+ * output folder is runs/tokenize/<short hash of the settings and the corpus>; an existing one is left as it is.
  */
 import { join } from "node:path";
 import { defaultCorpus, type Document, readCorpus } from "../data/corpus.ts";
@@ -13,6 +14,8 @@ import { REPO_ROOT } from "../util/paths.ts";
 import { corpusSha256, tokenizeCorpus, type TokenizeStats } from "../tokenizer/pipeline.ts";
 import { readManifest, TOKENS_FORMAT } from "../tokenizer/shards.ts";
 import { validateVocabSize } from "../tokenizer/specials.ts";
+import { HfTokenizer } from "../tokenizer/hf_tokenizer.ts";
+import { loadAnyTokenizer } from "../tokenizer/load_any.ts";
 
 const FLAGS = {
   vocab: { type: "string" as const, help: "vocabulary size, 4096 to 65536 (specials and bytes included)" },
@@ -28,6 +31,11 @@ const FLAGS = {
     type: "string" as const,
     help: "train BPE on a seeded sample of at most this many bytes of train text",
   },
+  tokenizer: {
+    type: "string" as const,
+    help:
+      "encode with this tokenizer.json (any Hugging Face one) instead of training BPE; --vocab defaults to its size",
+  },
   force: { type: "boolean" as const, help: "replace the output folder if it exists" },
 };
 
@@ -36,8 +44,13 @@ async function main() {
   if (positionals.length) {
     throw new InputError(`unexpected argument ${JSON.stringify(positionals[0])} (corpus paths go after --corpus)`);
   }
-  if (values.vocab === undefined) throw new InputError("--vocab is required (e.g. --vocab 16384)");
-  const vocabSize = validateVocabSize(numberFlag("vocab", values.vocab), "--vocab");
+  const given = values.tokenizer === undefined ? undefined : await loadAnyTokenizer(values.tokenizer as string);
+  if (values.vocab === undefined && !given) throw new InputError("--vocab is required (e.g. --vocab 16384)");
+  const vocabSize = given
+    ? (values.vocab === undefined ? given.tokenizer.vocabSize : numberFlag("vocab", values.vocab))
+    : validateVocabSize(numberFlag("vocab", values.vocab), "--vocab");
+  // A lossy tokenizer (lowercasing, normalizing) cannot give back every document: no round-trip check.
+  const roundTrip = !(given?.tokenizer instanceof HfTokenizer) || given.tokenizer.lossless;
   const seed = numberFlag("seed", values.seed);
   const validFraction = numberFlag("valid-fraction", values["valid-fraction"]);
   const maxTrainBytes = values["max-train-bytes"] === undefined
@@ -56,6 +69,7 @@ async function main() {
       validFraction,
       maxTrainBytes: String(maxTrainBytes),
       corpus,
+      ...(given ? { tokenizer: given.sha256 } : {}),
     };
     outDir = join(REPO_ROOT, "runs", "tokenize", sha256(JSON.stringify(settings)).slice(0, 12));
   }
@@ -73,8 +87,9 @@ async function main() {
   console.log(
     `tokenize: vocab ${vocabSize}, seed ${seed}, valid fraction ${validFraction}, corpus ${
       paths.length ? paths.join(" ") : "default"
-    }`,
+    }${given ? `, tokenizer ${values.tokenizer} (sha256 ${given.sha256})` : ""}`,
   );
+  if (!roundTrip) console.log("note: the tokenizer normalizes text, so decode(encode(doc)) is not checked");
   const stats = await tokenizeCorpus({
     docs: docs(),
     vocabSize,
@@ -82,12 +97,15 @@ async function main() {
     validFraction,
     outDir,
     maxTrainBytes,
+    tokenizer: given?.tokenizer,
+    tokenizerJson: given?.bytes,
+    roundTrip,
     corpusInfo: { paths: paths.length ? paths : "default" },
     onProgress: progressPrinter(),
   });
   clearProgressLine();
   report(stats);
-  if (stats.vocabSize < vocabSize) {
+  if (!given && stats.vocabSize < vocabSize) {
     console.log(`note: the corpus ran out of pairs seen twice at ${stats.vocabSize} ids (asked for ${vocabSize})`);
   }
   if (stats.roundTrip && stats.roundTrip.failures > 0) Deno.exit(1);
