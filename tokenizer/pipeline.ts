@@ -94,13 +94,13 @@ export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<To
     throw new InputError(`the BPE training cap must be a positive number of bytes, got ${maxTrainBytes}`);
   }
   if (await exists(outDir)) throw new InputError(`output folder already exists: ${outDir}`);
-  if (options.tokenizer && !(options.tokenizer instanceof BpeTokenizer) && !options.tokenizerJson) {
-    throw new Error("tokenizeCorpus: a tokenizer other than a BpeTokenizer comes with its tokenizerJson");
-  }
   if (options.tokenizer && options.tokenizer.vocabSize > vocabSize) {
     throw new InputError(
       `the given tokenizer has ${options.tokenizer.vocabSize} ids, more than the ${vocabSize} asked for`,
     );
+  }
+  if (options.tokenizer && !(options.tokenizer instanceof BpeTokenizer) && !options.tokenizerJson) {
+    throw new Error("tokenizeCorpus: a tokenizer other than a BpeTokenizer comes with its tokenizerJson");
   }
 
   const started = performance.now();
