@@ -16,7 +16,8 @@
  * LAMBADA rows: task `lambada_openai` scored with the model's own head (a headless CWT decoder: a copy
  * of Eᵀ, not fine-tuned, the paper's "Headless" row), and for a headless decoder with --lm-steps > 0,
  * task `lambada_openai_lmft` after LM fine-tuning on the pretraining token stream, whose FLOPs, tokens
- * and seconds are added to the checkpoint's.
+ * and seconds are added to the checkpoint's; --save-lm-models keeps each fine-tuned decoder as a
+ * checkpoint folder lm-finetuned/seed-N (tasks/export.ts writes it out for Hugging Face).
  */
 import { join } from "node:path";
 import { missingFromCache, resolveCacheDir } from "../data/cache.ts";
@@ -39,8 +40,9 @@ import { scoreLambada } from "../evals/lambada.ts";
 import { lmFinetune, openLmBatches } from "../evals/lm_finetune.ts";
 import { initBackend } from "../models/mod.ts";
 import { RESULT_COLUMNS, writeCsvAtomic } from "../reports/rows.ts";
-import type { BpeTokenizer } from "../tokenizer/bpe.ts";
-import { EOT_ID } from "../tokenizer/specials.ts";
+import { findSpecials } from "../tokenizer/special_roles.ts";
+import type { Tokenizer } from "../tokenizer/tokenizer.ts";
+import { writeLmFinetunedCheckpoint } from "../export/lm_checkpoint.ts";
 import { formatDuration } from "../train/log.ts";
 import { readTokenManifest } from "../train/token_stream.ts";
 import { integerFlag, numberFlag, parseFlags, runMain, seedListFlag } from "../util/cli.ts";
@@ -81,6 +83,11 @@ const SPEC = {
   "lm-batch": { type: "string", default: "8", help: "LM fine-tuning sequences per step" },
   "lm-seq-len": { type: "string", help: "LM fine-tuning sequence length (default: the model's context)" },
   tokens: { type: "string", help: "token folder for LM fine-tuning (default: the checkpoint's, from its run.json)" },
+  "save-lm-models": {
+    type: "boolean",
+    help:
+      "save each LM-fine-tuned decoder as a checkpoint folder, lm-finetuned/seed-N in the output (for tasks/export.ts)",
+  },
   "lambada-limit": { type: "string", help: "score only the first N LAMBADA passages (smoke runs; default all 5,153)" },
   "cache-dir": {
     type: "string",
@@ -240,6 +247,8 @@ interface LambadaSettings {
   tokensDir?: string;
   limit?: number;
   evalBatch: number;
+  /** Save each fine-tuned decoder as a checkpoint folder (absent, not false, when off: settings hashes stay). */
+  saveModels?: true;
 }
 
 /** Where rows and timings go: kept in memory, rewritten to the (temporary) output folder after each task. */
@@ -298,7 +307,7 @@ const TIMING_COLUMNS = ["task", "seconds", "seeds", "train_examples", "dev_examp
 /** Fine-tunes a fresh copy of the checkpoint's encoder per task and seed; one row per metric, seed and policy. */
 async function runGlue(
   summary: CheckpointSummary,
-  tokenizer: BpeTokenizer,
+  tokenizer: Tokenizer,
   runs: TaskRun[],
   seeds: number[],
   glue: GlueSettings,
@@ -383,7 +392,7 @@ async function runGlue(
  */
 async function runLambada(
   summary: CheckpointSummary,
-  tokenizer: BpeTokenizer,
+  tokenizer: Tokenizer,
   trained: CheckpointTokenizer,
   seeds: number[],
   lm: LambadaSettings,
@@ -393,7 +402,7 @@ async function runLambada(
   const t0 = performance.now();
   let passages = await loadLambada(cacheDir);
   if (lm.limit !== undefined) passages = passages.slice(0, lm.limit);
-  const scoringTokenizer = { encode: (s: string) => tokenizer.encode(s), eotId: EOT_ID };
+  const scoringTokenizer = { encode: (s: string) => tokenizer.encode(s), eotId: findSpecials(tokenizer).eot?.id };
   const { model, config, headless } = await loadScoringDecoder(summary);
   const base = checkpointColumns(summary, config);
   const pretrainSeed = typeof base.pretrain_seed === "number" ? base.pretrain_seed : 0;
@@ -462,6 +471,19 @@ async function runLambada(
             }
           },
         });
+        if (lm.saveModels) {
+          await writeLmFinetunedCheckpoint(join(sink.dir, "lm-finetuned"), `seed-${seed}`, copy, summary, {
+            steps: ft.steps,
+            lr: lm.lr,
+            seed,
+            batch: lm.batch,
+            seqLen: lm.seqLen ?? config.context,
+            tokens: ft.tokens,
+            flops: ft.flops,
+            seconds: ft.seconds,
+          });
+          console.error(`saved the LM-fine-tuned decoder of seed ${seed} as lm-finetuned/seed-${seed} in the output`);
+        }
         const scored = await scoreLambada(new ModelScorer(copy), scoringTokenizer, passages, {
           batchSize: lm.evalBatch,
         });
@@ -540,6 +562,7 @@ async function main() {
     tokensDir: v.tokens as string | undefined,
     limit: v["lambada-limit"] === undefined ? undefined : integerFlag("lambada-limit", v["lambada-limit"], 1),
     evalBatch,
+    ...(v["save-lm-models"] ? { saveModels: true as const } : {}),
   };
   if (runs.length > 0 && lambada) {
     throw new InputError(

@@ -12,7 +12,7 @@ import { checkpointColumns, claimEvalOutput, loadScoringDecoder, openCheckpoint 
 import { loadMultipleChoiceJsonl, scoreMultipleChoice } from "../evals/multiple_choice.ts";
 import { initBackend } from "../models/mod.ts";
 import { RESULT_COLUMNS, writeCsvAtomic } from "../reports/rows.ts";
-import { EOT_ID } from "../tokenizer/specials.ts";
+import { findSpecials } from "../tokenizer/special_roles.ts";
 import { parseFlags, runMain } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
 import { sha256File, writeJsonAtomic } from "../util/fs.ts";
@@ -64,7 +64,7 @@ async function main() {
   try {
     const result = await scoreMultipleChoice(
       new ModelScorer(model),
-      { encode: (s) => tokenizer.encode(s), eotId: EOT_ID },
+      { encode: (s) => tokenizer.encode(s), eotId: findSpecials(tokenizer).eot?.id },
       items,
       {
         delimiter: v.delimiter as string,
