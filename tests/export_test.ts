@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { hfTokenizers } from "./hf_tokenizers.ts";
 import { gpt2StyleJson, SAMPLE_TEXTS } from "./hf_fixtures.ts";
 import { describeCheckpoint } from "../evals/checkpoint_check.ts";
@@ -146,7 +146,7 @@ async function gpt2Reference(dir: string, ids: number[]): Promise<number[][]> {
 }
 
 const canRunPeer = HAS_TORCH && HAS_PEER;
-const peerNote = HAS_TORCH ? `${GPT2_REFERENCE} not found` : `${PYTHON} with torch not found`;
+const peerNote = HAS_TORCH ? `${relative(REPO_ROOT, GPT2_REFERENCE)} not found` : `${PYTHON} with torch not found`;
 
 // The vanilla decoder: softmax objective, untied head, our own tokenizer.
 const vanilla = createModel(config("decoder", OURS.tokenizer.vocabSize), 1, { head: true });

@@ -4,7 +4,7 @@
  * BertPreTokenizer, Punctuation, Digits, Metaspace (SentencePiece's ▁), Split, CharDelimiterSplit and
  * Sequence.
  */
-import { bytesToTokenString } from "./bytes.ts";
+import { BYTE_TO_CHAR } from "./bytes.ts";
 import {
   asSpec,
   booleanField,
@@ -117,12 +117,32 @@ function behaviorField(spec: Spec, where: Where, fallback?: SplitBehavior): Spli
 function byteLevel(spec: Spec, where: Where): PreTokenize {
   const addPrefixSpace = booleanField(spec, "add_prefix_space", where, true);
   const useRegex = booleanField(spec, "use_regex", where, true);
-  const utf8 = new TextEncoder();
   return each((piece) => {
     const p = addPrefixSpace && !piece.text.startsWith(" ") ? { ...piece, text: " " + piece.text } : piece;
     const parts = useRegex ? splitPiece(p, regexSpans(p.text, GPT2_REGEX), "Isolated") : [p];
-    return parts.map((q) => ({ ...q, text: bytesToTokenString(utf8.encode(q.text)) }));
+    return parts.map((q) => ({ ...q, text: byteChars(q.text) }));
   });
+}
+
+/** The UTF-8 bytes of well-formed `text` written as GPT-2's byte characters (TextEncoder is slow on short strings). */
+function byteChars(text: string): string {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x80) {
+      out += BYTE_TO_CHAR[c];
+      continue;
+    }
+    if (c >= 0xd800 && c < 0xdc00) c = 0x10000 + ((c - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
+    if (c < 0x800) out += BYTE_TO_CHAR[0xc0 | (c >> 6)];
+    else if (c < 0x10000) out += BYTE_TO_CHAR[0xe0 | (c >> 12)] + BYTE_TO_CHAR[0x80 | ((c >> 6) & 0x3f)];
+    else {
+      out += BYTE_TO_CHAR[0xf0 | (c >> 18)] + BYTE_TO_CHAR[0x80 | ((c >> 12) & 0x3f)] +
+        BYTE_TO_CHAR[0x80 | ((c >> 6) & 0x3f)];
+    }
+    out += BYTE_TO_CHAR[0x80 | (c & 0x3f)];
+  }
+  return out;
 }
 
 /** SentencePiece's way: spaces become ▁ (and one is put in front), then pieces start at each ▁. */
