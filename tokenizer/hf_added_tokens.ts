@@ -6,6 +6,7 @@
  * `rstrip` take the whitespace beside a match into it.
  */
 import { InputError } from "../util/errors.ts";
+import { escapeRegex } from "./hf_spec.ts";
 import type { Piece } from "./hf_split.ts";
 import { type Normalize, WHITESPACE } from "./hf_normalizers.ts";
 
@@ -54,8 +55,7 @@ interface TokenSet {
 function tokenSet(tokens: AddedToken[], contentOf: (t: AddedToken) => string): TokenSet {
   const byContent = new Map(tokens.map((t) => [contentOf(t), t]));
   const contents = [...byContent.keys()].filter((c) => c.length > 0).sort((a, b) => b.length - a.length);
-  const escaped = contents.map((c) => c.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&"));
-  return { re: contents.length ? new RegExp(escaped.join("|"), "gu") : null, byContent };
+  return { re: contents.length ? new RegExp(contents.map(escapeRegex).join("|"), "gu") : null, byContent };
 }
 
 /** The added tokens of a tokenizer and the splitting of text around them. */

@@ -80,6 +80,7 @@ export function patternRegex(value: unknown, where: Where): RegExp {
   throw new InputError(`${where.path}: expected {"String": ...} or {"Regex": ...}`, where.file);
 }
 
-function escapeRegex(s: string): string {
+/** `s` as a regex that matches it literally. */
+export function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&"); // the syntax characters: the only escapes a "u" regex allows
 }
