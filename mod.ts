@@ -8,6 +8,7 @@
  */
 export * as data from "./data/mod.ts";
 export * as evals from "./evals/mod.ts";
+export * as hfExport from "./export/mod.ts";
 export * as kernels from "./kernels/mod.ts";
 export * as models from "./models/mod.ts";
 export * as reports from "./reports/mod.ts";

@@ -7,8 +7,8 @@ import { owningArtifact } from "../artifacts/store.ts";
 import type { ModelConfig } from "../models/config.ts";
 import type { Model } from "../models/transformer.ts";
 import { addLmHeadFromEmbedding } from "./lm_finetune.ts";
-import type { BpeTokenizer } from "../tokenizer/bpe.ts";
-import { loadTokenizer } from "../tokenizer/hf_json.ts";
+import { loadAnyTokenizer } from "../tokenizer/load_any.ts";
+import type { Tokenizer } from "../tokenizer/tokenizer.ts";
 import { InputError } from "../util/errors.ts";
 import {
   checkArchitecture,
@@ -23,7 +23,7 @@ import {
 /** A checkpoint opened for evaluation, with the tokenizer it was trained with. */
 export interface OpenedCheckpoint {
   summary: CheckpointSummary;
-  tokenizer: BpeTokenizer;
+  tokenizer: Tokenizer;
   tokenizerFile: string;
   /** The tokenizer facts the checkpoint vouches for (sha256 and vocabulary size). */
   trained: Awaited<ReturnType<typeof checkTokenizer>>;
@@ -51,7 +51,7 @@ export async function openCheckpoint(
     }
     tokenizerFile = join(found.tokensDir, "tokenizer.json");
   }
-  const tokenizer = await loadTokenizer(tokenizerFile);
+  const { tokenizer } = await loadAnyTokenizer(tokenizerFile);
   const trained = await checkTokenizer(summary, await tokenizerFacts(tokenizerFile, tokenizer.vocabSize));
   return { summary, tokenizer, tokenizerFile, trained };
 }

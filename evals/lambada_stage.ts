@@ -9,7 +9,8 @@ import { join } from "node:path";
 import type { Stage } from "../artifacts/stage.ts";
 import { LAMBADA_TASKS as LAMBADA_TASK, loadLambada } from "../data/lambada.ts";
 import { initBackend } from "../models/mod.ts";
-import { EOT_ID } from "../tokenizer/specials.ts";
+import { findSpecials } from "../tokenizer/special_roles.ts";
+import { writeLmFinetunedCheckpoint } from "../export/lm_checkpoint.ts";
 import { readTokenManifest } from "../train/token_stream.ts";
 import { InputError } from "../util/errors.ts";
 import { ModelScorer } from "./causal_scorer.ts";
@@ -32,6 +33,8 @@ export interface LambadaSpec {
   /** Score only the first N passages (null: all 5,153). */
   limit: number | null;
   evalBatch: number;
+  /** Keep each LM-fine-tuned decoder as a checkpoint folder lm-finetuned/seed-N (for `deno task export`). */
+  saveModels: boolean;
   /** sha256 of the LAMBADA file, by cache-relative path. */
   data: Record<string, string>;
   backend: string;
@@ -67,7 +70,7 @@ export const stage: Stage<LambadaSpec> = {
     await initBackend(spec.backend);
     let passages = await loadLambada(io.cacheDir);
     if (spec.limit !== null) passages = passages.slice(0, spec.limit);
-    const scoringTokenizer = { encode: (s: string) => tokenizer.encode(s), eotId: EOT_ID };
+    const scoringTokenizer = { encode: (s: string) => tokenizer.encode(s), eotId: findSpecials(tokenizer).eot?.id };
     const sink = new ResultSink(io.out, DETAIL_COLUMNS, TIMING_COLUMNS);
     const { model, config, headless } = await loadScoringDecoder(summary);
     const base = await checkpointColumns(summary, config);
@@ -139,6 +142,18 @@ export const stage: Stage<LambadaSpec> = {
               }
             },
           });
+          if (spec.saveModels) {
+            await writeLmFinetunedCheckpoint(join(io.out, "lm-finetuned"), `seed-${seed}`, copy, summary, {
+              steps: ft.steps,
+              lr: spec.lmLr,
+              seed,
+              batch: spec.lmBatch,
+              seqLen: spec.lmSeqLen ?? config.context,
+              tokens: ft.tokens,
+              flops: ft.flops,
+              seconds: ft.seconds,
+            });
+          }
           const scored = await scoreLambada(new ModelScorer(copy), scoringTokenizer, passages, {
             batchSize: spec.evalBatch,
           });

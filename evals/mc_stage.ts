@@ -5,7 +5,7 @@
  */
 import type { Stage } from "../artifacts/stage.ts";
 import { initBackend } from "../models/mod.ts";
-import { EOT_ID } from "../tokenizer/specials.ts";
+import { findSpecials } from "../tokenizer/special_roles.ts";
 import { ModelScorer } from "./causal_scorer.ts";
 import { checkpointColumns, loadScoringDecoder, openCheckpoint } from "./eval_run.ts";
 import { loadMultipleChoiceJsonl, scoreMultipleChoice, truncationLine } from "./multiple_choice.ts";
@@ -40,7 +40,7 @@ export const stage: Stage<McSpec> = {
       const scorer = new ModelScorer(model);
       const result = await scoreMultipleChoice(
         scorer,
-        { encode: (s) => tokenizer.encode(s), eotId: EOT_ID },
+        { encode: (s) => tokenizer.encode(s), eotId: findSpecials(tokenizer).eot?.id },
         items,
         { delimiter: spec.delimiter },
       );

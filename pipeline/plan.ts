@@ -230,6 +230,7 @@ export function planStages(ctx: PlanContext): PlannedStage[] {
       seed: t.seed,
       validFraction: t.validFraction,
       maxTrainBytes: t.maxTrainBytes,
+      givenTokenizer: null,
     };
     stages.push(planned(tokenizeStage, "corpus", spec, {}, 3 + ctx.corpus.bytes / 400_000));
   }
@@ -338,6 +339,7 @@ export function planStages(ctx: PlanContext): PlannedStage[] {
           lmSeqLen: l.lmSeqLen,
           limit: l.limit,
           evalBatch: 64,
+          saveModels: false,
           data: pick(ctx.dataHashes, (f) => f === LAMBADA_PATH),
           backend,
         };

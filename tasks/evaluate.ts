@@ -60,6 +60,10 @@ const FLAGS = {
   "lm-batch": { type: "string", default: "8", help: "LM fine-tuning sequences per step" },
   "lm-seq-len": { type: "string", help: "LM fine-tuning sequence length (default: the model's context)" },
   tokens: { type: "string", help: "token folder for LM fine-tuning (default: the checkpoint's)" },
+  "save-lm-models": {
+    type: "boolean",
+    help: "keep each LM-fine-tuned decoder as a checkpoint folder lm-finetuned/seed-N (for deno task export)",
+  },
   "max-eval": { type: "string", help: "score only the first N LAMBADA passages (default all 5,153)" },
   "cache-dir": {
     type: "string",
@@ -107,6 +111,7 @@ async function main() {
       lmSeqLen: v["lm-seq-len"] === undefined ? null : integerFlag("lm-seq-len", v["lm-seq-len"], 1),
       limit: v["max-eval"] === undefined ? null : integerFlag("max-eval", v["max-eval"], 1),
       evalBatch,
+      saveModels: v["save-lm-models"] === true,
       data: await hashFiles(cacheDir, [LAMBADA_PATH]),
       backend,
     };

@@ -8,13 +8,22 @@ import { CACHE_DIR_FLAG, resolveCacheDir } from "../data/cache.ts";
 import { corpusDocuments, FILES_CORPUS } from "../data/corpora.ts";
 import { buildFromCli } from "../artifacts/cli.ts";
 import { corpusSha256, type TokenizeStats } from "../tokenizer/pipeline.ts";
+import { loadAnyTokenizer } from "../tokenizer/load_any.ts";
 import { validateVocabSize } from "../tokenizer/specials.ts";
 import { stage, type TokenizeSpec } from "../tokenizer/tokenize_stage.ts";
 import { integerFlag, numberFlag, parseFlags, runMain } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
 
 const FLAGS = {
-  vocab: { type: "string", help: "vocabulary size, 4096 to 65536 (specials and bytes included) (required)" },
+  vocab: {
+    type: "string",
+    help: "vocabulary size, 4096 to 65536 (specials and bytes included) (required unless --tokenizer is given)",
+  },
+  tokenizer: {
+    type: "string",
+    help:
+      "encode with this tokenizer.json (any Hugging Face one) instead of training BPE; --vocab defaults to its size",
+  },
   corpus: {
     type: "string",
     multiple: true,
@@ -39,7 +48,8 @@ async function main() {
   if (positionals.length) {
     throw new InputError(`unexpected argument ${JSON.stringify(positionals[0])} (corpus paths go after --corpus)`);
   }
-  if (v.vocab === undefined) throw new InputError("--vocab is required (e.g. --vocab 16384)");
+  const given = v.tokenizer === undefined ? null : await loadAnyTokenizer(v.tokenizer as string);
+  if (v.vocab === undefined && !given) throw new InputError("--vocab is required (e.g. --vocab 16384)");
   const paths = (v.corpus as string[] | undefined) ?? [];
   const name = paths.length ? FILES_CORPUS : v["corpus-name"] as string;
   const maxDocuments = v["max-documents"] === undefined ? null : integerFlag("max-documents", v["max-documents"], 2);
@@ -47,12 +57,16 @@ async function main() {
   const { documents: docs } = await corpusDocuments(name, paths, maxDocuments, cacheDir, console.log);
   const spec: TokenizeSpec = {
     corpus: { name, maxDocuments, sha256: await corpusSha256(docs), documents: docs.length },
-    vocabSize: validateVocabSize(numberFlag("vocab", v.vocab), "--vocab"),
+    vocabSize: given
+      ? (v.vocab === undefined ? given.tokenizer.vocabSize : integerFlag("vocab", v.vocab, given.tokenizer.vocabSize))
+      : validateVocabSize(numberFlag("vocab", v.vocab), "--vocab"),
     seed: integerFlag("seed", v.seed),
     validFraction: numberFlag("valid-fraction", v["valid-fraction"]),
     maxTrainBytes: v["max-train-bytes"] === undefined ? null : integerFlag("max-train-bytes", v["max-train-bytes"], 1),
+    givenTokenizer: given ? { sha256: given.sha256 } : null,
   };
-  const inputs = Object.fromEntries(paths.map((p, i) => [`corpus:${i}`, { dir: p }]));
+  const inputs: Record<string, { dir: string }> = Object.fromEntries(paths.map((p, i) => [`corpus:${i}`, { dir: p }]));
+  if (given) inputs.tokenizer = { dir: v.tokenizer as string };
   const { record } = await buildFromCli(stage, spec, inputs, {
     out: v.out as string | undefined,
     label: name,

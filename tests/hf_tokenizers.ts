@@ -4,9 +4,22 @@
  */
 const HF_TOKENIZERS = "npm:tokenizers@" + "0.23.2";
 
+/** An encoding: ids and their token strings. */
+export interface HfEncoding {
+  getIds(): number[];
+  getTokens(): string[];
+}
+
+/** The parts of a loaded tokenizer the tests use. */
+export interface HfTokenizer {
+  encode(s: string, pair?: string | null, options?: { addSpecialTokens?: boolean }): Promise<HfEncoding>;
+  decode(ids: number[], skipSpecialTokens: boolean): Promise<string>;
+  getVocabSize(withAddedTokens?: boolean): number;
+}
+
 /** The parts of the package the tests use. */
 export interface HfTokenizers {
-  Tokenizer: { fromString(json: string): { encode(s: string): Promise<{ getIds(): number[] }> } };
+  Tokenizer: { fromString(json: string): HfTokenizer };
 }
 
 /** The loaded package, or null (tests using it are then ignored, saying why). */

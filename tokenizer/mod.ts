@@ -1,7 +1,23 @@
-/** Byte-level BPE tokenizer (GPT-2 style, Hugging Face tokenizer.json compatible) and token shards. */
+/**
+ * Byte-level BPE tokenizer (GPT-2 style, Hugging Face tokenizer.json compatible), any Hugging Face
+ * tokenizer.json read in TypeScript, the Tokenizer interface both satisfy, and token shards.
+ */
 export { BYTE_TO_CHAR, bytesToTokenString, tokenStringToBytes } from "./bytes.ts";
 export { type BpeSpec, BpeTokenizer, MAX_TOKENS } from "./bpe.ts";
 export { fromHfJson, loadTokenizer, saveTokenizer, toHfJson } from "./hf_json.ts";
+export { HfTokenizer } from "./hf_tokenizer.ts";
+export { loadAnyTokenizer, type LoadedTokenizer, parseAnyTokenizer } from "./load_any.ts";
+export {
+  documentSeparator,
+  findSpecials,
+  fixedEncoderLayoutMismatch,
+  requireSpecials,
+  ROLE_NAMES,
+  type SpecialRole,
+  type SpecialToken,
+  type SpecialTokens,
+} from "./special_roles.ts";
+export type { Tokenizer } from "./tokenizer.ts";
 export {
   corpusSha256,
   type SplitStats,

@@ -15,9 +15,11 @@ import { exists, sha256 } from "../util/fs.ts";
 import { Rng } from "../util/rng.ts";
 import { BpeTokenizer } from "./bpe.ts";
 import { toHfJson } from "./hf_json.ts";
+import { documentSeparator } from "./special_roles.ts";
+import type { Tokenizer } from "./tokenizer.ts";
 import { PreTokenCounter } from "./pretokenize.ts";
 import { dtypeFor, ShardWriter, type SplitInfo, type TokenManifest, TOKENS_FORMAT, writeManifest } from "./shards.ts";
-import { EOT_ID, validateVocabSize } from "./specials.ts";
+import { MAX_VOCAB_SIZE, validateVocabSize } from "./specials.ts";
 import { trainBpe } from "./train.ts";
 
 /** What tokenizeCorpus needs. */
@@ -35,9 +37,12 @@ export interface TokenizeCorpusOptions {
   maxTrainBytes?: number;
   /**
    * Encode with this tokenizer instead of training one (e.g. one trained with language sampling,
-   * data/multilingual/sampled_bpe.ts); its vocabulary may not exceed `vocabSize`.
+   * data/multilingual/sampled_bpe.ts, or any Hugging Face tokenizer.json); its vocabulary may not
+   * exceed `vocabSize`. Documents end with its end-of-text token (or [SEP], special_roles.ts).
    */
-  tokenizer?: BpeTokenizer;
+  tokenizer?: Tokenizer;
+  /** The given tokenizer's tokenizer.json bytes, copied as they are (default: BpeTokenizer's toHfJson). */
+  tokenizerJson?: Uint8Array;
   /** Tokens per shard file at most (default 16 Mi). */
   maxShardTokens?: number;
   /** Check decode(encode(doc)) === doc for every document (default true). */
@@ -76,7 +81,10 @@ const SPOOL_FILE = "documents.tmp.jsonl";
 
 /** Tokenizes a corpus into `outDir` (tokenizer.json, manifest.json, shards); returns the stats. */
 export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<TokenizeStats> {
-  const vocabSize = validateVocabSize(options.vocabSize);
+  // A given tokenizer may be smaller than the benchmark trains; the shards still need ids that fit.
+  const vocabSize = options.tokenizer && options.vocabSize >= 1 && options.vocabSize <= MAX_VOCAB_SIZE
+    ? options.vocabSize
+    : validateVocabSize(options.vocabSize);
   const { seed = 0, validFraction = 0.02, outDir, maxTrainBytes = Infinity, roundTrip = true } = options;
   const progress = options.onProgress ?? (() => {});
   if (!Number.isInteger(seed)) throw new InputError(`seed must be an integer, got ${seed}`);
@@ -95,6 +103,9 @@ export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<To
     throw new InputError(
       `the given tokenizer has ${options.tokenizer.vocabSize} ids, more than the ${vocabSize} asked for`,
     );
+  }
+  if (options.tokenizer && !(options.tokenizer instanceof BpeTokenizer) && !options.tokenizerJson) {
+    throw new Error("tokenizeCorpus: a tokenizer other than a BpeTokenizer comes with its tokenizerJson");
   }
 
   const started = performance.now();
@@ -116,22 +127,23 @@ export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<To
   const trained = options.tokenizer
     ? null
     : await trainOnSpool(spool, corpus.trainBytes, vocabSize, maxTrainBytes, seed, progress);
-  const tokenizer = options.tokenizer ?? new BpeTokenizer(trained!.spec);
-  const tokenizerJson = toHfJson(tokenizer);
-  await Deno.writeTextFile(join(outDir, "tokenizer.json"), tokenizerJson);
+  const tokenizer: Tokenizer = options.tokenizer ?? new BpeTokenizer(trained!.spec);
+  const tokenizerJson = options.tokenizerJson ?? new TextEncoder().encode(toHfJson(tokenizer as BpeTokenizer));
+  await Deno.writeFile(join(outDir, "tokenizer.json"), tokenizerJson);
+  const eot = documentSeparator(tokenizer).id; // EOT_ID for the tokenizers trained here
 
   // 3. Encode both splits into shards, timing encode alone; check round trips.
   const writers = {
     train: new ShardWriter(outDir, "train", {
       dtype: dtypeFor(vocabSize),
       vocabSize,
-      eot: EOT_ID,
+      eot,
       maxShardTokens: options.maxShardTokens,
     }),
     valid: new ShardWriter(outDir, "valid", {
       dtype: dtypeFor(vocabSize),
       vocabSize,
-      eot: EOT_ID,
+      eot,
       maxShardTokens: options.maxShardTokens,
     }),
   };
@@ -168,7 +180,7 @@ export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<To
     tokenizer: { file: "tokenizer.json", sha256: sha256(tokenizerJson) },
     vocabSize: tokenizer.vocabSize,
     dtype: dtypeFor(tokenizer.vocabSize),
-    eot: EOT_ID,
+    eot,
     seed,
     splits: info,
     corpus: {
@@ -194,7 +206,7 @@ export async function tokenizeCorpus(options: TokenizeCorpusOptions): Promise<To
   return {
     outDir,
     vocabSize: tokenizer.vocabSize,
-    merges: tokenizer.merges.length,
+    merges: tokenizer instanceof BpeTokenizer ? tokenizer.merges.length : 0,
     seed,
     validFraction,
     corpusSha256: corpus.sha256,
