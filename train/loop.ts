@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { basename, join } from "node:path";
 import { InputError } from "../util/errors.ts";
-import { AdamW } from "./adamw.ts";
+import type { AdamW } from "./adamw.ts";
 import { BatchStream, validationBatches } from "./batch_stream.ts";
 import {
   type CheckpointInfo,
@@ -23,7 +23,6 @@ import {
   type TrainCounters,
   writeCheckpoint,
 } from "./checkpoint.ts";
-import { clipByGlobalNorm } from "./clip.ts";
 import { accumulateGradients } from "./grad_accum.ts";
 import {
   appendTrainLog,
@@ -35,7 +34,8 @@ import {
 } from "./log.ts";
 import type { LmBatch, ModelConfigLike, ModelKit, Objective, TrainableModel } from "./model_kit.ts";
 import { jsonDiff, keyOf } from "../artifacts/hash.ts";
-import { learningRate, scheduleFor, type ScheduleKind } from "./schedule.ts";
+import { OptimizerStep } from "./optimizer_step.ts";
+import { scheduleFor, type ScheduleKind } from "./schedule.ts";
 import { openTokenFolderSplit, readTokenManifest } from "./token_stream.ts";
 
 /** Budget fractions that get a checkpoint and an evaluation by default. */
@@ -300,13 +300,17 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
   }
 
   const model = kit.createModel(config, opts.seed, objective);
-  const adam = new AdamW(model.params, {
+  const optimizer = new OptimizerStep(model.params, {
     beta1: opts.beta1,
     beta2: opts.beta2,
     eps: opts.eps,
     weightDecay: opts.weightDecay,
     noDecay: (n) => kit.noDecay(n),
+    schedule,
+    clip: opts.clip,
+    label: `pretraining ${outDir}`,
   });
+  const adam = optimizer.adam;
   try {
     const train = await openTokenFolderSplit(opts.tokensDir, "train");
     const valid = await openTokenFolderSplit(opts.tokensDir, "valid");
@@ -356,7 +360,6 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
     let window = { ...resumedWindow, tokens: 0, since: performance.now() };
 
     while (counters.flops < opts.budgetFlops) {
-      const lr = learningRate(schedule, counters.step);
       let stepFlops = 0;
       let stepTokens = 0;
       const { loss, grads } = accumulateGradients(model.params, opts.accum, () => {
@@ -367,13 +370,7 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
         stepTokens += batch.batch * batch.seqLen;
         return kit.lmLoss(model, objective, batch);
       });
-      if (!Number.isFinite(loss)) {
-        for (const g of grads.values()) g.dispose();
-        throw new Error(`training diverged: loss ${loss} at step ${counters.step + 1} (lr ${lr})`);
-      }
-      const clipped = clipByGlobalNorm(grads, opts.clip);
-      adam.apply(clipped.grads, lr);
-      for (const g of clipped.grads.values()) g.dispose();
+      const { lr, gradNorm } = optimizer.apply(grads, loss);
       counters = {
         step: counters.step + 1,
         tokens: counters.tokens + stepTokens,
@@ -383,7 +380,7 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
       window = {
         ...window,
         loss: window.loss + loss,
-        gradNorm: window.gradNorm + clipped.norm,
+        gradNorm: window.gradNorm + gradNorm,
         steps: window.steps + 1,
         tokens: window.tokens + stepTokens,
       };
@@ -439,7 +436,7 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
     await Deno.remove(join(ckptRoot, "latest"), { recursive: true }).catch(() => {});
     return { status: "done", counters, resumedFromStep, checkpoints: await rowsFromDisk(), plannedSteps };
   } finally {
-    adam.dispose();
+    optimizer.dispose();
     if (model.dispose) model.dispose();
     else for (const p of model.params.values()) p.dispose();
   }
