@@ -13,10 +13,11 @@ import { InputError } from "../util/errors.ts";
 import type { AdamW } from "./adamw.ts";
 import { BatchStream, validationBatches } from "./batch_stream.ts";
 import {
+  type CheckpointEntry,
   type CheckpointInfo,
   type CheckpointMeta,
   cleanCheckpointRoot,
-  latestCheckpoint,
+  discardCheckpoint,
   listCheckpoints,
   readCheckpoint,
   type StoredTensor,
@@ -94,6 +95,8 @@ export interface PretrainResult {
   resumedFromStep: number;
   checkpoints: CheckpointRow[];
   plannedSteps: number;
+  /** One line per checkpoint folder found damaged, edited or half-removed, and removed (also printed). */
+  discarded: string[];
 }
 
 /** The settings that define a run: everything that changes its result. */
@@ -235,6 +238,42 @@ function checkpointRow(dir: string, meta: CheckpointMeta): CheckpointRow {
   };
 }
 
+/**
+ * The checkpoint to resume from: the newest that reads back in full (record, sha256s, finite values)
+ * and past which no budget-fraction checkpoint is missing (a run resumed beyond a missing one would never
+ * write it). One that does not read back is discarded, with a line in `discarded`; null: start afresh.
+ */
+async function resumePoint(
+  root: string,
+  fractions: number[],
+  budgetFlops: number,
+  settings: Record<string, unknown>,
+  discarded: string[],
+): Promise<(CheckpointEntry & { tensors: Map<string, Float32Array> }) | null> {
+  for (;;) {
+    const all = await listCheckpoints(root);
+    const have = new Set(all.map((c) => c.meta.fraction));
+    const newest = all.filter((c) => fractions.every((f) => have.has(f) || c.meta.counters.flops < f * budgetFlops))
+      .at(-1);
+    if (!newest) return null;
+    if (newest.meta.settingsHash !== keyOf(settings)) {
+      throw new InputError(
+        `the folder holds another run; settings that differ (stored vs requested): ${
+          jsonDiff(newest.meta.settings, settings).join("; ")
+        }; use another folder, or delete this one to start over`,
+        newest.dir,
+      );
+    }
+    try {
+      return { ...newest, ...(await readCheckpoint(newest.dir)) };
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      await discardCheckpoint(newest.dir);
+      discarded.push(`checkpoint ${newest.dir} skipped and removed: ${e.message}`);
+    }
+  }
+}
+
 /** Trains (or resumes, or just reports a finished run in `outDir`) and returns where it ended. */
 export async function pretrain<C extends ModelConfigLike, M extends TrainableModel>(
   opts: PretrainOptions<C>,
@@ -272,30 +311,23 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
     floorFrac: opts.lrFloorFrac,
   });
 
-  await cleanCheckpointRoot(ckptRoot);
+  const discarded = await cleanCheckpointRoot(ckptRoot);
+  const latest = await resumePoint(ckptRoot, fractions, opts.budgetFlops, settings, discarded);
+  for (const line of discarded) console.error(line);
   const rowsFromDisk = async () =>
     (await listCheckpoints(ckptRoot)).filter((c) => c.meta.fraction !== undefined).map((c) =>
       checkpointRow(c.dir, c.meta)
     );
-  const latest = await latestCheckpoint(ckptRoot);
-  if (latest && latest.meta.settingsHash !== hash) {
-    throw new InputError(
-      `the folder holds another run; settings that differ (stored vs requested): ${
-        jsonDiff(latest.meta.settings, settings).join("; ")
-      }; use another folder, or delete this one to start over`,
-      latest.dir,
-    );
-  }
-  const final = (await listCheckpoints(ckptRoot)).find((c) => c.meta.fraction === 1);
-  if (final) {
+  if (latest?.meta.fraction === 1) {
     // Perhaps killed after the final checkpoint but before checkpoints.csv was rewritten.
     await writeCheckpointsCsv(checkpointsCsv, await rowsFromDisk());
     return {
       status: "done",
-      counters: final.meta.counters,
-      resumedFromStep: final.meta.counters.step,
+      counters: latest.meta.counters,
+      resumedFromStep: latest.meta.counters.step,
       checkpoints: await rowsFromDisk(),
       plannedSteps,
+      discarded,
     };
   }
 
@@ -323,7 +355,7 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
       vocabSize: config.vocabSize,
     });
     if (latest) {
-      const { meta, tensors } = await readCheckpoint(latest.dir);
+      const { meta, tensors } = latest;
       restoreTensors(model, adam, tensors, meta, latest.dir);
       counters = { ...meta.counters };
       resumedWindow = meta.logWindow;
@@ -337,7 +369,8 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
       vocabSize: config.vocabSize,
       source: join(opts.tokensDir, "manifest.json"),
     });
-    const done = new Set((await listCheckpoints(ckptRoot)).map((c) => c.meta.fraction).filter((f) => f !== undefined));
+    // Every fraction the resume point has passed is on disk (resumePoint saw to it); later ones are rewritten.
+    const done = new Set(fractions.filter((f) => counters.flops >= f * opts.budgetFlops));
     const resumedFromStep = counters.step;
 
     const save = async (name: string, extra: Partial<CheckpointInfo> = {}) => {
@@ -429,12 +462,19 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
         await save("latest");
       }
       if (opts.stopAfterSteps !== undefined && counters.step >= opts.stopAfterSteps && !finished) {
-        return { status: "stopped", counters, resumedFromStep, checkpoints: await rowsFromDisk(), plannedSteps };
+        return {
+          status: "stopped",
+          counters,
+          resumedFromStep,
+          checkpoints: await rowsFromDisk(),
+          plannedSteps,
+          discarded,
+        };
       }
     }
     // A rolling checkpoint older than the final one is no longer needed.
-    await Deno.remove(join(ckptRoot, "latest"), { recursive: true }).catch(() => {});
-    return { status: "done", counters, resumedFromStep, checkpoints: await rowsFromDisk(), plannedSteps };
+    await discardCheckpoint(join(ckptRoot, "latest"));
+    return { status: "done", counters, resumedFromStep, checkpoints: await rowsFromDisk(), plannedSteps, discarded };
   } finally {
     optimizer.dispose();
     if (model.dispose) model.dispose();
