@@ -199,6 +199,14 @@ Deno.test("replacing latest leaves one complete folder; the newest checkpoint wi
   assertEquals(await cleanCheckpointRoot(root), []);
   assertEquals(names(), ["frac-0.125", "latest"]);
   assertEquals((await latestCheckpoint(root))?.meta.counters.step, 8);
+  // A fraction checkpoint being rewritten (a resumed run redoing it), killed between the renames: it goes
+  // back under its own name, not as latest.
+  const aside = join(root, ".old-frac-0.125-0b9e2c1a-0000-4000-8000-000000000002");
+  await Deno.rename(join(root, "frac-0.125"), aside);
+  assertEquals((await listCheckpoints(root)).map((c) => c.dir), [aside, join(root, "latest")]);
+  assertEquals(await cleanCheckpointRoot(root), []);
+  assertEquals(names(), ["frac-0.125", "latest"]);
+  assertEquals((await readCheckpointMeta(join(root, "frac-0.125"))).fraction, 0.125);
   assertEquals(await latestCheckpoint(await Deno.makeTempDir()), null);
 });
 
@@ -210,7 +218,7 @@ Deno.test("an empty .old-* folder (a kill during the old code's rotation) is rem
   const notes = await cleanCheckpointRoot(root);
   assertEquals(notes.length, 1);
   assertStringIncludes(notes[0], `checkpoint ${join(root, ".old-5e1f")} skipped and removed: `);
-  assertStringIncludes(notes[0], "cannot read the checkpoint record");
+  assertStringIncludes(notes[0], "the checkpoint record is missing");
   assertEquals([...Deno.readDirSync(root)].map((e) => e.name), ["frac-0.125"]);
 });
 

@@ -17,7 +17,7 @@
  * with the one check it allows: tensors.bin against the sha256 in its meta.json. Its meta.json itself
  * cannot be verified. It is never written.
  */
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { InputError } from "../util/errors.ts";
 import { exists, sha256 } from "../util/fs.ts";
 import type { DataState } from "./batch_stream.ts";
@@ -83,7 +83,8 @@ const META = "meta.json";
 const TENSORS = "tensors.bin";
 const RECORD = "record.json";
 const PUBLISHED = /^(latest|frac-[0-9.]+)$/;
-const OLD = /^\.old-[0-9a-f-]+$/;
+/** `.old-NAME-UUID`: folder NAME set aside while it is replaced (`.old-UUID`, from before /2, was `latest`). */
+const OLD = /^\.old-(?:(latest|frac-[0-9.]+)-)?[0-9a-f-]+$/;
 const GARBAGE = /^\.(tmp|trash)-/;
 
 /** Writes a checkpoint folder `root/name` atomically (replacing an existing one) and returns its path. */
@@ -139,7 +140,7 @@ export async function writeCheckpoint(
   await Deno.writeTextFile(join(tmp, RECORD), JSON.stringify(record, null, 2) + "\n");
   killPoint("checkpoint: record.json written");
   const target = join(root, name);
-  const aside = join(root, `.old-${crypto.randomUUID()}`);
+  const aside = join(root, `.old-${name}-${crypto.randomUUID()}`);
   const replacing = await exists(target);
   if (replacing) {
     await Deno.rename(target, aside);
@@ -214,6 +215,7 @@ async function readJson(file: string, what: string): Promise<{ bytes: Uint8Array
   try {
     bytes = await Deno.readFile(file);
   } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new InputError(`${what} is missing`, file);
     throw new InputError(`cannot read ${what} (${(e as Error).message})`, file);
   }
   try {
@@ -272,7 +274,7 @@ async function legacyMeta(dir: string): Promise<CheckpointMeta> {
   return meta;
 }
 
-/** tensors.bin exists, has the recorded size (when there is a record), and holds every indexed tensor. */
+/** meta.json has counters and a tensor index, and tensors.bin exists, has the recorded size (when there is a record) and holds every indexed tensor. */
 async function checkTensorsFile(dir: string, meta: CheckpointMeta, bytes: number | null): Promise<void> {
   const file = join(dir, TENSORS);
   let size: number;
@@ -283,6 +285,10 @@ async function checkTensorsFile(dir: string, meta: CheckpointMeta, bytes: number
   }
   if (bytes !== null && size !== bytes) {
     throw new InputError(`is ${size} bytes, its record says ${bytes}: damaged`, file);
+  }
+  const c = meta.counters;
+  if (![c?.step, c?.tokens, c?.flops, c?.seconds].every(Number.isFinite)) {
+    throw new InputError(`no valid counters (step, tokens, flops, seconds)`, join(dir, META));
   }
   if (!Array.isArray(meta.tensors)) throw new InputError(`no tensor index`, join(dir, META));
   for (const t of meta.tensors) {
@@ -329,8 +335,8 @@ export async function latestCheckpoint(root: string): Promise<CheckpointEntry | 
 /**
  * Puts `root` back in order after a kill, and returns a line for each folder it removed for failing
  * verification: garbage (`.tmp-*`, `.trash-*`) is deleted; a folder whose record does not verify is
- * discarded; a `.old-*` left by a kill between the two renames of a replacement becomes `latest` again
- * when `latest` is missing, and is discarded otherwise.
+ * discarded; a `.old-NAME-*` left by a kill between the two renames of a replacement becomes NAME again
+ * when NAME is missing, and is discarded otherwise (NAME, in place, is the newer one).
  */
 export async function cleanCheckpointRoot(root: string): Promise<string[]> {
   if (!(await exists(root))) return [];
@@ -343,13 +349,17 @@ export async function cleanCheckpointRoot(root: string): Promise<string[]> {
     await discardCheckpoint(r.dir);
     notes.push(`checkpoint ${r.dir} skipped and removed: ${r.reason}`);
   }
-  const old = checkpoints.filter((c) => OLD.test(c.dir.slice(root.length + 1)));
-  const latest = join(root, "latest");
-  if (old.length && !(await exists(latest))) {
-    await Deno.rename(old.pop()!.dir, latest);
-    killPoint("checkpoint: .old folder back in place as latest");
+  // Newest first, so the newest .old-* of a name goes back in place and the older ones go.
+  for (const c of checkpoints.toReversed()) {
+    const old = OLD.exec(basename(c.dir));
+    if (!old) continue;
+    const original = join(root, old[1] ?? "latest");
+    if (await exists(original)) await discardCheckpoint(c.dir);
+    else {
+      await Deno.rename(c.dir, original);
+      killPoint("checkpoint: .old folder back in place");
+    }
   }
-  for (const c of old) await discardCheckpoint(c.dir);
   return notes;
 }
 
