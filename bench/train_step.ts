@@ -53,6 +53,8 @@ export interface StepResult {
   nativeKernels: string[];
   nativeReason: string;
   without: string[];
+  /** Global gradient-norm clip of the timed step (0: norm taken, no scaling). */
+  clip: number;
   tokensPerSecond: number;
   stepMs: number[];
   /** CPU time of each timed step (all threads): less sensitive to other jobs than wall time. */
@@ -375,6 +377,7 @@ async function main() {
                 seqLen: T,
                 blasThreads: backend === "wasm-blas" ? blasMatMulStatus().threads : 0,
                 without: off,
+                clip,
                 nativeKernels: nativeKernelStatus().kernels,
                 nativeReason: nativeKernelStatus().reason,
                 tokensPerSecond: (B * T) / (ms / 1000),
