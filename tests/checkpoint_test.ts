@@ -1,6 +1,6 @@
 /**
- * Checkpoint folders (exact round trip, record verification, atomic replacement, recovery, format /1),
- * run.json identity, log truncation.
+ * Checkpoint folders (exact round trip, record verification, atomic replacement, recovery, format /1) and
+ * training-log truncation.
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";

@@ -10,6 +10,7 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { join } from "node:path";
+import { verifyArtifact } from "../artifacts/record.ts";
 import { listCheckpoints } from "../train/checkpoint.ts";
 import { KILL_POINTS_ENV } from "../train/kill_points.ts";
 import { fractionDirName } from "../train/loop.ts";
@@ -38,7 +39,7 @@ function start(out: string, env: Record<string, string> = {}): Deno.ChildProcess
     "-A",
     join(REPO_ROOT, "tasks", "pretrain.ts"),
     ...["--model", "tiny", "--objective", "cwt", "--tokens", tokens, "--budget-flops", "1.5e8", "--batch", "4"],
-    ...["--lr", "3e-3", "--backend", "wasm", "--eval-batches", "1", "--log-every", "1", "--ckpt-every", "2"],
+    ...["--lr", "3e-3", "--backend", "wasm", "--valid-batches", "1", "--log-every", "1", "--ckpt-every", "2"],
     ...["--out", out],
   ];
   return new Deno.Command(Deno.execPath(), { args, cwd: REPO_ROOT, env, stdout: "null", stderr: "piped" }).spawn();
@@ -84,10 +85,9 @@ Deno.test("pretraining SIGKILLed at seeded random points, inside checkpoint writ
   let finished = false;
   for (let i = 0; i <= KILLED_STARTS && !finished; i++) {
     const last = i === KILLED_STARTS;
-    // Even starts arm the kill points; odd ones are killed from here. (The first is not killed from here:
-    // a kill while the very first run.json is written leaves a folder that train/run_manifest.ts refuses.)
+    // Even starts arm the kill points; odd ones are killed from here.
     const armed = !last && i % 2 === 0;
-    const afterSteps = last || armed ? null : rng.int(6) + (i === 1 ? 1 : 0);
+    const afterSteps = last || armed ? null : rng.int(6);
     const pauseMs = afterSteps === 0 ? 50 + rng.int(500) : rng.int(25);
     const child = start(out, armed ? { [KILL_POINTS_ENV]: `${SEED + i}:${KILL_POINT_RATE}` } : {});
     const { code, signal, text } = await watch(child, afterSteps, pauseMs);
@@ -113,8 +113,17 @@ Deno.test("pretraining SIGKILLed at seeded random points, inside checkpoint writ
     );
   }
   assertEquals(await deterministicLog(out), await deterministicLog(whole), "each step logged once, as uninterrupted");
-  const run = JSON.parse(await Deno.readTextFile(join(out, "run.json")));
-  assertEquals(run.status, "done");
+  // The finished run is an artifact (artifacts/store.ts) whose record matches every file in it.
+  const record = await verifyArtifact(out);
+  assert(record.resumes > 0, "the store saw the run resumed");
+  const checkpointFiles = [0.125, 0.25, 0.5, 1].flatMap((f) =>
+    ["meta.json", "record.json", "tensors.bin"].map((n) => `ckpt/${fractionDirName(f)}/${n}`)
+  );
+  assertEquals(
+    Object.keys(record.files).filter((f) => !f.startsWith(".")).sort(),
+    ["checkpoints.csv", ...checkpointFiles, "train_log.csv"].sort(),
+    "nothing left over from the kills",
+  );
   assertEquals((await listCheckpoints(join(out, "ckpt"))).map((c) => c.meta.fraction), [0.125, 0.25, 0.5, 1]);
   const left = [...Deno.readDirSync(join(out, "ckpt"))].map((e) => e.name).sort();
   assertEquals(left, ["frac-0.125", "frac-0.25", "frac-0.5", "frac-1"], "no latest, .old-*, .tmp-* or .trash-* left");

@@ -226,7 +226,7 @@ Deno.test("tasks/pretrain.ts: a diverged run exits 2 with one line naming the st
       "-A",
       join(REPO_ROOT, "tasks", "pretrain.ts"),
       ...["--model", "tiny", "--objective", "cwt", "--tokens", tokens, "--budget-flops", "1", "--batch", "4"],
-      ...["--lr", "1e39", "--backend", "wasm", "--eval-batches", "1", "--out", out],
+      ...["--lr", "1e39", "--backend", "wasm", "--valid-batches", "1", "--out", out],
     ],
     cwd: REPO_ROOT,
     stdout: "piped",
@@ -236,10 +236,13 @@ Deno.test("tasks/pretrain.ts: a diverged run exits 2 with one line naming the st
   assertEquals(code, 2, text);
   const errors = text.split("\n").filter((l) => l.startsWith("error: "));
   assertEquals(errors.length, 1, text);
-  assertStringIncludes(errors[0], `error: pretraining ${out}: step 1: parameter `);
+  // The run works in OUT.partial (artifacts/store.ts), the folder the line names.
+  assertStringIncludes(errors[0], `error: pretraining ${out}.partial: step 1: parameter `);
   assertStringIncludes(errors[0], "training diverged");
   assert(!/^\s+at /m.test(text), `no stack trace: ${text}`);
-  assertEquals(await listCheckpoints(join(out, "ckpt")), []);
+  assert(await exists(join(`${out}.partial`, "train_log.csv")), "the run had started");
+  assertEquals(await listCheckpoints(join(`${out}.partial`, "ckpt")), []);
+  assert(!(await exists(out)));
 });
 
 const TOY_TASK: TaskSpec = {

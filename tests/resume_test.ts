@@ -168,6 +168,18 @@ Deno.test("a folder holding a run with other settings is refused", async () => {
   );
 });
 
+Deno.test("the temporary file of an atomic write that a kill left in the run folder is removed, not refused", async () => {
+  const out = join(await Deno.makeTempDir(), "run");
+  await pretrain({ ...options("decoder", "cwt", out, 8), stopAfterSteps: 6 }, toyKit);
+  const leftovers = ["train_log.csv.4242.0a1b2c3d.tmp", "checkpoints.csv.17.ffffffff.tmp"];
+  for (const name of leftovers) await Deno.writeTextFile(join(out, name), "step,tok");
+  await Deno.writeTextFile(join(out, "notes.txt.1.0a1b2c3d.tmp"), "not ours");
+  await assertRejects(() => pretrain(options("decoder", "cwt", out, 8), toyKit), InputError, "holds notes.txt.1.");
+  await Deno.remove(join(out, "notes.txt.1.0a1b2c3d.tmp"));
+  assertEquals((await pretrain(options("decoder", "cwt", out, 8), toyKit)).status, "done");
+  for (const name of leftovers) assert(!(await exists(join(out, name))), name);
+});
+
 Deno.test("a finished run with an edited checkpoint and a half-removed folder: both removed with a message, the part redone to the same bytes", async () => {
   const root = await Deno.makeTempDir();
   const whole = join(root, "whole");

@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { basename, join } from "node:path";
 import { InputError } from "../util/errors.ts";
+import { atomicWriteTarget } from "../util/fs.ts";
 import type { AdamW } from "./adamw.ts";
 import { BatchStream, validationBatches } from "./batch_stream.ts";
 import {
@@ -157,11 +158,15 @@ function validateOptions(opts: PretrainOptions): void {
 /** What a run folder may hold: a run's own files, a stage log and dot-files (the artifact store's). */
 const RUN_FILES = new Set(["ckpt", "train_log.csv", "checkpoints.csv", "stage.log"]);
 
-/** Errors when `outDir` holds files that are not a pretraining run's (it may be absent or empty). */
+/**
+ * Errors when `outDir` holds files that are not a pretraining run's (it may be absent or empty). The
+ * temporary file of an atomic write of one of them, left by a kill, is removed.
+ */
 async function checkRunFolder(outDir: string): Promise<void> {
   try {
     for await (const e of Deno.readDir(outDir)) {
-      if (!RUN_FILES.has(e.name) && !e.name.startsWith(".")) {
+      if (RUN_FILES.has(atomicWriteTarget(e.name) ?? "")) await Deno.remove(join(outDir, e.name));
+      else if (!RUN_FILES.has(e.name) && !e.name.startsWith(".")) {
         throw new InputError(
           `the output folder holds ${e.name}, which is not a pretraining run's: use an empty or new folder`,
           outDir,
