@@ -1,5 +1,5 @@
 /**
- * Ranks the kernels of one training step (forward, backward, AdamW) by time: `tf.profile` of one step
+ * Ranks the kernels of one training step (forward, backward, the optimizer step of train/optimizer_step.ts) by time: `tf.profile` of one step
  * after a warm-up, summed per kernel name, with the step's wall and CPU time for scale.
  *
  *   deno run -A bench/profile_step.ts [--vocab 8192] [--objective softmax] [--backend wasm-blas] [--without NAME]
@@ -13,9 +13,8 @@ import { makeDecoderBatch } from "../models/batches.ts";
 import { loadModelConfig } from "../models/config.ts";
 import { lossAndGrads, parseObjective } from "../models/objectives.ts";
 import { fastPaths } from "../models/ops.ts";
-import { createModel, noDecay } from "../models/transformer.ts";
-import { AdamW } from "../train/adamw.ts";
-import { parseSize } from "./train_step.ts";
+import { createModel } from "../models/transformer.ts";
+import { benchOptimizer, parseSize } from "./train_step.ts";
 
 const FLAGS = {
   vocab: { type: "string", default: "8192", help: "vocabulary size" },
@@ -25,6 +24,7 @@ const FLAGS = {
   without: { type: "string", default: "", help: "fast paths to switch off, comma-separated" },
   shapes: { type: "boolean", default: false, help: "rank (kernel, input shapes) pairs instead of kernel names" },
   top: { type: "string", default: "25", help: "kernels to list" },
+  clip: { type: "string", default: "0", help: "global gradient-norm clip of the step (0: norm taken, no scaling)" },
 } as const;
 
 /** One kernel name's share of the profiled step. */
@@ -68,11 +68,10 @@ async function main() {
     Array.from({ length: 16 }, () => Int32Array.from({ length: 129 }, () => rng.int(config.vocabSize))),
   );
   const model = createModel(config, 1);
-  const opt = new AdamW(model.params, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, noDecay });
+  const opt = benchOptimizer(model.params, numberFlag("clip", values.clip));
   const step = () => {
     const r = lossAndGrads(model, objective, batch);
-    opt.apply(r.grads, 1e-3);
-    for (const g of r.grads.values()) g.dispose();
+    opt.apply(r.grads, r.loss);
   };
   step();
   const c0 = process.cpuUsage();

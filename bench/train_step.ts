@@ -1,6 +1,7 @@
 /**
- * `deno task bench`: training-step throughput of the model code, one AdamW step (forward, backward,
- * update) as the PyTorch peer times it, for each backend, vocabulary and objective: tokens/s (median
+ * `deno task bench`: training-step throughput of the model code, one training step (forward, backward,
+ * and pretraining's optimizer step: gradient norm, clipping, AdamW, the non-finite checks) as the
+ * PyTorch peer times its step, for each backend, vocabulary and objective: tokens/s (median
  * of the timed steps after one warm-up), achieved GFLOP/s from the analytic FLOP counter, its fraction
  * of a 1024³ matrix-product peak measured on the same backend in the same run, peak tensor memory
  * (tf.profile), the wasm heap size and the process's peak RSS. `--peer` also runs the PyTorch peer
@@ -25,7 +26,8 @@ import { stepFlops } from "../models/flops.ts";
 import { lossAndGrads, type Objective, parseObjective } from "../models/objectives.ts";
 import { fastPaths } from "../models/ops.ts";
 import { createModel, noDecay } from "../models/transformer.ts";
-import { AdamW } from "../train/adamw.ts";
+import { ADAMW_DEFAULTS, OptimizerStep } from "../train/optimizer_step.ts";
+import { scheduleFor } from "../train/schedule.ts";
 import {
   blasMatMulStatus,
   disableBlasMatMul,
@@ -51,6 +53,8 @@ export interface StepResult {
   nativeKernels: string[];
   nativeReason: string;
   without: string[];
+  /** Global gradient-norm clip of the timed step (0: norm taken, no scaling). */
+  clip: number;
   tokensPerSecond: number;
   stepMs: number[];
   /** CPU time of each timed step (all threads): less sensitive to other jobs than wall time. */
@@ -108,8 +112,26 @@ const FLAGS = {
   peer: { type: "boolean", default: false, help: "also run ../shared/peers/torch_step.py with the same shapes" },
   "peer-threads": { type: "string", default: "2", help: "torch threads for --peer" },
   fit: { type: "string", default: "", help: "budget in GiB: extrapolate the largest batch per objective that fits it" },
+  clip: {
+    type: "string",
+    default: "0",
+    help:
+      "global gradient-norm clip of the step (the norm is always taken; 0: no scaling, as the peer; pretraining uses 1)",
+  },
   json: { type: "boolean", default: false, help: "print JSON lines instead of a table" },
 } as const;
+
+/** The peer's optimizer, torch.optim.AdamW(params, 1e-3): its defaults, at a constant rate, through pretraining's step. */
+export function benchOptimizer(params: Map<string, tf.Variable>, clip: number): OptimizerStep {
+  return new OptimizerStep(params, {
+    ...ADAMW_DEFAULTS,
+    weightDecay: 0.01,
+    noDecay,
+    schedule: scheduleFor({ peak: 1e-3, totalSteps: 1, warmupFrac: 0, kind: "constant", floorFrac: 1 }),
+    clip,
+    label: "bench",
+  });
+}
 
 /** "256x4" -> the config fields of a width-256, 4-layer model shaped as the peer builds it. */
 export function parseSize(spec: string): Partial<ModelConfig> {
@@ -181,18 +203,25 @@ function setFastPaths(off: string[]): void {
 }
 
 /**
- * Times `steps` AdamW steps (after one warm-up) of a fresh model; peak tensor bytes come from
- * tf.profile around the warm-up step.
+ * Times `steps` training steps (after one warm-up) of a fresh model: loss and gradients, then the
+ * optimizer step pretraining takes (train/optimizer_step.ts); peak tensor bytes come from tf.profile
+ * around the warm-up step.
  */
-async function timeSteps(config: ModelConfig, objective: Objective, B: number, T: number, steps: number) {
+async function timeSteps(
+  config: ModelConfig,
+  objective: Objective,
+  B: number,
+  T: number,
+  steps: number,
+  clip: number,
+) {
   const batch = makeBatch(config, B, T);
   const model = createModel(config, 1);
-  const opt = new AdamW(model.params, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, noDecay });
+  const opt = benchOptimizer(model.params, clip);
   let loss = NaN;
   const step = () => {
     const r = lossAndGrads(model, objective, batch);
-    opt.apply(r.grads, 1e-3);
-    for (const g of r.grads.values()) g.dispose();
+    opt.apply(r.grads, r.loss);
     loss = r.loss;
   };
   try {
@@ -218,18 +247,19 @@ async function timeSteps(config: ModelConfig, objective: Objective, B: number, T
  * Peak tensor bytes of one forward+backward at batch `B` (tf.profile), and of the whole step with the
  * AdamW update: the update's temporaries over the embedding do not depend on B and can be the larger.
  */
-async function peakBytesAt(config: ModelConfig, objective: Objective, B: number, T: number) {
+async function peakBytesAt(config: ModelConfig, objective: Objective, B: number, T: number, clip: number) {
   const batch = makeBatch(config, B, T);
   const model = createModel(config, 1);
-  const opt = new AdamW(model.params, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, noDecay });
+  const opt = benchOptimizer(model.params, clip);
   try {
-    let grads = new Map<string, tf.Tensor>();
+    let r: { loss: number; grads: Map<string, tf.Tensor> } = { loss: NaN, grads: new Map() };
     // tf.profile returns the engine's one profile object, overwritten by the next call: copy now.
     const lossOnly = (await tf.profile(() => {
-      grads = lossAndGrads(model, objective, batch).grads;
+      r = lossAndGrads(model, objective, batch);
     })).peakBytes;
-    const update = (await tf.profile(() => opt.apply(grads, 1e-3))).peakBytes;
-    tf.dispose([...grads.values()]);
+    const update = (await tf.profile(() => {
+      opt.apply(r.grads, r.loss);
+    })).peakBytes;
     return { lossAndGrads: lossOnly, update };
   } finally {
     opt.dispose();
@@ -262,7 +292,7 @@ async function main() {
   const configs = list(values.config);
   const sizes = list(values.sizes).map(parseSize);
   const vocabs = list(values.vocab).map((v) => numberFlag("vocab", v));
-  const [B, T, steps] = (["batch", "seq", "steps"] as const).map((k) => numberFlag(k, values[k]));
+  const [B, T, steps, clip] = (["batch", "seq", "steps", "clip"] as const).map((k) => numberFlag(k, values[k]));
   const objectives = list(values.objective).map(parseObjective);
   const threadCounts = list(values.threads).map((v) => numberFlag("threads", v));
   const withoutSets: string[][] = [[], ...String(values.without).split(";").map(list).filter((s) => s.length)];
@@ -332,7 +362,7 @@ async function main() {
               throw new InputError(`--seq ${T} exceeds ${config.name}'s context ${config.context}`);
             }
             for (const objective of objectives) {
-              const t = await timeSteps(config, objective, B, T, steps);
+              const t = await timeSteps(config, objective, B, T, steps, clip);
               const scored = makeBatch(config, B, T).positions.length;
               const flops = stepFlops(config, objective, { batch: B, seqLen: T, scored }).total;
               const ms = median(t.stepMs);
@@ -347,6 +377,7 @@ async function main() {
                 seqLen: T,
                 blasThreads: backend === "wasm-blas" ? blasMatMulStatus().threads : 0,
                 without: off,
+                clip,
                 nativeKernels: nativeKernelStatus().kernels,
                 nativeReason: nativeKernelStatus().reason,
                 tokensPerSecond: (B * T) / (ms / 1000),
@@ -389,7 +420,7 @@ async function main() {
       }
     }
     setFastPaths([]);
-    if (values.fit) await fitReport(Number(values.fit), configs, vocabs, objectives, T, backend, json, emit);
+    if (values.fit) await fitReport(Number(values.fit), configs, vocabs, objectives, T, clip, backend, json, emit);
   }
 }
 
@@ -405,6 +436,7 @@ async function fitReport(
   vocabs: number[],
   objectives: Objective[],
   T: number,
+  clip: number,
   backend: string,
   json: boolean,
   emit: (line: string) => void,
@@ -417,7 +449,7 @@ async function fitReport(
       const config = loadModelConfig(name, { vocabSize: vocab, tieHead: true });
       for (const objective of objectives) {
         const peaks: { lossAndGrads: number; update: number }[] = [];
-        for (const b of sizes) peaks.push(await peakBytesAt(config, objective, b, T));
+        for (const b of sizes) peaks.push(await peakBytesAt(config, objective, b, T, clip));
         const [c0, c1, c2] = quadraticThrough(sizes, peaks.map((p) => p.lossAndGrads));
         const update = Math.max(...peaks.map((p) => p.update));
         const maxBatch = update > budget ? 0 : largestBatchUnder(budget, c0, c1, c2);

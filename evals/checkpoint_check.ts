@@ -4,7 +4,9 @@
  * - the architecture (GLUE needs an encoder, LAMBADA a decoder);
  * - the tensors (every model parameter present with its shape, nothing foreign);
  * - the tokenizer: its vocabulary size must be the model's, and its sha256 the one the checkpoint was
- *   trained with.
+ *   trained with;
+ * - the folder itself (train/checkpoint.ts): meta.json and tensors.bin must match the folder's record,
+ *   and every weight must be finite (a diverged run is refused, not scored as accuracy 0).
  *
  * Where the tokenizer hash comes from: a checkpoint's settings hold the sha256 of its token folder's
  * manifest.json (`settings.tokens.manifestSha256`), and that manifest holds the tokenizer's sha256. The
@@ -17,7 +19,7 @@ import { dirname, join, resolve } from "node:path";
 import { owningArtifact } from "../artifacts/store.ts";
 import { type Arch, type ModelConfig, validateModelConfig } from "../models/config.ts";
 import { createModel, type Model } from "../models/transformer.ts";
-import { type CheckpointMeta, latestCheckpoint, readCheckpoint, readCheckpointMeta } from "../train/checkpoint.ts";
+import { type CheckpointMeta, readCheckpoint, readCheckpointMeta, scanCheckpoints } from "../train/checkpoint.ts";
 import { readTokenManifest } from "../train/token_stream.ts";
 import { InputError } from "../util/errors.ts";
 import { exists, sha256File } from "../util/fs.ts";
@@ -58,11 +60,19 @@ const PARAM = "param/";
 
 /**
  * Resolves `path` to a checkpoint folder: itself when it holds meta.json, else (a run folder) the
- * checkpoint with the most steps under `path/ckpt`.
+ * checkpoint with the most steps under `path/ckpt`, provided every checkpoint there verifies (one that
+ * does not may be the newest: it is not silently passed over).
  */
 export async function resolveCheckpointDir(path: string): Promise<string> {
   if (await exists(join(path, "meta.json"))) return path;
-  const newest = await latestCheckpoint(join(path, "ckpt"));
+  const { checkpoints, rejected } = await scanCheckpoints(join(path, "ckpt"));
+  if (rejected.length) {
+    throw new InputError(
+      `${rejected[0].reason}; run the same pretraining command again to clear it (it removes what does not verify ` +
+        `and redoes that part), or name a checkpoint folder`,
+    );
+  }
+  const newest = checkpoints.at(-1);
   if (newest) return newest.dir;
   throw new InputError(
     `not a checkpoint: no meta.json here and no checkpoint under ckpt/; expected a checkpoint folder or a pretraining run folder`,

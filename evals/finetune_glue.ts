@@ -7,9 +7,9 @@
  * - a linear head on the final hidden state of the first token ([CLS]), initialised N(0, 0.02):
  *   softmax over the classes with plain or balanced cross-entropy (evals/balanced_ce.ts, one
  *   log-softmax), or one output with mean squared error for a regression task;
- * - AdamW (train/adamw.ts; biases and LayerNorm gains not decayed), gradients clipped to norm 1 (the
- *   Hugging Face Trainer's default), learning rate linear warmup over the first 10% of the steps then
- *   constant;
+ * - the training step of train/optimizer_step.ts: AdamW (biases and LayerNorm gains not decayed),
+ *   gradients clipped to norm 1 (the Hugging Face Trainer's default), learning rate linear warmup over
+ *   the first 10% of the steps then constant; a non-finite loss, gradient norm or weight stops it;
  * - a set number of epochs, the whole dev set(s) scored after each with the spec's metrics; both the
  *   best epoch (by one selection metric, as the paper reports) and the last epoch are returned.
  *
@@ -23,9 +23,9 @@ import { SPECIAL_IDS } from "../models/masking.ts";
 import { embed, linear } from "../models/ops.ts";
 import { stepFlops } from "../models/flops.ts";
 import { INIT_STD, type Model, noDecay } from "../models/transformer.ts";
-import { AdamW } from "../train/adamw.ts";
-import { clipByGlobalNorm } from "../train/clip.ts";
-import { learningRate, scheduleFor } from "../train/schedule.ts";
+import { accumulateGradients } from "../train/grad_accum.ts";
+import { ADAMW_DEFAULTS, OptimizerStep } from "../train/optimizer_step.ts";
+import { scheduleFor } from "../train/schedule.ts";
 import { InputError } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";
 import { CLASSIFICATION_LOSSES, type ClassificationLossName } from "./balanced_ce.ts";
@@ -440,16 +440,6 @@ export function finetuneTask(
   const params = new Map([...model.params].filter(([name]) => !name.startsWith("head.")));
   params.set(HEAD_W, head.w);
   params.set(HEAD_B, head.b);
-  const engineToName = new Map([...params].map(([name, v]) => [v.name, name]));
-  const adam = untracked(() =>
-    new AdamW(params, {
-      beta1: options.beta1 ?? 0.9,
-      beta2: options.beta2 ?? 0.999,
-      eps: options.eps ?? 1e-8,
-      weightDecay: options.weightDecay ?? 0,
-      noDecay,
-    })
-  );
   const stepsPerEpoch = Math.ceil(train.length / options.batch);
   const schedule = scheduleFor({
     peak: options.lr,
@@ -458,9 +448,20 @@ export function finetuneTask(
     kind: "constant",
     floorFrac: 1,
   });
+  const optimizer = untracked(() =>
+    new OptimizerStep(params, {
+      beta1: options.beta1 ?? ADAMW_DEFAULTS.beta1,
+      beta2: options.beta2 ?? ADAMW_DEFAULTS.beta2,
+      eps: options.eps ?? ADAMW_DEFAULTS.eps,
+      weightDecay: options.weightDecay ?? 0,
+      noDecay,
+      schedule,
+      clip: options.clip ?? 1,
+      label: `fine-tuning task ${spec.name}, seed ${options.seed}`,
+    })
+  );
   const orderRng = streamRng(options.seed, STREAM.order);
   const evalBatch = options.evalBatch ?? 64;
-  const clip = options.clip ?? 1;
   const t0 = performance.now();
   const epochs: EpochResult[] = [];
   let step = 0;
@@ -472,22 +473,12 @@ export function finetuneTask(
       for (const indices of batches) {
         const b = padBatch(trainRows, indices);
         const labels = indices.map((i) => trainLabels[i]);
-        const { value, grads } = tf.variableGrads(
+        const { loss: lossValue, grads } = accumulateGradients(
+          params,
+          1,
           () => batchLoss(headOutputs(model, head, b), labels, regression, loss),
-          [...params.values()],
         );
-        const lossValue = value.dataSync()[0];
-        value.dispose();
-        const named = new Map(Object.entries(grads).map(([engineName, g]) => [engineToName.get(engineName)!, g]));
-        if (!Number.isFinite(lossValue)) {
-          for (const g of named.values()) g.dispose();
-          throw new Error(
-            `task ${spec.name}: fine-tuning diverged (loss ${lossValue} at step ${step + 1}, lr ${options.lr})`,
-          );
-        }
-        const clipped = clipByGlobalNorm(named, clip);
-        adam.apply(clipped.grads, learningRate(schedule, step));
-        for (const g of clipped.grads.values()) g.dispose();
+        optimizer.apply(grads, lossValue);
         lossSum += lossValue;
         step++;
         flops += stepFlops(config, "cwt", { batch: b.batch, seqLen: b.seqLen, scored: 0 }).total;
@@ -512,7 +503,7 @@ export function finetuneTask(
       options.onEpoch?.(result);
     }
   } finally {
-    adam.dispose();
+    optimizer.dispose();
     head.w.dispose();
     head.b.dispose();
   }

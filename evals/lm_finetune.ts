@@ -3,19 +3,19 @@
  * gets a new LM head W initialised as a copy of Eᵀ (untied: W and E are trained apart from then on),
  * then the whole model is trained with ordinary next-token cross-entropy on the pretraining token
  * stream for a set number of steps, AdamW with constant learning rate after a linear warmup (the
- * paper: 10,000 steps, 2,000 of warmup). The FLOPs of those steps (models/flops.ts, softmax objective)
+ * paper: 10,000 steps, 2,000 of warmup), through train/optimizer_step.ts's step (clipping, and a stop on
+ * a non-finite loss, gradient norm or weight). The FLOPs of those steps (models/flops.ts, softmax objective)
  * count toward the model's compute. Scoring with the copied head before any step is the paper's
  * "Headless" row.
  */
-import * as tf from "@tensorflow/tfjs";
 import { stepFlops } from "../models/flops.ts";
 import { lmLoss } from "../models/objectives.ts";
 import { initHeadFromEmbedding, type Model, noDecay } from "../models/transformer.ts";
-import { AdamW } from "../train/adamw.ts";
 import { BatchStream } from "../train/batch_stream.ts";
-import { clipByGlobalNorm } from "../train/clip.ts";
+import { accumulateGradients } from "../train/grad_accum.ts";
 import type { LmBatch } from "../train/model_kit.ts";
-import { learningRate, scheduleFor } from "../train/schedule.ts";
+import { ADAMW_DECODER, OptimizerStep } from "../train/optimizer_step.ts";
+import { scheduleFor } from "../train/schedule.ts";
 import { openTokenFolderSplit } from "../train/token_stream.ts";
 import { transformerKit } from "../train/transformer_kit.ts";
 import { InputError } from "../util/errors.ts";
@@ -88,16 +88,18 @@ export function lmFinetune(model: Model, source: LmBatchSource, options: LmFinet
     kind: "constant",
     floorFrac: 1,
   });
-  const adam = untracked(() =>
-    new AdamW(model.params, {
-      beta1: options.beta1 ?? 0.9,
-      beta2: options.beta2 ?? 0.95,
-      eps: options.eps ?? 1e-8,
+  const optimizer = untracked(() =>
+    new OptimizerStep(model.params, {
+      beta1: options.beta1 ?? ADAMW_DECODER.beta1,
+      beta2: options.beta2 ?? ADAMW_DECODER.beta2,
+      eps: options.eps ?? ADAMW_DECODER.eps,
       weightDecay: options.weightDecay ?? 0.1,
       noDecay,
+      schedule,
+      clip: options.clip ?? 1,
+      label: `LM fine-tuning of ${c.name}`,
     })
   );
-  const engineToName = new Map([...model.params].map(([name, v]) => [v.name, name]));
   const losses: number[] = [];
   let tokens = 0;
   let flops = 0;
@@ -105,17 +107,8 @@ export function lmFinetune(model: Model, source: LmBatchSource, options: LmFinet
   try {
     for (let step = 0; step < options.steps; step++) {
       const batch = source.next();
-      const { value, grads } = tf.variableGrads(() => lmLoss(model, "softmax", batch), [...model.params.values()]);
-      const loss = value.dataSync()[0];
-      value.dispose();
-      const named = new Map(Object.entries(grads).map(([engineName, g]) => [engineToName.get(engineName)!, g]));
-      if (!Number.isFinite(loss)) {
-        for (const g of named.values()) g.dispose();
-        throw new Error(`LM fine-tuning diverged: loss ${loss} at step ${step + 1} (lr ${options.lr})`);
-      }
-      const clipped = clipByGlobalNorm(named, options.clip ?? 1);
-      adam.apply(clipped.grads, learningRate(schedule, step));
-      for (const g of clipped.grads.values()) g.dispose();
+      const { loss, grads } = accumulateGradients(model.params, 1, () => lmLoss(model, "softmax", batch));
+      optimizer.apply(grads, loss);
       losses.push(loss);
       tokens += batch.batch * batch.seqLen;
       flops +=
@@ -123,7 +116,7 @@ export function lmFinetune(model: Model, source: LmBatchSource, options: LmFinet
       options.onStep?.(step + 1, loss);
     }
   } finally {
-    adam.dispose();
+    optimizer.dispose();
   }
   return { steps: options.steps, tokens, flops, seconds: (performance.now() - t0) / 1000, losses };
 }

@@ -24,7 +24,7 @@ import { type StoredTensor, writeCheckpoint } from "../train/checkpoint.ts";
 import { writeTokenFolder } from "../train/testing.ts";
 import { readTokenManifest } from "../train/token_stream.ts";
 import { InputError } from "../util/errors.ts";
-import { sha256File, writeJsonAtomic } from "../util/fs.ts";
+import { sha256, sha256File, writeJsonAtomic } from "../util/fs.ts";
 
 await initBackend("wasm");
 
@@ -148,5 +148,43 @@ Deno.test("mismatches name what differs: architecture, tokenizer hash, vocabular
   );
   await assertRejects(() => describeCheckpoint(root), InputError, "not a checkpoint");
   model.dispose();
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("evaluation refuses a checkpoint with a NaN weight, an edited meta.json, or a run folder holding one", async () => {
+  const root = await Deno.makeTempDir();
+  const model = createModel(DECODER, 2, { head: false });
+  const { ckpt } = await writeRun(root, model);
+
+  // A diverged run's checkpoint, as the code before format /2 could write one: meta.json and tensors.bin only.
+  const tensorsFile = join(ckpt, "tensors.bin");
+  const bytes = await Deno.readFile(tensorsFile);
+  new Float32Array(bytes.buffer)[3] = NaN;
+  const meta = JSON.parse(await Deno.readTextFile(join(ckpt, "meta.json")));
+  await Deno.writeFile(tensorsFile, bytes);
+  await Deno.writeTextFile(
+    join(ckpt, "meta.json"),
+    JSON.stringify({ ...meta, format: "headless-bench-checkpoint/1", tensorsSha256: sha256(bytes) }),
+  );
+  await Deno.remove(join(ckpt, "record.json"));
+  const summary = await describeCheckpoint(ckpt);
+  const err = await assertRejects(() => loadCheckpointModel(summary), InputError);
+  assertEquals(err.message.split("\n").length, 1);
+  assertStringIncludes(err.message, `${tensorsFile}: tensor ${meta.tensors[0].name} holds NaN at index 3`);
+
+  // An edited meta.json (the FLOPs) of a format /2 checkpoint: refused by path, and the run folder is not
+  // silently resolved to another checkpoint.
+  const again = await writeRun(join(root, "edited"), model);
+  model.dispose();
+  const metaFile = join(again.ckpt, "meta.json");
+  const edited = JSON.parse(await Deno.readTextFile(metaFile));
+  edited.counters.flops *= 2;
+  await Deno.writeTextFile(metaFile, JSON.stringify(edited, null, 2) + "\n");
+  await assertRejects(() => describeCheckpoint(again.ckpt), InputError, `${metaFile}: differs from its record`);
+  await assertRejects(
+    () => describeCheckpoint(again.runDir),
+    InputError,
+    "run the same pretraining command again to clear it",
+  );
   await Deno.remove(root, { recursive: true });
 });

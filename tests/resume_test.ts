@@ -168,6 +168,48 @@ Deno.test("a folder holding a run with other settings is refused", async () => {
   );
 });
 
+Deno.test("the temporary file of an atomic write that a kill left in the run folder is removed, not refused", async () => {
+  const out = join(await Deno.makeTempDir(), "run");
+  await pretrain({ ...options("decoder", "cwt", out, 8), stopAfterSteps: 6 }, toyKit);
+  const leftovers = ["train_log.csv.4242.0a1b2c3d.tmp", "checkpoints.csv.17.ffffffff.tmp"];
+  for (const name of leftovers) await Deno.writeTextFile(join(out, name), "step,tok");
+  await Deno.writeTextFile(join(out, "notes.txt.1.0a1b2c3d.tmp"), "not ours");
+  await assertRejects(() => pretrain(options("decoder", "cwt", out, 8), toyKit), InputError, "holds notes.txt.1.");
+  await Deno.remove(join(out, "notes.txt.1.0a1b2c3d.tmp"));
+  assertEquals((await pretrain(options("decoder", "cwt", out, 8), toyKit)).status, "done");
+  for (const name of leftovers) assert(!(await exists(join(out, name))), name);
+});
+
+Deno.test("a finished run with an edited checkpoint and a half-removed folder: both removed with a message, the part redone to the same bytes", async () => {
+  const root = await Deno.makeTempDir();
+  const whole = join(root, "whole");
+  await pretrain(options("decoder", "softmax", whole, 24), toyKit);
+  const out = join(root, "edited");
+  await pretrain(options("decoder", "softmax", out, 24), toyKit);
+  const ckpt = join(out, "ckpt");
+  const metaFile = join(ckpt, "frac-0.5", "meta.json");
+  const meta = JSON.parse(await Deno.readTextFile(metaFile));
+  meta.counters.flops *= 2; // still valid JSON, still a plausible number
+  await Deno.writeTextFile(metaFile, JSON.stringify(meta, null, 2) + "\n");
+  await Deno.mkdir(join(ckpt, ".old-0f"));
+  await Deno.mkdir(join(ckpt, ".trash-1a"));
+
+  const again = await pretrain(options("decoder", "softmax", out, 24), toyKit);
+  assertEquals(again.status, "done");
+  assertEquals(again.discarded.length, 2, again.discarded.join("\n"));
+  assertStringIncludes(again.discarded.join("\n"), `checkpoint ${join(ckpt, "frac-0.5")} skipped and removed: `);
+  assertStringIncludes(again.discarded.join("\n"), `checkpoint ${join(ckpt, ".old-0f")} skipped and removed: `);
+  const quarter = (await readCheckpoint(join(whole, "ckpt", fractionDirName(0.25)))).meta.counters.step;
+  assertEquals(again.resumedFromStep, quarter, "resumed from the last checkpoint before the removed one");
+  for (const f of [0.125, 0.25, 0.5, 1]) {
+    const [a, b] = [join(whole, "ckpt", fractionDirName(f)), join(ckpt, fractionDirName(f))];
+    assertEquals(await bytesOf(b), await bytesOf(a), `checkpoint at fraction ${f}`);
+    const counters = async (dir: string) => ({ ...(await readCheckpoint(dir)).meta.counters, seconds: 0 });
+    assertEquals(await counters(b), await counters(a), "counters (but the wall-clock seconds)");
+  }
+  assertEquals([...Deno.readDirSync(ckpt)].map((e) => e.name).sort(), [0.125, 0.25, 0.5, 1].map(fractionDirName));
+});
+
 // ---- A real kill: tasks/pretrain.ts as a subprocess on the `tiny` transformer config, SIGKILLed. ----
 
 const tinyTokens = await Deno.makeTempDir();

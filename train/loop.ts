@@ -10,20 +10,21 @@
 import * as tf from "@tensorflow/tfjs";
 import { basename, join } from "node:path";
 import { InputError } from "../util/errors.ts";
-import { AdamW } from "./adamw.ts";
+import { atomicWriteTarget } from "../util/fs.ts";
+import type { AdamW } from "./adamw.ts";
 import { BatchStream, validationBatches } from "./batch_stream.ts";
 import {
+  type CheckpointEntry,
   type CheckpointInfo,
   type CheckpointMeta,
   cleanCheckpointRoot,
-  latestCheckpoint,
+  discardCheckpoint,
   listCheckpoints,
   readCheckpoint,
   type StoredTensor,
   type TrainCounters,
   writeCheckpoint,
 } from "./checkpoint.ts";
-import { clipByGlobalNorm } from "./clip.ts";
 import { accumulateGradients } from "./grad_accum.ts";
 import {
   appendTrainLog,
@@ -35,7 +36,8 @@ import {
 } from "./log.ts";
 import type { LmBatch, ModelConfigLike, ModelKit, Objective, TrainableModel } from "./model_kit.ts";
 import { jsonDiff, keyOf } from "../artifacts/hash.ts";
-import { learningRate, scheduleFor, type ScheduleKind } from "./schedule.ts";
+import { OptimizerStep } from "./optimizer_step.ts";
+import { scheduleFor, type ScheduleKind } from "./schedule.ts";
 import { openTokenFolderSplit, readTokenManifest } from "./token_stream.ts";
 
 /** Budget fractions that get a checkpoint and an evaluation by default. */
@@ -94,6 +96,8 @@ export interface PretrainResult {
   resumedFromStep: number;
   checkpoints: CheckpointRow[];
   plannedSteps: number;
+  /** One line per checkpoint folder found damaged, edited or half-removed, and removed (also printed). */
+  discarded: string[];
 }
 
 /** The settings that define a run: everything that changes its result. */
@@ -154,11 +158,15 @@ function validateOptions(opts: PretrainOptions): void {
 /** What a run folder may hold: a run's own files, a stage log and dot-files (the artifact store's). */
 const RUN_FILES = new Set(["ckpt", "train_log.csv", "checkpoints.csv", "stage.log"]);
 
-/** Errors when `outDir` holds files that are not a pretraining run's (it may be absent or empty). */
+/**
+ * Errors when `outDir` holds files that are not a pretraining run's (it may be absent or empty). The
+ * temporary file of an atomic write of one of them, left by a kill, is removed.
+ */
 async function checkRunFolder(outDir: string): Promise<void> {
   try {
     for await (const e of Deno.readDir(outDir)) {
-      if (!RUN_FILES.has(e.name) && !e.name.startsWith(".")) {
+      if (RUN_FILES.has(atomicWriteTarget(e.name) ?? "")) await Deno.remove(join(outDir, e.name));
+      else if (!RUN_FILES.has(e.name) && !e.name.startsWith(".")) {
         throw new InputError(
           `the output folder holds ${e.name}, which is not a pretraining run's: use an empty or new folder`,
           outDir,
@@ -235,6 +243,42 @@ function checkpointRow(dir: string, meta: CheckpointMeta): CheckpointRow {
   };
 }
 
+/**
+ * The checkpoint to resume from: the newest that reads back in full (record, sha256s, finite values)
+ * and past which no budget-fraction checkpoint is missing (a run resumed beyond a missing one would never
+ * write it). One that does not read back is discarded, with a line in `discarded`; null: start afresh.
+ */
+async function resumePoint(
+  root: string,
+  fractions: number[],
+  budgetFlops: number,
+  settings: Record<string, unknown>,
+  discarded: string[],
+): Promise<(CheckpointEntry & { tensors: Map<string, Float32Array> }) | null> {
+  for (;;) {
+    const all = await listCheckpoints(root);
+    const have = new Set(all.map((c) => c.meta.fraction));
+    const newest = all.filter((c) => fractions.every((f) => have.has(f) || c.meta.counters.flops < f * budgetFlops))
+      .at(-1);
+    if (!newest) return null;
+    if (newest.meta.settingsHash !== keyOf(settings)) {
+      throw new InputError(
+        `the folder holds another run; settings that differ (stored vs requested): ${
+          jsonDiff(newest.meta.settings, settings).join("; ")
+        }; use another folder, or delete this one to start over`,
+        newest.dir,
+      );
+    }
+    try {
+      return { ...newest, ...(await readCheckpoint(newest.dir)) };
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      await discardCheckpoint(newest.dir);
+      discarded.push(`checkpoint ${newest.dir} skipped and removed: ${e.message}`);
+    }
+  }
+}
+
 /** Trains (or resumes, or just reports a finished run in `outDir`) and returns where it ended. */
 export async function pretrain<C extends ModelConfigLike, M extends TrainableModel>(
   opts: PretrainOptions<C>,
@@ -272,41 +316,38 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
     floorFrac: opts.lrFloorFrac,
   });
 
-  await cleanCheckpointRoot(ckptRoot);
+  const discarded = await cleanCheckpointRoot(ckptRoot);
+  const latest = await resumePoint(ckptRoot, fractions, opts.budgetFlops, settings, discarded);
+  for (const line of discarded) console.error(line);
   const rowsFromDisk = async () =>
     (await listCheckpoints(ckptRoot)).filter((c) => c.meta.fraction !== undefined).map((c) =>
       checkpointRow(c.dir, c.meta)
     );
-  const latest = await latestCheckpoint(ckptRoot);
-  if (latest && latest.meta.settingsHash !== hash) {
-    throw new InputError(
-      `the folder holds another run; settings that differ (stored vs requested): ${
-        jsonDiff(latest.meta.settings, settings).join("; ")
-      }; use another folder, or delete this one to start over`,
-      latest.dir,
-    );
-  }
-  const final = (await listCheckpoints(ckptRoot)).find((c) => c.meta.fraction === 1);
-  if (final) {
+  if (latest?.meta.fraction === 1) {
     // Perhaps killed after the final checkpoint but before checkpoints.csv was rewritten.
     await writeCheckpointsCsv(checkpointsCsv, await rowsFromDisk());
     return {
       status: "done",
-      counters: final.meta.counters,
-      resumedFromStep: final.meta.counters.step,
+      counters: latest.meta.counters,
+      resumedFromStep: latest.meta.counters.step,
       checkpoints: await rowsFromDisk(),
       plannedSteps,
+      discarded,
     };
   }
 
   const model = kit.createModel(config, opts.seed, objective);
-  const adam = new AdamW(model.params, {
+  const optimizer = new OptimizerStep(model.params, {
     beta1: opts.beta1,
     beta2: opts.beta2,
     eps: opts.eps,
     weightDecay: opts.weightDecay,
     noDecay: (n) => kit.noDecay(n),
+    schedule,
+    clip: opts.clip,
+    label: `pretraining ${outDir}`,
   });
+  const adam = optimizer.adam;
   try {
     const train = await openTokenFolderSplit(opts.tokensDir, "train");
     const valid = await openTokenFolderSplit(opts.tokensDir, "valid");
@@ -319,7 +360,7 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
       vocabSize: config.vocabSize,
     });
     if (latest) {
-      const { meta, tensors } = await readCheckpoint(latest.dir);
+      const { meta, tensors } = latest;
       restoreTensors(model, adam, tensors, meta, latest.dir);
       counters = { ...meta.counters };
       resumedWindow = meta.logWindow;
@@ -333,7 +374,8 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
       vocabSize: config.vocabSize,
       source: join(opts.tokensDir, "manifest.json"),
     });
-    const done = new Set((await listCheckpoints(ckptRoot)).map((c) => c.meta.fraction).filter((f) => f !== undefined));
+    // Every fraction the resume point has passed is on disk (resumePoint saw to it); later ones are rewritten.
+    const done = new Set(fractions.filter((f) => counters.flops >= f * opts.budgetFlops));
     const resumedFromStep = counters.step;
 
     const save = async (name: string, extra: Partial<CheckpointInfo> = {}) => {
@@ -356,7 +398,6 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
     let window = { ...resumedWindow, tokens: 0, since: performance.now() };
 
     while (counters.flops < opts.budgetFlops) {
-      const lr = learningRate(schedule, counters.step);
       let stepFlops = 0;
       let stepTokens = 0;
       const { loss, grads } = accumulateGradients(model.params, opts.accum, () => {
@@ -367,13 +408,7 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
         stepTokens += batch.batch * batch.seqLen;
         return kit.lmLoss(model, objective, batch);
       });
-      if (!Number.isFinite(loss)) {
-        for (const g of grads.values()) g.dispose();
-        throw new Error(`training diverged: loss ${loss} at step ${counters.step + 1} (lr ${lr})`);
-      }
-      const clipped = clipByGlobalNorm(grads, opts.clip);
-      adam.apply(clipped.grads, lr);
-      for (const g of clipped.grads.values()) g.dispose();
+      const { lr, gradNorm } = optimizer.apply(grads, loss);
       counters = {
         step: counters.step + 1,
         tokens: counters.tokens + stepTokens,
@@ -383,7 +418,7 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
       window = {
         ...window,
         loss: window.loss + loss,
-        gradNorm: window.gradNorm + clipped.norm,
+        gradNorm: window.gradNorm + gradNorm,
         steps: window.steps + 1,
         tokens: window.tokens + stepTokens,
       };
@@ -432,14 +467,21 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
         await save("latest");
       }
       if (opts.stopAfterSteps !== undefined && counters.step >= opts.stopAfterSteps && !finished) {
-        return { status: "stopped", counters, resumedFromStep, checkpoints: await rowsFromDisk(), plannedSteps };
+        return {
+          status: "stopped",
+          counters,
+          resumedFromStep,
+          checkpoints: await rowsFromDisk(),
+          plannedSteps,
+          discarded,
+        };
       }
     }
     // A rolling checkpoint older than the final one is no longer needed.
-    await Deno.remove(join(ckptRoot, "latest"), { recursive: true }).catch(() => {});
-    return { status: "done", counters, resumedFromStep, checkpoints: await rowsFromDisk(), plannedSteps };
+    await discardCheckpoint(join(ckptRoot, "latest"));
+    return { status: "done", counters, resumedFromStep, checkpoints: await rowsFromDisk(), plannedSteps, discarded };
   } finally {
-    adam.dispose();
+    optimizer.dispose();
     if (model.dispose) model.dispose();
     else for (const p of model.params.values()) p.dispose();
   }

@@ -13,6 +13,17 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** The name writeFileAtomic writes `path` under before renaming it into place: PATH.PID.HEX8.tmp. */
+const ATOMIC_TEMP = /^(.*)\.\d+\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * For the name of a temporary file writeFileAtomic left behind (its process killed between the write and
+ * the rename), the name of the file it was writing; else null.
+ */
+export function atomicWriteTarget(name: string): string | null {
+  return ATOMIC_TEMP.exec(name)?.[1] ?? null;
+}
+
 /** Writes `data` to `path` through a temporary file and a rename, so a crash never leaves half a file. */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   await Deno.mkdir(dirname(path), { recursive: true });
