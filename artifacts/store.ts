@@ -151,7 +151,12 @@ export async function buildArtifact<S>(
     const io = { out: partial, inputs: dirs, cacheDir: options.cacheDir ?? "", progress: options.progress ?? SILENT };
     const details = options.isolate ? await runInWorker(stage, spec, io) : await stage.run(spec, io);
 
-    for (const name of INTERNAL) if (name !== ".lock") await Deno.remove(join(partial, name)).catch(() => {});
+    for await (const e of Deno.readDir(partial)) {
+      // The store's own files, and temporaries of them a kill left behind (.claim.json.<pid>.<rand>.tmp).
+      if (e.name !== ".lock" && [...INTERNAL].some((f) => e.name === f || e.name.startsWith(`${f}.`))) {
+        await Deno.remove(join(partial, e.name));
+      }
+    }
     const files = await hashArtifactFiles(partial);
     delete files[".lock"];
     const record: ArtifactRecord = {

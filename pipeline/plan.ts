@@ -21,6 +21,7 @@ import { loadModelConfig, type ModelConfig, stepFlops } from "../models/mod.ts";
 import { corpusSha256 } from "../tokenizer/pipeline.ts";
 import { stage as tokenizeStage, type TokenizeSpec } from "../tokenizer/tokenize_stage.ts";
 import { fractionDirName } from "../train/loop.ts";
+import { ADAMW_DEFAULTS } from "../train/optimizer_step.ts";
 import { type PretrainSpec, stage as pretrainStage } from "../train/pretrain_stage.ts";
 import { keyOf } from "../artifacts/hash.ts";
 import type { Stage } from "../artifacts/stage.ts";
@@ -200,9 +201,8 @@ export function pretrainSpec(run: PlannedRun, fractions: number[], backend: stri
     schedule: a.schedule,
     lrFloorFrac: a.lrFloorFrac,
     weightDecay: a.weightDecay,
-    beta1: 0.9,
+    ...ADAMW_DEFAULTS,
     beta2: a.beta2,
-    eps: 1e-8,
     clip: a.clip,
     seed: run.seed,
     backend,

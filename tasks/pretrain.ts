@@ -11,6 +11,7 @@ import { initBackend } from "../models/mod.ts";
 import { type PretrainSpec, specConfig, stage } from "../train/pretrain_stage.ts";
 import { DEFAULT_FRACTIONS } from "../train/loop.ts";
 import type { Arch, Objective } from "../train/model_kit.ts";
+import { adamWConstants } from "../train/optimizer_step.ts";
 import { SCHEDULE_KINDS, type ScheduleKind } from "../train/schedule.ts";
 import { readTokenManifest } from "../train/token_stream.ts";
 import { integerFlag, numberFlag, oneOfFlag, parseFlags, requiredFlag, runMain } from "../util/cli.ts";
@@ -19,10 +20,10 @@ import { InputError } from "../util/errors.ts";
 /** Defaults per architecture, after the paper (BERT-style encoder, Pythia-style decoder) and sized for here. */
 const ARCH_DEFAULTS: Record<
   Arch,
-  { model: string; lr: number; beta2: number; weightDecay: number; schedule: ScheduleKind; lrFloorFrac: number }
+  { model: string; lr: number; weightDecay: number; schedule: ScheduleKind; lrFloorFrac: number }
 > = {
-  encoder: { model: "enc-small", lr: 1e-4, beta2: 0.999, weightDecay: 0.01, schedule: "linear", lrFloorFrac: 0 },
-  decoder: { model: "dec-small", lr: 1e-3, beta2: 0.95, weightDecay: 0.1, schedule: "cosine", lrFloorFrac: 0.1 },
+  encoder: { model: "enc-small", lr: 1e-4, weightDecay: 0.01, schedule: "linear", lrFloorFrac: 0 },
+  decoder: { model: "dec-small", lr: 1e-3, weightDecay: 0.1, schedule: "cosine", lrFloorFrac: 0.1 },
 };
 
 const FLAGS = {
@@ -85,9 +86,7 @@ async function main() {
     schedule: v.schedule === undefined ? d.schedule : oneOfFlag("schedule", v.schedule, SCHEDULE_KINDS),
     lrFloorFrac: v["lr-floor-frac"] === undefined ? d.lrFloorFrac : numberFlag("lr-floor-frac", v["lr-floor-frac"]),
     weightDecay: v["weight-decay"] === undefined ? d.weightDecay : numberFlag("weight-decay", v["weight-decay"]),
-    beta1: 0.9,
-    beta2: d.beta2,
-    eps: 1e-8,
+    ...adamWConstants(arch),
     clip: numberFlag("clip", v.clip),
     seed: integerFlag("seed", v.seed, 0),
     backend: await initBackend(v.backend as string),

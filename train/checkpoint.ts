@@ -82,9 +82,10 @@ const FORMAT_V1 = "headless-bench-checkpoint/1";
 const META = "meta.json";
 const TENSORS = "tensors.bin";
 const RECORD = "record.json";
-const PUBLISHED = /^(latest|frac-[0-9.]+)$/;
+/** Checkpoint names: a run's rolling `latest` and budget fractions, and the LM-fine-tuned `seed-N` of an evaluation. */
+const PUBLISHED = /^(latest|frac-[0-9.]+|seed-[0-9]+)$/;
 /** `.old-NAME-UUID`: folder NAME set aside while it is replaced (`.old-UUID`, from before /2, was `latest`). */
-const OLD = /^\.old-(?:(latest|frac-[0-9.]+)-)?[0-9a-f-]+$/;
+const OLD = /^\.old-(?:(latest|frac-[0-9.]+|seed-[0-9]+)-)?[0-9a-f-]+$/;
 const GARBAGE = /^\.(tmp|trash)-/;
 
 /** Writes a checkpoint folder `root/name` atomically (replacing an existing one) and returns its path. */
@@ -94,7 +95,7 @@ export async function writeCheckpoint(
   info: CheckpointInfo,
   tensors: Map<string, StoredTensor>,
 ): Promise<string> {
-  if (!PUBLISHED.test(name)) throw new Error(`checkpoint name ${name}: expected latest or frac-F`);
+  if (!PUBLISHED.test(name)) throw new Error(`checkpoint name ${name}: expected latest, frac-F or seed-N`);
   for (const [tensorName, t] of tensors) {
     const bad = firstNonFiniteIndex(t.data);
     if (bad >= 0) {
