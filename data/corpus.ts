@@ -3,6 +3,7 @@
  * The embedded default corpus lives in corpus_default.ts, user corpora (.txt, folders, .jsonl) in
  * corpus_files.ts; both are re-exported here so callers import one module.
  */
+import { createHash } from "node:crypto";
 import { sha256 } from "../util/fs.ts";
 import { InputError } from "../util/errors.ts";
 
@@ -112,4 +113,15 @@ export async function corpusStats(
     a.source < b.source ? -1 : a.source > b.source ? 1 : a.split < b.split ? -1 : a.split > b.split ? 1 : 0
   );
   return { rows, ...sides };
+}
+
+/** sha256 over every document's id and text, in order: the corpus part of an output folder's name. */
+export async function corpusSha256(docs: AsyncIterable<Document> | Iterable<Document>): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const doc of docs) hashDocument(hash, doc);
+  return hash.digest("hex");
+}
+
+export function hashDocument(hash: ReturnType<typeof createHash>, doc: Document): void {
+  hash.update(doc.id).update("\0").update(doc.text).update("\0");
 }

@@ -6,7 +6,7 @@
  * corpus hash (tokenizer/pipeline.ts corpusSha256 over the documents in order).
  */
 import { join } from "node:path";
-import { corpusSha256 } from "../tokenizer/pipeline.ts";
+import { corpusSha256 } from "../data/corpus.ts";
 import { InputError } from "../util/errors.ts";
 import { REPO_ROOT } from "../util/paths.ts";
 import { countWords, type Document } from "./corpus.ts";

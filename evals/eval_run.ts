@@ -19,6 +19,7 @@ import {
   loadCheckpointModel,
   tokenizerFacts,
 } from "./checkpoint_check.ts";
+import type { Arch } from "../models/config.ts";
 
 /** A checkpoint opened for evaluation, with the tokenizer it was trained with. */
 export interface OpenedCheckpoint {
@@ -36,7 +37,7 @@ export interface OpenedCheckpoint {
 export async function openCheckpoint(
   checkpoint: string,
   tokenizerFile: string | undefined,
-  arch: "encoder" | "decoder",
+  arch: Arch,
   purpose: string,
 ): Promise<OpenedCheckpoint> {
   const summary = await describeCheckpoint(checkpoint);

@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import type { CorpusDescription } from "../data/corpus_by_name.ts";
-import type { LanguagesFile } from "../data/multilingual/corpus_stage.ts";
+import type { LanguagesFile } from "../tokenizer/multilingual_stage.ts";
 import { kernelSummary } from "../kernels/summary.ts";
 import { exists, sha256, sha256File, writeJsonAtomic } from "../util/fs.ts";
 import { portablePath, REPO_ROOT } from "../util/paths.ts";

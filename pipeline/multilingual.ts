@@ -1,6 +1,6 @@
 /**
  * The multilingual part of a reproduction (paper section 6.3): where its text sources live and what they
- * are (the fingerprint that keys the corpus stage, data/multilingual/corpus_stage.ts).
+ * are (the fingerprint that keys the corpus stage, tokenizer/multilingual_stage.ts).
  */
 import { join, resolve } from "node:path";
 import { defaultCacheDir } from "../data/cache.ts";

@@ -9,7 +9,7 @@ import { corpusDocuments } from "../data/corpora.ts";
 import type { CorpusDescription } from "../data/corpus_by_name.ts";
 import type { Document } from "../data/corpus.ts";
 import { LAMBADA_PATH } from "../data/lambada.ts";
-import { type MultilingualCorpusSpec, stage as multilingualCorpusStage } from "../data/multilingual/corpus_stage.ts";
+import { type MultilingualCorpusSpec, stage as multilingualCorpusStage } from "../tokenizer/multilingual_stage.ts";
 import { glueRun, type GlueSpec, runFiles, stage as glueStage } from "../evals/glue_stage.ts";
 import type { GlueTask } from "../evals/glue_score.ts";
 import { GLUE_PROTOCOLS } from "../evals/finetune_glue.ts";
@@ -17,8 +17,8 @@ import { type LambadaSpec, stage as lambadaStage } from "../evals/lambada_stage.
 import { stage as xnliStage, type XnliSpec } from "../evals/xnli_stage.ts";
 import { hasTrainFile } from "../evals/xnli_tasks.ts";
 import { MASKING } from "../models/masking.ts";
-import { loadModelConfig, type ModelConfig, stepFlops } from "../models/mod.ts";
-import { corpusSha256 } from "../tokenizer/pipeline.ts";
+import { type Arch, ARCHS, loadModelConfig, type ModelConfig, type Objective, stepFlops } from "../models/mod.ts";
+import { corpusSha256 } from "../data/corpus.ts";
 import { stage as tokenizeStage, type TokenizeSpec } from "../tokenizer/tokenize_stage.ts";
 import { fractionDirName } from "../train/loop.ts";
 import { ADAMW_DEFAULTS } from "../train/optimizer_step.ts";
@@ -90,8 +90,8 @@ export interface CorpusSlice {
 export interface PlannedRun {
   /** The text it trains on: the profile's corpus or the multilingual one. */
   corpus: "default" | "multilingual";
-  arch: "encoder" | "decoder";
-  objective: "softmax" | "cwt";
+  arch: Arch;
+  objective: Objective;
   seed: number;
   config: ModelConfig;
   settings: ArchProfile;
@@ -119,21 +119,21 @@ export async function loadCorpusSlice(
 }
 
 /** Model config of an architecture at the profile's vocabulary size. */
-export function archConfig(profile: Profile, arch: "encoder" | "decoder"): ModelConfig {
+export function archConfig(profile: Profile, arch: Arch): ModelConfig {
   return configOf(profile.pretrain[arch]!, arch, profile.tokenizer.vocabSize);
 }
 
-function configOf(a: ArchProfile, arch: "encoder" | "decoder", vocabSize: number): ModelConfig {
+function configOf(a: ArchProfile, arch: Arch, vocabSize: number): ModelConfig {
   return loadModelConfig(a.model, { ...a.overrides, arch, vocabSize } as Partial<ModelConfig>);
 }
 
 /** The runs of one architecture: every objective and seed at one budget (matched FLOPs). */
 function budgetedRuns(
   corpus: PlannedRun["corpus"],
-  arch: "encoder" | "decoder",
+  arch: Arch,
   a: ArchProfile,
   vocabSize: number,
-  objectives: readonly ("softmax" | "cwt")[],
+  objectives: readonly Objective[],
   seeds: readonly number[],
 ): PlannedRun[] {
   const config = configOf(a, arch, vocabSize);
@@ -162,7 +162,7 @@ function budgetedRuns(
 export function plannedRuns(profile: Profile): PlannedRun[] {
   const { pretrain, tokenizer, multilingual: m } = profile;
   return [
-    ...(["encoder", "decoder"] as const).flatMap((arch) =>
+    ...ARCHS.flatMap((arch) =>
       pretrain[arch]
         ? budgetedRuns("default", arch, pretrain[arch]!, tokenizer.vocabSize, pretrain.objectives, pretrain.seeds)
         : []

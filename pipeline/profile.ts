@@ -11,6 +11,8 @@ import { XNLI_LANGUAGES } from "../data/xnli.ts";
 import { InputError } from "../util/errors.ts";
 import { jsonErrorLine, lineOfPath } from "../util/json_lines.ts";
 import { REPO_ROOT } from "../util/paths.ts";
+import { BACKEND_NAMES } from "../models/backend.ts";
+import { type Objective, OBJECTIVES } from "../models/objectives.ts";
 
 /** The folder holding the named profiles. */
 export const PROFILE_DIR: string = join(REPO_ROOT, "profiles");
@@ -81,7 +83,7 @@ export interface Profile {
   corpus: { name: string; maxDocuments: number | null };
   tokenizer: { vocabSize: number; seed: number; validFraction: number; maxTrainBytes: number | null };
   pretrain: {
-    objectives: ("softmax" | "cwt")[];
+    objectives: Objective[];
     seeds: number[];
     fractions: number[];
     encoder: ArchProfile | null;
@@ -255,8 +257,8 @@ const PROFILE: Check = withDefaults(
   object({
     name: str,
     description: str,
-    backend: oneOf("auto", "tensorflow", "wasm-blas", "wasm", "cpu"),
-    requireBackend: nullable(oneOf("tensorflow", "wasm-blas", "wasm", "cpu")),
+    backend: oneOf(...BACKEND_NAMES),
+    requireBackend: nullable(oneOf(...BACKEND_NAMES.filter((b) => b !== "auto"))),
     corpus: withDefaults(
       { name: "default" },
       object({ name: oneOf(...CORPUS_NAMES), maxDocuments: nullable(int(2)) }, ["name"]),
@@ -268,7 +270,7 @@ const PROFILE: Check = withDefaults(
       maxTrainBytes: nullable(int(1)),
     }),
     pretrain: object({
-      objectives: list(oneOf("softmax", "cwt")),
+      objectives: list(oneOf(...OBJECTIVES)),
       seeds: list(int(0)),
       fractions,
       encoder: nullable(archProfile),

@@ -6,24 +6,19 @@
  * zh) and, given a tokenizer or after training one, tokens per word. `--fetch` first unpacks the Debian
  * packages the languages need into the cache (apt-get download + dpkg-deb -x; skipped with a message where
  * apt is missing) and loads quran-json@3.1.2. With `--vocab N` it builds the same artifact a reproduction
- * does (data/multilingual/corpus_stage.ts): one byte-level BPE trained with XLM-R language sampling, the
+ * does (tokenizer/multilingual_stage.ts): one byte-level BPE trained with XLM-R language sampling, the
  * token shards and languages.json, in runs/corpus-multilingual/<key> or --out.
  */
 import { buildFromCli } from "../artifacts/cli.ts";
 import { keyOf } from "../artifacts/hash.ts";
 import { CACHE_DIR_FLAG, resolveCacheDir } from "../data/cache.ts";
 import type { Document } from "../data/corpus.ts";
-import { type LanguagesFile, stage } from "../data/multilingual/corpus_stage.ts";
-import {
-  DEFAULT_ALPHA,
-  type LanguageStats,
-  languageStats,
-  multilingualCorpus,
-  PAPER_LANGUAGES,
-} from "../data/multilingual/mod.ts";
+import { type LanguagesFile, stage } from "../tokenizer/multilingual_stage.ts";
+import { type LanguageStats, languageStats, multilingualCorpus, PAPER_LANGUAGES } from "../data/multilingual/mod.ts";
 import { prepareMultilingualSources } from "../pipeline/multilingual.ts";
 import type { MultilingualProfile } from "../pipeline/profile.ts";
 import { loadTokenizer } from "../tokenizer/hf_json.ts";
+import { DEFAULT_ALPHA } from "../tokenizer/language_sampling.ts";
 import { validateVocabSize } from "../tokenizer/specials.ts";
 import { integerFlag, numberFlag, parseFlags, runMain } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";

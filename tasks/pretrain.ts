@@ -16,6 +16,8 @@ import { SCHEDULE_KINDS, type ScheduleKind } from "../train/schedule.ts";
 import { readTokenManifest } from "../train/token_stream.ts";
 import { integerFlag, numberFlag, oneOfFlag, parseFlags, requiredFlag, runMain } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
+import { ARCHS } from "../models/config.ts";
+import { OBJECTIVES } from "../models/objectives.ts";
 
 /** Defaults per architecture, after the paper (BERT-style encoder, Pythia-style decoder) and sized for here. */
 const ARCH_DEFAULTS: Record<
@@ -66,7 +68,7 @@ async function main() {
   }
   const tokens = requiredFlag("tokens", v.tokens);
   const { manifest } = await readTokenManifest(tokens);
-  const archFlag = v.arch === undefined ? undefined : oneOfFlag<Arch>("arch", v.arch, ["encoder", "decoder"]);
+  const archFlag = v.arch === undefined ? undefined : oneOfFlag<Arch>("arch", v.arch, ARCHS);
   const model = (v.model as string | undefined) ?? ARCH_DEFAULTS[archFlag!].model;
   const arch = archFlag ?? specConfig({ model, overrides: {} } as PretrainSpec, manifest.vocabSize).arch;
   const d = ARCH_DEFAULTS[arch];
@@ -74,7 +76,7 @@ async function main() {
     model,
     overrides: {},
     arch,
-    objective: oneOfFlag<Objective>("objective", v.objective, ["softmax", "cwt"]),
+    objective: oneOfFlag<Objective>("objective", v.objective, OBJECTIVES),
     budgetFlops: numberFlag("budget-flops", requiredFlag("budget-flops", v["budget-flops"])),
     batch: integerFlag("batch", v.batch, 1),
     accum: integerFlag("accum", v.accum, 1),

@@ -7,7 +7,8 @@
 import { CACHE_DIR_FLAG, resolveCacheDir } from "../data/cache.ts";
 import { corpusDocuments, FILES_CORPUS } from "../data/corpora.ts";
 import { buildFromCli } from "../artifacts/cli.ts";
-import { corpusSha256, type TokenizeStats } from "../tokenizer/pipeline.ts";
+import { type TokenizeStats } from "../tokenizer/pipeline.ts";
+import { corpusSha256 } from "../data/corpus.ts";
 import { loadAnyTokenizer } from "../tokenizer/load_any.ts";
 import { validateVocabSize } from "../tokenizer/specials.ts";
 import { stage, type TokenizeSpec } from "../tokenizer/tokenize_stage.ts";

@@ -15,7 +15,7 @@ import {
   pythonDocParagraphs,
   readFortuneFiles,
 } from "../data/english/mod.ts";
-import { corpusSha256 } from "../tokenizer/pipeline.ts";
+import { corpusSha256 } from "../data/corpus.ts";
 import { InputError } from "../util/errors.ts";
 import { sha256 } from "../util/fs.ts";
 

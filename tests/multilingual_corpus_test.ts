@@ -10,14 +10,12 @@ import { join } from "node:path";
 import { type Document, splitOf } from "../data/corpus.ts";
 import { resolveCacheDir } from "../data/cache.ts";
 import {
-  countWeights,
   DEBIAN_RECORD,
   debianPackageDir,
   fetchDebianPackage,
   helpPageParagraphs,
   isDebianPackageCached,
   LANGUAGE_SOURCES,
-  LanguageCounts,
   measureText,
   multilingualCorpus,
   paragraphFilter,
@@ -27,10 +25,10 @@ import {
   readLibreOfficeHelp,
   readManPages,
   roffToText,
-  samplingProbabilities,
   selectUnderCap,
   surahDocuments,
 } from "../data/multilingual/mod.ts";
+import { countWeights, LanguageCounts, samplingProbabilities } from "../tokenizer/language_sampling.ts";
 import { InputError } from "../util/errors.ts";
 import { exists, sha256 } from "../util/fs.ts";
 import { REPO_ROOT } from "../util/paths.ts";

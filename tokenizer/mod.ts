@@ -18,13 +18,7 @@ export {
   type SpecialTokens,
 } from "./special_roles.ts";
 export type { Tokenizer } from "./tokenizer.ts";
-export {
-  corpusSha256,
-  type SplitStats,
-  tokenizeCorpus,
-  type TokenizeCorpusOptions,
-  type TokenizeStats,
-} from "./pipeline.ts";
+export { type SplitStats, tokenizeCorpus, type TokenizeCorpusOptions, type TokenizeStats } from "./pipeline.ts";
 export { GPT2_PATTERN, PreTokenCounter, preTokenize, scanPieces } from "./pretokenize.ts";
 export {
   DEFAULT_SHARD_TOKENS,
@@ -54,3 +48,5 @@ export {
   validateVocabSize,
 } from "./specials.ts";
 export { trainBpe, type TrainOptions } from "./train.ts";
+export { countWeights, DEFAULT_ALPHA, LanguageCounts, samplingProbabilities } from "./language_sampling.ts";
+export { type SampledBpeInfo, type SampledBpeOptions, trainSampledBpe } from "./sampled_bpe.ts";

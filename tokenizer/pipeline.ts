@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import process from "node:process";
-import { countWords, type Document, splitKey, splitOf } from "../data/corpus.ts";
+import { countWords, type Document, hashDocument, splitKey, splitOf } from "../data/corpus.ts";
 import { InputError } from "../util/errors.ts";
 import { exists, sha256 } from "../util/fs.ts";
 import { Rng } from "../util/rng.ts";
@@ -37,7 +37,7 @@ export interface TokenizeCorpusOptions {
   maxTrainBytes?: number;
   /**
    * Encode with this tokenizer instead of training one (e.g. one trained with language sampling,
-   * data/multilingual/sampled_bpe.ts, or any Hugging Face tokenizer.json); its vocabulary may not
+   * tokenizer/sampled_bpe.ts, or any Hugging Face tokenizer.json); its vocabulary may not
    * exceed `vocabSize`. Documents end with its end-of-text token (or [SEP], special_roles.ts).
    */
   tokenizer?: Tokenizer;
@@ -278,17 +278,6 @@ interface SpoolSummary {
   sources: Record<string, { documents: number; words: number }>;
   /** UTF-8 bytes of each train document, in order. */
   trainBytes: number[];
-}
-
-/** sha256 over every document's id and text, in order: the corpus part of an output folder's name. */
-export async function corpusSha256(docs: AsyncIterable<Document> | Iterable<Document>): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const doc of docs) hashDocument(hash, doc);
-  return hash.digest("hex");
-}
-
-function hashDocument(hash: ReturnType<typeof createHash>, doc: Document): void {
-  hash.update(doc.id).update("\0").update(doc.text).update("\0");
 }
 
 /** Writes documents as JSON lines with their split; hashes (id, text) and counts per split and source. */

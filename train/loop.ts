@@ -36,15 +36,13 @@ import {
 } from "./log.ts";
 import type { LmBatch, ModelConfigLike, ModelKit, Objective, TrainableModel } from "./model_kit.ts";
 import { jsonDiff, keyOf } from "../artifacts/hash.ts";
+import { MASKING } from "../models/masking.ts";
 import { OptimizerStep } from "./optimizer_step.ts";
 import { scheduleFor, type ScheduleKind } from "./schedule.ts";
 import { openTokenFolderSplit, readTokenManifest } from "./token_stream.ts";
 
 /** Budget fractions that get a checkpoint and an evaluation by default. */
 export const DEFAULT_FRACTIONS: readonly number[] = [0.125, 0.25, 0.5, 1];
-
-/** Share of an encoder row's tokens the masking scores, used only to plan the schedule's length. */
-const EXPECTED_MASK_RATE = 0.15;
 
 /** Options of `pretrain`. Everything above `outDir` is part of the run's identity (runSettings). */
 export interface PretrainOptions<C extends ModelConfigLike = ModelConfigLike> {
@@ -304,7 +302,7 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
   // The schedule's length comes from the budget: steps = budget / FLOPs of a typical step.
   const expectedScored = config.arch === "decoder"
     ? opts.batch * opts.seqLen
-    : Math.round(EXPECTED_MASK_RATE * opts.batch * (opts.seqLen - 2));
+    : Math.round(MASKING.select * opts.batch * (opts.seqLen - 2));
   const typicalStepFlops = opts.accum *
     kit.stepFlops(config, objective, { batch: opts.batch, seqLen: opts.seqLen, scored: expectedScored }).total;
   const plannedSteps = Math.max(1, Math.ceil(opts.budgetFlops / typicalStepFlops));

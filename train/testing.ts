@@ -3,6 +3,7 @@
  * a loss per objective, a FLOP count, batch makers) that trains in milliseconds, and a writer of
  * token folders in the format tokenizer/shards.ts produces, for fixtures.
  */
+import { MASKING } from "../models/masking.ts";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { ShardWriter, type TokenDtype, type TokenManifest, writeManifest } from "../tokenizer/shards.ts";
@@ -102,7 +103,7 @@ export function toyEncoderBatch(rows: Int32Array[], rng: Rng, vocabSize: number)
     row.forEach((t, c) => {
       const i = r * T + c;
       tokens[i] = t;
-      if (t < NUM_SPECIAL || rng.next() >= 0.15) return;
+      if (t < NUM_SPECIAL || rng.next() >= MASKING.select) return;
       positions.push(i);
       targets.push(t);
       const u = rng.next();

@@ -4,8 +4,7 @@
  * tokenizer, tokens and tokens per word (per character for ja and zh).
  */
 import { countWords, type Document, splitKey, splitOf } from "../corpus.ts";
-import { documentLanguage } from "./sampled_bpe.ts";
-import { languageSources } from "./sources.ts";
+import { documentLanguage, languageSources } from "./sources.ts";
 import { measureText } from "./text.ts";
 
 /** One language's figures. */

@@ -28,11 +28,11 @@ export { helpPageParagraphs, helpPagesDir, helpParagraphSet, readLibreOfficeHelp
 export { decodeEntities, type Element, type Node, parseMarkup } from "./markup.ts";
 export { inline as roffInline, manPagesDir, parseArguments, readManPages, roffToText } from "./manpages.ts";
 export { plainArabic, QURAN_PACKAGE, quranPackageDir, readQuran, type Surah, surahDocuments } from "./quran.ts";
-export { countWeights, DEFAULT_ALPHA, LanguageCounts, samplingProbabilities } from "./sampling.ts";
 export {
   type DebianKind,
   debianPackagesFor,
   type DebianSource,
+  documentLanguage,
   LANGUAGE_SOURCES,
   type LanguageSources,
   languageSources,
@@ -47,6 +47,5 @@ export {
   scriptShare,
   type SourceText,
 } from "./text.ts";
-export { documentLanguage, type SampledBpeInfo, type SampledBpeOptions, trainSampledBpe } from "./sampled_bpe.ts";
 export { type LanguageStats, languageStats } from "./language_stats.ts";
 export { fetchMultilingualSources } from "./fetch.ts";

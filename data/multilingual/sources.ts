@@ -110,3 +110,6 @@ export function languageSources(lang: string): LanguageSources {
 export function debianPackagesFor(languages: readonly string[]): string[] {
   return [...new Set(languages.flatMap((lang) => languageSources(lang).debian.map((d) => d.package)))];
 }
+
+/** The language of a multilingual corpus document: the part of its source before "/". */
+export const documentLanguage = (doc: { source: string }): string => doc.source.split("/")[0];

@@ -1,14 +1,14 @@
 /**
  * One byte-level BPE for several languages, trained on the train split with XLM-R-style language
- * sampling (q_l ∝ p_l^alpha, data/multilingual/sampling.ts) so that small languages keep their merges.
+ * sampling (q_l ∝ p_l^alpha, tokenizer/language_sampling.ts) so that small languages keep their merges.
  * The sampling is applied as weights q_l/p_l on each language's pre-token counts, not by resampling text.
  */
-import { type Document, splitKey, splitOf } from "../corpus.ts";
-import { BpeTokenizer } from "../../tokenizer/bpe.ts";
-import { trainBpe } from "../../tokenizer/train.ts";
-import { countWeights, LanguageCounts, samplingProbabilities } from "./sampling.ts";
-import { languageSources } from "./sources.ts";
-import { measureText } from "./text.ts";
+import { type Document, splitKey, splitOf } from "../data/corpus.ts";
+import { BpeTokenizer } from "./bpe.ts";
+import { trainBpe } from "./train.ts";
+import { countWeights, LanguageCounts, samplingProbabilities } from "./language_sampling.ts";
+import { documentLanguage, languageSources } from "../data/multilingual/sources.ts";
+import { measureText } from "../data/multilingual/text.ts";
 
 /** Settings of trainSampledBpe. */
 export interface SampledBpeOptions {
@@ -34,9 +34,6 @@ export interface SampledBpeInfo {
   distinctPreTokens: number;
   seconds: number;
 }
-
-/** The language of a multilingual corpus document: the part of its source before "/". */
-export const documentLanguage = (doc: Pick<Document, "source">): string => doc.source.split("/")[0];
 
 /** Trains the tokenizer on `docs` (documents of data/multilingual/corpus.ts). */
 export function trainSampledBpe(

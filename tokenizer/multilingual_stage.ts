@@ -4,13 +4,13 @@
  * token shards of both splits, and languages.json with per-language documents, words and tokens.
  */
 import { join } from "node:path";
-import type { Stage } from "../../artifacts/stage.ts";
-import { tokenizeCorpus } from "../../tokenizer/pipeline.ts";
-import { InputError } from "../../util/errors.ts";
-import { writeJsonAtomic } from "../../util/fs.ts";
-import type { Document } from "../corpus.ts";
-import { multilingualCorpus } from "./corpus.ts";
-import { type LanguageStats, languageStats } from "./language_stats.ts";
+import type { Stage } from "../artifacts/stage.ts";
+import { tokenizeCorpus } from "./pipeline.ts";
+import { InputError } from "../util/errors.ts";
+import { writeJsonAtomic } from "../util/fs.ts";
+import type { Document } from "../data/corpus.ts";
+import { multilingualCorpus } from "../data/multilingual/corpus.ts";
+import { type LanguageStats, languageStats } from "../data/multilingual/language_stats.ts";
 import { trainSampledBpe } from "./sampled_bpe.ts";
 
 /** The file of per-language figures in the stage's folder. */

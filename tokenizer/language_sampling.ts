@@ -8,8 +8,8 @@
  * and rounded. This is the expectation of the sampled counts: deterministic, and no small-language text
  * is lost to the luck of the draw.
  */
-import { InputError } from "../../util/errors.ts";
-import { PreTokenCounter } from "../../tokenizer/pretokenize.ts";
+import { InputError } from "../util/errors.ts";
+import { PreTokenCounter } from "./pretokenize.ts";
 
 /** XLM-R's exponent. */
 export const DEFAULT_ALPHA = 0.3;
