@@ -4,6 +4,7 @@
  * write manifest.json, and the report (reports/report_stage.ts) into the output folder.
  */
 import { join } from "node:path";
+import { verifyArtifact } from "../artifacts/record.ts";
 import { killWorkers } from "../artifacts/worker_client.ts";
 import { missingFromCache } from "../data/cache.ts";
 import { stage as reportStage } from "../reports/report_stage.ts";
@@ -137,6 +138,9 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
     const evaluations = stages.filter((s) => ["glue", "lambada", "xnli", "mc"].includes(s.stage.kind));
     const pretraining = stages.filter((s) => s.stage.kind === "pretrain");
     if (evaluations.length) {
+      // The report reads these folders: each must still be what its record says (an edited results.csv or
+      // train_log.csv is refused, naming the file).
+      for (const s of [...evaluations, ...pretraining]) await verifyArtifact(s.dir);
       const inputs: Record<string, string> = { manifest };
       evaluations.forEach((s, i) => (inputs[`results:${i}`] = s.dir));
       pretraining.forEach((s, i) => (inputs[`logs:${i}`] = s.dir));
