@@ -78,7 +78,7 @@ export interface StepResult {
 }
 
 const FLAGS = {
-  config: { type: "string", default: "dec-small", help: "model configs (names or JSON paths), comma-separated" },
+  model: { type: "string", default: "dec-small", help: "model configs (names or JSON paths), comma-separated" },
   vocab: { type: "string", default: "8192,32768", help: "vocabulary sizes, comma-separated" },
   sizes: {
     type: "string",
@@ -87,7 +87,7 @@ const FLAGS = {
       "model sizes WIDTHxLAYERS, comma-separated (heads = width/64, FFN = 4·width, as the peer builds them); '' = the config's own",
   },
   batch: { type: "string", default: "16", help: "rows per step" },
-  seq: { type: "string", default: "128", help: "tokens per row" },
+  "seq-len": { type: "string", default: "128", help: "tokens per row" },
   steps: {
     type: "string",
     default: "3",
@@ -289,10 +289,10 @@ const TABLE_HEAD =
 
 async function main() {
   const { values } = parseFlags("bench", FLAGS);
-  const configs = list(values.config);
+  const configs = list(values.model);
   const sizes = list(values.sizes).map(parseSize);
   const vocabs = list(values.vocab).map((v) => numberFlag("vocab", v));
-  const [B, T, steps, clip] = (["batch", "seq", "steps", "clip"] as const).map((k) => numberFlag(k, values[k]));
+  const [B, T, steps, clip] = (["batch", "seq-len", "steps", "clip"] as const).map((k) => numberFlag(k, values[k]));
   const objectives = list(values.objective).map(parseObjective);
   const threadCounts = list(values.threads).map((v) => numberFlag("threads", v));
   const withoutSets: string[][] = [[], ...String(values.without).split(";").map(list).filter((s) => s.length)];
@@ -359,7 +359,7 @@ async function main() {
               ...size,
             });
             if (T > config.context) {
-              throw new InputError(`--seq ${T} exceeds ${config.name}'s context ${config.context}`);
+              throw new InputError(`--seq-len ${T} exceeds ${config.name}'s context ${config.context}`);
             }
             for (const objective of objectives) {
               const t = await timeSteps(config, objective, B, T, steps, clip);

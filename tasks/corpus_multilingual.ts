@@ -11,7 +11,7 @@
  */
 import { buildFromCli } from "../artifacts/cli.ts";
 import { keyOf } from "../artifacts/hash.ts";
-import { CACHE_DIR_FLAG, resolveCacheDir } from "../data/cache.ts";
+import { resolveCacheDir } from "../data/cache.ts";
 import type { Document } from "../data/corpus.ts";
 import { type LanguagesFile, stage } from "../tokenizer/multilingual_stage.ts";
 import { type LanguageStats, languageStats, multilingualCorpus, PAPER_LANGUAGES } from "../data/multilingual/mod.ts";
@@ -20,26 +20,28 @@ import type { MultilingualProfile } from "../pipeline/profile.ts";
 import { loadTokenizer } from "../tokenizer/hf_json.ts";
 import { DEFAULT_ALPHA } from "../tokenizer/language_sampling.ts";
 import { validateVocabSize } from "../tokenizer/specials.ts";
-import { integerFlag, numberFlag, parseFlags, runMain } from "../util/cli.ts";
+import { type FlagSpec, integerFlag, numberFlag, parseFlags, runMain } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
+import { sharedFlags } from "../util/flags.ts";
 
 const FLAGS = {
-  ...CACHE_DIR_FLAG,
-  languages: { type: "string", default: PAPER_LANGUAGES.join(","), help: "comma-separated language codes" },
+  ...sharedFlags({
+    "cache-dir": true,
+    languages: { default: PAPER_LANGUAGES.join(",") },
+    vocab: { defaultHelp: "none, only counting; given, the BPE is trained and the corpus artifact written" },
+    seed: { default: "0" },
+    "valid-fraction": { default: "0.02" },
+    tokenizer: { defaultHelp: "none, no token counts; not used with --vocab" },
+    out: { defaultHelp: "with --vocab, runs/corpus-multilingual/multilingual-<key>" },
+    force: true,
+  }),
   fetch: { type: "boolean", help: "first fetch the Debian packages (apt-get download) and quran-json into the cache" },
   "cap-words": { type: "string", default: "1000000", help: "cap per language in words (characters for ja and zh)" },
-  vocab: { type: "string", help: "train a multilingual BPE of this vocabulary size and write the corpus artifact" },
   alpha: { type: "string", default: String(DEFAULT_ALPHA), help: "language sampling exponent for BPE training" },
-  seed: { type: "string", default: "0", help: "seed of the cap's document order and of the train/valid split" },
-  "valid-fraction": { type: "string", default: "0.02", help: "share of documents held out for validation" },
-  tokenizer: { type: "string", help: "without --vocab: tokenizer.json to count tokens per language with" },
-  out: { type: "string", help: "output folder with --vocab (default runs/corpus-multilingual/multilingual-<key>)" },
-  force: { type: "boolean", help: "replace the output folder if it holds another artifact" },
-} as const;
+} satisfies FlagSpec;
 
 async function main() {
-  const { values: v, positionals } = parseFlags("corpus-multilingual", FLAGS);
-  if (positionals.length) throw new InputError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const { values: v } = parseFlags("corpus-multilingual", FLAGS);
   const cacheDir = resolveCacheDir(v["cache-dir"] as string | undefined);
   const languages = (v.languages as string).split(",").map((s) => s.trim()).filter(Boolean);
   const capWords = integerFlag("cap-words", v["cap-words"], 100);

@@ -16,8 +16,7 @@ import {
   renderDiffMarkdown,
   renderFailures,
 } from "../reports/diff.ts";
-import { numberFlag, parseFlags, runMain, usage } from "../util/cli.ts";
-import { InputError } from "../util/errors.ts";
+import { numberFlag, parseFlags, runMain } from "../util/cli.ts";
 
 const SPEC = {
   "report-dir": { type: "string", help: "folder of results.csv inside a bare git revision, e.g. reports/nightly" },
@@ -36,13 +35,6 @@ const ARGS = {
 
 async function main() {
   const { values, positionals } = parseFlags("diff", SPEC, Deno.args, ARGS);
-  if (positionals.length !== 2) {
-    throw new InputError(
-      `expected two arguments A B (report folders, results.csv files or git revisions), got ${positionals.length}\n${
-        usage("diff", SPEC, ARGS)
-      }`,
-    );
-  }
   const noiseFactor = checkNoiseFactor(numberFlag("noise-factor", values["noise-factor"]));
   const reportDir = values["report-dir"] as string | undefined;
   const [a, b] = await Promise.all(positionals.map((spec) => readResultsSource(spec, { reportDir })));

@@ -19,67 +19,52 @@ import { type GlueSpec, resolveTaskList, stage as glueStage } from "../evals/glu
 import { type LambadaSpec, stage as lambadaStage } from "../evals/lambada_stage.ts";
 import { initBackend } from "../models/mod.ts";
 import { hashFiles } from "../pipeline/data_needs.ts";
-import { integerFlag, numberFlag, oneOfFlag, parseFlags, requiredFlag, runMain, seedListFlag } from "../util/cli.ts";
-import { InputError } from "../util/errors.ts";
+import { type FlagSpec, integerFlag, numberFlag, oneOfFlag, parseFlags, runMain, seedListFlag } from "../util/cli.ts";
+import { sharedFlags } from "../util/flags.ts";
 
 const FLAGS = {
-  checkpoint: {
-    type: "string",
-    help: "checkpoint folder (ckpt/frac-F) or pretraining run folder (its newest checkpoint) (required)",
-  },
-  tokenizer: { type: "string", help: "tokenizer.json (default: the one of the checkpoint's token folder)" },
+  ...sharedFlags({
+    checkpoint: { required: true },
+    tokenizer: { defaultHelp: "the one of the checkpoint's token folder" },
+    seeds: { default: "0,1,2" },
+    loss: { default: "balanced" },
+    epochs: { defaultHelp: "10" },
+    "max-train": { defaultHelp: "all; dev sets are always whole" },
+    lr: { defaultHelp: "balanced 1e-5, plain 5e-6" },
+    "weight-decay": { defaultHelp: "balanced 0, plain 0.01" },
+    batch: { defaultHelp: "32" },
+    "eval-batch": { default: "64" },
+    "lm-steps": { default: "0" },
+    "lm-lr": { default: "1e-4" },
+    "lm-batch": { default: "8" },
+    "lm-seq-len": { defaultHelp: "the model's context" },
+    tokens: { defaultHelp: "for LM fine-tuning, the checkpoint's" },
+    "max-eval": { defaultHelp: "all 5,153 LAMBADA passages" },
+    "cache-dir": true,
+    backend: { default: "auto" },
+    out: { defaultHelp: "runs/<glue|lambada>/<model>-<objective>-<key>" },
+    force: true,
+  }),
   tasks: {
     type: "string",
-    help: "comma list: cola,sst2,mrpc,stsb,qqp,mnli,qnli,rte,wnli | glue | lambada | SPEC.json (required)",
+    required: true,
+    help: "comma list: cola,sst2,mrpc,stsb,qqp,mnli,qnli,rte,wnli | glue | lambada | SPEC.json",
   },
   "allow-outside": {
     type: "boolean",
     help: "let a task spec .json name files outside its folder (absolute paths, ..)",
   },
-  seeds: { type: "string", default: "0,1,2", help: "fine-tuning seeds, comma separated" },
-  loss: {
-    type: "string",
-    default: "balanced",
-    help: "balanced | plain (GLUE classification loss; picks the protocol's defaults)",
-  },
-  epochs: { type: "string", help: "GLUE epochs (default 10)" },
-  "max-train": {
-    type: "string",
-    help: "train on a seeded subset of at most N examples per task (dev sets are always whole)",
-  },
-  lr: { type: "string", help: "GLUE peak learning rate (default: balanced 1e-5, plain 5e-6)" },
-  "weight-decay": { type: "string", help: "GLUE AdamW weight decay (default: balanced 0, plain 0.01)" },
-  batch: { type: "string", help: "GLUE training batch (default 32)" },
-  "eval-batch": { type: "string", default: "64", help: "examples per evaluation forward pass" },
-  "lm-steps": {
-    type: "string",
-    default: "0",
-    help: "LM fine-tuning steps for a headless decoder before LAMBADA (0: none)",
-  },
-  "lm-lr": { type: "string", default: "1e-4", help: "LM fine-tuning learning rate (constant after 20% warmup)" },
-  "lm-batch": { type: "string", default: "8", help: "LM fine-tuning sequences per step" },
-  "lm-seq-len": { type: "string", help: "LM fine-tuning sequence length (default: the model's context)" },
-  tokens: { type: "string", help: "token folder for LM fine-tuning (default: the checkpoint's)" },
   "save-lm-models": {
     type: "boolean",
     help: "keep each LM-fine-tuned decoder as a checkpoint folder lm-finetuned/seed-N (for deno task export)",
   },
-  "max-eval": { type: "string", help: "score only the first N LAMBADA passages (default all 5,153)" },
-  "cache-dir": {
-    type: "string",
-    help: "evaluation-data cache folder (default $HEADLESS_BENCH_DATA, else ~/.cache/headless-bench/data)",
-  },
-  backend: { type: "string", default: "auto", help: "auto | tensorflow | wasm-blas | wasm | cpu" },
-  out: { type: "string", help: "output folder (default runs/<glue|lambada>/<model>-<objective>-<key>)" },
-  force: { type: "boolean", help: "replace the output folder if it holds another artifact" },
-} as const;
+} satisfies FlagSpec;
 
 async function main() {
-  const { values: v, positionals } = parseFlags("evaluate", FLAGS);
-  if (positionals.length) throw new InputError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const { values: v } = parseFlags("evaluate", FLAGS);
   const cacheDir = resolveCacheDir(v["cache-dir"] as string | undefined);
   const { refs, inputs, files, lambada } = await resolveTaskList(
-    requiredFlag("tasks", v.tasks),
+    v.tasks as string,
     cacheDir,
     v["allow-outside"] === true,
   );
@@ -88,7 +73,7 @@ async function main() {
   const seeds = seedListFlag(v.seeds as string);
   const evalBatch = integerFlag("eval-batch", v["eval-batch"], 1);
   const { summary, tokenizerFile } = await openCheckpoint(
-    requiredFlag("checkpoint", v.checkpoint),
+    v.checkpoint as string,
     v.tokenizer as string | undefined,
     lambada ? "decoder" : "encoder",
     lambada ? "LAMBADA" : "GLUE fine-tuning",

@@ -7,26 +7,20 @@
  */
 import { exportCheckpoint } from "../export/export_checkpoint.ts";
 import { parseFlags, runMain } from "../util/cli.ts";
-import { InputError } from "../util/errors.ts";
+import { sharedFlags } from "../util/flags.ts";
 
-const FLAGS = {
-  checkpoint: { type: "string" as const, help: "checkpoint folder, or pretraining run folder (its newest checkpoint)" },
-  out: { type: "string" as const, help: "the Hugging Face model folder to create" },
-  tokenizer: {
-    type: "string" as const,
-    help: "the tokenizer.json the checkpoint was trained with (default: its token folder's)",
-  },
-  force: { type: "boolean" as const, help: "replace the output folder if it exists" },
-};
+const FLAGS = sharedFlags({
+  checkpoint: { required: true },
+  out: { required: true },
+  tokenizer: { defaultHelp: "the one of the checkpoint's token folder" },
+  force: true,
+});
 
 async function main() {
-  const { values, positionals } = parseFlags("export", FLAGS);
-  if (positionals.length) throw new InputError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  if (typeof values.checkpoint !== "string") throw new InputError("--checkpoint is required");
-  if (typeof values.out !== "string") throw new InputError("--out is required (the folder to create)");
+  const { values } = parseFlags("export", FLAGS);
   const result = await exportCheckpoint({
-    checkpoint: values.checkpoint,
-    outDir: values.out,
+    checkpoint: values.checkpoint as string,
+    outDir: values.out as string,
     tokenizerFile: values.tokenizer as string | undefined,
     force: values.force === true,
   });

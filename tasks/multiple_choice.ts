@@ -11,26 +11,27 @@ import { openCheckpoint } from "../evals/eval_run.ts";
 import { type McSpec, stage } from "../evals/mc_stage.ts";
 import { loadMultipleChoiceJsonl } from "../evals/multiple_choice.ts";
 import { initBackend } from "../models/mod.ts";
-import { parseFlags, requiredFlag, runMain } from "../util/cli.ts";
-import { InputError } from "../util/errors.ts";
+import { type FlagSpec, parseFlags, runMain } from "../util/cli.ts";
+import { sharedFlags } from "../util/flags.ts";
 
 const FLAGS = {
-  checkpoint: { type: "string", help: "decoder checkpoint folder (ckpt/frac-F) or pretraining run folder (required)" },
-  task: { type: "string", help: "multiple-choice JSONL file: context, options, gold (required)" },
-  tokenizer: { type: "string", help: "tokenizer.json (default: the one of the checkpoint's token folder)" },
+  ...sharedFlags({
+    checkpoint: { required: true },
+    tokenizer: { defaultHelp: "the one of the checkpoint's token folder" },
+    backend: { default: "auto" },
+    out: { defaultHelp: "runs/mc/<task>-<model>-<key>" },
+    force: true,
+  }),
+  task: { type: "string", required: true, help: "multiple-choice JSONL file: context, options, gold" },
   delimiter: { type: "string", default: " ", help: "joins the context and each option" },
-  backend: { type: "string", default: "auto", help: "auto | tensorflow | wasm-blas | wasm | cpu" },
-  out: { type: "string", help: "output folder (default runs/mc/<task>-<model>-<key>)" },
-  force: { type: "boolean", help: "replace the output folder if it holds another artifact" },
-} as const;
+} satisfies FlagSpec;
 
 async function main() {
-  const { values: v, positionals } = parseFlags("mc", FLAGS);
-  if (positionals.length) throw new InputError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  const task = requiredFlag("task", v.task);
+  const { values: v } = parseFlags("mc", FLAGS);
+  const task = v.task as string;
   await loadMultipleChoiceJsonl(task); // a malformed file stops here, before the model loads
   const { summary, tokenizerFile } = await openCheckpoint(
-    requiredFlag("checkpoint", v.checkpoint),
+    v.checkpoint as string,
     v.tokenizer as string | undefined,
     "decoder",
     "multiple-choice scoring",

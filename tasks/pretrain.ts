@@ -14,8 +14,9 @@ import type { Arch, Objective } from "../train/model_kit.ts";
 import { adamWConstants } from "../train/optimizer_step.ts";
 import { SCHEDULE_KINDS, type ScheduleKind } from "../train/schedule.ts";
 import { readTokenManifest } from "../train/token_stream.ts";
-import { integerFlag, numberFlag, oneOfFlag, parseFlags, requiredFlag, runMain } from "../util/cli.ts";
+import { type FlagSpec, integerFlag, numberFlag, oneOfFlag, parseFlags, runMain } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
+import { sharedFlags } from "../util/flags.ts";
 import { ARCHS } from "../models/config.ts";
 import { OBJECTIVES } from "../models/objectives.ts";
 
@@ -29,44 +30,46 @@ const ARCH_DEFAULTS: Record<
 };
 
 const FLAGS = {
+  ...sharedFlags({
+    model: { defaultHelp: "enc-small or dec-small after --arch" },
+    tokens: { required: true },
+    batch: { default: "16" },
+    "seq-len": { defaultHelp: "the model's context" },
+    lr: { defaultHelp: "encoder 1e-4, decoder 1e-3" },
+    "weight-decay": { defaultHelp: "encoder 0.01, decoder 0.1" },
+    seed: { default: "0" },
+    backend: { default: "auto" },
+    "valid-batches": { default: "8" },
+    out: { defaultHelp: "runs/pretrain/<model>-<objective>-<key>" },
+    force: true,
+  }),
   arch: { type: "string", help: "encoder | decoder (picks enc-small / dec-small unless --model is given)" },
-  model: { type: "string", help: "model config name (models/configs) or JSON path" },
-  objective: { type: "string", help: "softmax | cwt (required)" },
-  tokens: { type: "string", help: "token folder made by `deno task tokenize` (required)" },
-  "budget-flops": { type: "string", help: "training FLOP budget, e.g. 1e12 or 1.5e13 (required)" },
-  batch: { type: "string", default: "16", help: "sequences per micro-batch" },
+  objective: { type: "string", required: true, help: "softmax | cwt" },
+  "budget-flops": { type: "string", required: true, help: "training FLOP budget, e.g. 1e12 or 1.5e13" },
   accum: { type: "string", default: "1", help: "micro-batches per optimizer step" },
-  "seq-len": { type: "string", help: "tokens per sequence (default: the model's context)" },
-  lr: { type: "string", help: "peak learning rate (default: encoder 1e-4, decoder 1e-3)" },
   "warmup-frac": { type: "string", default: "0.05", help: "share of the planned steps spent warming up" },
-  schedule: { type: "string", help: `${SCHEDULE_KINDS.join(" | ")} (default: encoder linear, decoder cosine)` },
+  schedule: { type: "string", help: SCHEDULE_KINDS.join(" | "), defaultHelp: "encoder linear, decoder cosine" },
   "lr-floor-frac": {
     type: "string",
-    help: "rate at the end of decay, as a fraction of --lr (default: encoder 0, decoder 0.1)",
+    help: "rate at the end of decay, as a fraction of --lr",
+    defaultHelp: "encoder 0, decoder 0.1",
   },
-  "weight-decay": { type: "string", help: "AdamW weight decay (default: encoder 0.01, decoder 0.1)" },
   clip: { type: "string", default: "1", help: "global gradient-norm clip (0: off)" },
-  seed: { type: "string", default: "0", help: "seed of the weights, data order and masks" },
   fractions: {
     type: "string",
     default: DEFAULT_FRACTIONS.join(","),
     help: "budget fractions that get a checkpoint (include 1)",
   },
-  backend: { type: "string", default: "auto", help: "auto | tensorflow | wasm-blas | wasm | cpu" },
-  "valid-batches": { type: "string", default: "8", help: "validation micro-batches per evaluation" },
   "log-every": { type: "string", default: "10", help: "steps between train_log.csv rows and progress lines" },
   "ckpt-every": { type: "string", default: "100", help: "steps between rolling checkpoints (ckpt/latest)" },
-  out: { type: "string", help: "output folder (default runs/pretrain/<model>-<objective>-<key>)" },
-  force: { type: "boolean", help: "replace the output folder if it holds another run" },
-} as const;
+} satisfies FlagSpec;
 
 async function main() {
-  const { values: v, positionals } = parseFlags("pretrain", FLAGS);
-  if (positionals.length) throw new InputError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const { values: v } = parseFlags("pretrain", FLAGS);
   if (v.arch === undefined && v.model === undefined) {
     throw new InputError("give --arch encoder|decoder or --model NAME");
   }
-  const tokens = requiredFlag("tokens", v.tokens);
+  const tokens = v.tokens as string;
   const { manifest } = await readTokenManifest(tokens);
   const archFlag = v.arch === undefined ? undefined : oneOfFlag<Arch>("arch", v.arch, ARCHS);
   const model = (v.model as string | undefined) ?? ARCH_DEFAULTS[archFlag!].model;
@@ -77,7 +80,7 @@ async function main() {
     overrides: {},
     arch,
     objective: oneOfFlag<Objective>("objective", v.objective, OBJECTIVES),
-    budgetFlops: numberFlag("budget-flops", requiredFlag("budget-flops", v["budget-flops"])),
+    budgetFlops: numberFlag("budget-flops", v["budget-flops"]),
     batch: integerFlag("batch", v.batch, 1),
     accum: integerFlag("accum", v.accum, 1),
     seqLen: v["seq-len"] === undefined

@@ -11,38 +11,29 @@
 import { buildFromCli } from "../artifacts/cli.ts";
 import { expandPatterns } from "../reports/build_report.ts";
 import { logsInput, resultsInput, stage } from "../reports/report_stage.ts";
-import { parseFlags, runMain } from "../util/cli.ts";
-import { InputError } from "../util/errors.ts";
+import { type FlagSpec, parseFlags, runMain } from "../util/cli.ts";
+import { sharedFlags } from "../util/flags.ts";
 
 const FLAGS = {
+  ...sharedFlags({ out: { required: true }, force: true }),
   results: {
     type: "string",
     multiple: true,
-    help: "results.csv to report on, or quoted glob patterns; several are merged (required)",
+    required: true,
+    help: "results.csv to report on, or quoted glob patterns; several are merged",
   },
   logs: {
     type: "string",
     multiple: true,
     help: "training logs (train_log.csv files or quoted glob patterns) for loss curves",
   },
-  out: { type: "string", help: "output folder (required)" },
   manifest: { type: "string", help: "manifest.json to quote (default: manifest.json beside the results, if any)" },
-  force: { type: "boolean", help: "replace the output folder if it holds another report" },
-} as const;
+} satisfies FlagSpec;
 
 /** Parses `args` and builds the report; exported for tests. */
 export async function main(args: string[] = Deno.args): Promise<void> {
-  const { values, positionals } = parseFlags("report", FLAGS, args);
-  if (positionals.length) {
-    throw new InputError(
-      `unexpected argument(s) ${
-        positionals.join(" ")
-      }; quote --results and --logs patterns so the shell does not expand them`,
-    );
-  }
-  const patterns = (values.results as string[] | undefined) ?? [];
-  if (patterns.length === 0) throw new InputError("--results is required (a results.csv file)");
-  if (typeof values.out !== "string") throw new InputError("--out is required (the report folder)");
+  const { values } = parseFlags("report", FLAGS, args);
+  const patterns = values.results as string[];
   const results = expandPatterns(patterns, "results", "results.csv files");
   const logs = expandPatterns((values.logs as string[] | undefined) ?? [], "logs", "train_log.csv files");
   const inputs: Record<string, { dir: string }> = {};
@@ -51,7 +42,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
   const manifest = values.manifest as string | undefined ?? await besideResults(results);
   if (manifest) inputs.manifest = { dir: manifest };
   await buildFromCli(stage, { logLabels: {} }, inputs, {
-    out: values.out,
+    out: values.out as string,
     label: "report",
     force: values.force === true,
   });

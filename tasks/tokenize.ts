@@ -4,7 +4,7 @@
  * the corpus's train split and writes the token shards of both splits (tokenizer/tokenize_stage.ts). The
  * default output folder is runs/tokenize/<corpus>-<key>; a finished one with the same settings is left as it is.
  */
-import { CACHE_DIR_FLAG, resolveCacheDir } from "../data/cache.ts";
+import { resolveCacheDir } from "../data/cache.ts";
 import { corpusDocuments, FILES_CORPUS } from "../data/corpora.ts";
 import { buildFromCli } from "../artifacts/cli.ts";
 import { type TokenizeStats } from "../tokenizer/pipeline.ts";
@@ -12,43 +12,37 @@ import { corpusSha256 } from "../data/corpus.ts";
 import { loadAnyTokenizer } from "../tokenizer/load_any.ts";
 import { validateVocabSize } from "../tokenizer/specials.ts";
 import { stage, type TokenizeSpec } from "../tokenizer/tokenize_stage.ts";
-import { integerFlag, numberFlag, parseFlags, runMain } from "../util/cli.ts";
+import { type FlagSpec, integerFlag, numberFlag, parseFlags, runMain } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
+import { sharedFlags } from "../util/flags.ts";
 
 const FLAGS = {
-  vocab: {
-    type: "string",
-    help: "vocabulary size, 4096 to 65536 (specials and bytes included) (required unless --tokenizer is given)",
-  },
-  tokenizer: {
-    type: "string",
-    help:
-      "encode with this tokenizer.json (any Hugging Face one) instead of training BPE; --vocab defaults to its size",
-  },
+  ...sharedFlags({
+    vocab: { defaultHelp: "the size of --tokenizer; required without it" },
+    tokenizer: { defaultHelp: "none: train a byte-level BPE" },
+    "cache-dir": true,
+    seed: { default: "0" },
+    "valid-fraction": { default: "0.02" },
+    out: { defaultHelp: "runs/tokenize/<corpus>-<key>" },
+    force: true,
+  }),
   corpus: {
     type: "string",
     multiple: true,
-    help: "corpus .txt/.jsonl file or folder (repeatable; default: the built-in corpus --corpus-name)",
+    help: "corpus .txt/.jsonl file or folder",
+    defaultHelp: "the built-in corpus --corpus-name",
   },
-  ...CACHE_DIR_FLAG,
   "corpus-name": {
     type: "string",
     default: "default",
     help: "built-in corpus (data/corpora.ts) when no --corpus is given",
   },
   "max-documents": { type: "string", help: "take this many documents, spread evenly over the corpus (default all)" },
-  seed: { type: "string", default: "0", help: "seed of the train/valid split and of the BPE sample" },
-  "valid-fraction": { type: "string", default: "0.02", help: "share of documents held out for validation" },
   "max-train-bytes": { type: "string", help: "train BPE on a seeded sample of at most this many bytes of train text" },
-  out: { type: "string", help: "output folder (default runs/tokenize/<corpus>-<key>)" },
-  force: { type: "boolean", help: "replace the output folder if it holds another artifact" },
-} as const;
+} satisfies FlagSpec;
 
 async function main() {
-  const { values: v, positionals } = parseFlags("tokenize", FLAGS);
-  if (positionals.length) {
-    throw new InputError(`unexpected argument ${JSON.stringify(positionals[0])} (corpus paths go after --corpus)`);
-  }
+  const { values: v } = parseFlags("tokenize", FLAGS);
   const given = v.tokenizer === undefined ? null : await loadAnyTokenizer(v.tokenizer as string);
   if (v.vocab === undefined && !given) throw new InputError("--vocab is required (e.g. --vocab 16384)");
   const paths = (v.corpus as string[] | undefined) ?? [];

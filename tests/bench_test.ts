@@ -39,7 +39,7 @@ Deno.test("deno task bench --json on a tiny model prints one line per objective 
       "bench/train_step.ts",
       "--backend",
       "wasm",
-      "--config",
+      "--model",
       "tiny",
       "--sizes",
       "",
@@ -47,7 +47,7 @@ Deno.test("deno task bench --json on a tiny model prints one line per objective 
       "48",
       "--batch",
       "2",
-      "--seq",
+      "--seq-len",
       "8",
       "--steps",
       "2",
@@ -71,7 +71,7 @@ Deno.test("deno task bench --json on a tiny model prints one line per objective 
 
 Deno.test("deno task bench refuses an unknown fast path name", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "bench/train_step.ts", "--without", "warpDrive", "--config", "tiny"],
+    args: ["run", "-A", "bench/train_step.ts", "--without", "warpDrive", "--model", "tiny"],
     stdout: "piped",
     stderr: "piped",
   }).output();

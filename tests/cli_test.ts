@@ -1,23 +1,65 @@
 /** util/cli.ts: usage with positional arguments, and runMain's one-line errors. */
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { integerFlag, numberFlag, parseFlags, TRACE_ENV, usage } from "../util/cli.ts";
+import { flagLine, integerFlag, numberFlag, parseFlags, TRACE_ENV, usage } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
 
 const CLI_MODULE = new URL("../util/cli.ts", import.meta.url).href;
 const ERRORS_MODULE = new URL("../util/errors.ts", import.meta.url).href;
+
+const BUILT_IN_LINES = "\n  --help  show this help\n  --version  print the version (and the git commit in a checkout)";
 
 Deno.test("usage lists positional arguments before the flags; parse errors carry it", () => {
   const spec = { n: { type: "string" as const, default: "2", help: "how many" } };
   const args = { synopsis: "A B", help: "A, B: two files" };
   assertEquals(
     usage("thing", spec, args),
-    "usage: deno task thing [flags] A B\n  A, B: two files\n  --n VALUE  how many (default 2)",
+    "usage: deno task thing [flags] A B\n  A, B: two files\n  --n VALUE  how many (default 2)" + BUILT_IN_LINES,
   );
-  assertEquals(usage("thing", spec), "usage: deno task thing [flags]\n  --n VALUE  how many (default 2)");
+  assertEquals(
+    usage("thing", spec),
+    "usage: deno task thing [flags]\n  --n VALUE  how many (default 2)" + BUILT_IN_LINES,
+  );
   const e = assertThrows(() => parseFlags("thing", spec, ["--m"], args), InputError);
   assertStringIncludes(e.message, "usage: deno task thing [flags] A B");
   assertThrows(() => numberFlag("n", "x"), InputError, '--n expects a number, got "x"');
   assertThrows(() => integerFlag("n", "1.5", 0), InputError, "--n expects an integer >= 0");
+});
+
+Deno.test("flagLine: default, the default in words, required, repeatable", () => {
+  assertEquals(flagLine("x", { type: "boolean", help: "do x", default: false }), "--x  do x");
+  assertEquals(flagLine("d", { type: "string", help: "joins", default: " " }), '--d VALUE  joins (default " ")');
+  assertEquals(
+    flagLine("l", { type: "string", help: "languages", default: "paper", defaultHelp: "ar,en; or all" }),
+    "--l VALUE  languages (default paper: ar,en; or all)",
+  );
+  assertEquals(
+    flagLine("r", { type: "string", help: "files", required: true, multiple: true, defaultHelp: "none" }),
+    "--r VALUE  files (required) (default: none) (repeatable)",
+  );
+});
+
+Deno.test("parseFlags: positional arguments only where the command takes them, required flags", () => {
+  const spec = { out: { type: "string" as const, help: "output folder", required: true } };
+  assertThrows(
+    () => parseFlags("thing", spec, ["--out", "o", "extra"]),
+    InputError,
+    'thing: unexpected argument "extra": every input is a --flag of one value',
+  );
+  assertThrows(() => parseFlags("thing", spec, []), InputError, "thing: --out is required (output folder)");
+  const two = { synopsis: "A B", help: "two files" };
+  assertEquals(parseFlags("thing", spec, ["a", "--out", "o", "b"], two).positionals, ["a", "b"]);
+  assertThrows(
+    () => parseFlags("thing", spec, ["--out", "o", "a"], two),
+    InputError,
+    "expected 2 arguments A B, got 1",
+  );
+  const optional = { synopsis: "[NAME]", help: "a name" };
+  assertEquals(parseFlags("thing", spec, ["--out", "o"], optional).positionals, []);
+  assertThrows(
+    () => parseFlags("thing", spec, ["--out", "o", "a", "b"], optional),
+    InputError,
+    'expected 0 to 1 argument [NAME], got 2 ("a" "b")',
+  );
 });
 
 async function runMainWith(body: string, env: Record<string, string> = {}) {

@@ -195,7 +195,7 @@ Deno.test({
     assertEquals((await run("HEAD~2", "HEAD~1", "--report-dir", "reports/nightly", "--fail-on-flag")).code, 1);
     const bad = await run("HEAD~2");
     assertEquals(bad.code, 2);
-    assertStringIncludes(new TextDecoder().decode(bad.stderr), "error: expected two arguments A B");
+    assertStringIncludes(new TextDecoder().decode(bad.stderr), "error: diff: expected 2 arguments A B, got 1");
     await Deno.remove(dir, { recursive: true });
   },
 });

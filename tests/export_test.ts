@@ -416,7 +416,7 @@ Deno.test("tasks/export.ts: --help, a missing flag, an existing folder, and a ru
   const help = await cli("--help");
   assertEquals(help.code, 0);
   for (const flag of ["--checkpoint", "--out", "--tokenizer", "--force"]) assertStringIncludes(help.out, flag);
-  assertEquals((await cli("--checkpoint", vanillaRun)).out.trim(), "error: --out is required (the folder to create)");
+  assertEquals((await cli("--checkpoint", vanillaRun)).out.trim(), "error: export: --out is required (output folder)");
   const existing = await cli("--checkpoint", vanillaRun, "--out", vanillaOut);
   assertEquals(existing.code, 2);
   assertStringIncludes(existing.out, "output folder already exists (use another --out, or --force to replace it)");

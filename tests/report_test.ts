@@ -187,7 +187,7 @@ Deno.test("tasks/report.ts: missing flags, stray arguments, unmatched globs and 
       () => reportMain(["--results", results, "--out", out, "--logs", "a.csv", "b.csv"]),
       InputError,
     )).message,
-    "unexpected argument(s) b.csv; quote --results and --logs patterns",
+    'unexpected argument "b.csv": every input is a --flag of one value (quote glob patterns',
   );
   assertStringIncludes(
     (await assertRejects(() => reportMain(["--results", results, "--out", out, "--bogus"]), InputError)).message,

@@ -477,7 +477,7 @@ Deno.test("tasks/xnli.ts: bad flags are one-line errors (exit 2) naming what was
   const setup = await run("--checkpoint", "x", "--setup", "sideways");
   assertEquals(setup.code, 2);
   assertStringIncludes(setup.stderr, "--setup expects en, target or both");
-  const langs = await run("--checkpoint", "x", "--langs", "en,klingon");
+  const langs = await run("--checkpoint", "x", "--languages", "en,klingon");
   assertStringIncludes(langs.stderr, `unknown XNLI language "klingon"`);
   const missing = await run("--checkpoint", join(REPO_ROOT, "no-such-checkpoint"));
   assertEquals(missing.code, 2);

@@ -4,20 +4,42 @@
  */
 import { parseArgs as nodeParseArgs } from "node:util";
 import { InputError } from "./errors.ts";
+import { versionLine } from "./version.ts";
 
-/** Flag spec: name -> type, optional default, one-line help and whether it repeats. */
-export type FlagSpec = Record<
-  string,
-  { type: "string" | "boolean"; default?: string | boolean; multiple?: boolean; help: string }
->;
+/** One flag: its type, one-line help, and optionally a default, words for a default the task works out, required, repeatable. */
+export interface FlagDef {
+  type: "string" | "boolean";
+  help: string;
+  default?: string | boolean;
+  /** The default in words, where the task computes it (e.g. "the checkpoint's token folder's"). */
+  defaultHelp?: string;
+  required?: boolean;
+  multiple?: boolean;
+}
 
-/** A command's positional arguments, for its usage text: e.g. "A B", and a line saying what they are. */
+/** Flag spec: name -> definition. */
+export type FlagSpec = Record<string, FlagDef>;
+
+/** A command's positional arguments: e.g. "A B", a line saying what they are, and how many it takes. */
 export interface PositionalSpec {
   synopsis: string;
   help: string;
+  /** fewest and most positional arguments (default: exactly the words of `synopsis` without brackets) */
+  min?: number;
+  max?: number;
 }
 
-/** Parses `args` against `spec`; `--help` prints usage (with `positionals` when given) and exits 0. */
+/** Flags every command has. */
+const BUILT_IN: FlagSpec = {
+  help: { type: "boolean", help: "show this help" },
+  version: { type: "boolean", help: "print the version (and the git commit in a checkout)" },
+};
+
+/**
+ * Parses `args` against `spec`: `--help` prints usage and `--version` the version, each exiting 0. An
+ * unknown or malformed flag, a missing required one, or a positional argument the command does not take
+ * (none, unless `positionals` says) is an InputError naming it.
+ */
 export function parseFlags(
   command: string,
   spec: FlagSpec,
@@ -25,9 +47,7 @@ export function parseFlags(
   positionals?: PositionalSpec,
 ) {
   const options = Object.fromEntries(
-    Object.entries({ ...spec, help: { type: "boolean", help: "show this help" } } as FlagSpec).map((
-      [name, s],
-    ) => [name, {
+    Object.entries({ ...spec, ...BUILT_IN }).map(([name, s]) => [name, {
       type: s.type,
       ...(s.multiple !== undefined ? { multiple: s.multiple } : {}),
       ...(s.default !== undefined ? { default: s.default as never } : {}),
@@ -43,18 +63,66 @@ export function parseFlags(
     console.log(usage(command, spec, positionals));
     Deno.exit(0);
   }
+  if (parsed.values.version) {
+    console.log(versionLine());
+    Deno.exit(0);
+  }
+  checkPositionals(command, parsed.positionals, spec, positionals);
+  for (const [name, s] of Object.entries(spec)) {
+    if (s.required && parsed.values[name] === undefined) {
+      throw new InputError(`${command}: --${name} is required (${s.help})`);
+    }
+  }
   return parsed as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
 }
 
-/** Usage text listing the positional arguments (when given) and every flag. */
+function checkPositionals(command: string, given: string[], flags: FlagSpec, spec?: PositionalSpec): void {
+  if (!spec) {
+    if (given.length) {
+      throw new InputError(
+        `${command}: unexpected argument ${JSON.stringify(given[0])}: every input is a --flag of one value ` +
+          `(quote glob patterns so that the shell does not expand them; see --help)`,
+      );
+    }
+    return;
+  }
+  const words = spec.synopsis.split(/\s+/).filter(Boolean);
+  const min = spec.min ?? words.filter((w) => !w.startsWith("[")).length;
+  const max = spec.max ?? words.length;
+  if (given.length < min || given.length > max) {
+    const expected = min === max ? `${min}` : `${min} to ${max}`;
+    throw new InputError(
+      `${command}: expected ${expected} argument${max === 1 ? "" : "s"} ${spec.synopsis}, got ${given.length}` +
+        (given.length ? ` (${given.map((g) => JSON.stringify(g)).join(" ")})` : "") +
+        `\n${usage(command, flags, spec)}`,
+    );
+  }
+}
+
+/** Usage text listing the positional arguments (when given) and every flag, --help and --version last. */
 export function usage(command: string, spec: FlagSpec, positionals?: PositionalSpec): string {
-  const lines = Object.entries(spec).map(([name, s]) =>
-    `  --${name}${s.type === "string" ? " VALUE" : ""}  ${s.help}${
-      s.default !== undefined ? ` (default ${s.default})` : ""
-    }`
-  );
+  const lines = Object.entries({ ...spec, ...BUILT_IN }).map(([name, s]) => `  ${flagLine(name, s)}`);
   const head = `usage: deno task ${command} [flags]${positionals ? ` ${positionals.synopsis}` : ""}`;
   return [head, ...(positionals ? [`  ${positionals.help}`] : []), ...lines].join("\n");
+}
+
+/** One flag's usage line: "--name VALUE  help" and what is known of its default, required, repeatable. */
+export function flagLine(name: string, s: FlagDef): string {
+  const notes = [
+    ...(s.required ? ["required"] : []),
+    ...(s.default !== undefined && s.default !== false
+      ? [`default ${shownDefault(s.default)}${s.defaultHelp !== undefined ? `: ${s.defaultHelp}` : ""}`]
+      : s.defaultHelp !== undefined
+      ? [`default: ${s.defaultHelp}`]
+      : []),
+    ...(s.multiple ? ["repeatable"] : []),
+  ];
+  return `--${name}${s.type === "string" ? " VALUE" : ""}  ${s.help}${notes.map((n) => ` (${n})`).join("")}`;
+}
+
+/** A default as usage shows it: JSON-quoted where it is empty or holds a space. */
+function shownDefault(value: string | boolean): string {
+  return typeof value === "string" && (value === "" || /\s/.test(value)) ? JSON.stringify(value) : String(value);
 }
 
 /** Reads a numeric flag, or throws an InputError naming it. */
