@@ -14,7 +14,6 @@ import { join, resolve } from "node:path";
 import { exists, sha256, sha256File, writeFileAtomic } from "../util/fs.ts";
 import { InputError } from "../util/errors.ts";
 import { cacheHome } from "../util/paths.ts";
-import type { FlagSpec } from "../util/cli.ts";
 import { decodeUtf8, parseTsv, readBytes } from "./tsv.ts";
 
 /** Environment variable naming the data cache folder. */
@@ -22,14 +21,6 @@ export const DATA_CACHE_ENV = "HEADLESS_BENCH_DATA";
 
 /** The file listing a cache's (or a mirror's) files with their sizes and hashes. */
 export const DATA_MANIFEST = "MANIFEST.tsv";
-
-/** The `--cache-dir` flag, for any tasks/ entry point that reads evaluation data. */
-export const CACHE_DIR_FLAG: FlagSpec = {
-  "cache-dir": {
-    type: "string",
-    help: `evaluation-data cache folder (default $${DATA_CACHE_ENV}, else ~/.cache/headless-bench/data)`,
-  },
-};
 
 /** The default cache folder when neither flag nor environment names one. */
 export function defaultCacheDir(): string {

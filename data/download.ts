@@ -517,3 +517,18 @@ export function formatProgress(p: Progress): string {
   const of = p.total ? ` / ${mb(p.total)} MB (${Math.floor((100 * p.received) / p.total)}%)` : " MB";
   return `${p.label}: ${mb(p.received)}${of} at ${mb(p.bytesPerSecond)} MB/s${p.done ? ", done" : ""}`;
 }
+
+/** Prints progress on one rewritten line on a terminal, or a line every 5 s otherwise. */
+export function progressPrinter(): (p: Progress) => void {
+  const tty = Deno.stderr.isTerminal();
+  let last = 0;
+  const encoder = new TextEncoder();
+  return (p) => {
+    if (tty) {
+      Deno.stderr.writeSync(encoder.encode(`\r\x1b[K${formatProgress(p)}${p.done ? "\n" : ""}`));
+    } else if (p.done || performance.now() - last > 5000) {
+      last = performance.now();
+      console.error(formatProgress(p));
+    }
+  };
+}

@@ -143,6 +143,32 @@ export function sourceOutputs(source: Source): string[] {
   }
 }
 
+/**
+ * The `--base-url` flag: every host replaced by one base URL (a mirror of the canonical files, or a
+ * local server in tests); undefined when not given. Not a URL: an InputError.
+ */
+export function baseUrlsFromFlag(base: string | undefined): Record<BaseName, string> | undefined {
+  if (base === undefined) return undefined;
+  if (!URL.canParse(base)) {
+    throw new InputError(`--base-url ${JSON.stringify(base)} is not a URL; expected e.g. http://host/path/`);
+  }
+  return Object.fromEntries(Object.keys(DEFAULT_BASE_URLS).map((k) => [k, base])) as Record<BaseName, string>;
+}
+
+/**
+ * The sources providing `files` (cache-relative paths), in table order, and the files no source
+ * provides (a task file of one's own, or data only a mirror has).
+ */
+export function sourcesFor(
+  files: readonly string[],
+  sources: readonly Source[] = SOURCES,
+): { sources: Source[]; unknown: string[] } {
+  const wanted = new Set(files);
+  const chosen = sources.filter((s) => sourceOutputs(s).some((f) => wanted.has(f)));
+  const provided = new Set(chosen.flatMap(sourceOutputs));
+  return { sources: chosen, unknown: files.filter((f) => !provided.has(f)) };
+}
+
 /** A source's URL, with its base taken from `baseUrls` where given. */
 export function sourceUrl(source: Source, baseUrls: Partial<Record<BaseName, string>> = {}): string {
   const base = baseUrls[source.base] ?? DEFAULT_BASE_URLS[source.base];

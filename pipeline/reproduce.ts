@@ -1,16 +1,17 @@
 /**
- * The whole reproduction, from the corpus to the report, as one library call: check the data cache, plan
+ * The whole reproduction, from the corpus to the report, as one library call: fetch the evaluation files
+ * the data cache lacks (pipeline/fetch_data.ts; offline: name them), plan
  * the profile's stages (pipeline/plan.ts), run them through the artifact store (pipeline/run_plan.ts),
  * write manifest.json, and the report (reports/report_stage.ts) into the output folder.
  */
 import { join } from "node:path";
 import { verifyArtifact } from "../artifacts/record.ts";
 import { killWorkers } from "../artifacts/worker_client.ts";
-import { missingFromCache } from "../data/cache.ts";
 import { stage as reportStage } from "../reports/report_stage.ts";
 import { InputError } from "../util/errors.ts";
 import { formatDuration } from "../util/format.ts";
-import { glueFiles, hashFiles, missingDataMessage, profileGlueTasks, requiredFiles } from "./data_needs.ts";
+import { ALL_IN_CACHE, glueFiles, hashFiles, profileGlueTasks, requiredFiles } from "./data_needs.ts";
+import { type DataFetchOptions, ensureCacheFiles } from "./fetch_data.ts";
 import { writeManifest } from "./manifest.ts";
 import { prepareMultilingualSources } from "./multilingual.ts";
 import { claimOutFolder } from "./out_folder.ts";
@@ -35,6 +36,8 @@ export interface ReproduceOptions {
   /** The backend, resolved by initBackend. */
   backend: string;
   quiet?: boolean;
+  /** How missing evaluation files are fetched (default: from the canonical hosts). */
+  data?: DataFetchOptions;
   /** Lines for the user. */
   log: (line: string) => void;
 }
@@ -47,7 +50,10 @@ async function countRows(path: string): Promise<number> {
   return Math.max(0, lines - 1);
 }
 
-/** Runs the reproduction; returns what ran. A cache lacking files is an InputError naming them and the fix. */
+/**
+ * Runs the reproduction; returns what ran. Evaluation files the cache lacks are fetched first (offline,
+ * an InputError names them and the command that fetches them).
+ */
 export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
@@ -55,13 +61,15 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
   const glueTasks = await profileGlueTasks(profile, cacheDir);
   if (profile.glue && glueTasks.length === 0) {
     throw new InputError(
-      `glue.tasks ${JSON.stringify(profile.glue.tasks)} selects no task with all its files in the cache ${cacheDir}`,
+      `glue.tasks ${JSON.stringify(profile.glue.tasks)} selects no task with all its files in the cache ${cacheDir}` +
+        (profile.glue.tasks.includes(ALL_IN_CACHE)
+          ? `; name the tasks to have them fetched, e.g. --set 'glue.tasks=["rte","mrpc"]'`
+          : ""),
       o.profileFile,
     );
   }
   const files = requiredFiles(glueTasks, profile.lambada !== null, profile.multilingual);
-  const missing = await missingFromCache(cacheDir, files);
-  if (missing.length) throw new InputError(await missingDataMessage(cacheDir, missing));
+  await ensureCacheFiles(cacheDir, files, o.data ?? {}, o.log);
   const dataHashes = await hashFiles(cacheDir, files);
   const glueTrainExamples: Record<string, number> = {};
   const glueDevExamples: Record<string, number> = {};
@@ -74,8 +82,13 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
     );
   }
   const corpus = await loadCorpusSlice(profile, cacheDir, o.log);
+  // Offline, the multilingual sources are not fetched either (whatever multilingual.fetch says).
   const multilingual = profile.multilingual
-    ? await prepareMultilingualSources(profile.multilingual, cacheDir, o.log)
+    ? await prepareMultilingualSources(
+      { ...profile.multilingual, fetch: profile.multilingual.fetch && !o.data?.offline },
+      cacheDir,
+      o.log,
+    )
     : undefined;
   const stagesRoot = join(outDir, "stages");
   const plan = planStages({

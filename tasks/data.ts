@@ -10,12 +10,13 @@
  */
 import { parseFlags, runMain } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
-import { CACHE_DIR_FLAG, checkCached, readDataManifest, resolveCacheDir } from "../data/cache.ts";
-import { DownloadError, fetchMissing, fillFromMirror, formatProgress, type Progress } from "../data/download.ts";
-import { type BaseName, DEFAULT_BASE_URLS, selectSources, sourceOutputs } from "../data/sources.ts";
+import { sharedFlags } from "../util/flags.ts";
+import { checkCached, readDataManifest, resolveCacheDir } from "../data/cache.ts";
+import { DownloadError, fetchMissing, fillFromMirror, progressPrinter } from "../data/download.ts";
+import { baseUrlsFromFlag, selectSources, sourceOutputs } from "../data/sources.ts";
 
 const FLAGS = {
-  ...CACHE_DIR_FLAG,
+  ...sharedFlags({ "cache-dir": true, "base-url": true }),
   "data-dir": {
     type: "string" as const,
     help: "fill the cache from this local mirror (verified against its MANIFEST.tsv) instead of the web",
@@ -24,7 +25,6 @@ const FLAGS = {
     type: "string" as const,
     help: "comma-separated data sets: glue, lambada, xnli, or a source (CoLA, MRPC, ...)",
   },
-  "base-url": { type: "string" as const, help: "fetch every file from this base URL instead of its canonical host" },
   list: {
     type: "boolean" as const,
     help: "list the sources and the cache files each lacks or holds unverified; fetch nothing",
@@ -36,10 +36,7 @@ async function main() {
   const cacheDir = resolveCacheDir(values["cache-dir"] as string | undefined);
   const only = typeof values.only === "string" ? values.only.split(",") : [];
   const sources = selectSources(only);
-  const base = values["base-url"] as string | undefined;
-  if (base !== undefined && !URL.canParse(base)) {
-    throw new InputError(`--base-url ${JSON.stringify(base)} is not a URL; expected e.g. http://host/path/`);
-  }
+  const baseUrls = baseUrlsFromFlag(values["base-url"] as string | undefined);
   const stat = await Deno.stat(cacheDir).catch(() => null);
   if (stat && !stat.isDirectory) throw new InputError("is a file; expected the data cache folder", cacheDir);
   console.log(`data cache: ${cacheDir}`);
@@ -74,9 +71,6 @@ async function main() {
     for (const f of report.failed) console.error(`error: ${f.message}`);
     failures = report.failed.length;
   } else {
-    const baseUrls = base
-      ? Object.fromEntries(Object.keys(DEFAULT_BASE_URLS).map((k) => [k, base])) as Record<BaseName, string>
-      : undefined;
     const report = await fetchMissing(cacheDir, {
       sources,
       baseUrls,
@@ -95,21 +89,6 @@ async function main() {
 }
 
 const LIST_WORDS = { missing: "missing", mismatch: "not matching MANIFEST.tsv", unlisted: "not in MANIFEST.tsv" };
-
-/** Prints progress on one rewritten line on a terminal, or a line every 5 s otherwise. */
-function progressPrinter(): (p: Progress) => void {
-  const tty = Deno.stderr.isTerminal();
-  let last = 0;
-  const encoder = new TextEncoder();
-  return (p) => {
-    if (tty) {
-      Deno.stderr.writeSync(encoder.encode(`\r\x1b[K${formatProgress(p)}${p.done ? "\n" : ""}`));
-    } else if (p.done || performance.now() - last > 5000) {
-      last = performance.now();
-      console.error(formatProgress(p));
-    }
-  };
-}
 
 if (import.meta.main) {
   await runMain(async () => {

@@ -2,6 +2,8 @@
  * `deno task reproduce [--profile ci] [--out DIR]`: the whole pipeline, from the corpus to the report
  * (pipeline/reproduce.ts).
  *
+ *   evaluation data the cache lacks -> fetched and verified as `deno task data` does it
+ *                                      (--offline: refused, naming the files and the command)
  *   tokenize -> pretrain {encoder, decoder} x {softmax, cwt} x seeds at matched FLOPs
  *            -> GLUE fine-tuning of every encoder checkpoint fraction, LAMBADA (with the LM-head
  *               fine-tune for headless decoders) of every decoder checkpoint fraction
@@ -15,40 +17,44 @@
  */
 import { join } from "node:path";
 import { resolveCacheDir } from "../data/cache.ts";
+import { DownloadError, progressPrinter } from "../data/download.ts";
+import { baseUrlsFromFlag } from "../data/sources.ts";
 import { initBackend } from "../models/mod.ts";
 import { formatPlan } from "../pipeline/plan_table.ts";
 import { plannedRuns } from "../pipeline/plan.ts";
 import { DEFAULT_PROFILE, loadProfile, profileNames } from "../pipeline/profile.ts";
 import { reproduce } from "../pipeline/reproduce.ts";
 import { StageError } from "../pipeline/run_plan.ts";
-import { parseFlags, runMain } from "../util/cli.ts";
+import { type FlagSpec, parseFlags, runMain } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
+import { sharedFlags } from "../util/flags.ts";
 import { REPO_ROOT } from "../util/paths.ts";
 
 const FLAGS = {
+  ...sharedFlags({
+    out: { defaultHelp: "runs/reproduce/<profile>" },
+    "cache-dir": true,
+    offline: true,
+    "base-url": true,
+  }),
   profile: {
     type: "string",
     default: DEFAULT_PROFILE,
     help: `profile name (${profileNames().join(", ")}) or JSON path`,
   },
-  out: { type: "string", help: "output folder (default runs/reproduce/<profile>)" },
   set: {
     type: "string",
     multiple: true,
-    help: "override one profile value for this run, e.g. --set glue.epochs=2 (repeatable)",
+    help: "override one profile value for this run, e.g. --set glue.epochs=2",
   },
   plan: { type: "boolean", help: "print the plan (runs, FLOP budgets, stages, ETA) and exit" },
-  force: { type: "boolean", help: "run even where the profile requires another backend" },
-  "cache-dir": {
-    type: "string",
-    help: "evaluation-data cache folder (default $HEADLESS_BENCH_DATA, else ~/.cache/headless-bench/data)",
-  },
+  "any-backend": { type: "boolean", help: "run even where the profile requires another backend" },
   quiet: { type: "boolean", help: "no progress lines" },
-} as const;
+} satisfies FlagSpec;
 
 async function main() {
-  const { values: v, positionals } = parseFlags("reproduce", FLAGS);
-  if (positionals.length) throw new InputError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const { values: v } = parseFlags("reproduce", FLAGS);
+  const baseUrls = baseUrlsFromFlag(v["base-url"] as string | undefined);
   const { profile, file, text } = await loadProfile(v.profile as string, (v.set as string[] | undefined) ?? []);
   console.log(`reproduce: profile ${profile.name} (${file}): ${profile.description}`);
   console.log(formatPlan(profile, plannedRuns(profile)));
@@ -56,8 +62,8 @@ async function main() {
   if (profile.requireBackend !== null && backend !== profile.requireBackend) {
     const msg = `profile ${profile.name} needs the ${profile.requireBackend} backend; this machine has ${backend}`;
     if (v.plan) console.log(`note: ${msg}`);
-    else if (!v.force) throw new InputError(`${msg} (pass --force to run it anyway)`, file);
-    else console.error(`warning: ${msg}; running anyway (--force)`);
+    else if (!v["any-backend"]) throw new InputError(`${msg} (pass --any-backend to run it anyway)`, file);
+    else console.error(`warning: ${msg}; running anyway (--any-backend)`);
   }
   if (v.plan) return;
   await reproduce({
@@ -68,6 +74,7 @@ async function main() {
     cacheDir: resolveCacheDir(v["cache-dir"] as string | undefined),
     backend,
     quiet: v.quiet === true,
+    data: { offline: v.offline === true, baseUrls, onProgress: v.quiet ? undefined : progressPrinter() },
     log: console.log,
   });
 }
@@ -76,6 +83,10 @@ if (import.meta.main) {
   try {
     await runMain(main);
   } catch (e) {
+    if (e instanceof DownloadError) {
+      console.error(`error: ${e.message}`);
+      Deno.exit(1);
+    }
     if (!(e instanceof StageError)) throw e;
     console.error(`error: ${e.message}`);
     console.error(`run the same command again to retry from there`);

@@ -257,11 +257,12 @@ async function runPlain(...args: string[]): Promise<{ code: number; text: string
   return { code, text: new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr) };
 }
 
-Deno.test("a data cache lacking files: exit 2 with the exact `deno task data` command, before any stage runs", async () => {
+Deno.test("--offline with a data cache lacking files: exit 2 with the exact `deno task data` command, before any stage runs", async () => {
   const cache = await Deno.makeTempDir();
   const out = await Deno.makeTempDir();
-  const { code, text } = await runPlain("--profile", "smoke", "--out", out, "--cache-dir", cache);
+  const { code, text } = await runPlain("--profile", "smoke", "--out", out, "--cache-dir", cache, "--offline");
   assertEquals(code, 2, text);
+  assertStringIncludes(text, "--offline: nothing fetched");
   assertStringIncludes(text, "glue/RTE/train.tsv");
   assertStringIncludes(text, "lambada/lambada_test.jsonl");
   assertStringIncludes(text, "HEADLESS_BENCH_DATA is not set");
@@ -278,7 +279,7 @@ Deno.test("the paper profile prints its plan and FLOP budget, then refuses to ru
   assertStringIncludes(text, "multilingual-encoder-cwt-s0");
   assertStringIncludes(text, "total pretraining budget: 2.142e+20 FLOPs");
   assertStringIncludes(text, "needs the tensorflow backend");
-  assertStringIncludes(text, "--force");
+  assertStringIncludes(text, "--any-backend");
   assertEquals(await exists(join(out, "stages")), false);
 });
 
