@@ -14,3 +14,4 @@ export * as models from "./models/mod.ts";
 export * as reports from "./reports/mod.ts";
 export * as tokenizer from "./tokenizer/mod.ts";
 export * as train from "./train/mod.ts";
+export { VERSION } from "./util/version.ts";
