@@ -77,7 +77,7 @@ export interface Profile {
   description: string;
   /** auto | tensorflow | wasm-blas | wasm | cpu */
   backend: string;
-  /** Refuse to run unless the backend is this one (override with --force). */
+  /** Refuse to run unless the backend is this one (override with --any-backend). */
   requireBackend: string | null;
   /** The pretraining corpus (a built-in one by name, data/corpora.ts) and the slice of it to tokenize (null: all). */
   corpus: { name: string; maxDocuments: number | null };
