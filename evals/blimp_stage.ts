@@ -25,6 +25,7 @@ import {
   requireInput,
   SCORED_MODEL_COLUMNS,
   type ScoredModels,
+  scoredName,
   unigramModels,
 } from "./scored_models.ts";
 
@@ -88,7 +89,7 @@ export const stage: Stage<BlimpSpec> = {
             io.progress.fraction((k + done / total) / scored.models.length);
             if (done - said >= total / 10) {
               said = done;
-              console.error(`blimp ${entry.columns.head}: ${done}/${total} sentences`);
+              console.error(`blimp ${scoredName(entry)}: ${done}/${total} sentences`);
             }
           },
         });
@@ -117,12 +118,12 @@ export const stage: Stage<BlimpSpec> = {
           seconds: Number(seconds.toFixed(3)),
           pairs: pairCount,
           sentences_per_second: Number((2 * pairCount / seconds).toFixed(1)),
-          note: `${scored.arch} ${entry.columns.head} head${model ? `, ${spec.maxTokens} tokens a call` : ""}`,
+          note: `${scored.arch} ${scoredName(entry)}${model ? `, ${spec.maxTokens} tokens a call` : ""}`,
         });
         await sink.flush();
         await writeExamplesCsv(io.out, examples);
         io.progress.say(
-          `${BLIMP_TASK + entry.suffix} (${entry.columns.head} head, seed ${entry.columns.seed}, ${paradigms.length} ` +
+          `${BLIMP_TASK + entry.suffix} (${scoredName(entry)}, seed ${entry.columns.seed}, ${paradigms.length} ` +
             `paradigms, ${all.n} pairs): acc ${(100 * all.acc).toFixed(2)}${all.ties ? `, ${all.ties} ties` : ""} ` +
             `(${seconds.toFixed(1)} s)`,
         );

@@ -28,6 +28,7 @@ import {
   requireInput,
   SCORED_MODEL_COLUMNS,
   type ScoredModels,
+  scoredName,
   tokenFolderFor,
   unigramModels,
 } from "./scored_models.ts";
@@ -131,12 +132,12 @@ export const stage: Stage<BpbSpec> = {
           seconds: Number(seconds.toFixed(3)),
           documents: docs.length,
           tokens_per_second: Number((tokenTotal / seconds).toFixed(1)),
-          note: `${entry.columns.head} head`,
+          note: scoredName(entry),
         });
         await sink.flush();
         await writeExamplesCsv(io.out, examples);
         io.progress.say(
-          `${task} (${entry.columns.head} head, seed ${entry.columns.seed}, ${docs.length} documents, ${tokenTotal} ` +
+          `${task} (${scoredName(entry)}, seed ${entry.columns.seed}, ${docs.length} documents, ${tokenTotal} ` +
             `tokens, ${byteTotal} bytes): ${value.toFixed(4)} bits per byte (${seconds.toFixed(1)} s)`,
         );
       } finally {

@@ -51,6 +51,11 @@ export interface ScoredModel {
   unigram: Float64Array | null;
 }
 
+/** "unigram", or the model's head ("own head", "E^T copy head", ...), for progress lines and timing notes. */
+export function scoredName(entry: ScoredModel): string {
+  return entry.load ? `${entry.columns.head} head` : "unigram";
+}
+
 /** What a signal stage scores, with the tokenizer they share. */
 export interface ScoredModels {
   arch: Arch;
