@@ -3,6 +3,7 @@
  * fills the cache when some are missing.
  */
 import { join, resolve } from "node:path";
+import { blimpTask } from "../data/blimp.ts";
 import { DATA_CACHE_ENV, missingFromCache } from "../data/cache.ts";
 import { GLUE_TASK_NAMES, glueTask } from "../data/glue.ts";
 import { LAMBADA_PATH } from "../data/lambada.ts";
@@ -50,16 +51,24 @@ export function xnliFiles(
   return [...new Set(files)];
 }
 
+/** Cache-relative BLiMP files of a profile's `blimp` section: its paradigms (null: all 67). */
+export function blimpFiles(blimp: Pick<NonNullable<Profile["blimp"]>, "paradigms">): string[] {
+  const { splits } = blimpTask();
+  return (blimp.paradigms ?? Object.keys(splits)).map((p) => splits[p]);
+}
+
 /** Every cache-relative file the profile reads. */
 export function requiredFiles(
   glueTasks: readonly string[],
   lambada: boolean,
   multilingual: Profile["multilingual"] = null,
+  blimp: Profile["blimp"] = null,
 ): string[] {
   return [
     ...glueTasks.flatMap(glueFiles),
     ...(lambada ? [LAMBADA_PATH] : []),
     ...(multilingual ? xnliFiles(multilingual.xnli) : []),
+    ...(blimp ? blimpFiles(blimp) : []),
   ];
 }
 

@@ -14,6 +14,10 @@ import { glueRun, type GlueSpec, runFiles, stage as glueStage } from "../evals/g
 import type { GlueTask } from "../evals/glue_score.ts";
 import { GLUE_PROTOCOLS } from "../evals/finetune_glue.ts";
 import { type LambadaSpec, stage as lambadaStage } from "../evals/lambada_stage.ts";
+import { type BlimpSpec, stage as blimpStage } from "../evals/blimp_stage.ts";
+import { type BpbSpec, stage as bpbStage } from "../evals/bpb_stage.ts";
+import { LM_FINETUNED_INPUT } from "../evals/scored_models.ts";
+import { blimpTask } from "../data/blimp.ts";
 import { stage as xnliStage, type XnliSpec } from "../evals/xnli_stage.ts";
 import { hasTrainFile } from "../evals/xnli_tasks.ts";
 import { MASKING } from "../models/masking.ts";
@@ -26,7 +30,7 @@ import { type PretrainSpec, stage as pretrainStage } from "../train/pretrain_sta
 import { keyOf } from "../artifacts/hash.ts";
 import type { Stage } from "../artifacts/stage.ts";
 import type { MultilingualSources } from "./multilingual.ts";
-import type { ArchProfile, MultilingualProfile, Profile } from "./profile.ts";
+import type { ArchProfile, BlimpProfile, MultilingualProfile, Profile } from "./profile.ts";
 
 /** LAMBADA passages in the OpenAI test file. */
 const LAMBADA_PASSAGES = 5153;
@@ -233,6 +237,7 @@ export function planStages(ctx: PlanContext): PlannedStage[] {
       givenTokenizer: null,
     };
     stages.push(planned(tokenizeStage, "corpus", spec, {}, 3 + ctx.corpus.bytes / 400_000));
+    stages.push(...unigramReferences(ctx));
   }
   const m = profile.multilingual;
   if (m) {
@@ -329,8 +334,12 @@ export function planStages(ctx: PlanContext): PlannedStage[] {
           ));
         }
       }
+      let lmFinetuned: Record<string, PlannedInput> = {};
       if (run.arch === "decoder" && profile.lambada) {
         const l = profile.lambada;
+        const lmRuns = run.objective === "cwt" ? l.seeds.length : 0;
+        // The BLiMP and bits-per-byte stages score the LM fine-tunes this stage makes: it keeps them.
+        const keepModels = lmRuns > 0 && l.lmSteps > 0 && signalAt(profile, fraction);
         const spec: LambadaSpec = {
           seeds: l.seeds,
           lmSteps: l.lmSteps,
@@ -339,13 +348,12 @@ export function planStages(ctx: PlanContext): PlannedStage[] {
           lmSeqLen: l.lmSeqLen,
           limit: l.limit,
           evalBatch: 64,
-          saveModels: false,
+          saveModels: keepModels,
           data: pick(ctx.dataHashes, (f) => f === LAMBADA_PATH),
           backend,
         };
         const passages = l.limit ?? LAMBADA_PASSAGES;
-        const lmRuns = run.objective === "cwt" ? l.seeds.length : 0;
-        stages.push(planned(
+        const lambada = planned(
           lambadaStage,
           evalLabel("lambada"),
           spec,
@@ -353,11 +361,118 @@ export function planStages(ctx: PlanContext): PlannedStage[] {
           6 + (passages * (1 + lmRuns)) / profile.speed.lambadaPassagesPerSecond +
             lmRuns * l.lmSteps * l.lmBatch * (l.lmSeqLen ?? run.config.context) * run.flopsPerToken /
               profile.speed.pretrainFlopsPerSecond,
-        ));
+        );
+        stages.push(lambada);
+        if (keepModels) {
+          const saved = (seed: number) => ({ stage: lambada.id, path: `lm-finetuned/seed-${seed}` });
+          lmFinetuned = Object.fromEntries(l.seeds.map((seed) => [`${LM_FINETUNED_INPUT}${seed}`, saved(seed)]));
+        }
       }
+      stages.push(...signalStages(ctx, run, fraction, evalLabel, { ...inputs, ...lmFinetuned }, tokenizeId));
     }
   }
   return stages;
+}
+
+/** True when the profile's BLiMP or bits-per-byte section scores checkpoints at `fraction`. */
+function signalAt(profile: Profile, fraction: number): boolean {
+  return [profile.blimp, profile.bpb].some((s) =>
+    s !== null && (s.fractions === null || s.fractions.includes(fraction))
+  );
+}
+
+/** Pairs a BLiMP section scores. */
+function blimpPairs(b: BlimpProfile): number {
+  return (b.paradigms?.length ?? Object.keys(blimpTask().splits).length) * Math.min(b.limitPerParadigm ?? 1000, 1000);
+}
+
+/** BLiMP files a profile reads (cache-relative). */
+function blimpData(ctx: PlanContext): Record<string, string> {
+  return pick(ctx.dataHashes, (f) => f.startsWith("blimp/"));
+}
+
+/** The label of the unigram reference stages (blimp/unigram, bpb/unigram). */
+export const UNIGRAM_LABEL = "unigram";
+
+/** The unigram references of the default corpus's token folder (contracts: objective "unigram"). */
+function unigramReferences(ctx: PlanContext): PlannedStage[] {
+  const { profile } = ctx;
+  const tokens = { tokens: { stage: DEFAULT_TOKENIZE_ID } };
+  const out: PlannedStage[] = [];
+  const b = profile.blimp;
+  if (b && (profile.pretrain.decoder || (b.encoders && profile.pretrain.encoder))) {
+    const spec: BlimpSpec = {
+      scorer: "unigram",
+      paradigms: b.paradigms,
+      limitPerParadigm: b.limitPerParadigm,
+      maxTokens: b.maxTokens,
+      data: blimpData(ctx),
+      backend: "",
+    };
+    out.push(planned(blimpStage, UNIGRAM_LABEL, spec, tokens, 5));
+  }
+  if (profile.bpb && profile.pretrain.decoder) {
+    const spec: BpbSpec = {
+      scorer: "unigram",
+      limitDocuments: profile.bpb.limitDocuments,
+      maxTokens: 4096,
+      backend: "",
+    };
+    out.push(planned(bpbStage, UNIGRAM_LABEL, spec, tokens, 5));
+  }
+  return out;
+}
+
+/**
+ * BLiMP (decoders, and encoders when asked) and bits per byte (decoders) of one checkpoint of a run on
+ * the default corpus, with the LM fine-tunes of a headless decoder among `inputs`.
+ */
+function signalStages(
+  ctx: PlanContext,
+  run: PlannedRun,
+  fraction: number,
+  evalLabel: (name: string) => string,
+  inputs: Record<string, PlannedInput>,
+  tokenizeId: string,
+): PlannedStage[] {
+  const { profile, backend } = ctx;
+  const out: PlannedStage[] = [];
+  const at = (s: { fractions: number[] | null }) => s.fractions === null || s.fractions.includes(fraction);
+  const scorings = 1 + Object.keys(inputs).filter((n) => n.startsWith(LM_FINETUNED_INPUT)).length;
+  const b = profile.blimp;
+  if (b && at(b) && (run.arch === "decoder" || b.encoders)) {
+    const spec: BlimpSpec = {
+      scorer: "model",
+      paradigms: b.paradigms,
+      limitPerParadigm: b.limitPerParadigm,
+      maxTokens: b.maxTokens,
+      data: blimpData(ctx),
+      backend,
+    };
+    // An encoder's pseudo-log-likelihood takes one pass per token (~12 a BLiMP sentence).
+    const cost = run.arch === "decoder" ? 1 : 12;
+    out.push(planned(
+      blimpStage,
+      evalLabel("blimp"),
+      spec,
+      inputs,
+      6 + scorings * cost * blimpPairs(b) / profile.speed.blimpPairsPerSecond,
+    ));
+  }
+  const p = profile.bpb;
+  if (p && at(p) && run.arch === "decoder") {
+    const spec: BpbSpec = { scorer: "model", limitDocuments: p.limitDocuments, maxTokens: p.maxTokens, backend };
+    // About 4 bytes a token; the valid split's share of the corpus.
+    const tokens = (ctx.corpus.bytes * profile.tokenizer.validFraction) / 4;
+    out.push(planned(
+      bpbStage,
+      evalLabel("bpb"),
+      spec,
+      { ...inputs, tokens: { stage: tokenizeId } },
+      6 + scorings * tokens / profile.speed.bpbTokensPerSecond,
+    ));
+  }
+  return out;
 }
 
 function pick(hashes: Record<string, string>, keep: (file: string) => boolean): Record<string, string> {

@@ -4,6 +4,7 @@
  * key's dotted path and its line. A profile is data: adding one needs no code.
  */
 import { join } from "node:path";
+import { blimpTask } from "../data/blimp.ts";
 import { CORPUS_NAMES } from "../data/corpus_by_name.ts";
 import { LANGUAGE_SOURCES } from "../data/multilingual/sources.ts";
 import { GLUE_TASK_NAMES } from "../data/glue.ts";
@@ -116,8 +117,48 @@ export interface Profile {
    * null (or absent): not run.
    */
   multilingual: MultilingualProfile | null;
+  /**
+   * BLiMP scored zero-shot (evals/blimp_stage.ts) at decoder checkpoints (and encoder ones, by
+   * pseudo-log-likelihood, when `encoders`), with the LAMBADA stage's LM fine-tunes of headless decoders,
+   * plus the unigram reference once. null (or absent): not run.
+   */
+  blimp: BlimpProfile | null;
+  /** Bits per byte of the valid split (evals/bpb_stage.ts) at decoder checkpoints, plus the unigram reference. */
+  bpb: BpbProfile | null;
   /** Throughput guesses for the ETA before anything is measured. */
-  speed: { pretrainFlopsPerSecond: number; glueExamplesPerSecond: number; lambadaPassagesPerSecond: number };
+  speed: {
+    pretrainFlopsPerSecond: number;
+    glueExamplesPerSecond: number;
+    lambadaPassagesPerSecond: number;
+    /** Decoder BLiMP pairs a second (an encoder's pseudo-log-likelihood costs one pass per token). */
+    blimpPairsPerSecond: number;
+    /** Decoder tokens scored a second for bits per byte. */
+    bpbTokensPerSecond: number;
+  };
+}
+
+/** The `blimp` section of a profile. */
+export interface BlimpProfile {
+  /** Paradigm UIDs (null: all 67). */
+  paradigms: string[] | null;
+  /** First N pairs of each paradigm (null: all 1,000). */
+  limitPerParadigm: number | null;
+  /** Score encoders too (pseudo-log-likelihood). */
+  encoders: boolean;
+  /** The checkpoint fractions scored (null: every one). */
+  fractions: number[] | null;
+  /** Most tokens per forward pass. */
+  maxTokens: number;
+}
+
+/** The `bpb` section of a profile. */
+export interface BpbProfile {
+  /** First N documents of the valid split (null: all). */
+  limitDocuments: number | null;
+  /** The checkpoint fractions scored (null: every one). */
+  fractions: number[] | null;
+  /** Most tokens per forward pass. */
+  maxTokens: number;
 }
 
 type Check = (value: unknown, path: string) => unknown;
@@ -252,8 +293,27 @@ const multilingual: Check = object({
   }),
 });
 
+/** A subset of the pretraining fractions, or null for all of them (checked against them in validateProfile). */
+const someFractions: Check = nullable((v, p) => [...new Set(list(num(0, 1))(v, p) as number[])].sort((a, b) => a - b));
+
+const blimp: Check = object({
+  paradigms: nullable(list(oneOf(...Object.keys(blimpTask().splits)))),
+  limitPerParadigm: nullable(int(1)),
+  encoders: (v, p) => (typeof v === "boolean" ? v : fail(p, "true or false", v)),
+  fractions: someFractions,
+  maxTokens: int(64),
+});
+
+const bpb: Check = object({ limitDocuments: nullable(int(1)), fractions: someFractions, maxTokens: int(64) });
+
+/**
+ * Speeds of the signal stages measured here for dec-small on 2 shared cores (load 12-18: BLiMP 31-47 pairs/s,
+ * bits per byte 630 tokens/s), used when a profile's speed section does not say.
+ */
+const SIGNAL_SPEEDS = { blimpPairsPerSecond: 40, bpbTokensPerSecond: 700 };
+
 const PROFILE: Check = withDefaults(
-  { multilingual: null },
+  { multilingual: null, blimp: null, bpb: null },
   object({
     name: str,
     description: str,
@@ -298,12 +358,19 @@ const PROFILE: Check = withDefaults(
       lmLr: positive,
     })),
     multilingual: nullable(multilingual),
-    speed: object({
-      pretrainFlopsPerSecond: positive,
-      glueExamplesPerSecond: positive,
-      lambadaPassagesPerSecond: positive,
-    }),
-  }, ["multilingual"]),
+    blimp: nullable(blimp),
+    bpb: nullable(bpb),
+    speed: withDefaults(
+      SIGNAL_SPEEDS,
+      object({
+        pretrainFlopsPerSecond: positive,
+        glueExamplesPerSecond: positive,
+        lambadaPassagesPerSecond: positive,
+        blimpPairsPerSecond: positive,
+        bpbTokensPerSecond: positive,
+      }, Object.keys(SIGNAL_SPEEDS)),
+    ),
+  }, ["multilingual", "blimp", "bpb"]),
 );
 
 /** Checks a parsed profile; errors name `file`, the key and its line in `text`. */
@@ -318,6 +385,19 @@ export function validateProfile(raw: unknown, file: string, text = ""): Profile 
     }
     if (p.glue && !p.pretrain.encoder) throw new KeyError("glue", "glue: GLUE fine-tuning needs pretrain.encoder");
     if (p.lambada && !p.pretrain.decoder) throw new KeyError("lambada", "lambada: LAMBADA needs pretrain.decoder");
+    if (p.bpb && !p.pretrain.decoder) throw new KeyError("bpb", "bpb: bits per byte needs pretrain.decoder");
+    if (p.blimp && !p.pretrain.decoder && !(p.blimp.encoders && p.pretrain.encoder)) {
+      throw new KeyError("blimp", "blimp: BLiMP needs pretrain.decoder, or pretrain.encoder with blimp.encoders true");
+    }
+    for (const key of ["blimp", "bpb"] as const) {
+      const wrong = p[key]?.fractions?.filter((f) => !p.pretrain.fractions.includes(f)) ?? [];
+      if (wrong.length) {
+        throw new KeyError(
+          `${key}.fractions`,
+          `${key}.fractions: ${wrong.join(", ")} not among pretrain.fractions ${JSON.stringify(p.pretrain.fractions)}`,
+        );
+      }
+    }
     return p;
   } catch (e) {
     if (e instanceof KeyError) throw new InputError(e.message, file, lineOfPath(text, e.path));

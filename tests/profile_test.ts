@@ -92,7 +92,14 @@ Deno.test("the multilingual section: its encoders at their own budget and vocabu
   ]);
   // A profile of the multilingual experiment alone is valid.
   const alone = validateProfile(
-    applyOverrides(SMOKE, ["pretrain.encoder=null", "pretrain.decoder=null", "glue=null", "lambada=null"]),
+    applyOverrides(SMOKE, [
+      "pretrain.encoder=null",
+      "pretrain.decoder=null",
+      "glue=null",
+      "lambada=null",
+      "blimp=null",
+      "bpb=null",
+    ]),
     "smoke.json",
   );
   assertEquals(plannedRuns(alone).map((r) => r.corpus), ["multilingual", "multilingual"]);
