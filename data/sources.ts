@@ -8,14 +8,18 @@
  * QQP-clean.zip for QQP, QNLIv2.zip for QNLI), each member `TASK/SPLIT.tsv` the cache's `glue/TASK/SPLIT.tsv`.
  * MRPC: the MSR paraphrase files as SentEval hosts them, used whole (train -> glue/MRPC/train.tsv,
  * test -> glue/MRPC/dev.tsv), as in ../shared/data.
+ * BLiMP: each paradigm's file from the authors' repository (data/blimp_files.ts pins them), one source per
+ * paradigm named by its UID, all tagged blimp.
  */
 import { InputError } from "../util/errors.ts";
 import { glueTask } from "./glue.ts";
+import { blimpTask } from "./blimp.ts";
+import { BLIMP_FILES } from "./blimp_files.ts";
 import { LAMBADA_PATH } from "./lambada.ts";
 import { XNLI_LANGUAGES, XNLI_TRAIN_LANGUAGES, xnliPath } from "./xnli.ts";
 
 /** Named hosts a source's file is fetched from. */
-export type BaseName = "glue" | "senteval" | "lambada" | "xnli";
+export type BaseName = "glue" | "senteval" | "lambada" | "xnli" | "blimp";
 
 /** The canonical hosts. */
 export const DEFAULT_BASE_URLS: Readonly<Record<BaseName, string>> = {
@@ -23,6 +27,7 @@ export const DEFAULT_BASE_URLS: Readonly<Record<BaseName, string>> = {
   senteval: "https://dl.fbaipublicfiles.com/senteval/senteval_data/",
   lambada: "https://openaipublic.blob.core.windows.net/gpt-2/data/",
   xnli: "https://dl.fbaipublicfiles.com/XNLI/",
+  blimp: "https://raw.githubusercontent.com/alexwarstadt/blimp/master/data/",
 };
 
 /** How a downloaded file becomes cache files. */
@@ -105,6 +110,15 @@ export const SOURCES: readonly Source[] = [
     bytes: 1819752,
     unpack: { kind: "file", to: LAMBADA_PATH },
   },
+  ...Object.entries(BLIMP_FILES).map(([uid, [sha256, bytes]]): Source => ({
+    name: uid,
+    tags: ["blimp"],
+    base: "blimp",
+    file: `${uid}.jsonl`,
+    sha256,
+    bytes,
+    unpack: { kind: "file", to: blimpTask().splits[uid] },
+  })),
   {
     name: "xnli-eval",
     tags: ["xnli"],

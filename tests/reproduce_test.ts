@@ -88,7 +88,7 @@ Deno.test({
   async fn() {
     const smokeOut = await Deno.makeTempDir({ prefix: "reproduce-smoke-" });
     const first = await run(smokeOut);
-    assertStringIncludes(first, "20 stages ran");
+    assertStringIncludes(first, "28 stages ran");
     for (const f of ["results.csv", "summary.csv", "report.md", "manifest.json"]) {
       assert(await exists(join(smokeOut, f)), `${f} written`);
     }
@@ -100,6 +100,13 @@ Deno.test({
         assert(seen.has(`decoder/${o}/lambada_openai/${f}`), `lambada rows for ${o} at ${f}`);
       }
       assert(seen.has(`decoder/cwt/lambada_openai_lmft/${f}`), `LM-fine-tuned lambada at ${f}`);
+      // BLiMP (and bits per byte for decoders) at the last checkpoint only, as the profile asks.
+      for (const o of ["softmax", "cwt"]) {
+        for (const arch of ["encoder", "decoder"]) assertEquals(seen.has(`${arch}/${o}/blimp/${f}`), f === 1);
+        assertEquals(seen.has(`decoder/${o}/bpb/${f}`), f === 1);
+      }
+      assertEquals(seen.has(`decoder/cwt/blimp_lmft/${f}`), f === 1);
+      assertEquals(seen.has(`decoder/cwt/bpb_lmft/${f}`), f === 1);
       // The multilingual encoders: both XNLI setups on both languages.
       for (const o of ["softmax", "cwt"]) {
         for (const t of ["xnli-en/ar", "xnli-en/en", "xnli-target/ar", "xnli-target/en"]) {
@@ -141,9 +148,9 @@ Deno.test({
       manifest.data.files["xnli/ar/train.tsv"],
       await sha256File(join(SHARED_DATA_DIR, "xnli/ar/train.tsv")),
     );
-    assertEquals(manifest.stages.ran.length, 20);
+    assertEquals(manifest.stages.ran.length, 28);
     const before = await stageRecords(smokeOut);
-    assertEquals(before.size, 20);
+    assertEquals(before.size, 28);
 
     // The same command again: nothing runs, every stage folder is untouched.
     const t0 = performance.now();
@@ -151,7 +158,7 @@ Deno.test({
     assert(performance.now() - t0 < 60_000, "a rerun takes under a minute");
     assertStringIncludes(again, "0 stages ran");
     const second = await lastInvocation(smokeOut);
-    assertEquals(ids(second, "skip").length, 20);
+    assertEquals(ids(second, "skip").length, 28);
     assertEquals(ids(second, "start"), []);
     assertEquals(await stageRecords(smokeOut), before);
 
@@ -164,14 +171,18 @@ Deno.test({
       "glue/encoder-softmax-s0-f0.5-rte",
       "glue/encoder-softmax-s0-f1-rte",
     ]);
-    assertEquals(ids(third, "skip").length, 16);
+    assertEquals(ids(third, "skip").length, 24);
     const epochs = parseResultsCsv(await Deno.readTextFile(join(smokeOut, "results.csv")), "results.csv")
       .filter((r) => r.task === "rte" && r.policy === "last-epoch");
     assertEquals(epochs.length, 4);
-    // A decoder setting: only the decoder's evaluation stages.
+    // A decoder setting: only the decoder's evaluation stages (and the BLiMP and bits-per-byte stages that
+    // read the LM fine-tunes the changed LAMBADA stage keeps).
     await run(smokeOut, "--set", "lambada.limit=30");
-    assertEquals(ids(await lastInvocation(smokeOut), "start").filter((id) => !id.endsWith("lambada")), []);
-    assertEquals(ids(await lastInvocation(smokeOut), "start").length, 4);
+    assertEquals(ids(await lastInvocation(smokeOut), "start").filter((id) => !id.endsWith("lambada")), [
+      "blimp/decoder-cwt-s0-f1-blimp",
+      "bpb/decoder-cwt-s0-f1-bpb",
+    ]);
+    assertEquals(ids(await lastInvocation(smokeOut), "start").length, 6);
     await Deno.remove(smokeOut, { recursive: true });
   },
 });
@@ -188,6 +199,8 @@ Deno.test({
       "pretrain.decoder=null",
       "--set",
       "lambada=null",
+      "--set",
+      "bpb=null",
       "--set",
       "multilingual=null",
       "--set",
