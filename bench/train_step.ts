@@ -19,12 +19,12 @@ import process from "node:process";
 import { InputError } from "../util/errors.ts";
 import { numberFlag, parseFlags, runMain } from "../util/cli.ts";
 import { Rng } from "../util/rng.ts";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import { makeDecoderBatch, makeEncoderBatch } from "../models/batches.ts";
 import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { stepFlops } from "../models/flops.ts";
 import { lossAndGrads, type Objective, parseObjective } from "../models/objectives.ts";
-import { fastPaths } from "../models/ops.ts";
+import { FAST_PATHS, setFastPaths } from "../models/accelerator.ts";
 import { createModel, noDecay } from "../models/transformer.ts";
 import { ADAMW_DEFAULTS, OptimizerStep } from "../train/optimizer_step.ts";
 import { scheduleFor } from "../train/schedule.ts";
@@ -34,7 +34,6 @@ import {
   enableBlasMatMul,
   nativeKernelStatus,
   setBlasThreads,
-  setNativeOverrides,
 } from "../kernels/mod.ts";
 import { type PeerResult, runPeer } from "./peer.ts";
 
@@ -105,7 +104,7 @@ const FLAGS = {
     type: "string",
     default: "",
     help: `fast-path sets to also time switched off, ';'-separated, each ','-separated (of ${
-      Object.keys(fastPaths).join(", ")
+      FAST_PATHS.join(", ")
     }; 'all')`,
   },
   untied: { type: "boolean", default: false, help: "keep the config's untied head (default: tied, as the peer)" },
@@ -192,14 +191,6 @@ function makeBatch(config: ModelConfig, B: number, T: number) {
   return config.arch === "decoder"
     ? makeDecoderBatch(rows)
     : makeEncoderBatch(rows.map((r) => r.subarray(0, T)), rng, config.vocabSize);
-}
-
-/** Sets the fast paths: all on, except the names in `off` ("all" = every one). */
-function setFastPaths(off: string[]): void {
-  for (const name of Object.keys(fastPaths) as (keyof typeof fastPaths)[]) {
-    fastPaths[name] = !(off.includes("all") || off.includes(name));
-  }
-  setNativeOverrides(fastPaths.nativeKernels);
 }
 
 /**
@@ -297,9 +288,9 @@ async function main() {
   const threadCounts = list(values.threads).map((v) => numberFlag("threads", v));
   const withoutSets: string[][] = [[], ...String(values.without).split(";").map(list).filter((s) => s.length)];
   for (const name of withoutSets.flat()) {
-    if (name !== "all" && !(name in fastPaths)) {
+    if (name !== "all" && !(FAST_PATHS as readonly string[]).includes(name)) {
       throw new InputError(
-        `--without: unknown fast path ${JSON.stringify(name)}; expected ${Object.keys(fastPaths).join(", ")} or all`,
+        `--without: unknown fast path ${JSON.stringify(name)}; expected ${FAST_PATHS.join(", ")} or all`,
       );
     }
   }

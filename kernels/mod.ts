@@ -22,3 +22,5 @@ export {
 export { CC_ENV, loadNativeLib, type NativeLib, nativeMissingReason } from "./native_lib.ts";
 export { envDefaultsSet, inheritedEnvWithoutDefaults, setEnvDefault } from "./env.ts";
 export { type KernelSummary, kernelSummary } from "./summary.ts";
+export { crossEntropyBackward, crossEntropyForward } from "./cross_entropy.ts";
+export { installWasmKernelPatches } from "./wasm_patches.ts";

@@ -17,7 +17,8 @@ export interface KernelSummary {
      */
     threadReproducibility?: ThreadReproducibility;
   };
-  native: { enabled: boolean; reason: string; build: string; threads: number; kernels: string[] };
+  /** sha256: of the compiled kernel library that was loaded, so a run names the exact build. */
+  native: { enabled: boolean; reason: string; build: string; sha256: string; threads: number; kernels: string[] };
 }
 
 /** The summary now (after initBackend has chosen the backend). */
@@ -34,7 +35,14 @@ export function kernelSummary(): KernelSummary {
         ? { threadReproducibility: blasThreadReproducibility(loadOpenBlas()!, b.threads) }
         : {}),
     },
-    native: { enabled: n.enabled, reason: n.reason, build: n.build, threads: n.threads, kernels: n.kernels },
+    native: {
+      enabled: n.enabled,
+      reason: n.reason,
+      build: n.build,
+      sha256: n.sha256,
+      threads: n.threads,
+      kernels: n.kernels,
+    },
   };
 }
 

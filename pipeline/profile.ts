@@ -12,7 +12,7 @@ import { XNLI_LANGUAGES } from "../data/xnli.ts";
 import { InputError } from "../util/errors.ts";
 import { jsonErrorLine, lineOfPath } from "../util/json_lines.ts";
 import { REPO_ROOT } from "../util/paths.ts";
-import { BACKEND_NAMES } from "../models/backend.ts";
+import { BACKEND_NAMES } from "../backends/names.ts";
 import { type Objective, OBJECTIVES } from "../models/objectives.ts";
 
 /** The folder holding the named profiles. */

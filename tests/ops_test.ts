@@ -8,18 +8,9 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { createRequire } from "node:module";
 import { InputError } from "../util/errors.ts";
-import { initBackend } from "../models/backend.ts";
-import {
-  attention,
-  countProductFlops,
-  crossEntropy,
-  embed,
-  fastPaths,
-  gelu,
-  layerNorm,
-  linear,
-  matMulNT,
-} from "../models/ops.ts";
+import { initBackend } from "../backends/mod.ts";
+import { attention, countProductFlops, crossEntropy, embed, gelu, layerNorm, linear, matMulNT } from "../models/ops.ts";
+import { fastPathSwitches } from "../models/accelerator.ts";
 import { disableBlasMatMul, enableBlasMatMul } from "../kernels/blas_backend.ts";
 import { makeDecoderBatch } from "../models/batches.ts";
 import { loadModelConfig } from "../models/config.ts";
@@ -275,7 +266,7 @@ Deno.test("the faster wasm Slice and GatherV2 kernels give tfjs's results, and f
   });
 });
 
-// ---- The wasm-blas fast paths (models/ops.ts fastPaths) against the plain wasm backend ----
+// ---- The wasm-blas fast paths (models/accelerator.ts fast paths) against the plain wasm backend ----
 
 const noBlas = loadOpenBlas() === null;
 const FAST_TOLERANCE = 1e-5; // relative, float32; the issue asks for well under 1e-4
@@ -327,7 +318,10 @@ Deno.test({
   ignore: noBlas,
   fn: async () => {
     assertEquals(await initBackend("wasm-blas"), "wasm-blas");
-    assert(fastPaths.transposedProducts && fastPaths.batchedAttention && fastPaths.fusedCrossEntropy);
+    assert(
+      fastPathSwitches().transposedProducts && fastPathSwitches().batchedAttention &&
+        fastPathSwitches().fusedCrossEntropy,
+    );
     try {
       const rng = new Rng(11);
       const [x, w, b] = [randn(rng, [33, 20]), randn(rng, [20, 12]), randn(rng, [12])];
