@@ -13,8 +13,11 @@ import { InputError } from "../util/errors.ts";
 import { installAccelerator } from "../models/accelerator.ts";
 import { blasMatMulStatus, disableBlasMatMul, enableBlasMatMul } from "../kernels/blas_backend.ts";
 import { installWasmKernelPatches } from "../kernels/wasm_patches.ts";
+import { probeAdapter } from "../kernels/webgpu/adapter.ts";
+import { startWebGpu, WEBGPU } from "../kernels/webgpu/proxy_backend.ts";
 import { BACKEND_NAMES, type BackendName } from "./names.ts";
 import { wasmAccelerator } from "./wasm.ts";
+import { webgpuAccelerator } from "./webgpu.ts";
 
 /** Native packages tried in order; the GPU build first. */
 const NATIVE_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"];
@@ -54,8 +57,9 @@ async function loadNative(): Promise<{ ok: true } | { ok: false; why: string }> 
 /**
  * Makes `name` the active tfjs backend, installs its accelerator, and returns the name actually in use
  * ("wasm-blas" when the wasm backend's matrix products run on OpenBLAS). `auto` = the native
- * TensorFlow backend when importable, else wasm with OpenBLAS products when the library is present,
- * else plain wasm.
+ * TensorFlow backend when importable, else `webgpu` when WebGPU finds a hardware adapter (a GPU, not
+ * a software rasterizer such as Mesa's llvmpipe: `--backend webgpu` takes that one too), else wasm with
+ * OpenBLAS products when the library is present, else plain wasm.
  */
 export async function initBackend(name: BackendName | string = "auto"): Promise<string> {
   if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
@@ -65,7 +69,7 @@ export async function initBackend(name: BackendName | string = "auto"): Promise<
   if (name === "tensorflow" || name === "auto") {
     const native = tf.findBackend("tensorflow") ? { ok: true as const } : await loadNative();
     if (native.ok) target = "tensorflow";
-    else if (name === "auto") target = "wasm";
+    else if (name === "auto") target = (await hardwareWebGpu()) ? WEBGPU : "wasm";
     else {
       throw new InputError(
         `the "tensorflow" backend is unavailable (${native.why}). @tensorflow/tfjs-node and ` +
@@ -75,10 +79,14 @@ export async function initBackend(name: BackendName | string = "auto"): Promise<
       );
     }
   }
+  if (target === WEBGPU) {
+    const gpu = await startWebGpu();
+    if ("missing" in gpu) throw new InputError(`--backend webgpu: ${gpu.missing}; use --backend wasm`);
+  }
   if (!(await tf.setBackend(target))) throw new Error(`tfjs could not initialise the ${target} backend`);
   await tf.ready();
   if (target !== "wasm") {
-    installAccelerator(null);
+    installAccelerator(target === WEBGPU ? webgpuAccelerator : null);
     return tf.getBackend();
   }
   installWasmKernelPatches();
@@ -94,4 +102,13 @@ export async function initBackend(name: BackendName | string = "auto"): Promise<
     }
   }
   return "wasm";
+}
+
+/** Whether WebGPU has a hardware adapter and the GPU worker starts on it (for `auto`). */
+async function hardwareWebGpu(): Promise<boolean> {
+  const adapter = await probeAdapter();
+  if ("missing" in adapter || adapter.software) return false;
+  const started = await startWebGpu();
+  if ("missing" in started) console.error(`note: ${started.missing}; using wasm`);
+  return !("missing" in started);
 }

@@ -29,7 +29,7 @@ export const wasmAccelerator: Accelerator = {
   runFused(name: FusedKernel, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown> = {}) {
     const targets = attrs.targets as Int32Array;
     if (name === "CrossEntropy") return crossEntropyForward(inputs.logits as tf.Tensor2D, targets);
-    if (name === "CrossEntropyGrad") return crossEntropyBackward(inputs.state as tf.Tensor2D, inputs.dy, targets);
+    if (name === "CrossEntropyGrad") return crossEntropyBackward(inputs.s0 as tf.Tensor2D, inputs.dy, targets);
     return runNative(name as NativeKernel, inputs, attrs);
   },
   applySwitches(on) {

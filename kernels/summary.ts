@@ -3,6 +3,8 @@ import * as tf from "@tensorflow/tfjs";
 import { blasMatMulStatus } from "./blas_backend.ts";
 import { nativeKernelStatus } from "./native_backend.ts";
 import { blasThreadReproducibility, loadOpenBlas, type ThreadReproducibility } from "./openblas.ts";
+import type { AdapterSummary } from "./webgpu/protocol.ts";
+import { webGpuStatus } from "./webgpu/proxy_backend.ts";
 
 /** BLAS products and compiled kernels: on or off (with why), library, build flags, threads, kernel names. */
 export interface KernelSummary {
@@ -19,6 +21,8 @@ export interface KernelSummary {
   };
   /** sha256: of the compiled kernel library that was loaded, so a run names the exact build. */
   native: { enabled: boolean; reason: string; build: string; sha256: string; threads: number; kernels: string[] };
+  /** The GPU adapter of the webgpu backend (vendor, architecture, description; software or not), once started. */
+  webgpu: { adapter: AdapterSummary } | null;
 }
 
 /** The summary now (after initBackend has chosen the backend). */
@@ -43,6 +47,7 @@ export function kernelSummary(): KernelSummary {
       threads: n.threads,
       kernels: n.kernels,
     },
+    webgpu: webGpuStatus().adapter ? { adapter: webGpuStatus().adapter! } : null,
   };
 }
 

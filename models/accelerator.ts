@@ -19,6 +19,11 @@ import { InputError } from "../util/errors.ts";
  * - batchedAttention: attention as [B·H, T, dh] batched products instead of per-(batch, head) slices;
  * - fusedCrossEntropy: cross-entropy over logits [n, C] as the fused kernels CrossEntropy and
  *   CrossEntropyGrad instead of ~10 tfjs kernels over [n, C];
+ * - fusedScores: the cross-entropy of scores a bᵀ (CWT's |S|×|S| score matrix) as ScoreCrossEntropy and
+ *   ScoreCrossEntropyGrad, which need not hold the whole score matrix at once;
+ * - fusedAttention: attention forward and backward as the fused kernels Attention and AttentionGrad;
+ * - fusedEmbedGrad: the gradient of a row gather (embeddings) as the fused kernel EmbedGrad, instead of
+ *   tfjs's ScatterNd;
  * - nativeGelu: GELU forward and backward as the fused kernels HbGelu and HbGeluGrad;
  * - nativeLayerNorm: LayerNorm forward and backward as HbLayerNorm and HbLayerNormGrad;
  * - nativeAttention: within batched attention, the softmax backward as HbSoftmaxGrad and q, k, v split
@@ -30,6 +35,9 @@ export const FAST_PATHS = [
   "transposedProducts",
   "batchedAttention",
   "fusedCrossEntropy",
+  "fusedScores",
+  "fusedAttention",
+  "fusedEmbedGrad",
   "nativeGelu",
   "nativeLayerNorm",
   "nativeAttention",
@@ -39,10 +47,16 @@ export const FAST_PATHS = [
 export type FastPath = typeof FAST_PATHS[number];
 
 /**
- * The fused kernels, by name, with what they take and give (all float32; targets as an Int32Array attr):
- * - CrossEntropy {logits [n, C]}, {targets} -> [loss [], state]: mean cross-entropy, plus whatever the
- *   backward needs (the backend's choice: softmax rows, or row log-sum-exps);
- * - CrossEntropyGrad {logits, state, dy []}, {targets} -> dlogits [n, C];
+ * The fused kernels, by name, with what they take and give (float32 tensors; ids as Int32Array attrs).
+ * A differentiable pair returns [value, ...state], where the state is whatever its backward needs (the
+ * backend's choice), and the backward takes {dy, s0, s1, ...}: that state, in order.
+ * - CrossEntropy {logits [n, C]}, {targets} -> [loss [], ...state]: mean cross-entropy;
+ *   CrossEntropyGrad {dy [], s0, ...}, {targets} -> dlogits [n, C];
+ * - ScoreCrossEntropy {a [n, d], b [C, d]}, {targets} -> [loss [], ...state]: crossEntropy(a bᵀ, targets);
+ *   ScoreCrossEntropyGrad {dy [], s0, ...}, {targets} -> [da, db];
+ * - Attention {qkv [B·T, 3d]}, {B, T, H, causal, padMask?, blocked} -> [out [B·T, d], ...state]: as
+ *   ops.attention (scores of masked keys get `blocked` added); AttentionGrad {dy, s0, ...}, same attrs -> dqkv;
+ * - EmbedGrad {dy [n, d]}, {ids: Int32Array(n), rows} -> [rows, d]: the gradient of gathering rows `ids`;
  * - HbGelu {x} -> y; HbGeluGrad {x, dy} -> dx;
  * - HbLayerNorm {x [n, d], g, b}, {eps} -> [y, mean [n], rstd [n]];
  *   HbLayerNormGrad {x, g, mean, rstd, dy} -> [dx, dg, db];
@@ -53,6 +67,11 @@ export type FastPath = typeof FAST_PATHS[number];
 export type FusedKernel =
   | "CrossEntropy"
   | "CrossEntropyGrad"
+  | "ScoreCrossEntropy"
+  | "ScoreCrossEntropyGrad"
+  | "Attention"
+  | "AttentionGrad"
+  | "EmbedGrad"
   | "HbGelu"
   | "HbGeluGrad"
   | "HbLayerNorm"
@@ -123,8 +142,5 @@ export function runFused(
   attrs: Record<string, unknown> = {},
 ): tf.Tensor | tf.Tensor[] {
   if (!active) throw new Error(`${name}: no accelerator is installed`);
-  for (const [key, t] of Object.entries(inputs)) {
-    if (t.dtype !== "float32") throw new Error(`${name}: input ${key} is ${t.dtype}, expected float32`);
-  }
   return active.runFused(name, inputs, attrs);
 }

@@ -14,7 +14,7 @@
  * check the analytic FLOP counter in flops.ts.
  */
 import * as tf from "@tensorflow/tfjs";
-import { runFused, useFastPath } from "./accelerator.ts";
+import { type FusedKernel, runFused, useFastPath } from "./accelerator.ts";
 
 /** Running count of matrix-product FLOPs (2·m·n·k per m×k by k×n product), forward and backward. */
 const productFlops: { enabled: boolean; count: number } = { enabled: false, count: 0 };
@@ -145,11 +145,16 @@ function idTensor(ids: Int32Array | tf.Tensor1D): tf.Tensor1D {
  */
 export function embed(ids: Int32Array | tf.Tensor1D, table: tf.Tensor2D): tf.Tensor2D {
   const idx = idTensor(ids);
+  // On the fusedEmbedGrad path the accelerator sums dy's rows per id itself (ids known here).
+  const fused = ids instanceof Int32Array && useFastPath("fusedEmbedGrad");
   const op = custom((table: tf.Tensor2D, save: Saver) => {
     save([idx]);
     return {
       value: tf.gather(table, idx),
-      gradFunc: (dy, [idx]) => tf.scatterND(tf.reshape(idx, [-1, 1]), dy, table.shape),
+      gradFunc: (dy, [idx]) =>
+        fused
+          ? runFused("EmbedGrad", { dy }, { ids, rows: table.shape[0] })
+          : tf.scatterND(tf.reshape(idx, [-1, 1]), dy, table.shape),
     };
   });
   return op(table);
@@ -187,21 +192,73 @@ export function crossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scala
  * backward needs (e.g. the softmax rows), CrossEntropyGrad the logits' gradient from that state.
  */
 function fusedCrossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar {
-  const [n, classes] = logits.shape;
-  for (let i = 0; i < n; i++) {
+  checkTargets("crossEntropy", targets, logits.shape[1]);
+  return fusedPair("CrossEntropy", "CrossEntropyGrad", { targets })(logits) as tf.Scalar;
+}
+
+function checkTargets(op: string, targets: Int32Array, classes: number): void {
+  for (let i = 0; i < targets.length; i++) {
     if (!(targets[i] >= 0 && targets[i] < classes)) {
-      throw new Error(`crossEntropy: target ${targets[i]} outside [0, ${classes})`);
+      throw new Error(`${op}: target ${targets[i]} outside [0, ${classes})`);
     }
   }
-  const op = custom((logits: tf.Tensor2D, save: Saver) => {
-    const [loss, state] = runFused("CrossEntropy", { logits }, { targets }) as tf.Tensor[];
-    save([state]);
+}
+
+/** Input names of the fused kernels that take several tensors, in order. */
+const FUSED_INPUTS: Partial<Record<FusedKernel, string[]>> = {
+  CrossEntropy: ["logits"],
+  ScoreCrossEntropy: ["a", "b"],
+  Attention: ["qkv"],
+};
+
+/**
+ * A differentiable op from a fused pair: `forward` gives [value, ...state], and `backward` the inputs'
+ * gradients from {dy, s0, s1, ...} (the state, in order). `onBackward` counts the backward's products.
+ */
+function fusedPair(
+  forward: FusedKernel,
+  backward: FusedKernel,
+  attrs: Record<string, unknown>,
+  onBackward?: () => void,
+) {
+  const names = FUSED_INPUTS[forward] ?? ["x"];
+  return custom((...args: never[]) => {
+    const inputs = args.slice(0, names.length) as unknown as tf.Tensor[];
+    const save = args[names.length] as unknown as Saver;
+    const [value, ...state] = runFused(
+      forward,
+      Object.fromEntries(names.map((n, i) => [n, inputs[i]])),
+      attrs,
+    ) as tf.Tensor[];
+    save(state);
     return {
-      value: loss as tf.Scalar,
-      gradFunc: (dy: tf.Tensor, [state]: tf.Tensor[]) => runFused("CrossEntropyGrad", { state, dy }, { targets }),
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        onBackward?.();
+        return runFused(backward, { dy, ...Object.fromEntries(saved.map((t, i) => [`s${i}`, t])) }, attrs);
+      },
     };
   });
-  return op(logits);
+}
+
+/**
+ * Mean cross-entropy of the scores a bᵀ (a [n, d], b [C, d]) against class ids: CWT's loss over its
+ * |S|×|S| score matrix. On the fusedScores path the accelerator never holds all the scores at once;
+ * else crossEntropy(matMulNT(a, b), targets).
+ */
+export function scoreCrossEntropy(a: tf.Tensor2D, b: tf.Tensor2D, targets: Int32Array): tf.Scalar {
+  const [n, d] = a.shape;
+  const classes = b.shape[0];
+  if (!useFastPath("fusedScores")) return crossEntropy(matMulNT(a, b), targets);
+  if (targets.length !== n) throw new Error(`scoreCrossEntropy: ${n} rows but ${targets.length} targets`);
+  checkTargets("scoreCrossEntropy", targets, classes);
+  // The same products as the unfused path: the scores, then da = G b and db = Gᵀ a.
+  countProduct(n, d, classes);
+  const backward = () => {
+    countProduct(n, classes, d);
+    countProduct(classes, n, d);
+  };
+  return fusedPair("ScoreCrossEntropy", "ScoreCrossEntropyGrad", { targets }, backward)(a, b) as tf.Scalar;
 }
 
 const SQRT1_2 = Math.SQRT1_2;
@@ -344,6 +401,21 @@ function batchedAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, mas
   return op(qkv);
 }
 
+/**
+ * attention() as the accelerator's fused Attention / AttentionGrad kernels (scores never leave the
+ * kernel); the same product FLOPs are counted as on the batched path.
+ */
+function fusedAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, mask: AttentionMask): tf.Tensor2D {
+  const dh = qkv.shape[1] / (3 * H);
+  countProduct(T, dh, T, B * H);
+  countProduct(T, T, dh, B * H);
+  const backward = () => {
+    for (let i = 0; i < 4; i++) countProduct(T, T, dh, B * H);
+  };
+  const attrs = { B, T, H, causal: mask.causal, padMask: mask.padMask, blocked: BLOCKED };
+  return fusedPair("Attention", "AttentionGrad", attrs, backward)(qkv) as tf.Tensor2D;
+}
+
 /** Which keys a query may attend to: causal (decoder) or all real tokens of its row (encoder). */
 export interface AttentionMask {
   causal: boolean;
@@ -404,6 +476,7 @@ export function attention(
     throw new Error(`attention: padMask has ${mask.padMask.length} entries, expected ${n}`);
   }
   const scale = 1 / Math.sqrt(dh);
+  if (useFastPath("fusedAttention")) return fusedAttention(qkv, B, T, H, mask);
   if (useFastPath("batchedAttention")) return batchedAttention(qkv, B, T, H, mask);
   const biases = scoreBiases(B, T, mask);
   const op = custom((qkv: tf.Tensor2D, save: Saver) => {

@@ -1,0 +1,259 @@
+/**
+ * tfjs's "webgpu" backend on the main thread, as a proxy: every kernel, write, read and dispose goes to
+ * a worker (worker.ts) that runs tfjs-backend-webgpu on the GPU device. Deno has no synchronous way to
+ * read a GPU buffer (mapAsync resolves only on the event loop), while tfjs's dataSync, and with it this
+ * project's training and evaluation code, reads synchronously; so the main thread blocks in
+ * Atomics.wait while the worker, whose event loop is free, maps the buffer. Kernels are synchronous
+ * calls too (their output shapes are needed at once); writes, incRefs and disposes are only posted.
+ * Reference counts are mirrored here as the worker's backend keeps them (an output that reuses an
+ * input's data, as Reshape does, has been incRef'd there).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import {
+  type AdapterSummary,
+  ANSWERED,
+  FAILED,
+  type Hello,
+  type RemoteInputs,
+  type RemoteTensor,
+  type Reply,
+  type Request,
+} from "./protocol.ts";
+
+/** The name the proxy backend registers under. */
+export const WEBGPU = "webgpu";
+
+/** Seconds to wait for one answer before giving up (a kernel compile on a software adapter can take a while). */
+const ANSWER_TIMEOUT_S = 600;
+
+interface Entry {
+  id: number;
+  refCount: number;
+}
+
+/** The worker, its port and the shared flag: one per process. */
+interface Channel {
+  worker: Worker;
+  port: MessagePort;
+  flag: Int32Array;
+}
+
+class ProxyBackend extends tf.KernelBackend {
+  private readonly entries: tf.DataStorage<Entry>;
+  private readonly byId = new Map<number, tf.DataId>();
+  private nextId = 1;
+
+  constructor(private readonly channel: Channel) {
+    super();
+    this.entries = new tf.DataStorage(this, tf.engine());
+  }
+
+  private post(req: Request): void {
+    this.channel.port.postMessage(req);
+  }
+
+  /** Sends `req` and blocks until the worker answers. */
+  call(req: Request): Reply {
+    const { port, flag } = this.channel;
+    Atomics.store(flag, ANSWERED, 0);
+    port.postMessage(req);
+    for (let waited = 0; Atomics.wait(flag, ANSWERED, 0, 1000) === "timed-out"; waited++) {
+      if (Atomics.load(flag, FAILED) || waited > ANSWER_TIMEOUT_S) {
+        throw new Error(
+          `the WebGPU worker did not answer ${req.op}${Atomics.load(flag, FAILED) ? " (it failed)" : ""}`,
+        );
+      }
+    }
+    const reply = receiveMessageOnPort(port)?.message as Reply | undefined;
+    if (!reply) throw new Error(`the WebGPU worker answered ${req.op} with nothing`);
+    if ("error" in reply) throw new Error(`WebGPU: ${reply.error}`);
+    return reply;
+  }
+
+  private remote(info: tf.TensorInfo): RemoteTensor {
+    return { id: this.entries.get(info.dataId).id, shape: info.shape, dtype: info.dtype };
+  }
+
+  /** Runs kernel `name` in the worker; outputs that reuse known data count as references to it. */
+  runKernel(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): tf.TensorInfo | tf.TensorInfo[] {
+    calls[name] = (calls[name] ?? 0) + 1;
+    const remoteInputs: RemoteInputs = Array.isArray(inputs)
+      ? (inputs as tf.TensorInfo[]).map((t) => this.remote(t))
+      : Object.fromEntries(Object.entries(inputs).map(([key, t]) => [key, t ? this.remote(t) : null]));
+    const reply = this.call({ op: "kernel", name, inputs: remoteInputs, attrs: { ...attrs } }) as {
+      outputs: RemoteTensor[];
+    };
+    const outs = reply.outputs.map((o) => {
+      let dataId = this.byId.get(o.id);
+      if (dataId) this.entries.get(dataId).refCount++;
+      else {
+        dataId = { id: o.id };
+        this.byId.set(o.id, dataId);
+        this.entries.set(dataId, { id: o.id, refCount: 1 });
+      }
+      return { dataId, shape: o.shape, dtype: o.dtype };
+    });
+    return outs.length === 1 ? outs[0] : outs;
+  }
+
+  override write(values: tf.BackendValues, shape: number[], dtype: tf.DataType): tf.DataId {
+    const dataId = {};
+    this.move(dataId, values, shape, dtype, 1);
+    return dataId;
+  }
+
+  override move(dataId: tf.DataId, values: tf.BackendValues, shape: number[], dtype: tf.DataType, refCount: number) {
+    if (dtype === "string" || dtype === "complex64") throw new Error(`the WebGPU proxy does not take ${dtype} tensors`);
+    const id = this.nextId++;
+    this.post({ op: "write", id, values, shape, dtype, refCount });
+    this.byId.set(id, dataId);
+    this.entries.set(dataId, { id, refCount });
+  }
+
+  override incRef(dataId: tf.DataId): void {
+    const entry = this.entries.get(dataId);
+    entry.refCount++;
+    this.post({ op: "incRef", id: entry.id });
+  }
+
+  override refCount(dataId: tf.DataId): number {
+    return this.entries.has(dataId) ? this.entries.get(dataId).refCount : 0;
+  }
+
+  override disposeData(dataId: tf.DataId, force = false): boolean {
+    if (!this.entries.has(dataId)) return true;
+    const entry = this.entries.get(dataId);
+    entry.refCount = force ? 0 : entry.refCount - 1;
+    this.post({ op: "dispose", id: entry.id, force });
+    if (entry.refCount > 0) return false;
+    this.entries.delete(dataId);
+    this.byId.delete(entry.id);
+    return true;
+  }
+
+  override readSync(dataId: tf.DataId): tf.BackendValues {
+    return (this.call({ op: "read", id: this.entries.get(dataId).id }) as { values: tf.BackendValues }).values;
+  }
+
+  override read(dataId: tf.DataId): Promise<tf.BackendValues> {
+    return Promise.resolve(this.readSync(dataId));
+  }
+
+  override numDataIds(): number {
+    return this.entries.numDataIds();
+  }
+
+  override memory(): { unreliable: boolean; numBytesInGPU: number; numBytesAllocatedInGPU: number } {
+    const { memory } = this.call({ op: "memory" }) as {
+      memory: { numBytesInGPU: number; numBytesAllocatedInGPU: number };
+    };
+    return { unreliable: false, ...memory };
+  }
+
+  override timerAvailable(): boolean {
+    return true;
+  }
+
+  /** Wall time of `f` until the GPU has finished the work it queued. */
+  override time(f: () => void): Promise<tf.BackendTimingInfo> {
+    const t0 = performance.now();
+    f();
+    this.call({ op: "sync" });
+    return Promise.resolve({ kernelMs: performance.now() - t0 });
+  }
+
+  override floatPrecision(): 32 {
+    return 32;
+  }
+
+  override epsilon(): number {
+    return 1e-7;
+  }
+
+  override dispose(): void {
+    this.channel.worker.terminate();
+  }
+}
+
+/**
+ * Kernels that only alias their input, done here as tfjs-backend-webgpu does them (a reference more,
+ * the same data), without a round trip to the worker.
+ */
+const LOCAL_KERNELS: Record<string, tf.KernelFunc> = {
+  Identity: ({ inputs, backend }) => {
+    const x = inputs.x as tf.TensorInfo;
+    (backend as ProxyBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  },
+  Reshape: ({ inputs, attrs, backend }) => {
+    const x = inputs.x as tf.TensorInfo;
+    const size = tf.util.sizeFromShape(x.shape);
+    const shape = tf.util.inferFromImplicitShape((attrs as { shape: number[] }).shape, size);
+    if (tf.util.sizeFromShape(shape) !== size) {
+      throw new Error(`Reshape: the new shape (${shape}) does not have the ${size} elements of (${x.shape})`);
+    }
+    (backend as ProxyBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape, dtype: x.dtype };
+  },
+};
+
+let started: Promise<{ adapter: AdapterSummary } | { missing: string }> | null = null;
+let adapter: AdapterSummary | null = null;
+const calls: Record<string, number> = {};
+
+/** What {@link webGpuStatus} reports. */
+export interface WebGpuStatus {
+  /** The adapter the GPU worker runs on; null until it has started. */
+  adapter: AdapterSummary | null;
+  /** Kernel calls sent to the worker, by kernel name. */
+  calls: Record<string, number>;
+}
+
+/** The adapter in use and the kernel calls so far. */
+export function webGpuStatus(): WebGpuStatus {
+  return { adapter, calls: { ...calls } };
+}
+
+/**
+ * Starts the GPU worker once and registers the proxy backend and a proxy of every kernel the worker
+ * has under "webgpu"; the adapter it got, or why there is none.
+ */
+export function startWebGpu(): Promise<{ adapter: AdapterSummary } | { missing: string }> {
+  started ??= start();
+  return started;
+}
+
+async function start(): Promise<{ adapter: AdapterSummary } | { missing: string }> {
+  const flag = new Int32Array(new SharedArrayBuffer(8));
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(new URL("./worker.ts", import.meta.url), {
+    workerData: { port: port2, flag: flag.buffer },
+    transferList: [port2],
+  });
+  const hello = await new Promise<Hello>((resolve) => {
+    port1.once("message", resolve);
+    worker.once("error", (e) => resolve({ ready: false, error: (e as Error).message }));
+  });
+  // Neither keeps the process alive: tools end when their work is done, as with the wasm backend.
+  worker.unref();
+  port1.unref();
+  if (!hello.ready) {
+    await worker.terminate();
+    return { missing: `the WebGPU backend did not start: ${hello.error}` };
+  }
+  const channel: Channel = { worker, port: port1, flag };
+  for (const kernelName of hello.kernels) {
+    if (tf.getKernel(kernelName, WEBGPU)) tf.unregisterKernel(kernelName, WEBGPU);
+    const local = LOCAL_KERNELS[kernelName];
+    tf.registerKernel({
+      kernelName,
+      backendName: WEBGPU,
+      kernelFunc: local ??
+        (({ inputs, attrs, backend }) => (backend as ProxyBackend).runKernel(kernelName, inputs, attrs ?? {})),
+    });
+  }
+  tf.registerBackend(WEBGPU, () => new ProxyBackend(channel));
+  adapter = hello.adapter;
+  return { adapter };
+}
