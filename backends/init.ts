@@ -13,8 +13,7 @@ import { InputError } from "../util/errors.ts";
 import { installAccelerator } from "../models/accelerator.ts";
 import { blasMatMulStatus, disableBlasMatMul, enableBlasMatMul } from "../kernels/blas_backend.ts";
 import { installWasmKernelPatches } from "../kernels/wasm_patches.ts";
-import { probeAdapter } from "../kernels/webgpu/adapter.ts";
-import { startWebGpu, WEBGPU } from "../kernels/webgpu/proxy_backend.ts";
+import { probeWebGpu, startWebGpu, WEBGPU } from "../kernels/webgpu/proxy_backend.ts";
 import { BACKEND_NAMES, type BackendName } from "./names.ts";
 import { wasmAccelerator } from "./wasm.ts";
 import { webgpuAccelerator } from "./webgpu.ts";
@@ -106,8 +105,8 @@ export async function initBackend(name: BackendName | string = "auto"): Promise<
 
 /** Whether WebGPU has a hardware adapter and the GPU worker starts on it (for `auto`). */
 async function hardwareWebGpu(): Promise<boolean> {
-  const adapter = await probeAdapter();
-  if ("missing" in adapter || adapter.software) return false;
+  const probe = await probeWebGpu();
+  if ("missing" in probe || probe.adapter.software) return false;
   const started = await startWebGpu();
   if ("missing" in started) console.error(`note: ${started.missing}; using wasm`);
   return !("missing" in started);

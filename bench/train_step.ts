@@ -35,11 +35,14 @@ import {
   nativeKernelStatus,
   setBlasThreads,
 } from "../kernels/mod.ts";
+import { webGpuStatus } from "../kernels/webgpu/proxy_backend.ts";
 import { type PeerResult, runPeer } from "./peer.ts";
 
 /** One measured cell. */
 export interface StepResult {
   backend: string;
+  /** webgpu: the GPU adapter's description, "software: ..." for a software rasterizer (its speed means nothing). */
+  adapter?: string;
   config: string;
   dModel: number;
   layers: number;
@@ -93,7 +96,11 @@ const FLAGS = {
     help: "timed steps per cell, after one warm-up (the median is shown); 0 = only --fit",
   },
   objective: { type: "string", default: "softmax,cwt", help: "objectives, comma-separated" },
-  backend: { type: "string", default: "auto", help: "backends, comma-separated: auto, wasm-blas, wasm, cpu" },
+  backend: {
+    type: "string",
+    default: "auto",
+    help: "backends, comma-separated: auto, webgpu, wasm-blas, wasm, cpu (webgpu on a software adapter is labelled so)",
+  },
   threads: {
     type: "string",
     default: "2",
@@ -237,6 +244,7 @@ async function timeSteps(
 /**
  * Peak tensor bytes of one forward+backward at batch `B` (tf.profile), and of the whole step with the
  * AdamW update: the update's temporaries over the embedding do not depend on B and can be the larger.
+ * Also the largest single tensor made, which on webgpu must fit one storage-buffer binding.
  */
 async function peakBytesAt(config: ModelConfig, objective: Objective, B: number, T: number, clip: number) {
   const batch = makeBatch(config, B, T);
@@ -245,13 +253,18 @@ async function peakBytesAt(config: ModelConfig, objective: Objective, B: number,
   try {
     let r: { loss: number; grads: Map<string, tf.Tensor> } = { loss: NaN, grads: new Map() };
     // tf.profile returns the engine's one profile object, overwritten by the next call: copy now.
-    const lossOnly = (await tf.profile(() => {
+    const info = await tf.profile(() => {
       r = lossAndGrads(model, objective, batch);
-    })).peakBytes;
+    });
+    const lossOnly = info.peakBytes;
+    const largestTensor = Math.max(
+      0,
+      ...info.kernels.flatMap((k) => k.outputShapes.map((shape) => 4 * shape.reduce((a, b) => a * b, 1))),
+    );
     const update = (await tf.profile(() => {
       opt.apply(r.grads, r.loss);
     })).peakBytes;
-    return { lossAndGrads: lossOnly, update };
+    return { lossAndGrads: lossOnly, update, largestTensor };
   } finally {
     opt.dispose();
     model.dispose();
@@ -262,9 +275,9 @@ const fmt = (x: number, digits = 0) => Number.isFinite(x) ? x.toFixed(digits) : 
 const mib = (b: number) => fmt(b / 2 ** 20);
 
 function tableRow(r: StepResult): string {
-  return `| ${r.backend} | ${r.blasThreads || "-"} | ${r.nativeKernels.length ? "yes" : "-"} | ${
-    r.without.join(",") || "-"
-  } | ${r.config} ${r.dModel}x${r.layers} | ${r.vocab} | ${r.objective} | ` +
+  return `| ${r.backend}${r.adapter ? ` (${r.adapter})` : ""} | ${r.blasThreads || "-"} | ${
+    r.nativeKernels.length ? "yes" : "-"
+  } | ${r.without.join(",") || "-"} | ${r.config} ${r.dModel}x${r.layers} | ${r.vocab} | ${r.objective} | ` +
     `${fmt(r.tokensPerSecond)} | ${fmt(r.tokensPerCpuSecond)} | ${
       r.peerTokensPerSecond ? fmt(r.peerTokensPerSecond) : "-"
     } | ${r.ratio ? fmt(r.ratio, 2) : "-"} | ` +
@@ -327,6 +340,8 @@ async function main() {
     // initBackend("wasm") after "wasm-blas" in one process: put the plain kernels back.
     if (backend === "wasm") disableBlasMatMul();
     else if (backend === "wasm-blas") enableBlasMatMul();
+    const adapter = backend === "webgpu" ? adapterLabel() : undefined;
+    if (adapter) console.error(`webgpu adapter: ${adapter}`);
     if (backend === "wasm-blas") {
       const n = nativeKernelStatus();
       console.error(
@@ -359,6 +374,7 @@ async function main() {
               const ms = median(t.stepMs);
               const r: StepResult = {
                 backend,
+                ...(adapter ? { adapter } : {}),
                 config: config.name,
                 dModel: config.dModel,
                 layers: config.layers,
@@ -415,6 +431,13 @@ async function main() {
   }
 }
 
+/** The webgpu adapter's description, marked when it is a software rasterizer (correct, but slow). */
+function adapterLabel(): string {
+  const a = webGpuStatus().adapter;
+  if (!a) return "no adapter";
+  return a.software ? `software: ${a.description}; its speed means nothing` : a.description || a.vendor;
+}
+
 /**
  * Largest batch per objective whose peak tensor bytes fit `budgetGiB`: the forward+backward peak is
  * measured at batches 4, 8 and 12 and extrapolated as a quadratic in B (CWT's |S|×|S| scores grow
@@ -439,11 +462,15 @@ async function fitReport(
     for (const vocab of vocabs) {
       const config = loadModelConfig(name, { vocabSize: vocab, tieHead: true });
       for (const objective of objectives) {
-        const peaks: { lossAndGrads: number; update: number }[] = [];
+        const peaks: { lossAndGrads: number; update: number; largestTensor: number }[] = [];
         for (const b of sizes) peaks.push(await peakBytesAt(config, objective, b, T, clip));
         const [c0, c1, c2] = quadraticThrough(sizes, peaks.map((p) => p.lossAndGrads));
         const update = Math.max(...peaks.map((p) => p.update));
-        const maxBatch = update > budget ? 0 : largestBatchUnder(budget, c0, c1, c2);
+        // On webgpu every tensor must also fit one storage-buffer binding of the adapter.
+        const binding = backend === "webgpu" ? webGpuStatus().adapter?.maxStorageBufferBindingSize : undefined;
+        const [t0, t1, t2] = quadraticThrough(sizes, peaks.map((p) => p.largestTensor));
+        const bindingBatch = binding ? largestBatchUnder(binding, t0, Math.max(t1, 1e-9), Math.max(t2, 0)) : Infinity;
+        const maxBatch = update > budget ? 0 : Math.min(largestBatchUnder(budget, c0, c1, c2), bindingBatch);
         const r = {
           fit: true,
           backend,
@@ -455,6 +482,9 @@ async function fitReport(
           peakBytes: Object.fromEntries(sizes.map((b, i) => [b, peaks[i].lossAndGrads])),
           updatePeakBytes: update,
           bytesModel: [c0, c1, c2],
+          ...(binding
+            ? { bindingBytes: binding, largestTensorBytes: peaks.map((p) => p.largestTensor), bindingBatch }
+            : {}),
           maxBatch,
         };
         emit(
@@ -465,7 +495,12 @@ async function fitReport(
               ` -> ${mib(c0)} + ${fmt(c1 / 2 ** 20, 1)}·B + ${fmt(c2 / 2 ** 20, 3)}·B² MiB; AdamW update peak ${
                 mib(update)
               } MiB; ` +
-              `largest batch in ${budgetGiB} GiB ≈ ${maxBatch}`,
+              `largest batch in ${budgetGiB} GiB ≈ ${maxBatch}` +
+              (binding
+                ? ` (every tensor within one ${mib(binding)} MiB storage binding up to B ≈ ${bindingBatch}; largest ${
+                  sizes.map((b, i) => `${mib(peaks[i].largestTensor)} MiB at B=${b}`).join(", ")
+                })`
+                : ""),
         );
       }
     }

@@ -47,8 +47,11 @@ export interface AdapterSummary {
   maxStorageBufferBindingSize: number;
 }
 
-/** The worker's first message: ready with its kernels and adapter, or why not. */
-export type Hello = { ready: true; kernels: string[]; adapter: AdapterSummary } | { ready: false; error: string };
+/** The worker's first message: the adapter WebGPU offers, or why there is none. */
+export type Probe = { adapter: AdapterSummary } | { missing: string };
+
+/** The worker's answer to being told to start: ready with its kernels, or why not. */
+export type Hello = { ready: true; kernels: string[] } | { ready: false; error: string };
 
 /** Flag slots in the shared Int32Array: the answer is there (1), and the worker has failed (1). */
 export const ANSWERED = 0;

@@ -15,6 +15,7 @@ import {
   ANSWERED,
   FAILED,
   type Hello,
+  type Probe,
   type RemoteInputs,
   type RemoteTensor,
   type Reply,
@@ -198,13 +199,12 @@ const LOCAL_KERNELS: Record<string, tf.KernelFunc> = {
   },
 };
 
-let started: Promise<{ adapter: AdapterSummary } | { missing: string }> | null = null;
 let adapter: AdapterSummary | null = null;
 const calls: Record<string, number> = {};
 
 /** What {@link webGpuStatus} reports. */
 export interface WebGpuStatus {
-  /** The adapter the GPU worker runs on; null until it has started. */
+  /** The adapter the GPU worker runs on; null until the backend has started. */
   adapter: AdapterSummary | null;
   /** Kernel calls sent to the worker, by kernel name. */
   calls: Record<string, number>;
@@ -215,34 +215,70 @@ export function webGpuStatus(): WebGpuStatus {
   return { adapter, calls: { ...calls } };
 }
 
+/** The GPU worker (one per process) and what it found. */
+let launched: Promise<{ channel: Channel; probe: Probe }> | null = null;
+
+/** Waits for the worker's next message on `port`, holding the process open meanwhile. */
+async function nextMessage<T>(channel: Channel): Promise<T> {
+  channel.worker.ref();
+  channel.port.ref();
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      channel.port.once("message", resolve);
+      channel.worker.once("error", reject);
+    });
+  } finally {
+    // Neither keeps the process alive otherwise: tools end when their work is done, as with wasm.
+    channel.worker.unref();
+    channel.port.unref();
+  }
+}
+
+function launch(): Promise<{ channel: Channel; probe: Probe }> {
+  launched ??= (async () => {
+    const flag = new Int32Array(new SharedArrayBuffer(8));
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), {
+      workerData: { port: port2, flag: flag.buffer },
+      transferList: [port2],
+    });
+    const channel: Channel = { worker, port: port1, flag };
+    const probe = await nextMessage<Probe>(channel).catch((e) => ({
+      missing: `the WebGPU worker failed: ${(e as Error).message}`,
+    }));
+    return { channel, probe };
+  })();
+  return launched;
+}
+
 /**
- * Starts the GPU worker once and registers the proxy backend and a proxy of every kernel the worker
- * has under "webgpu"; the adapter it got, or why there is none.
+ * The adapter WebGPU offers this process (vendor, description, software or not), or why there is
+ * none. Asked in the GPU worker, which is started once for it: the main thread never opens WebGPU.
  */
-export function startWebGpu(): Promise<{ adapter: AdapterSummary } | { missing: string }> {
+export async function probeWebGpu(): Promise<Probe> {
+  return (await launch()).probe;
+}
+
+let started: Promise<Probe> | null = null;
+
+/**
+ * Starts tfjs-backend-webgpu in the GPU worker once and registers the proxy backend and a proxy of
+ * every kernel under "webgpu"; the adapter it runs on, or why it cannot.
+ */
+export function startWebGpu(): Promise<Probe> {
   started ??= start();
   return started;
 }
 
-async function start(): Promise<{ adapter: AdapterSummary } | { missing: string }> {
-  const flag = new Int32Array(new SharedArrayBuffer(8));
-  const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(new URL("./worker.ts", import.meta.url), {
-    workerData: { port: port2, flag: flag.buffer },
-    transferList: [port2],
-  });
-  const hello = await new Promise<Hello>((resolve) => {
-    port1.once("message", resolve);
-    worker.once("error", (e) => resolve({ ready: false, error: (e as Error).message }));
-  });
-  // Neither keeps the process alive: tools end when their work is done, as with the wasm backend.
-  worker.unref();
-  port1.unref();
-  if (!hello.ready) {
-    await worker.terminate();
-    return { missing: `the WebGPU backend did not start: ${hello.error}` };
-  }
-  const channel: Channel = { worker, port: port1, flag };
+async function start(): Promise<Probe> {
+  const { channel, probe } = await launch();
+  if ("missing" in probe) return probe;
+  channel.port.postMessage({ op: "start" });
+  const hello = await nextMessage<Hello>(channel).catch((e) => ({
+    ready: false as const,
+    error: (e as Error).message,
+  }));
+  if (!hello.ready) return { missing: `the WebGPU backend did not start: ${hello.error}` };
   for (const kernelName of hello.kernels) {
     if (tf.getKernel(kernelName, WEBGPU)) tf.unregisterKernel(kernelName, WEBGPU);
     const local = LOCAL_KERNELS[kernelName];
@@ -254,6 +290,6 @@ async function start(): Promise<{ adapter: AdapterSummary } | { missing: string 
     });
   }
   tf.registerBackend(WEBGPU, () => new ProxyBackend(channel));
-  adapter = hello.adapter;
-  return { adapter };
+  adapter = probe.adapter;
+  return probe;
 }

@@ -1,22 +1,28 @@
 /**
- * The worker that owns the GPU: runs tfjs-backend-webgpu (and this project's WebGPU kernels,
- * kernels.ts) on requests from the main thread's proxy backend (proxy_backend.ts). Its own event loop
- * stays free, so it can wait for GPU reads (mapAsync) while the main thread blocks on the answer.
+ * The worker that owns the GPU. First it only asks WebGPU for an adapter and says which (or why none);
+ * when told to start, it loads tfjs-backend-webgpu and this project's WebGPU kernels (kernels.ts) and
+ * runs requests from the main thread's proxy backend (proxy_backend.ts). Its own event loop stays free,
+ * so it can wait for GPU reads (mapAsync) while the main thread blocks on the answer. The main thread
+ * never touches WebGPU itself: two WebGPU instances in one process (one per thread) can tear each other
+ * down at exit on Mesa's EGL driver.
  */
-import * as tf from "@tensorflow/tfjs";
-import "@tensorflow/tfjs-backend-webgpu";
+import type * as tfTypes from "@tensorflow/tfjs";
 import { workerData } from "node:worker_threads";
 import type { MessagePort } from "node:worker_threads";
 import { describeAdapter } from "./adapter.ts";
-import { ANSWERED, FAILED, type Hello, type RemoteTensor, type Reply, type Request } from "./protocol.ts";
-import { registerWebGpuKernels } from "./kernels.ts";
+import { setEnvDefault } from "../env.ts";
+import { ANSWERED, FAILED, type Hello, type Probe, type RemoteTensor, type Reply, type Request } from "./protocol.ts";
+
+type TF = typeof tfTypes;
+type DataId = tfTypes.DataId;
+type KernelBackend = tfTypes.KernelBackend;
 
 const { port, flag: flagBuffer } = workerData as { port: MessagePort; flag: SharedArrayBuffer };
 const flag = new Int32Array(flagBuffer);
 
 /** The backend's data ids by the ids the main thread knows them by, and back. */
-const data = new Map<number, tf.DataId>();
-const ids = new Map<tf.DataId, number>();
+const data = new Map<number, DataId>();
+const ids = new Map<DataId, number>();
 let nextId = -1; // ids made here (kernel outputs) are negative; the main thread's writes are positive
 
 function answer(reply: Reply): void {
@@ -25,13 +31,13 @@ function answer(reply: Reply): void {
   Atomics.notify(flag, ANSWERED);
 }
 
-function dataOf(id: number): tf.DataId {
+function dataOf(id: number): DataId {
   const d = data.get(id);
   if (!d) throw new Error(`WebGPU worker: no tensor with id ${id}`);
   return d;
 }
 
-function remote(info: tf.TensorInfo): RemoteTensor {
+function remote(info: tfTypes.TensorInfo): RemoteTensor {
   let id = ids.get(info.dataId);
   if (id === undefined) {
     id = nextId--;
@@ -41,7 +47,7 @@ function remote(info: tf.TensorInfo): RemoteTensor {
   return { id, shape: info.shape, dtype: info.dtype };
 }
 
-async function handle(backend: tf.KernelBackend, req: Request): Promise<void> {
+async function handle(tf: TF, backend: KernelBackend, req: Request): Promise<void> {
   switch (req.op) {
     case "write": {
       const dataId = backend.write(req.values, req.shape, req.dtype);
@@ -63,13 +69,13 @@ async function handle(backend: tf.KernelBackend, req: Request): Promise<void> {
     case "kernel": {
       const kernel = tf.getKernel(req.name, "webgpu");
       if (!kernel) throw new Error(`no WebGPU kernel ${req.name}`);
-      const info = (t: RemoteTensor) => ({ dataId: dataOf(t.id), shape: t.shape, dtype: t.dtype });
+      const info = (t: RemoteTensor): tfTypes.TensorInfo => ({ dataId: dataOf(t.id), shape: t.shape, dtype: t.dtype });
       const inputs = Array.isArray(req.inputs)
         ? req.inputs.map(info)
         : Object.fromEntries(Object.entries(req.inputs).filter(([, t]) => t).map(([key, t]) => [key, info(t!)]));
       const out = kernel.kernelFunc({
-        inputs: inputs as tf.NamedTensorInfoMap,
-        attrs: req.attrs as tf.NamedAttrMap,
+        inputs: inputs as tfTypes.NamedTensorInfoMap,
+        attrs: req.attrs as tfTypes.NamedAttrMap,
         backend,
       });
       return answer({ outputs: (Array.isArray(out) ? out : [out]).map(remote) });
@@ -81,7 +87,14 @@ async function handle(backend: tf.KernelBackend, req: Request): Promise<void> {
       return answer({ memory: { numBytesInGPU: m.numBytesInGPU, numBytesAllocatedInGPU: m.numBytesAllocatedInGPU } });
     }
     case "sync": {
-      const b = backend as unknown as { submitQueue(): void; device: GPUDevice };
+      const b = backend as unknown as {
+        ensureCommandEncoderReady(): void;
+        endComputePassEncoder(): void;
+        submitQueue(): void;
+        device: GPUDevice;
+      };
+      b.ensureCommandEncoderReady();
+      b.endComputePassEncoder();
       b.submitQueue();
       await b.device.queue.onSubmittedWorkDone();
       return answer({ done: true });
@@ -89,29 +102,52 @@ async function handle(backend: tf.KernelBackend, req: Request): Promise<void> {
   }
 }
 
+/**
+ * WebGPU's native APIs for Deno's wgpu, unless DENO_WEBGPU_BACKEND says otherwise: not OpenGL, whose
+ * EGL context, held by this worker, aborts the process at exit (Mesa, Deno 2.9). Linux GPUs (and
+ * Mesa's software lavapipe) go through Vulkan, macOS through Metal.
+ */
+const NATIVE_APIS = "vulkan,metal,dx12";
+
+/** Asks for the adapter tfjs-backend-webgpu will take (high-performance). */
+async function probe(): Promise<Probe> {
+  setEnvDefault("DENO_WEBGPU_BACKEND", NATIVE_APIS);
+  const gpu = (globalThis.navigator as Navigator & { gpu?: GPU }).gpu;
+  if (!gpu) return { missing: "this runtime has no navigator.gpu (WebGPU)" };
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+    return adapter ? { adapter: describeAdapter(adapter) } : { missing: NO_ADAPTER };
+  } catch (e) {
+    return { missing: `WebGPU's requestAdapter failed: ${(e as Error).message.split("\n")[0]}` };
+  }
+}
+
+const NO_ADAPTER = "WebGPU found no adapter: no GPU driver (Vulkan or Metal), and no software one " +
+  "(Debian: apt-get install mesa-vulkan-drivers libvulkan1)";
+
+/** Loads tfjs with its webgpu backend and this project's kernels, then serves the main thread. */
 async function start(): Promise<void> {
   let hello: Hello;
+  let tf: TF | null = null;
   try {
+    tf = await import("@tensorflow/tfjs");
+    await import("@tensorflow/tfjs-backend-webgpu");
+    const { registerWebGpuKernels } = await import("./kernels.ts");
     if (!(await tf.setBackend("webgpu"))) throw new Error("tfjs could not start its webgpu backend");
     await tf.ready();
     registerWebGpuKernels();
-    // tfjs-backend-webgpu asked for this adapter (and its limits) too.
-    const adapter = await navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
-    hello = {
-      ready: true,
-      kernels: tf.getKernelsForBackend("webgpu").map((k) => k.kernelName),
-      adapter: describeAdapter(adapter!),
-    };
+    hello = { ready: true, kernels: tf.getKernelsForBackend("webgpu").map((k) => k.kernelName) };
   } catch (e) {
     hello = { ready: false, error: (e as Error).message.split("\n")[0] };
   }
   port.postMessage(hello);
-  if (!hello.ready) return;
+  if (!hello.ready || !tf) return;
+  const lib = tf;
   const backend = tf.backend();
   const needsAnswer = new Set(["kernel", "read", "memory", "sync"]);
   port.on("message", async (req: Request) => {
     try {
-      await handle(backend, req);
+      await handle(lib, backend, req);
     } catch (e) {
       const error = `${req.op === "kernel" ? `${req.name}: ` : ""}${(e as Error).message}`;
       if (needsAnswer.has(req.op)) answer({ error });
@@ -123,4 +159,6 @@ async function start(): Promise<void> {
   });
 }
 
-await start();
+const found = await probe();
+port.postMessage(found);
+if ("adapter" in found) port.once("message", () => void start());
