@@ -25,7 +25,13 @@ const FUSED: Partial<Record<FusedKernel, Run>> = {
   CrossEntropy: (i, a) => fused.crossEntropy(i.logits as tf.Tensor2D, a.targets as Int32Array),
   CrossEntropyGrad: (i, a) => fused.crossEntropyGrad(i.dy, i.s0, i.s1, a.targets as Int32Array),
   ScoreCrossEntropy: (i, a) =>
-    fused.scoreCrossEntropy(i.a as tf.Tensor2D, i.b as tf.Tensor2D, a.targets as Int32Array, a.blockRows as number),
+    fused.scoreCrossEntropy(
+      i.a as tf.Tensor2D,
+      i.b as tf.Tensor2D,
+      a.targets as Int32Array,
+      a.blockRows as number | undefined,
+      i.bias as tf.Tensor1D | undefined,
+    ),
   ScoreCrossEntropyGrad: (i, a) =>
     fused.scoreCrossEntropyGrad(
       i.dy,
@@ -33,7 +39,8 @@ const FUSED: Partial<Record<FusedKernel, Run>> = {
       i.s1 as tf.Tensor2D,
       i.s2 as tf.Tensor1D,
       a.targets as Int32Array,
-      a.blockRows as number,
+      a.blockRows as number | undefined,
+      i.s3 as tf.Tensor1D | undefined,
     ),
   Attention: (i, a) => fused.attention(i.qkv as tf.Tensor2D, a as unknown as fused.AttentionAttrs),
   AttentionGrad: (i, a) =>

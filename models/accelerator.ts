@@ -52,8 +52,8 @@ export type FastPath = typeof FAST_PATHS[number];
  * backend's choice), and the backward takes {dy, s0, s1, ...}: that state, in order.
  * - CrossEntropy {logits [n, C]}, {targets} -> [loss [], ...state]: mean cross-entropy;
  *   CrossEntropyGrad {dy [], s0, ...}, {targets} -> dlogits [n, C];
- * - ScoreCrossEntropy {a [n, d], b [C, d]}, {targets} -> [loss [], ...state]: crossEntropy(a bᵀ, targets);
- *   ScoreCrossEntropyGrad {dy [], s0, ...}, {targets} -> [da, db];
+ * - ScoreCrossEntropy {a [n, d], b [C, d], bias? [C]}, {targets} -> [loss [], ...state]:
+ *   crossEntropy(a bᵀ + bias, targets); ScoreCrossEntropyGrad {dy [], s0, ...}, {targets} -> [da, db, dbias?];
  * - Attention {qkv [B·T, 3d]}, {B, T, H, causal, padMask?, blocked} -> [out [B·T, d], ...state]: as
  *   ops.attention (scores of masked keys get `blocked` added); AttentionGrad {dy, s0, ...}, same attrs -> dqkv;
  * - EmbedGrad {dy [n, d]}, {ids: Int32Array(n), rows} -> [rows, d]: the gradient of gathering rows `ids`;

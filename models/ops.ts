@@ -193,7 +193,7 @@ export function crossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scala
  */
 function fusedCrossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar {
   checkTargets("crossEntropy", targets, logits.shape[1]);
-  return fusedPair("CrossEntropy", "CrossEntropyGrad", { targets })(logits) as tf.Scalar;
+  return fusedPair("CrossEntropy", "CrossEntropyGrad", ["logits"], { targets })(logits) as tf.Scalar;
 }
 
 function checkTargets(op: string, targets: Int32Array, classes: number): void {
@@ -204,24 +204,18 @@ function checkTargets(op: string, targets: Int32Array, classes: number): void {
   }
 }
 
-/** Input names of the fused kernels that take several tensors, in order. */
-const FUSED_INPUTS: Partial<Record<FusedKernel, string[]>> = {
-  CrossEntropy: ["logits"],
-  ScoreCrossEntropy: ["a", "b"],
-  Attention: ["qkv"],
-};
-
 /**
- * A differentiable op from a fused pair: `forward` gives [value, ...state], and `backward` the inputs'
- * gradients from {dy, s0, s1, ...} (the state, in order). `onBackward` counts the backward's products.
+ * A differentiable op from a fused pair: `forward` gives [value, ...state] from inputs named `names`,
+ * and `backward` their gradients from {dy, s0, s1, ...} (the state, in order). `onBackward` counts the
+ * backward's products.
  */
 function fusedPair(
   forward: FusedKernel,
   backward: FusedKernel,
+  names: string[],
   attrs: Record<string, unknown>,
   onBackward?: () => void,
 ) {
-  const names = FUSED_INPUTS[forward] ?? ["x"];
   return custom((...args: never[]) => {
     const inputs = args.slice(0, names.length) as unknown as tf.Tensor[];
     const save = args[names.length] as unknown as Saver;
@@ -242,14 +236,17 @@ function fusedPair(
 }
 
 /**
- * Mean cross-entropy of the scores a bᵀ (a [n, d], b [C, d]) against class ids: CWT's loss over its
- * |S|×|S| score matrix. On the fusedScores path the accelerator never holds all the scores at once;
- * else crossEntropy(matMulNT(a, b), targets).
+ * Mean cross-entropy of the scores a bᵀ (+ bias) (a [n, d], b [C, d], bias [C]) against class ids: a
+ * softmax head over the vocabulary, or CWT's |S|×|S| score matrix. On the fusedScores path the
+ * accelerator never holds all the scores at once; else crossEntropy(addBias(matMulNT(a, b), bias)).
  */
-export function scoreCrossEntropy(a: tf.Tensor2D, b: tf.Tensor2D, targets: Int32Array): tf.Scalar {
+export function scoreCrossEntropy(a: tf.Tensor2D, b: tf.Tensor2D, targets: Int32Array, bias?: tf.Tensor1D): tf.Scalar {
   const [n, d] = a.shape;
   const classes = b.shape[0];
-  if (!useFastPath("fusedScores")) return crossEntropy(matMulNT(a, b), targets);
+  if (!useFastPath("fusedScores")) {
+    const scores = matMulNT(a, b);
+    return crossEntropy(bias ? addBias(scores, bias) : scores, targets);
+  }
   if (targets.length !== n) throw new Error(`scoreCrossEntropy: ${n} rows but ${targets.length} targets`);
   checkTargets("scoreCrossEntropy", targets, classes);
   // The same products as the unfused path: the scores, then da = G b and db = Gᵀ a.
@@ -258,7 +255,9 @@ export function scoreCrossEntropy(a: tf.Tensor2D, b: tf.Tensor2D, targets: Int32
     countProduct(n, classes, d);
     countProduct(classes, n, d);
   };
-  return fusedPair("ScoreCrossEntropy", "ScoreCrossEntropyGrad", { targets }, backward)(a, b) as tf.Scalar;
+  const names = bias ? ["a", "b", "bias"] : ["a", "b"];
+  const op = fusedPair("ScoreCrossEntropy", "ScoreCrossEntropyGrad", names, { targets }, backward);
+  return (bias ? op(a, b, bias) : op(a, b)) as tf.Scalar;
 }
 
 const SQRT1_2 = Math.SQRT1_2;
@@ -413,7 +412,7 @@ function fusedAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, mask:
     for (let i = 0; i < 4; i++) countProduct(T, T, dh, B * H);
   };
   const attrs = { B, T, H, causal: mask.causal, padMask: mask.padMask, blocked: BLOCKED };
-  return fusedPair("Attention", "AttentionGrad", attrs, backward)(qkv) as tf.Tensor2D;
+  return fusedPair("Attention", "AttentionGrad", ["qkv"], attrs, backward)(qkv) as tf.Tensor2D;
 }
 
 /** Which keys a query may attend to: causal (decoder) or all real tokens of its row (encoder). */

@@ -36,12 +36,12 @@ function countingAccelerator(paths: FastPath[]) {
         return [tf.neg(tf.mean(tf.log(picked))), p];
       }
       if (name === "CrossEntropyGrad") {
-        const [n, c] = inputs.state.shape;
+        const [n, c] = inputs.s0.shape;
         const oneHot = tf.tensor2d(
           Float32Array.from({ length: n! * c! }, (_, i) => (targets[Math.floor(i / c!)] === i % c! ? 1 : 0)),
           [n!, c!],
         );
-        return tf.mul(tf.sub(inputs.state, oneHot), tf.div(inputs.dy, n));
+        return tf.mul(tf.sub(inputs.s0, oneHot), tf.div(inputs.dy, n));
       }
       throw new Error(`unexpected ${name}`);
     },

@@ -188,6 +188,22 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: `AddN of more tensors than a shader may bind (a gradient norm over every parameter) equals wasm's ${WHY}`,
+  ...needs,
+  fn: async () => {
+    const sum = async (backend: string) => {
+      await initBackend(backend);
+      return tf.tidy(() =>
+        Array.from(
+          tf.addN(Array.from({ length: 18 }, (_, k) => tf.tensor1d([Math.sin(k), Math.cos(k) / 7, k / 3]))).dataSync(),
+        )
+      );
+    };
+    assertEquals(await sum("webgpu"), await sum("wasm"));
+  },
+});
+
 /** Loss and every parameter gradient of a small model on a fixed batch, on the active backend. */
 function modelGrads(arch: "decoder" | "encoder", objective: Objective) {
   const config = loadModelConfig("tiny", { arch, dModel: 32, heads: 2, dFF: 64, vocabSize: 50, context: 16 });

@@ -41,31 +41,46 @@ function rowsPerBlock(n: number, classes: number, blockRows?: number): number {
 }
 
 /**
- * ScoreCrossEntropy {a [n, d], b [C, d]}: [mean loss, a, b, lse] of the cross-entropy of a·bᵀ against
- * `targets`, the scores made and reduced one block of rows at a time.
+ * ScoreCrossEntropy {a [n, d], b [C, d], bias? [C]}: [mean loss, a, b, lse, bias?] of the cross-entropy
+ * of a·bᵀ + bias against `targets`, the scores made and reduced one block of rows at a time.
  */
 export function scoreCrossEntropy(
   a: tf.Tensor2D,
   b: tf.Tensor2D,
   targets: Int32Array,
   blockRows?: number,
+  bias?: tf.Tensor1D,
 ): tf.Tensor[] {
   const [n] = a.shape;
   const rows = rowsPerBlock(n, b.shape[0], blockRows);
   const blocks: tf.Tensor[] = [];
   for (let start = 0; start < n; start += rows) {
     const size = Math.min(rows, n - start);
-    blocks.push(
-      tf.tidy(() => kernel("HbRowLogSumExp", { x: tf.matMul(tf.slice(a, [start, 0], [size, -1]), b, false, true) })),
-    );
+    blocks.push(tf.tidy(() => kernel("HbRowLogSumExp", { x: scoreBlock(a, b, bias, start, size) })));
   }
   const lse = blocks.length === 1 ? blocks[0] : tf.concat(blocks);
-  // The target scores a_i·b_{targets[i]}, without the score matrix.
-  const picked = tf.sum(tf.mul(a, tf.gather(b, tf.tensor1d(targets, "int32"))), 1);
-  return [tf.mean(tf.sub(lse, picked)), a, b, lse];
+  // The target scores a_i·b_{targets[i]} (+ bias), without the score matrix.
+  const ids = tf.tensor1d(targets, "int32");
+  let picked = tf.sum(tf.mul(a, tf.gather(b, ids)), 1);
+  if (bias) picked = tf.add(picked, tf.gather(bias, ids));
+  return [tf.mean(tf.sub(lse, picked)), a, b, lse, ...(bias ? [bias] : [])];
 }
 
-/** ScoreCrossEntropyGrad {dy, s0: a, s1: b, s2: lse}: [da, db], block by block as the forward. */
+/** Rows start..start+size of a·bᵀ (+ bias). */
+function scoreBlock(a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D | undefined, start: number, size: number) {
+  const scores = tf.matMul(tf.slice(a, [start, 0], [size, -1]), b, false, true);
+  return bias ? tf.add(scores, bias) : scores;
+}
+
+/** Sum of `acc` (disposed) and `x` (disposed), or `x` when there is no `acc` yet. */
+function accumulate(acc: tf.Tensor | null, x: tf.Tensor): tf.Tensor {
+  if (!acc) return x;
+  const sum: tf.Tensor = tf.add(acc, x);
+  tf.dispose([acc, x]);
+  return sum;
+}
+
+/** ScoreCrossEntropyGrad {dy, s0: a, s1: b, s2: lse, s3?: bias}: [da, db, dbias?], block by block. */
 export function scoreCrossEntropyGrad(
   dy: tf.Tensor,
   a: tf.Tensor2D,
@@ -73,32 +88,31 @@ export function scoreCrossEntropyGrad(
   lse: tf.Tensor1D,
   targets: Int32Array,
   blockRows?: number,
+  bias?: tf.Tensor1D,
 ): tf.Tensor[] {
   const [n] = a.shape;
   const rows = rowsPerBlock(n, b.shape[0], blockRows);
   const dy1 = tf.reshape(dy, [1]);
   const da: tf.Tensor[] = [];
   let db: tf.Tensor | null = null;
+  let dbias: tf.Tensor | null = null;
   for (let start = 0; start < n; start += rows) {
     const size = Math.min(rows, n - start);
-    const [daBlock, dbBlock] = tf.tidy(() => {
-      const aBlock = tf.slice(a, [start, 0], [size, -1]) as tf.Tensor2D;
+    const [daBlock, dbBlock, dbiasBlock] = tf.tidy(() => {
       const g = kernel("HbSoftmaxXentGrad", {
-        logits: tf.matMul(aBlock, b, false, true),
+        logits: scoreBlock(a, b, bias, start, size),
         lse: tf.slice(lse, [start], [size]),
         targets: tf.tensor1d(targets.subarray(start, start + size), "int32"),
         dy: dy1,
       }, { scale: 1 / n }) as tf.Tensor2D;
-      return [tf.matMul(g, b), tf.matMul(g, aBlock, true, false)];
+      const aBlock = tf.slice(a, [start, 0], [size, -1]) as tf.Tensor2D;
+      return [tf.matMul(g, b), tf.matMul(g, aBlock, true, false), ...(bias ? [tf.sum(g, 0)] : [])];
     });
     da.push(daBlock);
-    if (db) {
-      const sum: tf.Tensor = tf.add(db, dbBlock);
-      tf.dispose([db, dbBlock]);
-      db = sum;
-    } else db = dbBlock;
+    db = accumulate(db, dbBlock);
+    if (dbiasBlock) dbias = accumulate(dbias, dbiasBlock);
   }
-  return [da.length === 1 ? da[0] : tf.concat(da), db!];
+  return [da.length === 1 ? da[0] : tf.concat(da), db!, ...(dbias ? [dbias] : [])];
 }
 
 /** Attention attrs as the ops pass them. */

@@ -341,10 +341,37 @@ export const WEBGPU_KERNELS: Record<string, Kernel> = {
   HbAttnGrad: attnGrad,
 };
 
+/**
+ * tfjs-backend-webgpu's AddN binds every input at once, and a device allows only
+ * maxStorageBuffersPerShaderStage bindings (8 by default): more inputs (a gradient norm over every
+ * parameter) fail validation, silently. Sums more inputs in runs that fit, left to right as one AddN.
+ */
+function chunkedAddN(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const xs = args.inputs as unknown as tf.TensorInfo[];
+    const backend = args.backend as unknown as WebGPUBackend;
+    const max = backend.device.limits.maxStorageBuffersPerShaderStage - 1;
+    if (xs.length <= max) return original(args);
+    let acc = original({ ...args, inputs: xs.slice(0, max) as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
+    for (let i = max; i < xs.length; i += max - 1) {
+      const inputs = [acc, ...xs.slice(i, i + max - 1)] as unknown as tf.NamedTensorInfoMap;
+      const next = original({ ...args, inputs }) as tf.TensorInfo;
+      backend.disposeData(acc.dataId);
+      acc = next;
+    }
+    return acc;
+  };
+}
+
 /** Registers the kernels on the webgpu backend; called once by the worker after its backend is up. */
 export function registerWebGpuKernels(): void {
   for (const [kernelName, kernel] of Object.entries(WEBGPU_KERNELS)) {
     if (tf.getKernel(kernelName, "webgpu")) tf.unregisterKernel(kernelName, "webgpu");
     tf.registerKernel({ kernelName, backendName: "webgpu", kernelFunc: kernel as unknown as tf.KernelFunc });
+  }
+  const addN = tf.getKernel("AddN", "webgpu");
+  if (addN) {
+    tf.unregisterKernel("AddN", "webgpu");
+    tf.registerKernel({ ...addN, kernelFunc: chunkedAddN(addN.kernelFunc) });
   }
 }

@@ -9,7 +9,7 @@
  * input's data, as Reshape does, has been incRef'd there).
  */
 import * as tf from "@tensorflow/tfjs";
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import {
   type AdapterSummary,
   ANSWERED,
@@ -19,6 +19,8 @@ import {
   type RemoteInputs,
   type RemoteTensor,
   type Reply,
+  REPLY_BYTES,
+  REPLY_LENGTH,
   type Request,
 } from "./protocol.ts";
 
@@ -31,13 +33,19 @@ const ANSWER_TIMEOUT_S = 600;
 interface Entry {
   id: number;
   refCount: number;
+  /** Elements. */
+  size: number;
 }
 
-/** The worker, its port and the shared flag: one per process. */
+/** The typed arrays a read may come back as. */
+const ARRAYS = { Float32Array, Int32Array, Uint8Array };
+
+/** The worker, its port and the shared flag and reply buffer: one per process. */
 interface Channel {
   worker: Worker;
   port: MessagePort;
   flag: Int32Array;
+  reply: Uint8Array;
 }
 
 class ProxyBackend extends tf.KernelBackend {
@@ -66,8 +74,8 @@ class ProxyBackend extends tf.KernelBackend {
         );
       }
     }
-    const reply = receiveMessageOnPort(port)?.message as Reply | undefined;
-    if (!reply) throw new Error(`the WebGPU worker answered ${req.op} with nothing`);
+    const length = Atomics.load(flag, REPLY_LENGTH);
+    const reply = JSON.parse(new TextDecoder().decode(this.channel.reply.slice(0, length))) as Reply;
     if ("error" in reply) throw new Error(`WebGPU: ${reply.error}`);
     return reply;
   }
@@ -91,7 +99,7 @@ class ProxyBackend extends tf.KernelBackend {
       else {
         dataId = { id: o.id };
         this.byId.set(o.id, dataId);
-        this.entries.set(dataId, { id: o.id, refCount: 1 });
+        this.entries.set(dataId, { id: o.id, refCount: 1, size: tf.util.sizeFromShape(o.shape) });
       }
       return { dataId, shape: o.shape, dtype: o.dtype };
     });
@@ -109,7 +117,7 @@ class ProxyBackend extends tf.KernelBackend {
     const id = this.nextId++;
     this.post({ op: "write", id, values, shape, dtype, refCount });
     this.byId.set(id, dataId);
-    this.entries.set(dataId, { id, refCount });
+    this.entries.set(dataId, { id, refCount, size: tf.util.sizeFromShape(shape) });
   }
 
   override incRef(dataId: tf.DataId): void {
@@ -134,7 +142,13 @@ class ProxyBackend extends tf.KernelBackend {
   }
 
   override readSync(dataId: tf.DataId): tf.BackendValues {
-    return (this.call({ op: "read", id: this.entries.get(dataId).id }) as { values: tf.BackendValues }).values;
+    const { id, size } = this.entries.get(dataId);
+    const into = new SharedArrayBuffer(Math.max(4, 4 * size)); // 4 bytes an element at most
+    const reply = this.call({ op: "read", id, into }) as { read: keyof typeof ARRAYS; length: number };
+    const Kind = ARRAYS[reply.read];
+    const values = new Kind(reply.length);
+    values.set(new Kind(into as unknown as ArrayBuffer, 0, reply.length));
+    return values;
   }
 
   override read(dataId: tf.DataId): Promise<tf.BackendValues> {
@@ -236,13 +250,14 @@ async function nextMessage<T>(channel: Channel): Promise<T> {
 
 function launch(): Promise<{ channel: Channel; probe: Probe }> {
   launched ??= (async () => {
-    const flag = new Int32Array(new SharedArrayBuffer(8));
+    const flag = new Int32Array(new SharedArrayBuffer(12));
+    const reply = new Uint8Array(new SharedArrayBuffer(REPLY_BYTES));
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(new URL("./worker.ts", import.meta.url), {
-      workerData: { port: port2, flag: flag.buffer },
+      workerData: { port: port2, flag: flag.buffer, reply: reply.buffer },
       transferList: [port2],
     });
-    const channel: Channel = { worker, port: port1, flag };
+    const channel: Channel = { worker, port: port1, flag, reply };
     const probe = await nextMessage<Probe>(channel).catch((e) => ({
       missing: `the WebGPU worker failed: ${(e as Error).message}`,
     }));

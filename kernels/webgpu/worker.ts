@@ -11,22 +11,61 @@ import { workerData } from "node:worker_threads";
 import type { MessagePort } from "node:worker_threads";
 import { describeAdapter } from "./adapter.ts";
 import { setEnvDefault } from "../env.ts";
-import { ANSWERED, FAILED, type Hello, type Probe, type RemoteTensor, type Reply, type Request } from "./protocol.ts";
+import {
+  ANSWERED,
+  FAILED,
+  type Hello,
+  type Probe,
+  type RemoteTensor,
+  type Reply,
+  REPLY_BYTES,
+  REPLY_LENGTH,
+  type Request,
+} from "./protocol.ts";
 
 type TF = typeof tfTypes;
 type DataId = tfTypes.DataId;
 type KernelBackend = tfTypes.KernelBackend;
 
-const { port, flag: flagBuffer } = workerData as { port: MessagePort; flag: SharedArrayBuffer };
-const flag = new Int32Array(flagBuffer);
+const shared = workerData as { port: MessagePort; flag: SharedArrayBuffer; reply: SharedArrayBuffer };
+const port = shared.port;
+const flag = new Int32Array(shared.flag);
+const replyBytes = new Uint8Array(shared.reply);
 
 /** The backend's data ids by the ids the main thread knows them by, and back. */
 const data = new Map<number, DataId>();
 const ids = new Map<DataId, number>();
 let nextId = -1; // ids made here (kernel outputs) are negative; the main thread's writes are positive
 
+/** A WebGPU validation error reported since the last answer (the device reports them asynchronously). */
+let deviceError: string | null = null;
+
+/** Bytes one storage binding may hold on this device: larger tensors cannot be bound by a kernel. */
+let bindingLimit = Infinity;
+
+/** Throws, naming the kernel, when a tensor is too large for one storage binding. */
+function checkBinding(kernel: string, infos: tfTypes.TensorInfo[]): void {
+  for (const t of infos) {
+    const bytes = 4 * t.shape.reduce((a, b) => a * b, 1);
+    if (bytes > bindingLimit) {
+      throw new Error(
+        `a [${t.shape}] tensor (${bytes} bytes) exceeds this adapter's storage-binding limit of ${bindingLimit} bytes ` +
+          `(maxStorageBufferBindingSize); use a smaller batch`,
+      );
+    }
+  }
+}
+
+/** Writes the reply into shared memory (a pending device error instead), then wakes the main thread. */
 function answer(reply: Reply): void {
-  port.postMessage(reply);
+  if (deviceError && !("error" in reply)) {
+    reply = { error: `WebGPU validation error: ${deviceError}` };
+    deviceError = null;
+  }
+  let bytes = new TextEncoder().encode(JSON.stringify(reply));
+  if (bytes.length > REPLY_BYTES) bytes = new TextEncoder().encode(JSON.stringify({ error: "reply too long" }));
+  replyBytes.set(bytes);
+  Atomics.store(flag, REPLY_LENGTH, bytes.length);
   Atomics.store(flag, ANSWERED, 1);
   Atomics.notify(flag, ANSWERED);
 }
@@ -73,15 +112,24 @@ async function handle(tf: TF, backend: KernelBackend, req: Request): Promise<voi
       const inputs = Array.isArray(req.inputs)
         ? req.inputs.map(info)
         : Object.fromEntries(Object.entries(req.inputs).filter(([, t]) => t).map(([key, t]) => [key, info(t!)]));
+      checkBinding(req.name, Object.values(inputs));
       const out = kernel.kernelFunc({
         inputs: inputs as tfTypes.NamedTensorInfoMap,
         attrs: req.attrs as tfTypes.NamedAttrMap,
         backend,
       });
-      return answer({ outputs: (Array.isArray(out) ? out : [out]).map(remote) });
+      const outs = Array.isArray(out) ? out : [out];
+      checkBinding(req.name, outs);
+      return answer({ outputs: outs.map(remote) });
     }
-    case "read":
-      return answer({ values: await backend.read(dataOf(req.id)) });
+    case "read": {
+      const values = await backend.read(dataOf(req.id)) as Float32Array | Int32Array | Uint8Array;
+      const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+      if (bytes.length > req.into.byteLength) throw new Error(`read: ${bytes.length} bytes do not fit`);
+      new Uint8Array(req.into).set(bytes);
+      const kind = values.constructor.name as "Float32Array" | "Int32Array" | "Uint8Array";
+      return answer({ read: kind, length: values.length });
+    }
     case "memory": {
       const m = backend.memory() as unknown as { numBytesInGPU: number; numBytesAllocatedInGPU: number };
       return answer({ memory: { numBytesInGPU: m.numBytesInGPU, numBytesAllocatedInGPU: m.numBytesAllocatedInGPU } });
@@ -136,6 +184,11 @@ async function start(): Promise<void> {
     if (!(await tf.setBackend("webgpu"))) throw new Error("tfjs could not start its webgpu backend");
     await tf.ready();
     registerWebGpuKernels();
+    const device = (tf.backend() as unknown as { device: GPUDevice }).device;
+    bindingLimit = device.limits.maxStorageBufferBindingSize;
+    device.addEventListener("uncapturederror", (e) => {
+      deviceError ??= (e as GPUUncapturedErrorEvent).error.message.split("\n")[0];
+    });
     hello = { ready: true, kernels: tf.getKernelsForBackend("webgpu").map((k) => k.kernelName) };
   } catch (e) {
     hello = { ready: false, error: (e as Error).message.split("\n")[0] };
