@@ -2,3 +2,4 @@
 export { initBackend } from "./init.ts";
 export { BACKEND_NAMES, type BackendName } from "./names.ts";
 export { wasmAccelerator } from "./wasm.ts";
+export { webgpuAccelerator } from "./webgpu.ts";

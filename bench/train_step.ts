@@ -427,7 +427,10 @@ async function main() {
       }
     }
     setFastPaths([]);
-    if (values.fit) await fitReport(Number(values.fit), configs, vocabs, objectives, T, clip, backend, json, emit);
+    if (values.fit) {
+      const modelSizes = sizes.length ? sizes : [{}];
+      await fitReport(Number(values.fit), configs, modelSizes, vocabs, objectives, T, clip, backend, json, emit);
+    }
   }
 }
 
@@ -447,6 +450,7 @@ function adapterLabel(): string {
 async function fitReport(
   budgetGiB: number,
   configs: string[],
+  modelSizes: Partial<ModelConfig>[],
   vocabs: number[],
   objectives: Objective[],
   T: number,
@@ -458,18 +462,18 @@ async function fitReport(
   if (!(budgetGiB > 0)) throw new InputError(`--fit expects a budget in GiB, got ${budgetGiB}`);
   const budget = budgetGiB * 2 ** 30;
   const sizes = [4, 8, 12];
-  for (const name of configs) {
+  for (const [name, size] of configs.flatMap((c) => modelSizes.map((z) => [c, z] as const))) {
     for (const vocab of vocabs) {
-      const config = loadModelConfig(name, { vocabSize: vocab, tieHead: true });
+      const config = loadModelConfig(name, { vocabSize: vocab, tieHead: true, ...size });
       for (const objective of objectives) {
         const peaks: { lossAndGrads: number; update: number; largestTensor: number }[] = [];
         for (const b of sizes) peaks.push(await peakBytesAt(config, objective, b, T, clip));
-        const [c0, c1, c2] = quadraticThrough(sizes, peaks.map((p) => p.lossAndGrads));
+        const [c0, c1, c2] = growthThrough(sizes, peaks.map((p) => p.lossAndGrads));
         const update = Math.max(...peaks.map((p) => p.update));
         // On webgpu every tensor must also fit one storage-buffer binding of the adapter.
         const binding = backend === "webgpu" ? webGpuStatus().adapter?.maxStorageBufferBindingSize : undefined;
-        const [t0, t1, t2] = quadraticThrough(sizes, peaks.map((p) => p.largestTensor));
-        const bindingBatch = binding ? largestBatchUnder(binding, t0, Math.max(t1, 1e-9), Math.max(t2, 0)) : Infinity;
+        const [t0, t1, t2] = growthThrough(sizes, peaks.map((p) => p.largestTensor));
+        const bindingBatch = binding ? largestBatchUnder(binding, t0, t1, t2) : Infinity;
         const maxBatch = update > budget ? 0 : Math.min(largestBatchUnder(budget, c0, c1, c2), bindingBatch);
         const r = {
           fit: true,
@@ -495,11 +499,11 @@ async function fitReport(
               ` -> ${mib(c0)} + ${fmt(c1 / 2 ** 20, 1)}·B + ${fmt(c2 / 2 ** 20, 3)}·B² MiB; AdamW update peak ${
                 mib(update)
               } MiB; ` +
-              `largest batch in ${budgetGiB} GiB ≈ ${maxBatch}` +
+              `largest batch in ${budgetGiB} GiB ≈ ${batchText(maxBatch)}` +
               (binding
-                ? ` (every tensor within one ${mib(binding)} MiB storage binding up to B ≈ ${bindingBatch}; largest ${
-                  sizes.map((b, i) => `${mib(peaks[i].largestTensor)} MiB at B=${b}`).join(", ")
-                })`
+                ? ` (every tensor within one ${mib(binding)} MiB storage binding up to B ≈ ${
+                  batchText(bindingBatch)
+                }; largest ${sizes.map((b, i) => `${mib(peaks[i].largestTensor)} MiB at B=${b}`).join(", ")})`
                 : ""),
         );
       }
@@ -516,8 +520,28 @@ export function quadraticThrough(xs: number[], ys: number[]): [number, number, n
   return [y0 - c1 * x0 - c2 * x0 * x0, c1, c2];
 }
 
-/** The largest integer B ≥ 0 with c0 + c1·B + c2·B² ≤ budget (c1 > 0, c2 ≥ 0 assumed; tiny c2 as 0). */
+/** A batch bound for the text report: beyond a million it is not a bound anyone will meet. */
+function batchText(b: number): string {
+  return b < 1e6 ? String(b) : "unbounded (the measured peaks do not grow)";
+}
+
+/**
+ * quadraticThrough, except where the points bend down (blocked kernels cap a tensor's size, so peaks
+ * level off): then the line through the last two points, which does not overstate the batch.
+ */
+export function growthThrough(xs: number[], ys: number[]): [number, number, number] {
+  const q = quadraticThrough(xs, ys);
+  if (q[2] >= 0) return q;
+  const slope = (ys[2] - ys[1]) / (xs[2] - xs[1]);
+  return [ys[2] - slope * xs[2], slope, 0];
+}
+
+/**
+ * The largest integer B ≥ 0 with c0 + c1·B + c2·B² ≤ budget (c2 ≥ 0 assumed; tiny c2 as 0); Infinity
+ * when nothing grows with B and c0 fits.
+ */
 export function largestBatchUnder(budget: number, c0: number, c1: number, c2: number): number {
+  if (c2 <= 0 && c1 <= 0) return c0 <= budget ? Infinity : 0;
   if (Math.abs(c2) < 1e-9 * Math.abs(c1)) return Math.max(0, Math.floor((budget - c0) / c1));
   return Math.max(0, Math.floor((-c1 + Math.sqrt(c1 * c1 + 4 * c2 * (budget - c0))) / (2 * c2)));
 }

@@ -76,7 +76,7 @@ export interface MultilingualProfile {
 export interface Profile {
   name: string;
   description: string;
-  /** auto | tensorflow | wasm-blas | wasm | cpu */
+  /** auto | tensorflow | webgpu | wasm-blas | wasm | cpu */
   backend: string;
   /** Refuse to run unless the backend is this one (override with --any-backend). */
   requireBackend: string | null;
