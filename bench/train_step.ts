@@ -527,12 +527,13 @@ function batchText(b: number): string {
 
 /**
  * quadraticThrough, except where the points bend down (blocked kernels cap a tensor's size, so peaks
- * level off): then the line through the last two points, which does not overstate the batch.
+ * level off, or step when a block is added): then a line through the last point with the steeper of the
+ * two slopes, which does not overstate the batch.
  */
 export function growthThrough(xs: number[], ys: number[]): [number, number, number] {
   const q = quadraticThrough(xs, ys);
   if (q[2] >= 0) return q;
-  const slope = (ys[2] - ys[1]) / (xs[2] - xs[1]);
+  const slope = Math.max((ys[1] - ys[0]) / (xs[1] - xs[0]), (ys[2] - ys[1]) / (xs[2] - xs[1]));
   return [ys[2] - slope * xs[2], slope, 0];
 }
 

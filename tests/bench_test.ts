@@ -89,10 +89,11 @@ Deno.test("the memory fit: a quadratic through three points, and the largest bat
   assertEquals(largestBatchUnder(4, 5, 3, 2), 0); // the fixed part alone does not fit
 });
 
-Deno.test("the memory fit where peaks level off (blocked kernels): the line through the last two points", () => {
-  assertEquals(growthThrough([4, 8, 12], [75, 109, 111]), [105, 0.5, 0]); // concave: 109 -> 111 over 4
+Deno.test("the memory fit where peaks level off (blocked kernels): a line through the last point, the steeper slope", () => {
+  assertEquals(growthThrough([4, 8, 12], [75, 109, 111]), [9, 8.5, 0]); // concave: 75 -> 109 is the steeper
+  assertEquals(growthThrough([4, 8, 12], [8, 8, 8]), [8, 0, 0]); // flat: nothing grows
   assertEquals(growthThrough([1, 2, 4], [10, 19, 49]), quadraticThrough([1, 2, 4], [10, 19, 49])); // convex: kept
-  assertEquals(largestBatchUnder(205, 105, 0.5, 0), 200);
+  assertEquals(largestBatchUnder(94, 9, 8.5, 0), 10);
   assertEquals(largestBatchUnder(10, 8, 0, 0), Infinity); // nothing grows: no bound
   assertEquals(largestBatchUnder(7, 8, 0, 0), 0);
 });
