@@ -472,7 +472,7 @@ async function fitReport(
         const update = Math.max(...peaks.map((p) => p.update));
         // On webgpu every tensor must also fit one storage-buffer binding of the adapter.
         const binding = backend === "webgpu" ? webGpuStatus().adapter?.maxStorageBufferBindingSize : undefined;
-        const [t0, t1, t2] = growthThrough(sizes, peaks.map((p) => p.largestTensor));
+        const [t0, t1, t2] = growthThrough(sizes, peaks.map((p) => p.largestTensor), true);
         const bindingBatch = binding ? largestBatchUnder(binding, t0, t1, t2) : Infinity;
         const maxBatch = update > budget ? 0 : Math.min(largestBatchUnder(budget, c0, c1, c2), bindingBatch);
         const r = {
@@ -528,12 +528,14 @@ function batchText(b: number): string {
 /**
  * quadraticThrough, except where the points bend down (blocked kernels cap a tensor's size, so peaks
  * level off, or step when a block is added): then a line through the last point with the steeper of the
- * two slopes, which does not overstate the batch.
+ * two slopes, which does not overstate the batch; or, with `capped` (one tensor's size, which levels off
+ * only when a block caps it), the slope of the last two points.
  */
-export function growthThrough(xs: number[], ys: number[]): [number, number, number] {
+export function growthThrough(xs: number[], ys: number[], capped = false): [number, number, number] {
   const q = quadraticThrough(xs, ys);
   if (q[2] >= 0) return q;
-  const slope = Math.max((ys[1] - ys[0]) / (xs[1] - xs[0]), (ys[2] - ys[1]) / (xs[2] - xs[1]));
+  const last = (ys[2] - ys[1]) / (xs[2] - xs[1]);
+  const slope = capped ? last : Math.max((ys[1] - ys[0]) / (xs[1] - xs[0]), last);
   return [ys[2] - slope * xs[2], slope, 0];
 }
 

@@ -91,6 +91,7 @@ Deno.test("the memory fit: a quadratic through three points, and the largest bat
 
 Deno.test("the memory fit where peaks level off (blocked kernels): a line through the last point, the steeper slope", () => {
   assertEquals(growthThrough([4, 8, 12], [75, 109, 111]), [9, 8.5, 0]); // concave: 75 -> 109 is the steeper
+  assertEquals(growthThrough([4, 8, 12], [16, 32, 32], true), [32, 0, 0]); // one tensor capped by its block
   assertEquals(growthThrough([4, 8, 12], [8, 8, 8]), [8, 0, 0]); // flat: nothing grows
   assertEquals(growthThrough([1, 2, 4], [10, 19, 49]), quadraticThrough([1, 2, 4], [10, 19, 49])); // convex: kept
   assertEquals(largestBatchUnder(94, 9, 8.5, 0), 10);

@@ -11,12 +11,13 @@ import { probeWebGpu } from "../kernels/webgpu/proxy_backend.ts";
 import { exists } from "../util/fs.ts";
 import { REPO_ROOT, SHARED_DATA_DIR } from "../util/paths.ts";
 
-const data = Deno.env.get("HEADLESS_BENCH_DATA") ?? SHARED_DATA_DIR;
+// As tests/reproduce_test.ts: the mirror beside the repository (CI's layout), not HEADLESS_BENCH_DATA.
+const data = SHARED_DATA_DIR;
 const probe = await probeWebGpu();
 const why = "missing" in probe
   ? ` (skipped: ${probe.missing})`
   : !(await exists(data))
-  ? ` (skipped: no data mirror at ${data})`
+  ? " (skipped: no ../shared/data mirror beside the repository)"
   : "";
 
 Deno.test({

@@ -43,8 +43,8 @@ let deviceError: string | null = null;
 /** Bytes one storage binding may hold on this device: larger tensors cannot be bound by a kernel. */
 let bindingLimit = Infinity;
 
-/** Throws, naming the kernel, when a tensor is too large for one storage binding. */
-function checkBinding(kernel: string, infos: tfTypes.TensorInfo[]): void {
+/** Throws when a tensor is too large for one storage binding (the caller names the kernel). */
+function checkBinding(infos: tfTypes.TensorInfo[]): void {
   for (const t of infos) {
     const bytes = 4 * t.shape.reduce((a, b) => a * b, 1);
     if (bytes > bindingLimit) {
@@ -112,14 +112,14 @@ async function handle(tf: TF, backend: KernelBackend, req: Request): Promise<voi
       const inputs = Array.isArray(req.inputs)
         ? req.inputs.map(info)
         : Object.fromEntries(Object.entries(req.inputs).filter(([, t]) => t).map(([key, t]) => [key, info(t!)]));
-      checkBinding(req.name, Object.values(inputs));
+      checkBinding(Object.values(inputs));
       const out = kernel.kernelFunc({
         inputs: inputs as tfTypes.NamedTensorInfoMap,
         attrs: req.attrs as tfTypes.NamedAttrMap,
         backend,
       });
       const outs = Array.isArray(out) ? out : [out];
-      checkBinding(req.name, outs);
+      checkBinding(outs);
       return answer({ outputs: outs.map(remote) });
     }
     case "read": {
