@@ -38,6 +38,7 @@ Deno.test({
         "--out",
         out,
         "--quiet",
+        "--offline",
       ],
       cwd: REPO_ROOT,
       env: { HEADLESS_BENCH_DATA: data },
