@@ -45,7 +45,8 @@ export function cwtLoss(outputs: tf.Tensor2D, targetEmbeddings: tf.Tensor2D): tf
 
 /** Each objective's loss from the scored hidden rows O [|S|, d]. */
 const LOSSES: Record<Objective, (model: Model, scored: tf.Tensor2D, targets: Int32Array) => tf.Scalar> = {
-  softmax: (model, scored, targets) => model.headCrossEntropy(scored, targets),
+  softmax: (model, scored, targets) =>
+    model.headCrossEntropy?.(scored, targets) ?? softmaxLoss(model.logits(scored), targets),
   cwt: (model, scored, targets) => cwtLoss(scored, embed(targets, model.embedding as tf.Tensor2D)),
 };
 

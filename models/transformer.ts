@@ -41,9 +41,10 @@ export interface Model {
   logits(h: tf.Tensor2D): tf.Tensor2D;
   /**
    * Mean cross-entropy of logits(h) against `targets`, through scoreCrossEntropy where the head is a
-   * product with E (or W), so a backend that blocks it never holds all [n, V] logits at once.
+   * product with E (or W), so a backend that blocks it never holds all [n, V] logits at once. Optional:
+   * without it the softmax objective takes crossEntropy(logits(h), targets).
    */
-  headCrossEntropy(h: tf.Tensor2D, targets: Int32Array): tf.Scalar;
+  headCrossEntropy?(h: tf.Tensor2D, targets: Int32Array): tf.Scalar;
   /** True when the softmax head's parameters exist (a tied decoder always has one: E itself). */
   hasHead(): boolean;
   /** Frees every variable. */
