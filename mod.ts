@@ -6,6 +6,7 @@
  * const config = models.loadModelConfig("dec-small");
  * ```
  */
+export * as backends from "./backends/mod.ts";
 export * as data from "./data/mod.ts";
 export * as evals from "./evals/mod.ts";
 export * as hfExport from "./export/mod.ts";

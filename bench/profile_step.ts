@@ -8,11 +8,11 @@ import * as tf from "@tensorflow/tfjs";
 import process from "node:process";
 import { numberFlag, parseFlags, runMain } from "../util/cli.ts";
 import { Rng } from "../util/rng.ts";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import { makeDecoderBatch } from "../models/batches.ts";
 import { loadModelConfig } from "../models/config.ts";
 import { lossAndGrads, parseObjective } from "../models/objectives.ts";
-import { fastPaths } from "../models/ops.ts";
+import { setFastPaths } from "../models/accelerator.ts";
 import { createModel } from "../models/transformer.ts";
 import { benchOptimizer, parseSize } from "./train_step.ts";
 
@@ -54,9 +54,7 @@ export async function rankKernels(
 async function main() {
   const { values } = parseFlags("profile_step", FLAGS);
   const backend = await initBackend(String(values.backend));
-  for (const name of String(values.without).split(",").filter(Boolean)) {
-    (fastPaths as Record<string, boolean>)[name] = false;
-  }
+  setFastPaths(String(values.without).split(",").filter(Boolean));
   const config = loadModelConfig("dec-small", {
     vocabSize: numberFlag("vocab", values.vocab),
     tieHead: true,

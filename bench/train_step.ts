@@ -19,12 +19,12 @@ import process from "node:process";
 import { InputError } from "../util/errors.ts";
 import { numberFlag, parseFlags, runMain } from "../util/cli.ts";
 import { Rng } from "../util/rng.ts";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import { makeDecoderBatch, makeEncoderBatch } from "../models/batches.ts";
 import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { stepFlops } from "../models/flops.ts";
 import { lossAndGrads, type Objective, parseObjective } from "../models/objectives.ts";
-import { fastPaths } from "../models/ops.ts";
+import { FAST_PATHS, setFastPaths } from "../models/accelerator.ts";
 import { createModel, noDecay } from "../models/transformer.ts";
 import { ADAMW_DEFAULTS, OptimizerStep } from "../train/optimizer_step.ts";
 import { scheduleFor } from "../train/schedule.ts";
@@ -34,13 +34,15 @@ import {
   enableBlasMatMul,
   nativeKernelStatus,
   setBlasThreads,
-  setNativeOverrides,
 } from "../kernels/mod.ts";
+import { webGpuStatus } from "../kernels/webgpu/proxy_backend.ts";
 import { type PeerResult, runPeer } from "./peer.ts";
 
 /** One measured cell. */
 export interface StepResult {
   backend: string;
+  /** webgpu: the GPU adapter's description, "software: ..." for a software rasterizer (its speed means nothing). */
+  adapter?: string;
   config: string;
   dModel: number;
   layers: number;
@@ -94,7 +96,11 @@ const FLAGS = {
     help: "timed steps per cell, after one warm-up (the median is shown); 0 = only --fit",
   },
   objective: { type: "string", default: "softmax,cwt", help: "objectives, comma-separated" },
-  backend: { type: "string", default: "auto", help: "backends, comma-separated: auto, wasm-blas, wasm, cpu" },
+  backend: {
+    type: "string",
+    default: "auto",
+    help: "backends, comma-separated: auto, webgpu, wasm-blas, wasm, cpu (webgpu on a software adapter is labelled so)",
+  },
   threads: {
     type: "string",
     default: "2",
@@ -105,7 +111,7 @@ const FLAGS = {
     type: "string",
     default: "",
     help: `fast-path sets to also time switched off, ';'-separated, each ','-separated (of ${
-      Object.keys(fastPaths).join(", ")
+      FAST_PATHS.join(", ")
     }; 'all')`,
   },
   untied: { type: "boolean", default: false, help: "keep the config's untied head (default: tied, as the peer)" },
@@ -194,14 +200,6 @@ function makeBatch(config: ModelConfig, B: number, T: number) {
     : makeEncoderBatch(rows.map((r) => r.subarray(0, T)), rng, config.vocabSize);
 }
 
-/** Sets the fast paths: all on, except the names in `off` ("all" = every one). */
-function setFastPaths(off: string[]): void {
-  for (const name of Object.keys(fastPaths) as (keyof typeof fastPaths)[]) {
-    fastPaths[name] = !(off.includes("all") || off.includes(name));
-  }
-  setNativeOverrides(fastPaths.nativeKernels);
-}
-
 /**
  * Times `steps` training steps (after one warm-up) of a fresh model: loss and gradients, then the
  * optimizer step pretraining takes (train/optimizer_step.ts); peak tensor bytes come from tf.profile
@@ -246,6 +244,7 @@ async function timeSteps(
 /**
  * Peak tensor bytes of one forward+backward at batch `B` (tf.profile), and of the whole step with the
  * AdamW update: the update's temporaries over the embedding do not depend on B and can be the larger.
+ * Also the largest single tensor made, which on webgpu must fit one storage-buffer binding.
  */
 async function peakBytesAt(config: ModelConfig, objective: Objective, B: number, T: number, clip: number) {
   const batch = makeBatch(config, B, T);
@@ -254,13 +253,18 @@ async function peakBytesAt(config: ModelConfig, objective: Objective, B: number,
   try {
     let r: { loss: number; grads: Map<string, tf.Tensor> } = { loss: NaN, grads: new Map() };
     // tf.profile returns the engine's one profile object, overwritten by the next call: copy now.
-    const lossOnly = (await tf.profile(() => {
+    const info = await tf.profile(() => {
       r = lossAndGrads(model, objective, batch);
-    })).peakBytes;
+    });
+    const lossOnly = info.peakBytes;
+    const largestTensor = Math.max(
+      0,
+      ...info.kernels.flatMap((k) => k.outputShapes.map((shape) => 4 * shape.reduce((a, b) => a * b, 1))),
+    );
     const update = (await tf.profile(() => {
       opt.apply(r.grads, r.loss);
     })).peakBytes;
-    return { lossAndGrads: lossOnly, update };
+    return { lossAndGrads: lossOnly, update, largestTensor };
   } finally {
     opt.dispose();
     model.dispose();
@@ -271,9 +275,9 @@ const fmt = (x: number, digits = 0) => Number.isFinite(x) ? x.toFixed(digits) : 
 const mib = (b: number) => fmt(b / 2 ** 20);
 
 function tableRow(r: StepResult): string {
-  return `| ${r.backend} | ${r.blasThreads || "-"} | ${r.nativeKernels.length ? "yes" : "-"} | ${
-    r.without.join(",") || "-"
-  } | ${r.config} ${r.dModel}x${r.layers} | ${r.vocab} | ${r.objective} | ` +
+  return `| ${r.backend}${r.adapter ? ` (${r.adapter})` : ""} | ${r.blasThreads || "-"} | ${
+    r.nativeKernels.length ? "yes" : "-"
+  } | ${r.without.join(",") || "-"} | ${r.config} ${r.dModel}x${r.layers} | ${r.vocab} | ${r.objective} | ` +
     `${fmt(r.tokensPerSecond)} | ${fmt(r.tokensPerCpuSecond)} | ${
       r.peerTokensPerSecond ? fmt(r.peerTokensPerSecond) : "-"
     } | ${r.ratio ? fmt(r.ratio, 2) : "-"} | ` +
@@ -297,9 +301,9 @@ async function main() {
   const threadCounts = list(values.threads).map((v) => numberFlag("threads", v));
   const withoutSets: string[][] = [[], ...String(values.without).split(";").map(list).filter((s) => s.length)];
   for (const name of withoutSets.flat()) {
-    if (name !== "all" && !(name in fastPaths)) {
+    if (name !== "all" && !(FAST_PATHS as readonly string[]).includes(name)) {
       throw new InputError(
-        `--without: unknown fast path ${JSON.stringify(name)}; expected ${Object.keys(fastPaths).join(", ")} or all`,
+        `--without: unknown fast path ${JSON.stringify(name)}; expected ${FAST_PATHS.join(", ")} or all`,
       );
     }
   }
@@ -336,6 +340,8 @@ async function main() {
     // initBackend("wasm") after "wasm-blas" in one process: put the plain kernels back.
     if (backend === "wasm") disableBlasMatMul();
     else if (backend === "wasm-blas") enableBlasMatMul();
+    const adapter = backend === "webgpu" ? adapterLabel() : undefined;
+    if (adapter) console.error(`webgpu adapter: ${adapter}`);
     if (backend === "wasm-blas") {
       const n = nativeKernelStatus();
       console.error(
@@ -368,6 +374,7 @@ async function main() {
               const ms = median(t.stepMs);
               const r: StepResult = {
                 backend,
+                ...(adapter ? { adapter } : {}),
                 config: config.name,
                 dModel: config.dModel,
                 layers: config.layers,
@@ -420,8 +427,18 @@ async function main() {
       }
     }
     setFastPaths([]);
-    if (values.fit) await fitReport(Number(values.fit), configs, vocabs, objectives, T, clip, backend, json, emit);
+    if (values.fit) {
+      const modelSizes = sizes.length ? sizes : [{}];
+      await fitReport(Number(values.fit), configs, modelSizes, vocabs, objectives, T, clip, backend, json, emit);
+    }
   }
+}
+
+/** The webgpu adapter's description, marked when it is a software rasterizer (correct, but slow). */
+function adapterLabel(): string {
+  const a = webGpuStatus().adapter;
+  if (!a) return "no adapter";
+  return a.software ? `software: ${a.description}; its speed means nothing` : a.description || a.vendor;
 }
 
 /**
@@ -433,6 +450,7 @@ async function main() {
 async function fitReport(
   budgetGiB: number,
   configs: string[],
+  modelSizes: Partial<ModelConfig>[],
   vocabs: number[],
   objectives: Objective[],
   T: number,
@@ -444,15 +462,19 @@ async function fitReport(
   if (!(budgetGiB > 0)) throw new InputError(`--fit expects a budget in GiB, got ${budgetGiB}`);
   const budget = budgetGiB * 2 ** 30;
   const sizes = [4, 8, 12];
-  for (const name of configs) {
+  for (const [name, size] of configs.flatMap((c) => modelSizes.map((z) => [c, z] as const))) {
     for (const vocab of vocabs) {
-      const config = loadModelConfig(name, { vocabSize: vocab, tieHead: true });
+      const config = loadModelConfig(name, { vocabSize: vocab, tieHead: true, ...size });
       for (const objective of objectives) {
-        const peaks: { lossAndGrads: number; update: number }[] = [];
+        const peaks: { lossAndGrads: number; update: number; largestTensor: number }[] = [];
         for (const b of sizes) peaks.push(await peakBytesAt(config, objective, b, T, clip));
-        const [c0, c1, c2] = quadraticThrough(sizes, peaks.map((p) => p.lossAndGrads));
+        const [c0, c1, c2] = growthThrough(sizes, peaks.map((p) => p.lossAndGrads));
         const update = Math.max(...peaks.map((p) => p.update));
-        const maxBatch = update > budget ? 0 : largestBatchUnder(budget, c0, c1, c2);
+        // On webgpu every tensor must also fit one storage-buffer binding of the adapter.
+        const binding = backend === "webgpu" ? webGpuStatus().adapter?.maxStorageBufferBindingSize : undefined;
+        const [t0, t1, t2] = growthThrough(sizes, peaks.map((p) => p.largestTensor), true);
+        const bindingBatch = binding ? largestBatchUnder(binding, t0, t1, t2) : Infinity;
+        const maxBatch = update > budget ? 0 : Math.min(largestBatchUnder(budget, c0, c1, c2), bindingBatch);
         const r = {
           fit: true,
           backend,
@@ -464,6 +486,9 @@ async function fitReport(
           peakBytes: Object.fromEntries(sizes.map((b, i) => [b, peaks[i].lossAndGrads])),
           updatePeakBytes: update,
           bytesModel: [c0, c1, c2],
+          ...(binding
+            ? { bindingBytes: binding, largestTensorBytes: peaks.map((p) => p.largestTensor), bindingBatch }
+            : {}),
           maxBatch,
         };
         emit(
@@ -474,7 +499,12 @@ async function fitReport(
               ` -> ${mib(c0)} + ${fmt(c1 / 2 ** 20, 1)}·B + ${fmt(c2 / 2 ** 20, 3)}·B² MiB; AdamW update peak ${
                 mib(update)
               } MiB; ` +
-              `largest batch in ${budgetGiB} GiB ≈ ${maxBatch}`,
+              `largest batch in ${budgetGiB} GiB ≈ ${batchText(maxBatch)}` +
+              (binding
+                ? ` (every tensor within one ${mib(binding)} MiB storage binding up to B ≈ ${
+                  batchText(bindingBatch)
+                }; largest ${sizes.map((b, i) => `${mib(peaks[i].largestTensor)} MiB at B=${b}`).join(", ")})`
+                : ""),
         );
       }
     }
@@ -490,8 +520,31 @@ export function quadraticThrough(xs: number[], ys: number[]): [number, number, n
   return [y0 - c1 * x0 - c2 * x0 * x0, c1, c2];
 }
 
-/** The largest integer B ≥ 0 with c0 + c1·B + c2·B² ≤ budget (c1 > 0, c2 ≥ 0 assumed; tiny c2 as 0). */
+/** A batch bound for the text report: beyond a million it is not a bound anyone will meet. */
+function batchText(b: number): string {
+  return b < 1e6 ? String(b) : "unbounded (the measured peaks do not grow)";
+}
+
+/**
+ * quadraticThrough, except where the points bend down (blocked kernels cap a tensor's size, so peaks
+ * level off, or step when a block is added): then a line through the last point with the steeper of the
+ * two slopes, which does not overstate the batch; or, with `capped` (one tensor's size, which levels off
+ * only when a block caps it), the slope of the last two points.
+ */
+export function growthThrough(xs: number[], ys: number[], capped = false): [number, number, number] {
+  const q = quadraticThrough(xs, ys);
+  if (q[2] >= 0) return q;
+  const last = (ys[2] - ys[1]) / (xs[2] - xs[1]);
+  const slope = capped ? last : Math.max((ys[1] - ys[0]) / (xs[1] - xs[0]), last);
+  return [ys[2] - slope * xs[2], slope, 0];
+}
+
+/**
+ * The largest integer B ≥ 0 with c0 + c1·B + c2·B² ≤ budget (c2 ≥ 0 assumed; tiny c2 as 0); Infinity
+ * when nothing grows with B and c0 fits.
+ */
 export function largestBatchUnder(budget: number, c0: number, c1: number, c2: number): number {
+  if (c2 <= 0 && c1 <= 0) return c0 <= budget ? Infinity : 0;
   if (Math.abs(c2) < 1e-9 * Math.abs(c1)) return Math.max(0, Math.floor((budget - c0) / c1));
   return Math.max(0, Math.floor((-c1 + Math.sqrt(c1 * c1 + 4 * c2 * (budget - c0))) / (2 * c2)));
 }

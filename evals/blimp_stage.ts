@@ -7,7 +7,7 @@
  */
 import type { Stage } from "../artifacts/stage.ts";
 import { blimpTask, loadMinimalPairs, type MinimalPair } from "../data/blimp.ts";
-import { initBackend } from "../models/mod.ts";
+import { initBackend } from "../backends/mod.ts";
 import { InputError } from "../util/errors.ts";
 import {
   causalSentenceScorer,

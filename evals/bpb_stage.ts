@@ -11,7 +11,7 @@
  */
 import { join } from "node:path";
 import type { Stage } from "../artifacts/stage.ts";
-import { initBackend } from "../models/mod.ts";
+import { initBackend } from "../backends/mod.ts";
 import { openTokenFolderSplit } from "../train/token_stream.ts";
 import { InputError } from "../util/errors.ts";
 import {

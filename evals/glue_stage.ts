@@ -10,7 +10,7 @@ import { missingFromCache } from "../data/cache.ts";
 import type { Stage } from "../artifacts/stage.ts";
 import { GLUE_TASK_NAMES, glueTask, isGlueTask } from "../data/glue.ts";
 import { devSetsOf, type Example, loadExamples, loadTaskSpec, type TaskSpec } from "../data/task_spec.ts";
-import { initBackend } from "../models/mod.ts";
+import { initBackend } from "../backends/mod.ts";
 import { formatDuration } from "../util/format.ts";
 import { InputError } from "../util/errors.ts";
 import type { ClassificationLossName } from "./balanced_ce.ts";

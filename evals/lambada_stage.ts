@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import type { Stage } from "../artifacts/stage.ts";
 import { LAMBADA_TASKS as LAMBADA_TASK, loadLambada } from "../data/lambada.ts";
-import { initBackend } from "../models/mod.ts";
+import { initBackend } from "../backends/mod.ts";
 import { findSpecials } from "../tokenizer/special_roles.ts";
 import { writeLmFinetunedCheckpoint } from "../export/lm_checkpoint.ts";
 import { readTokenManifest } from "../train/token_stream.ts";

@@ -4,7 +4,7 @@
  * the option with the highest summed log-likelihood (acc) and per character (acc_norm).
  */
 import type { Stage } from "../artifacts/stage.ts";
-import { initBackend } from "../models/mod.ts";
+import { initBackend } from "../backends/mod.ts";
 import { findSpecials } from "../tokenizer/special_roles.ts";
 import { ModelScorer } from "./causal_scorer.ts";
 import { checkpointColumns, loadScoringDecoder, openCheckpoint } from "./eval_run.ts";

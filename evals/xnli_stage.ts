@@ -6,7 +6,7 @@
  * `accuracy`, policies best-epoch and last-epoch. Averages over languages are left to reports/xnli_table.ts.
  */
 import type { Stage } from "../artifacts/stage.ts";
-import { initBackend } from "../models/mod.ts";
+import { initBackend } from "../backends/mod.ts";
 import { formatDuration } from "../util/format.ts";
 import type { ClassificationLossName } from "./balanced_ce.ts";
 import { loadCheckpointModel, modelFromSnapshot, modelSnapshot } from "./checkpoint_check.ts";

@@ -1,4 +1,7 @@
-/** Native fast paths for TensorFlow.js on the wasm backend: OpenBLAS matrix products and compiled C kernels. */
+/**
+ * Fast kernels for TensorFlow.js: on the wasm backend OpenBLAS matrix products and compiled C kernels; on
+ * the webgpu backend (a proxy to a GPU worker) this project's WebGPU kernels.
+ */
 export { type Blas, BLAS_LIB_ENV, loadOpenBlas, openBlasMissingReason, pointerOf, type Sgemm } from "./openblas.ts";
 export {
   type BlasMatMulStatus,
@@ -22,3 +25,7 @@ export {
 export { CC_ENV, loadNativeLib, type NativeLib, nativeMissingReason } from "./native_lib.ts";
 export { envDefaultsSet, inheritedEnvWithoutDefaults, setEnvDefault } from "./env.ts";
 export { type KernelSummary, kernelSummary } from "./summary.ts";
+export { crossEntropyBackward, crossEntropyForward } from "./cross_entropy.ts";
+export { installWasmKernelPatches } from "./wasm_patches.ts";
+export { probeWebGpu, startWebGpu, WEBGPU, type WebGpuStatus, webGpuStatus } from "./webgpu/proxy_backend.ts";
+export type { AdapterSummary } from "./webgpu/protocol.ts";

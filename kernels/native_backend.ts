@@ -8,8 +8,8 @@
  *   axis, Transpose of two neighbouring axes as block copies, and the elementwise Add / Sub / Multiply /
  *   RealDiv for the broadcasts the model uses, on up to `threads` threads. Anything else goes to the original kernel. `setNativeOverrides(false)` hands
  *   every call back to the originals (bench's `--without nativeKernels`).
- * - Fused kernels with no tfjs counterpart (`FUSED`), run through `runNative` by models/ops.ts and
- *   train/adamw.ts: GELU and its gradient, LayerNorm and its gradient, attention's softmax gradient and
+ * - Fused kernels with no tfjs counterpart (`FUSED`), run through `runNative` (for models/ops.ts and
+ *   train/adamw.ts, by the wasm accelerator in backends/wasm.ts): GELU and its gradient, LayerNorm and its gradient, attention's softmax gradient and
  *   head layout (q, k, v out of the fused projection and back), and the AdamW update.
  *
  * Depends on tfjs-backend-wasm 4.22 internals, through kernels/wasm_heap.ts as blas_backend.ts does.
@@ -30,6 +30,8 @@ export interface NativeKernelStatus {
   /** The shared object and how it was built. */
   library: string;
   build: string;
+  /** sha256 of the shared object that was loaded (checked against its build's record first). */
+  sha256: string;
   /** Threads for large loops. */
   threads: number;
   /** Whether the overrides of wasm kernels are switched on (the fused kernels are always there). */
@@ -369,6 +371,7 @@ export function nativeKernelStatus(): NativeKernelStatus {
     reason,
     library: lib?.path ?? "",
     build: lib?.build ?? "",
+    sha256: lib?.sha256 ?? "",
     threads,
     overrides: overridesOn,
     kernels: originals ? [...originals.keys(), ...Object.keys(FUSED)] : [],

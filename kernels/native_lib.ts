@@ -1,8 +1,11 @@
 /**
  * The native kernel library (kernels/native/kernels.c): compiled on first use with the machine's C
- * compiler into `<cacheHome()>/native/<sha256>.so`, keyed by the source, flags, compiler version and
- * CPU, then opened with Deno.dlopen. Without a compiler (or when every compile fails) it returns null
- * and says why, and callers keep the wasm kernels. HEADLESS_CC names the compiler to use.
+ * compiler into `<cacheHome()>/native/<key>.<sha256 of the file>.so`, keyed by the source, flags,
+ * compiler version and CPU, then opened with Deno.dlopen. The file's own hash, recorded in its name at
+ * build time, is checked before every load: a file whose bytes do not match (another build copied
+ * under that name, a damaged file) is removed and rebuilt, never loaded. Without a compiler (or when
+ * every compile fails) it returns null and says why, and callers keep the wasm kernels. HEADLESS_CC
+ * names the compiler to use.
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -76,6 +79,8 @@ export interface NativeLib {
   readonly path: string;
   /** The compiler and flags it was built with. */
   readonly build: string;
+  /** sha256 of the shared object, checked against the one recorded at build time before loading. */
+  readonly sha256: string;
   readonly symbols: NativeSymbols;
 }
 
@@ -128,29 +133,66 @@ function buildAndOpen(): NativeLib {
     const flags = [...BASE_FLAGS, ...extra.filter((f) => !f.startsWith("-l"))];
     const libs = extra.filter((f) => f.startsWith("-l"));
     const key = sha256([source, cc.path, cc.version, flags.join(" "), libs.join(" "), cpuSignature()].join("\n"));
-    const path = join(dir, `${key}.so`);
     const build = `${cc.path} ${[...flags, ...libs].join(" ")}`;
-    if (!isFile(path)) {
-      const problem = compile(cc.path, flags, libs, path);
-      if (problem) {
-        failures.push(`${build}: ${problem}`);
+    let found = verifiedBuild(dir, key);
+    if (!found) {
+      const problem = compile(cc.path, flags, libs, dir, key);
+      found = verifiedBuild(dir, key);
+      if (problem || !found) {
+        failures.push(`${build}: ${problem ?? "the build's hash did not match the file after the build"}`);
         continue;
       }
     }
     try {
-      const lib = Deno.dlopen(path, SYMBOLS);
+      const lib = Deno.dlopen(found.path, SYMBOLS);
       if (lib.symbols.hb_version() < 1) throw new Error("unexpected hb_version");
-      return { path, build, symbols: lib.symbols };
+      return { path: found.path, build, sha256: found.sha256, symbols: lib.symbols };
     } catch (e) {
-      failures.push(`${path}: ${(e as Error).message.split("\n")[0]}`);
+      failures.push(`${found.path}: ${(e as Error).message.split("\n")[0]}`);
     }
   }
   throw new Error(`native kernels could not be built with ${cc.path}: ${failures.join("; ")}`);
 }
 
-/** Compiles to a temporary name and renames it into place; returns the compiler's complaint, or null. */
-function compile(cc: string, flags: string[], libs: string[], path: string): string | null {
-  const tmp = `${path}.${Deno.pid}.${Date.now()}.tmp`;
+/** `<key>.<sha256>.so`: a build of `key` whose name records its own hash. */
+const BUILD_NAME = /^([0-9a-f]{64})\.([0-9a-f]{64})\.so$/;
+
+/**
+ * The cached build of `key` whose bytes hash to the sha256 in its name, or null. Builds of `key` that
+ * fail the check are removed (so the caller rebuilds), and each is reported on stderr once.
+ */
+export function verifiedBuild(dir: string, key: string): { path: string; sha256: string } | null {
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name);
+  } catch {
+    return null;
+  }
+  for (const name of names.sort()) {
+    const m = BUILD_NAME.exec(name);
+    if (!m || m[1] !== key) continue;
+    const path = join(dir, name);
+    const actual = sha256(Deno.readFileSync(path));
+    if (actual === m[2]) return { path, sha256: actual };
+    console.error(
+      `note: ${name} in the native kernel cache does not match the hash recorded when it was built ` +
+        `(sha256 ${actual.slice(0, 12)}…): removed and rebuilt, not loaded`,
+    );
+    try {
+      Deno.removeSync(path);
+    } catch {
+      // another process removed it first
+    }
+  }
+  return null;
+}
+
+/**
+ * Compiles to a temporary name, hashes the result and renames it to `<key>.<sha256>.so`; returns the
+ * compiler's complaint, or null.
+ */
+function compile(cc: string, flags: string[], libs: string[], dir: string, key: string): string | null {
+  const tmp = join(dir, `${key}.${Deno.pid}.${Date.now()}.tmp`);
   try {
     const result = new Deno.Command(cc, {
       args: [...flags, "-o", tmp, fileURLToPath(NATIVE_SOURCE), ...libs, "-lm"],
@@ -160,7 +202,7 @@ function compile(cc: string, flags: string[], libs: string[], path: string): str
     if (!result.success) {
       return new TextDecoder().decode(result.stderr).trim().split("\n").slice(-3).join(" | ") || `exit ${result.code}`;
     }
-    Deno.renameSync(tmp, path);
+    Deno.renameSync(tmp, join(dir, `${key}.${sha256(Deno.readFileSync(tmp))}.so`));
     return null;
   } catch (e) {
     return (e as Error).message.split("\n")[0];
@@ -202,14 +244,6 @@ function cpuSignature(): string {
     // not Linux
   }
   return `${Deno.build.target} ${flags}`;
-}
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
 }
 
 function readEnv(name: string): string | undefined {

@@ -3,6 +3,8 @@ import * as tf from "@tensorflow/tfjs";
 import { blasMatMulStatus } from "./blas_backend.ts";
 import { nativeKernelStatus } from "./native_backend.ts";
 import { blasThreadReproducibility, loadOpenBlas, type ThreadReproducibility } from "./openblas.ts";
+import type { AdapterSummary } from "./webgpu/protocol.ts";
+import { webGpuStatus } from "./webgpu/proxy_backend.ts";
 
 /** BLAS products and compiled kernels: on or off (with why), library, build flags, threads, kernel names. */
 export interface KernelSummary {
@@ -17,7 +19,10 @@ export interface KernelSummary {
      */
     threadReproducibility?: ThreadReproducibility;
   };
-  native: { enabled: boolean; reason: string; build: string; threads: number; kernels: string[] };
+  /** sha256: of the compiled kernel library that was loaded, so a run names the exact build. */
+  native: { enabled: boolean; reason: string; build: string; sha256: string; threads: number; kernels: string[] };
+  /** The GPU adapter of the webgpu backend (vendor, architecture, description; software or not), once started. */
+  webgpu: { adapter: AdapterSummary } | null;
 }
 
 /** The summary now (after initBackend has chosen the backend). */
@@ -34,7 +39,15 @@ export function kernelSummary(): KernelSummary {
         ? { threadReproducibility: blasThreadReproducibility(loadOpenBlas()!, b.threads) }
         : {}),
     },
-    native: { enabled: n.enabled, reason: n.reason, build: n.build, threads: n.threads, kernels: n.kernels },
+    native: {
+      enabled: n.enabled,
+      reason: n.reason,
+      build: n.build,
+      sha256: n.sha256,
+      threads: n.threads,
+      kernels: n.kernels,
+    },
+    webgpu: webGpuStatus().adapter ? { adapter: webGpuStatus().adapter! } : null,
   };
 }
 

@@ -1,6 +1,6 @@
-/** The models: configs, backend choice, fast ops, the transformer, objectives, batches and FLOPs. */
+/** The models: configs, the accelerator hook, fast ops, the transformer, objectives, batches and FLOPs. */
 export * from "./config.ts";
-export * from "./backend.ts";
+export * from "./accelerator.ts";
 export * from "./ops.ts";
 export * from "./transformer.ts";
 export * from "./objectives.ts";

@@ -12,7 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InputError } from "../util/errors.ts";
 import type { LmBatch } from "./batches.ts";
-import { crossEntropy, embed, matMulNT } from "./ops.ts";
+import { crossEntropy, embed, scoreCrossEntropy } from "./ops.ts";
 import type { Model } from "./transformer.ts";
 
 export type { LmBatch } from "./batches.ts";
@@ -40,12 +40,13 @@ export function softmaxLoss(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar
  */
 export function cwtLoss(outputs: tf.Tensor2D, targetEmbeddings: tf.Tensor2D): tf.Scalar {
   const n = outputs.shape[0];
-  return crossEntropy(matMulNT(outputs, targetEmbeddings), Int32Array.from({ length: n }, (_, i) => i));
+  return scoreCrossEntropy(outputs, targetEmbeddings, Int32Array.from({ length: n }, (_, i) => i));
 }
 
 /** Each objective's loss from the scored hidden rows O [|S|, d]. */
 const LOSSES: Record<Objective, (model: Model, scored: tf.Tensor2D, targets: Int32Array) => tf.Scalar> = {
-  softmax: (model, scored, targets) => softmaxLoss(model.logits(scored), targets),
+  softmax: (model, scored, targets) =>
+    model.headCrossEntropy?.(scored, targets) ?? softmaxLoss(model.logits(scored), targets),
   cwt: (model, scored, targets) => cwtLoss(scored, embed(targets, model.embedding as tf.Tensor2D)),
 };
 

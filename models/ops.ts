@@ -1,24 +1,23 @@
 /**
- * Fast differentiable ops for tfjs-backend-wasm. In tfjs-backend-wasm 4.22 only a 2-D matrix product
- * with neither operand transposed runs through XNNPACK; tf.matMul's own gradient uses transposed
- * products (10-50x slower), and tf.gather has no gradient on wasm. So every op here is a tf.customGrad
- * whose forward and backward use only 2-D NN products (`mm`), explicit 2-D transposes, slices and
- * gathers (see backend.ts for the faster wasm Slice and GatherV2 kernels they rely on).
+ * Fast differentiable ops. In tfjs-backend-wasm 4.22 only a 2-D matrix product with neither operand
+ * transposed runs through XNNPACK; tf.matMul's own gradient uses transposed products (10-50x slower),
+ * and tf.gather has no gradient on wasm. So every op here is a tf.customGrad whose plain path uses only
+ * 2-D NN products (`mm`), explicit 2-D transposes, slices and gathers (backends/ installs faster wasm
+ * Slice and GatherV2 kernels they rely on).
  *
- * With backend "wasm-blas" (products on OpenBLAS, kernels/) the ops take faster paths instead, listed
- * in `fastPaths`: transposed products as sgemm flags, attention as batched products, and cross-entropy
- * from one Softmax kernel. Same results to float32 rounding (tests/ops_test.ts checks values and
- * gradients against the plain backend); every other backend runs the plain path.
+ * Faster paths come from the backend's accelerator (accelerator.ts; installed by backends/ when the
+ * backend starts): transposed products as flags, attention as batched products, fused kernels for
+ * cross-entropy, GELU, LayerNorm and attention's softmax. Same results to float32 rounding
+ * (tests/ops_test.ts checks values and gradients against the plain path).
  *
- * Every product adds 2·m·n·k to `productFlops` while it is enabled (see `countProductFlops`), which is
- * how tests check the analytic FLOP counter in flops.ts.
+ * Every product adds 2·m·n·k to a running count while `countProductFlops` runs, which is how tests
+ * check the analytic FLOP counter in flops.ts.
  */
 import * as tf from "@tensorflow/tfjs";
-import { blasMatMulStatus } from "../kernels/blas_backend.ts";
-import { nativeReady, runNative } from "../kernels/native_backend.ts";
+import { type FusedKernel, runFused, useFastPath } from "./accelerator.ts";
 
 /** Running count of matrix-product FLOPs (2·m·n·k per m×k by k×n product), forward and backward. */
-export const productFlops: { enabled: boolean; count: number } = { enabled: false, count: 0 };
+const productFlops: { enabled: boolean; count: number } = { enabled: false, count: 0 };
 
 /** Runs `fn` (forward and/or backward) and returns its result with the product FLOPs it spent. */
 export function countProductFlops<T>(fn: () => T): { result: T; flops: number } {
@@ -33,53 +32,6 @@ export function countProductFlops<T>(fn: () => T): { result: T; flops: number } 
   }
 }
 
-/**
- * The fast paths taken while the wasm backend's products run on OpenBLAS (backend "wasm-blas"; see
- * kernels/). Each can be switched off to measure it (bench/train_step.ts --without) or to compare it
- * with the plain path in tests; on every other backend none applies and the plain path runs.
- * - transposedProducts: aᵀb and abᵀ as sgemm flags instead of an explicit transpose + NN product;
- * - batchedAttention: attention as [B·H, T, dh] batched products instead of per-(batch, head) slices;
- * - fusedCrossEntropy: cross-entropy (softmax head, CWT scores) in one JS pass forward and one
- *   backward over the logits, instead of ~10 tfjs kernels over [n, C].
- * The next ones also need the native C kernels (kernels/native_backend.ts: a C compiler was found):
- * - nativeGelu: GELU forward and backward as one C loop each (vectorised erf) instead of 5 + 7 kernels;
- * - nativeLayerNorm: LayerNorm forward and backward (dx, dg, db) as one C pass each over the rows;
- * - nativeAttention: attention's softmax backward P·(dP − rowsum(dP·P))·scale as one C pass, and
- *   q, k, v split out of the fused projection (and their gradients merged back) by block copies;
- * - nativeAdamW: train/adamw.ts's update as one C loop per parameter instead of ~13 kernels;
- * - nativeKernels: the native overrides of wasm's Identity (no copy), Softmax, Transpose and elementwise
- *   kernels (read by bench/train_step.ts, which passes it to setNativeOverrides).
- */
-export const fastPaths: {
-  transposedProducts: boolean;
-  batchedAttention: boolean;
-  fusedCrossEntropy: boolean;
-  nativeGelu: boolean;
-  nativeLayerNorm: boolean;
-  nativeAttention: boolean;
-  nativeAdamW: boolean;
-  nativeKernels: boolean;
-} = {
-  transposedProducts: true,
-  batchedAttention: true,
-  fusedCrossEntropy: true,
-  nativeGelu: true,
-  nativeLayerNorm: true,
-  nativeAttention: true,
-  nativeAdamW: true,
-  nativeKernels: true,
-};
-
-/** Whether fast path `name` applies now: switched on, and products on BLAS. */
-function useFast(name: keyof typeof fastPaths): boolean {
-  return fastPaths[name] && blasMatMulStatus().enabled && tf.getBackend() === "wasm";
-}
-
-/** Whether native fast path `name` applies now: switched on, products on BLAS and the C kernels loaded. */
-export function useNative(name: "nativeGelu" | "nativeLayerNorm" | "nativeAttention" | "nativeAdamW"): boolean {
-  return useFast(name) && nativeReady();
-}
-
 function countProduct(m: number, k: number, n: number, batch = 1): void {
   if (productFlops.enabled) productFlops.count += 2 * batch * m * k * n;
 }
@@ -92,7 +44,7 @@ function mm(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 
 /** a bᵀ for a [m, k], b [n, k]: one sgemm with a flag on the fast path, else transpose + NN. */
 function mmNT(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  if (!useFast("transposedProducts")) return mm(a, tr(b));
+  if (!useFastPath("transposedProducts")) return mm(a, tr(b));
   countProduct(a.shape[0], a.shape[1], b.shape[0]);
   return tf.matMul(a, b, false, true);
 }
@@ -158,7 +110,7 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tens
 function mmTN(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   const [m, k] = a.shape;
   const n = b.shape[1];
-  if (useFast("transposedProducts")) {
+  if (useFastPath("transposedProducts")) {
     countProduct(k, m, n);
     return tf.matMul(a, b, true, false);
   }
@@ -193,11 +145,16 @@ function idTensor(ids: Int32Array | tf.Tensor1D): tf.Tensor1D {
  */
 export function embed(ids: Int32Array | tf.Tensor1D, table: tf.Tensor2D): tf.Tensor2D {
   const idx = idTensor(ids);
+  // On the fusedEmbedGrad path the accelerator sums dy's rows per id itself (ids known here).
+  const fused = ids instanceof Int32Array && useFastPath("fusedEmbedGrad");
   const op = custom((table: tf.Tensor2D, save: Saver) => {
     save([idx]);
     return {
       value: tf.gather(table, idx),
-      gradFunc: (dy, [idx]) => tf.scatterND(tf.reshape(idx, [-1, 1]), dy, table.shape),
+      gradFunc: (dy, [idx]) =>
+        fused
+          ? runFused("EmbedGrad", { dy }, { ids, rows: table.shape[0] })
+          : tf.scatterND(tf.reshape(idx, [-1, 1]), dy, table.shape),
     };
   });
   return op(table);
@@ -208,7 +165,7 @@ export function crossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scala
   const [n, classes] = logits.shape;
   if (targets.length !== n) throw new Error(`crossEntropy: ${n} rows of logits but ${targets.length} targets`);
   if (n * classes > 2 ** 31 - 1) throw new Error(`crossEntropy: ${n}×${classes} logits exceed int32 indexing`);
-  if (useFast("fusedCrossEntropy")) return fusedCrossEntropy(logits, targets);
+  if (useFastPath("fusedCrossEntropy")) return fusedCrossEntropy(logits, targets);
   const flat = tf.tensor1d(targets.map((t, i) => i * classes + t), "int32");
   const op = custom((logits: tf.Tensor2D, save: Saver) => {
     const z = tf.sub(logits, tf.max(logits, 1, true));
@@ -230,74 +187,92 @@ export function crossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scala
   return op(logits);
 }
 
-/** The wasm backend's view of a tensor's own memory (tfjs-backend-wasm 4.22's typedArrayFromHeap). */
-function heapFloats(t: tf.Tensor): Float32Array {
-  const backend = tf.backend() as unknown as { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
-  return backend.typedArrayFromHeap(t);
-}
-
-/** Below this a float32 probability has lost precision (or is 0): take that row's loss from the logits. */
-const TINY_PROB = 1e-30;
-
 /**
- * crossEntropy from one softmax kernel: wasm's Softmax (max, exp, sum and divide in one C++ pass) is
- * about 2x faster than tfjs's Exp kernel alone, and JS's Math.exp is 4x slower still. The loss is
- * −log p[i, target]; a row whose target probability is below TINY_PROB gets log-sum-exp − z from its
- * logits in float64 instead. Backward is p·(dy/n) with dy/n taken off each target entry in place.
+ * crossEntropy as the accelerator's fused kernels: CrossEntropy gives the loss and the state its
+ * backward needs (e.g. the softmax rows), CrossEntropyGrad the logits' gradient from that state.
  */
 function fusedCrossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar {
-  const [n, classes] = logits.shape;
-  for (let i = 0; i < n; i++) {
+  checkTargets("crossEntropy", targets, logits.shape[1]);
+  return fusedPair("CrossEntropy", "CrossEntropyGrad", ["logits"], { targets })(logits) as tf.Scalar;
+}
+
+function checkTargets(op: string, targets: Int32Array, classes: number): void {
+  for (let i = 0; i < targets.length; i++) {
     if (!(targets[i] >= 0 && targets[i] < classes)) {
-      throw new Error(`crossEntropy: target ${targets[i]} outside [0, ${classes})`);
+      throw new Error(`${op}: target ${targets[i]} outside [0, ${classes})`);
     }
   }
-  const op = custom((logits: tf.Tensor2D, save: Saver) => {
-    const p = tf.softmax(logits) as tf.Tensor2D;
-    const probs = heapFloats(p);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const picked = probs[i * classes + targets[i]];
-      total += picked > TINY_PROB ? -Math.log(picked) : rowLoss(logits, i, targets[i]);
-    }
-    save([p]);
+}
+
+/**
+ * A differentiable op from a fused pair: `forward` gives [value, ...state] from inputs named `names`,
+ * and `backward` their gradients from {dy, s0, s1, ...} (the state, in order). `onBackward` counts the
+ * backward's products.
+ */
+function fusedPair(
+  forward: FusedKernel,
+  backward: FusedKernel,
+  names: string[],
+  attrs: Record<string, unknown>,
+  onBackward?: () => void,
+) {
+  return custom((...args: never[]) => {
+    const inputs = args.slice(0, names.length) as unknown as tf.Tensor[];
+    const save = args[names.length] as unknown as Saver;
+    const [value, ...state] = runFused(
+      forward,
+      Object.fromEntries(names.map((n, i) => [n, inputs[i]])),
+      attrs,
+    ) as tf.Tensor[];
+    save(state);
     return {
-      value: tf.scalar(total / n),
-      gradFunc: (dy: tf.Tensor, [p]: tf.Tensor[]) => {
-        const scale = (dy.dataSync() as Float32Array)[0] / n;
-        const grad = tf.mul(p, scale);
-        const g = heapFloats(grad);
-        for (let i = 0; i < n; i++) g[i * classes + targets[i]] -= scale;
-        return grad;
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        onBackward?.();
+        return runFused(backward, { dy, ...Object.fromEntries(saved.map((t, i) => [`s${i}`, t])) }, attrs);
       },
     };
   });
-  return op(logits);
 }
 
-/** log-sum-exp of row i of logits minus its entry `target`, in float64. */
-function rowLoss(logits: tf.Tensor2D, i: number, target: number): number {
-  const row = tf.tidy(() => tf.slice(logits, [i, 0], [1, logits.shape[1]]).dataSync() as Float32Array);
-  let max = -Infinity;
-  for (const z of row) max = Math.max(max, z);
-  let sum = 0;
-  for (const z of row) sum += Math.exp(z - max);
-  return Math.log(sum) + max - row[target];
+/**
+ * Mean cross-entropy of the scores a bᵀ (+ bias) (a [n, d], b [C, d], bias [C]) against class ids: a
+ * softmax head over the vocabulary, or CWT's |S|×|S| score matrix. On the fusedScores path the
+ * accelerator never holds all the scores at once; else crossEntropy(addBias(matMulNT(a, b), bias)).
+ */
+export function scoreCrossEntropy(a: tf.Tensor2D, b: tf.Tensor2D, targets: Int32Array, bias?: tf.Tensor1D): tf.Scalar {
+  const [n, d] = a.shape;
+  const classes = b.shape[0];
+  if (!useFastPath("fusedScores")) {
+    const scores = matMulNT(a, b);
+    return crossEntropy(bias ? addBias(scores, bias) : scores, targets);
+  }
+  if (targets.length !== n) throw new Error(`scoreCrossEntropy: ${n} rows but ${targets.length} targets`);
+  checkTargets("scoreCrossEntropy", targets, classes);
+  // The same products as the unfused path: the scores, then da = G b and db = Gᵀ a.
+  countProduct(n, d, classes);
+  const backward = () => {
+    countProduct(n, classes, d);
+    countProduct(classes, n, d);
+  };
+  const names = bias ? ["a", "b", "bias"] : ["a", "b"];
+  const op = fusedPair("ScoreCrossEntropy", "ScoreCrossEntropyGrad", names, { targets }, backward);
+  return (bias ? op(a, b, bias) : op(a, b)) as tf.Scalar;
 }
 
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
-/** Exact GELU, x·Φ(x), with its gradient Φ(x) + x·φ(x): one C loop each way on the nativeGelu path. */
+/** Exact GELU, x·Φ(x), with its gradient Φ(x) + x·φ(x): one fused kernel each way on the nativeGelu path. */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return useNative("nativeGelu") ? nativeGelu(x) : plainGelu(x);
+  return useFastPath("nativeGelu") ? nativeGelu(x) : plainGelu(x);
 }
 
 const nativeGelu: (x: tf.Tensor) => tf.Tensor = custom((x: tf.Tensor, save: Saver) => {
   save([x]);
   return {
-    value: runNative("HbGelu", { x }) as tf.Tensor,
-    gradFunc: (dy, [x]) => runNative("HbGeluGrad", { x, dy }) as tf.Tensor,
+    value: runFused("HbGelu", { x }) as tf.Tensor,
+    gradFunc: (dy, [x]) => runFused("HbGeluGrad", { x, dy }) as tf.Tensor,
   };
 });
 
@@ -319,17 +294,17 @@ export const LAYER_NORM_EPS = 1e-5;
 
 /** LayerNorm over the last axis of x [n, d] with gain g [d] and bias b [d]. */
 export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
-  return useNative("nativeLayerNorm") ? nativeLayerNorm(x, g, b) : plainLayerNorm(x, g, b);
+  return useFastPath("nativeLayerNorm") ? nativeLayerNorm(x, g, b) : plainLayerNorm(x, g, b);
 }
 
-/** LayerNorm in one C pass; the backward recomputes x̂ from x and the saved row means and 1/σ. */
+/** LayerNorm as one fused kernel; the backward recomputes x̂ from x and the saved row means and 1/σ. */
 const nativeLayerNorm: (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor2D = custom(
   (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: Saver) => {
-    const [y, mean, rstd] = runNative("HbLayerNorm", { x, g, b }, { eps: LAYER_NORM_EPS }) as tf.Tensor[];
+    const [y, mean, rstd] = runFused("HbLayerNorm", { x, g, b }, { eps: LAYER_NORM_EPS }) as tf.Tensor[];
     save([x, g, mean, rstd]);
     return {
       value: y as tf.Tensor2D,
-      gradFunc: (dy, [x, g, mean, rstd]) => runNative("HbLayerNormGrad", { x, g, mean, rstd, dy }) as tf.Tensor[],
+      gradFunc: (dy, [x, g, mean, rstd]) => runFused("HbLayerNormGrad", { x, g, mean, rstd, dy }) as tf.Tensor[],
     };
   },
 );
@@ -385,9 +360,9 @@ function batchedAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, mas
     return [0, 1, 2].map((part) => tf.reshape(tf.gather(rows, partRows(part)), [B * H, T, dh]) as tf.Tensor3D);
   };
   const count = (m: number, k: number, nn: number) => countProduct(m, k, nn, B * H);
-  const native = useNative("nativeAttention");
+  const native = useFastPath("nativeAttention");
   const op = custom((qkv: tf.Tensor2D, save: Saver) => {
-    const [q, k, v] = native ? runNative("HbSplitHeads", { qkv }, { B, T, H }) as tf.Tensor3D[] : splitHeads(qkv);
+    const [q, k, v] = native ? runFused("HbSplitHeads", { qkv }, { B, T, H }) as tf.Tensor3D[] : splitHeads(qkv);
     count(T, dh, T);
     let s = tf.mul(tf.matMul(q, k, false, true), scale);
     if (bias) s = tf.reshape(tf.add(tf.reshape(s, [B, H, T, T]), bias), [B * H, T, T]);
@@ -405,14 +380,14 @@ function batchedAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, mas
         count(T, dh, T);
         const dP = tf.matMul(dO, v, false, true);
         const dS = (native
-          ? runNative("HbSoftmaxGrad", { p, dp: dP }, { scale })
+          ? runFused("HbSoftmaxGrad", { p, dp: dP }, { scale })
           : tf.mul(tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dO, o), 2, true))), scale)) as tf.Tensor3D;
         count(T, T, dh);
         const dQ = tf.matMul(dS, k);
         count(T, T, dh);
         const dK = tf.matMul(dS, q, true, false);
         if (native) {
-          return runNative("HbMergeHeads", { q: dQ, k: dK, v: dV }, { B, T, H });
+          return runFused("HbMergeHeads", { q: dQ, k: dK, v: dV }, { B, T, H });
         }
         const parts = [dQ, dK, dV].map((g) =>
           tf.reshape(g, [B, 1, H, T * dh])
@@ -423,6 +398,21 @@ function batchedAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, mas
     };
   });
   return op(qkv);
+}
+
+/**
+ * attention() as the accelerator's fused Attention / AttentionGrad kernels (scores never leave the
+ * kernel); the same product FLOPs are counted as on the batched path.
+ */
+function fusedAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, mask: AttentionMask): tf.Tensor2D {
+  const dh = qkv.shape[1] / (3 * H);
+  countProduct(T, dh, T, B * H);
+  countProduct(T, T, dh, B * H);
+  const backward = () => {
+    for (let i = 0; i < 4; i++) countProduct(T, T, dh, B * H);
+  };
+  const attrs = { B, T, H, causal: mask.causal, padMask: mask.padMask, blocked: BLOCKED };
+  return fusedPair("Attention", "AttentionGrad", ["qkv"], attrs, backward)(qkv) as tf.Tensor2D;
 }
 
 /** Which keys a query may attend to: causal (decoder) or all real tokens of its row (encoder). */
@@ -485,7 +475,8 @@ export function attention(
     throw new Error(`attention: padMask has ${mask.padMask.length} entries, expected ${n}`);
   }
   const scale = 1 / Math.sqrt(dh);
-  if (useFast("batchedAttention")) return batchedAttention(qkv, B, T, H, mask);
+  if (useFastPath("fusedAttention")) return fusedAttention(qkv, B, T, H, mask);
+  if (useFastPath("batchedAttention")) return batchedAttention(qkv, B, T, H, mask);
   const biases = scoreBiases(B, T, mask);
   const op = custom((qkv: tf.Tensor2D, save: Saver) => {
     const x4 = tf.reshape(qkv, [B, T, 3 * H, dh]);

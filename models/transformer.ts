@@ -12,7 +12,18 @@
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../util/rng.ts";
 import type { ModelConfig } from "./config.ts";
-import { addBias, attention, embed, gelu, layerNorm, linear, matMulNT } from "./ops.ts";
+import {
+  addBias,
+  attention,
+  crossEntropy,
+  embed,
+  gelu,
+  layerNorm,
+  linear,
+  matMulNT,
+  scoreCrossEntropy,
+} from "./ops.ts";
+import { useFastPath } from "./accelerator.ts";
 
 /** A transformer's parameters and forward pass. Create with `createModel`. */
 export interface Model {
@@ -28,6 +39,12 @@ export interface Model {
   hidden(tokens: Int32Array, batch: number, seqLen: number, padMask?: Uint8Array): tf.Tensor2D;
   /** Softmax-head logits [n, V] for hidden rows h [n, d]. Throws when the model has no head. */
   logits(h: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * Mean cross-entropy of logits(h) against `targets`, through scoreCrossEntropy where the head is a
+   * product with E (or W), so a backend that blocks it never holds all [n, V] logits at once. Optional:
+   * without it the softmax objective takes crossEntropy(logits(h), targets).
+   */
+  headCrossEntropy?(h: tf.Tensor2D, targets: Int32Array): tf.Scalar;
   /** True when the softmax head's parameters exist (a tied decoder always has one: E itself). */
   hasHead(): boolean;
   /** Frees every variable. */
@@ -181,6 +198,24 @@ class Transformer implements Model {
   }
 
   logits(h: tf.Tensor2D): tf.Tensor2D {
+    const head = this.head(h);
+    if ("linear" in head) return linear(h, head.linear);
+    const scores = matMulNT(head.rows, head.classes);
+    return head.bias ? addBias(scores, head.bias) : scores;
+  }
+
+  headCrossEntropy(h: tf.Tensor2D, targets: Int32Array): tf.Scalar {
+    const head = this.head(h);
+    if (!("linear" in head)) return scoreCrossEntropy(head.rows, head.classes, targets, head.bias);
+    // An untied head W [d, V] as scores against Wᵀ only where the scores are blocked (same values).
+    if (useFastPath("fusedScores")) return scoreCrossEntropy(h, tf.transpose(head.linear), targets);
+    return crossEntropy(linear(h, head.linear), targets);
+  }
+
+  /** The softmax head as scores rows·classesᵀ (+ bias), or an untied [d, V] matrix. */
+  private head(
+    h: tf.Tensor2D,
+  ): { rows: tf.Tensor2D; classes: tf.Tensor2D; bias?: tf.Tensor1D } | { linear: tf.Tensor2D } {
     if (!this.hasHead()) {
       throw new Error(`model ${this.config.name} was created without a softmax head (see initHeadFromEmbedding)`);
     }
@@ -194,9 +229,9 @@ class Transformer implements Model {
         this.param("head.ln.g") as tf.Tensor1D,
         this.param("head.ln.b") as tf.Tensor1D,
       );
-      return addBias(matMulNT(u, E), this.param("head.b") as tf.Tensor1D);
+      return { rows: u, classes: E, bias: this.param("head.b") as tf.Tensor1D };
     }
-    return this.config.tieHead ? matMulNT(h, E) : linear(h, this.param("head.w") as tf.Tensor2D);
+    return this.config.tieHead ? { rows: h, classes: E } : { linear: this.param("head.w") as tf.Tensor2D };
   }
 
   dispose(): void {

@@ -12,7 +12,7 @@ import { XNLI_LANGUAGES } from "../data/xnli.ts";
 import { InputError } from "../util/errors.ts";
 import { jsonErrorLine, lineOfPath } from "../util/json_lines.ts";
 import { REPO_ROOT } from "../util/paths.ts";
-import { BACKEND_NAMES } from "../models/backend.ts";
+import { BACKEND_NAMES } from "../backends/names.ts";
 import { type Objective, OBJECTIVES } from "../models/objectives.ts";
 
 /** The folder holding the named profiles. */
@@ -76,7 +76,7 @@ export interface MultilingualProfile {
 export interface Profile {
   name: string;
   description: string;
-  /** auto | tensorflow | wasm-blas | wasm | cpu */
+  /** auto | tensorflow | webgpu | wasm-blas | wasm | cpu */
   backend: string;
   /** Refuse to run unless the backend is this one (override with --any-backend). */
   requireBackend: string | null;

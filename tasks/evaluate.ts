@@ -17,7 +17,7 @@ import { openCheckpoint } from "../evals/eval_run.ts";
 import { GLUE_PROTOCOLS } from "../evals/finetune_glue.ts";
 import { type GlueSpec, resolveTaskList, stage as glueStage } from "../evals/glue_stage.ts";
 import { type LambadaSpec, stage as lambadaStage } from "../evals/lambada_stage.ts";
-import { initBackend } from "../models/mod.ts";
+import { initBackend } from "../backends/mod.ts";
 import { hashFiles } from "../pipeline/data_needs.ts";
 import { type FlagSpec, integerFlag, numberFlag, oneOfFlag, parseFlags, runMain, seedListFlag } from "../util/cli.ts";
 import { sharedFlags } from "../util/flags.ts";

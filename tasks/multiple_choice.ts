@@ -10,7 +10,7 @@ import { buildFromCli } from "../artifacts/cli.ts";
 import { openCheckpoint } from "../evals/eval_run.ts";
 import { type McSpec, stage } from "../evals/mc_stage.ts";
 import { loadMultipleChoiceJsonl } from "../evals/multiple_choice.ts";
-import { initBackend } from "../models/mod.ts";
+import { initBackend } from "../backends/mod.ts";
 import { type FlagSpec, parseFlags, runMain } from "../util/cli.ts";
 import { sharedFlags } from "../util/flags.ts";
 

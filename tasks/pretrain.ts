@@ -7,7 +7,7 @@
  * with --out); a folder holding a run with other settings is refused (--force replaces it).
  */
 import { buildFromCli } from "../artifacts/cli.ts";
-import { initBackend } from "../models/mod.ts";
+import { initBackend } from "../backends/mod.ts";
 import { type PretrainSpec, specConfig, stage } from "../train/pretrain_stage.ts";
 import { DEFAULT_FRACTIONS } from "../train/loop.ts";
 import type { Arch, Objective } from "../train/model_kit.ts";

@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { resolveCacheDir } from "../data/cache.ts";
 import { DownloadError, progressPrinter } from "../data/download.ts";
 import { baseUrlsFromFlag } from "../data/sources.ts";
-import { initBackend } from "../models/mod.ts";
+import { initBackend } from "../backends/mod.ts";
 import { formatPlan } from "../pipeline/plan_table.ts";
 import { plannedRuns } from "../pipeline/plan.ts";
 import { DEFAULT_PROFILE, loadProfile, profileNames } from "../pipeline/profile.ts";

@@ -15,7 +15,7 @@ import { openCheckpoint } from "../evals/eval_run.ts";
 import { GLUE_PROTOCOLS } from "../evals/finetune_glue.ts";
 import { PAPER_XNLI_LANGUAGES, parseXnliLanguages, XNLI_SETUPS, type XnliSetup } from "../evals/xnli.ts";
 import { stage, type XnliSpec } from "../evals/xnli_stage.ts";
-import { initBackend } from "../models/mod.ts";
+import { initBackend } from "../backends/mod.ts";
 import { hashFiles, xnliFiles } from "../pipeline/data_needs.ts";
 import { type FlagSpec, integerFlag, numberFlag, oneOfFlag, parseFlags, runMain, seedListFlag } from "../util/cli.ts";
 import { sharedFlags } from "../util/flags.ts";

@@ -4,7 +4,7 @@ import { assertAlmostEquals, assertEquals } from "@std/assert";
 import { AdamW } from "../train/adamw.ts";
 import { clipByGlobalNorm, globalNorm } from "../train/clip.ts";
 import { accumulateGradients } from "../train/grad_accum.ts";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 
 await initBackend("wasm");
 

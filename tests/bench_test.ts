@@ -1,7 +1,7 @@
 /** bench/: the peer's output parser and a tiny end-to-end `deno task bench --json` run. */
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { parsePeerOutput, runPeer } from "../bench/peer.ts";
-import { largestBatchUnder, median, parseSize, quadraticThrough } from "../bench/train_step.ts";
+import { growthThrough, largestBatchUnder, median, parseSize, quadraticThrough } from "../bench/train_step.ts";
 import { InputError } from "../util/errors.ts";
 
 Deno.test("parsePeerOutput reads torch_step.py's result lines and skips the rest", () => {
@@ -87,6 +87,16 @@ Deno.test("the memory fit: a quadratic through three points, and the largest bat
   assertEquals(largestBatchUnder(48.9, 5, 3, 2), 3);
   assertEquals(largestBatchUnder(35, 5, 3, 0), 10); // linear
   assertEquals(largestBatchUnder(4, 5, 3, 2), 0); // the fixed part alone does not fit
+});
+
+Deno.test("the memory fit where peaks level off (blocked kernels): a line through the last point, the steeper slope", () => {
+  assertEquals(growthThrough([4, 8, 12], [75, 109, 111]), [9, 8.5, 0]); // concave: 75 -> 109 is the steeper
+  assertEquals(growthThrough([4, 8, 12], [16, 32, 32], true), [32, 0, 0]); // one tensor capped by its block
+  assertEquals(growthThrough([4, 8, 12], [8, 8, 8]), [8, 0, 0]); // flat: nothing grows
+  assertEquals(growthThrough([1, 2, 4], [10, 19, 49]), quadraticThrough([1, 2, 4], [10, 19, 49])); // convex: kept
+  assertEquals(largestBatchUnder(94, 9, 8.5, 0), 10);
+  assertEquals(largestBatchUnder(10, 8, 0, 0), Infinity); // nothing grows: no bound
+  assertEquals(largestBatchUnder(7, 8, 0, 0), 0);
 });
 
 Deno.test("--sizes WIDTHxLAYERS gives the peer's shapes (heads = width/64, FFN = 4·width) and refuses others", () => {

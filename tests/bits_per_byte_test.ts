@@ -16,7 +16,7 @@ import {
 import { ModelScorer } from "../evals/causal_scorer.ts";
 import { loglikelihoods } from "../evals/lambada.ts";
 import { unigramLogProbs } from "../evals/unigram.ts";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { createModel } from "../models/transformer.ts";
 import { InputError } from "../util/errors.ts";

@@ -22,7 +22,7 @@ import {
 import { ModelScorer } from "../evals/causal_scorer.ts";
 import { encodePair, loglikelihoods, type Tokenizer } from "../evals/lambada.ts";
 import { pseudoLogLikelihoods } from "../evals/sequence_scores.ts";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { createModel } from "../models/transformer.ts";
 import { InputError } from "../util/errors.ts";

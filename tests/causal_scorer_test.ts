@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { ModelScorer } from "../evals/causal_scorer.ts";
 import { argmax, scoreLambada } from "../evals/lambada.ts";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { createModel, type Model } from "../models/transformer.ts";
 import { InputError } from "../util/errors.ts";

@@ -17,7 +17,7 @@ import {
   modelSnapshot,
   tokenizerFacts,
 } from "../evals/checkpoint_check.ts";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { createModel, type Model } from "../models/transformer.ts";
 import { type StoredTensor, writeCheckpoint } from "../train/checkpoint.ts";

@@ -18,7 +18,7 @@ import { lmFinetune, openLmBatches } from "../evals/lm_finetune.ts";
 import { exportCheckpoint } from "../export/export_checkpoint.ts";
 import { writeLmFinetunedCheckpoint } from "../export/lm_checkpoint.ts";
 import { decodeSafetensors, type F32Tensor } from "../export/safetensors.ts";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import type { ModelConfig } from "../models/config.ts";
 import { createModel, type Model } from "../models/transformer.ts";
 import { parseAnyTokenizer } from "../tokenizer/load_any.ts";

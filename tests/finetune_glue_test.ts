@@ -17,7 +17,7 @@ import {
   subsample,
   summarizeSeeds,
 } from "../evals/finetune_glue.ts";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { createModel } from "../models/transformer.ts";
 import { InputError } from "../util/errors.ts";

@@ -7,7 +7,7 @@ import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/as
 import { join } from "node:path";
 import denoJson from "../deno.json" with { type: "json" };
 import { DATA_CACHE_ENV } from "../data/cache.ts";
-import { BACKEND_NAMES } from "../models/backend.ts";
+import { BACKEND_NAMES } from "../backends/names.ts";
 import { SHARED_FLAGS, type SharedFlag, sharedFlags } from "../util/flags.ts";
 import { REPO_ROOT } from "../util/paths.ts";
 import { gitCommit, VERSION, versionLine } from "../util/version.ts";

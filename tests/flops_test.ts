@@ -4,7 +4,7 @@
  */
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import { join } from "node:path";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig, modelConfigNames } from "../models/config.ts";
 import { cwtToSoftmaxRatio, stepFlops } from "../models/flops.ts";
 import { countProductFlops } from "../models/ops.ts";

@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assert } from "@std/assert";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig } from "../models/config.ts";
 import { createModel, type Model } from "../models/transformer.ts";
 import { lmLoss, lossAndGrads, type Objective } from "../models/objectives.ts";

@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { addLmHeadFromEmbedding, lmFinetune, openLmBatches } from "../evals/lm_finetune.ts";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { stepFlops } from "../models/flops.ts";
 import { createModel } from "../models/transformer.ts";

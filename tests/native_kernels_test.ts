@@ -7,15 +7,18 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertArrayClose, assertEquals, assertStringIncludes } from "@std/assert";
-import { initBackend } from "../models/backend.ts";
-import { attention, crossEntropy, fastPaths, gelu, layerNorm, linear } from "../models/ops.ts";
+import { initBackend } from "../backends/mod.ts";
+import { attention, crossEntropy, gelu, layerNorm, linear } from "../models/ops.ts";
+import { fastPathSwitches } from "../models/accelerator.ts";
 import { makeDecoderBatch } from "../models/batches.ts";
 import { loadModelConfig } from "../models/config.ts";
 import { lossAndGrads, type Objective } from "../models/objectives.ts";
 import { createModel } from "../models/transformer.ts";
 import { AdamW } from "../train/adamw.ts";
 import { blasThreadReproducibility, loadOpenBlas } from "../kernels/openblas.ts";
-import { CC_ENV, loadNativeLib, nativeMissingReason } from "../kernels/native_lib.ts";
+import { CC_ENV, loadNativeLib, nativeMissingReason, verifiedBuild } from "../kernels/native_lib.ts";
+import { sha256 } from "../util/fs.ts";
+import { basename, join } from "node:path";
 import { envDefaultsSet, inheritedEnvWithoutDefaults, setEnvDefault } from "../kernels/env.ts";
 import {
   disableNativeKernels,
@@ -360,7 +363,7 @@ Deno.test({
         const before = nativeKernelStatus().calls.HbLayerNormGrad ?? 0;
         compareModels(objective, tinyModelGrads(objective), plain);
         assert(nativeKernelStatus().calls.HbLayerNormGrad > before, "the native LayerNorm did not run");
-        assert(fastPaths.nativeGelu && fastPaths.nativeLayerNorm && blasMatMulStatus().enabled);
+        assert(fastPathSwitches().nativeGelu && fastPathSwitches().nativeLayerNorm && blasMatMulStatus().enabled);
       });
     }
   },
@@ -372,7 +375,7 @@ Deno.test({
   ...needs,
   fn: async () => {
     const here = (p: string) => new URL(p, import.meta.url).href;
-    const code = `import { initBackend } from "${here("../models/backend.ts")}";
+    const code = `import { initBackend } from "${here("../backends/mod.ts")}";
       import { nativeKernelStatus } from "${here("../kernels/native_backend.ts")}";
       import { tinyModelGradsFor } from "${here("./native_kernels_test.ts")}";
       const backend = await initBackend("wasm-blas");
@@ -423,6 +426,60 @@ Deno.test({
       assert(enableNativeKernels());
       setNativeThreads(1);
     }),
+});
+
+Deno.test("a cached kernel build is found only when its bytes hash to the sha256 recorded in its name", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const key = sha256("a build key");
+    const genuine = new TextEncoder().encode("genuine build");
+    const path = join(dir, `${key}.${sha256(genuine)}.so`);
+    await Deno.writeFile(path, genuine);
+    await Deno.writeFile(join(dir, `${sha256("another key")}.${sha256("x")}.so`), new TextEncoder().encode("x"));
+    assertEquals(verifiedBuild(dir, key), { path, sha256: sha256(genuine) });
+    await Deno.writeFile(path, new TextEncoder().encode("another build"));
+    assertEquals(verifiedBuild(dir, key), null);
+    assertEquals([...Deno.readDirSync(dir)].length, 1, "the mismatched build must be removed, the other key's kept");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    `a different build under the cache's file name is not loaded: rebuilt, and the status names the real hash ${WHY}`,
+  ...needs,
+  fn: async () => {
+    const genuine = loadNativeLib()!;
+    assertEquals(sha256(await Deno.readFile(genuine.path)), genuine.sha256);
+    const cache = await Deno.makeTempDir();
+    try {
+      // Another build: the genuine bytes with one more (still a loadable library), under the genuine name.
+      await Deno.mkdir(join(cache, "headless-bench", "native"), { recursive: true });
+      const planted = join(cache, "headless-bench", "native", basename(genuine.path));
+      const other = new Uint8Array([...await Deno.readFile(genuine.path), 0]);
+      await Deno.writeFile(planted, other);
+      const here = (p: string) => new URL(p, import.meta.url).href;
+      const code = `import { loadNativeLib } from "${here("../kernels/native_lib.ts")}";
+        const lib = loadNativeLib();
+        console.log(JSON.stringify({ path: lib?.path, sha256: lib?.sha256 }));`;
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["eval", "--config", new URL("../deno.json", import.meta.url).pathname, code],
+        env: { XDG_CACHE_HOME: cache },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert(out.success, stderr);
+      const child = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
+      assertStringIncludes(stderr, "does not match the hash recorded when it was built");
+      assert(child.sha256 !== sha256(other), "the planted build was loaded");
+      assertEquals(sha256(await Deno.readFile(child.path)), child.sha256);
+      assert(basename(child.path).endsWith(`.${child.sha256}.so`), child.path);
+    } finally {
+      await Deno.remove(cache, { recursive: true });
+    }
+  },
 });
 
 /** For the fallback test's child process: the same model gradients, exported. */

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig } from "../models/config.ts";
 import { matMulNT } from "../models/ops.ts";
 import { createModel, initHeadFromEmbedding, noDecay } from "../models/transformer.ts";

@@ -8,18 +8,10 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { createRequire } from "node:module";
 import { InputError } from "../util/errors.ts";
-import { initBackend } from "../models/backend.ts";
-import {
-  attention,
-  countProductFlops,
-  crossEntropy,
-  embed,
-  fastPaths,
-  gelu,
-  layerNorm,
-  linear,
-  matMulNT,
-} from "../models/ops.ts";
+import { initBackend } from "../backends/mod.ts";
+import { probeWebGpu } from "../kernels/webgpu/proxy_backend.ts";
+import { attention, countProductFlops, crossEntropy, embed, gelu, layerNorm, linear, matMulNT } from "../models/ops.ts";
+import { fastPathSwitches } from "../models/accelerator.ts";
 import { disableBlasMatMul, enableBlasMatMul } from "../kernels/blas_backend.ts";
 import { makeDecoderBatch } from "../models/batches.ts";
 import { loadModelConfig } from "../models/config.ts";
@@ -240,22 +232,33 @@ Deno.test("product FLOPs are counted forward and backward (2·m·n·k each)", ()
   assertEquals(fwd, 2 * 2 * (2 * 4 * 4 * 6)); // QKᵀ and AV: 2·T·T·d per row, 2 rows
 });
 
-Deno.test("initBackend: auto falls back to wasm without tfjs-node, tensorflow says why, unknown names are refused", async () => {
-  const nativeInstalled = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"].some((name) => {
-    try {
-      createRequire(import.meta.url).resolve(name);
-      return true;
-    } catch {
-      return false;
+Deno.test({
+  name:
+    "initBackend: auto falls back to wasm without tfjs-node or a GPU, tensorflow says why, unknown names are refused",
+  sanitizeOps: false, // auto asks the WebGPU worker for an adapter; the worker stays for the process
+  sanitizeResources: false,
+  fn: async () => {
+    const nativeInstalled = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"].some((name) => {
+      try {
+        createRequire(import.meta.url).resolve(name);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    const probe = await probeWebGpu();
+    const gpu = "adapter" in probe && !probe.adapter.software;
+    assertEquals(
+      await initBackend("auto"),
+      nativeInstalled ? "tensorflow" : gpu ? "webgpu" : loadOpenBlas() ? "wasm-blas" : "wasm",
+    );
+    if (!nativeInstalled) {
+      await assertRejects(() => initBackend("tensorflow"), InputError, "install script downloads libtensorflow");
     }
-  });
-  assertEquals(await initBackend("auto"), nativeInstalled ? "tensorflow" : loadOpenBlas() ? "wasm-blas" : "wasm");
-  if (!nativeInstalled) {
-    await assertRejects(() => initBackend("tensorflow"), InputError, "install script downloads libtensorflow");
-  }
-  await assertRejects(() => initBackend("webgpu"), InputError, "unknown backend");
-  assertEquals(await initBackend("wasm"), "wasm");
-  assertEquals(blasMatMulStatus().enabled, false, "plain wasm must not keep the OpenBLAS products");
+    await assertRejects(() => initBackend("webgl"), InputError, "unknown backend");
+    assertEquals(await initBackend("wasm"), "wasm");
+    assertEquals(blasMatMulStatus().enabled, false, "plain wasm must not keep the OpenBLAS products");
+  },
 });
 
 Deno.test("the faster wasm Slice and GatherV2 kernels give tfjs's results, and fall back where they do not apply", () => {
@@ -275,7 +278,7 @@ Deno.test("the faster wasm Slice and GatherV2 kernels give tfjs's results, and f
   });
 });
 
-// ---- The wasm-blas fast paths (models/ops.ts fastPaths) against the plain wasm backend ----
+// ---- The wasm-blas fast paths (models/accelerator.ts fast paths) against the plain wasm backend ----
 
 const noBlas = loadOpenBlas() === null;
 const FAST_TOLERANCE = 1e-5; // relative, float32; the issue asks for well under 1e-4
@@ -327,7 +330,10 @@ Deno.test({
   ignore: noBlas,
   fn: async () => {
     assertEquals(await initBackend("wasm-blas"), "wasm-blas");
-    assert(fastPaths.transposedProducts && fastPaths.batchedAttention && fastPaths.fusedCrossEntropy);
+    assert(
+      fastPathSwitches().transposedProducts && fastPathSwitches().batchedAttention &&
+        fastPathSwitches().fusedCrossEntropy,
+    );
     try {
       const rng = new Rng(11);
       const [x, w, b] = [randn(rng, [33, 20]), randn(rng, [20, 12]), randn(rng, [12])];

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Example, TaskSpec } from "../data/task_spec.ts";
 import { finetuneTask } from "../evals/finetune_glue.ts";
 import { addLmHeadFromEmbedding, lmFinetune } from "../evals/lm_finetune.ts";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig } from "../models/config.ts";
 import { makeDecoderBatch } from "../models/batches.ts";
 import { createModel } from "../models/transformer.ts";

@@ -58,9 +58,9 @@ Deno.test("budgetSoftmaxTokens is the softmax run's FLOPs for that many tokens, 
   assert(cwt.tokens > soft.tokens, "CWT is cheaper per token, so the same FLOPs buy more tokens");
 });
 
-Deno.test("the paper profile plans bert-base-50k and pythia-70m and requires the tensorflow backend", async () => {
+Deno.test("the paper profile plans bert-base-50k and pythia-70m and requires the webgpu backend", async () => {
   const { profile } = await loadProfile("paper");
-  assertEquals(profile.requireBackend, "tensorflow");
+  assertEquals(profile.requireBackend, "webgpu");
   const runs = plannedRuns(profile);
   assertEquals(new Set(runs.map((r) => r.config.name)), new Set(["bert-base-50k", "pythia-70m"]));
   const pythiaSoftmax = runs.find((r) => r.arch === "decoder" && r.objective === "softmax")!;

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { zipSync } from "fflate";
 import { readDataManifest } from "../data/cache.ts";
 import { SOURCES } from "../data/sources.ts";
-import { initBackend } from "../models/mod.ts";
+import { initBackend } from "../backends/mod.ts";
 import { loadProfile } from "../pipeline/profile.ts";
 import { reproduce } from "../pipeline/reproduce.ts";
 import { parseResultsCsv } from "../reports/rows.ts";

@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import { readCheckpoint } from "../train/checkpoint.ts";
 import { fractionDirName, pretrain, type PretrainOptions } from "../train/loop.ts";
 import type { Arch, ModelKit, Objective } from "../train/model_kit.ts";

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import { causalLogLikelihoods, lengthBatches, pseudoLogLikelihoods } from "../evals/sequence_scores.ts";
 import { targetLogProbs } from "../evals/token_logprobs.ts";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { createModel, type Model } from "../models/transformer.ts";
 import { InputError } from "../util/errors.ts";

@@ -25,7 +25,7 @@ import { loadScoringDecoder } from "../evals/eval_run.ts";
 import { parseCsvTable } from "../reports/rows.ts";
 import { unigramLogProbs } from "../evals/unigram.ts";
 import { writeLmFinetunedCheckpoint } from "../export/lm_checkpoint.ts";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import type { ModelConfig } from "../models/config.ts";
 import { createModel, type Model } from "../models/transformer.ts";
 import { loadAnyTokenizer } from "../tokenizer/load_any.ts";

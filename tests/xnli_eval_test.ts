@@ -21,7 +21,7 @@ import {
   parseXnliTask,
   xnliTaskName,
 } from "../evals/xnli.ts";
-import { initBackend } from "../models/backend.ts";
+import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { createModel, type Model } from "../models/transformer.ts";
 import { buildReport } from "../reports/build_report.ts";

@@ -7,8 +7,7 @@
  * exactly, so a resumed run continues bit for bit.
  */
 import * as tf from "@tensorflow/tfjs";
-import { runNative } from "../kernels/native_backend.ts";
-import { useNative } from "../models/ops.ts";
+import { runFused, useFastPath } from "../models/accelerator.ts";
 
 /** Hyper-parameters of AdamW (the learning rate comes per step, from the schedule). */
 export interface AdamWOptions {
@@ -51,8 +50,8 @@ export class AdamW {
     const { beta1, beta2, eps, weightDecay, noDecay } = this.options;
     const bc1 = 1 - beta1 ** this.step;
     const bc2 = 1 - beta2 ** this.step;
-    // The native path (one C loop per parameter) rounds each step to float32 as the kernels below do.
-    const native = useNative("nativeAdamW");
+    // The native path (one fused kernel per parameter) rounds each step to float32 as the kernels below do.
+    const native = useFastPath("nativeAdamW");
     const constants = Float32Array.of(
       beta1,
       1 - beta1,
@@ -70,7 +69,7 @@ export class AdamW {
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
         if (native && g.dtype === "float32" && p.dtype === "float32") {
-          const [pNew, mNew, vNew] = runNative("HbAdamW", { p, m, v, g }, {
+          const [pNew, mNew, vNew] = runFused("HbAdamW", { p, m, v, g }, {
             constants,
             decay: !noDecay(name),
           }) as tf.Tensor[];

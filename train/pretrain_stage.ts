@@ -6,7 +6,8 @@
 import type { Stage } from "../artifacts/stage.ts";
 import { unigramCrossEntropy } from "../evals/unigram.ts";
 import { runEnvironment } from "../kernels/summary.ts";
-import { initBackend, loadModelConfig, type ModelConfig } from "../models/mod.ts";
+import { initBackend } from "../backends/mod.ts";
+import { loadModelConfig, type ModelConfig } from "../models/mod.ts";
 import { pretrain, type PretrainOptions } from "./loop.ts";
 import type { Arch, Objective } from "./model_kit.ts";
 import type { ScheduleKind } from "./schedule.ts";

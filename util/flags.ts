@@ -13,7 +13,7 @@ import type { FlagDef, FlagSpec } from "./cli.ts";
 export const SHARED_FLAGS = {
   out: { type: "string", help: "output folder" },
   force: { type: "boolean", help: "replace the output folder if it holds something else (another artifact or export)" },
-  backend: { type: "string", help: "compute backend: auto | tensorflow | wasm-blas | wasm | cpu" },
+  backend: { type: "string", help: "compute backend: auto | tensorflow | webgpu | wasm-blas | wasm | cpu" },
   "cache-dir": {
     type: "string",
     help: `evaluation-data cache folder (default $${DATA_CACHE_ENV}, else ~/.cache/headless-bench/data)`,
