@@ -101,7 +101,7 @@ export function findingsTable(comparisons: readonly Comparison[], resamples = DE
     ],
     rows: comparisons.map((c) => [
       designCell(c.design),
-      `${c.arch} ${c.model}`,
+      `${c.arch} ${c.model}`.trim(),
       comparisonTitle(c),
       formatDifference(c),
       verdictText(c),

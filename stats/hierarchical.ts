@@ -11,11 +11,15 @@
  * drawn by stable id), so two arms are paired by seed and by example and one arm's checkpoints along a
  * curve are too; cells whose seed lists differ are drawn independently. Examples are crossed with seeds,
  * not nested in them (one test set, scored by every model). A component with no examples keeps its
- * measured value on every resample; only its seeds vary.
+ * measured value on every resample; only its seeds vary, and a cell with no examples and fewer than three
+ * replicates gets no interval at all.
  */
 import { Rng } from "../util/rng.ts";
 import { DEFAULT_RESAMPLES, resampleIndices } from "./bootstrap.ts";
 import { type ExampleMetric, exampleMetric } from "./example_metric.ts";
+
+/** Replicates a cell with no per-example outputs needs before its seeds alone give an interval. */
+export const MIN_REPLICATES = 3;
 
 /** One scored example (NaN where its outputs have no such column). */
 export interface ExampleRecord {
@@ -193,13 +197,14 @@ export class Study {
     return Array.from({ length: options.resamples ?? DEFAULT_RESAMPLES }, () => f(randomDraw(rng)));
   }
 
-  /** True when some level of cell `i` varies: several seeds, or examples. */
+  /**
+   * True when cell `i` can be resampled into an interval: it has per-example outputs, or at least
+   * {@link MIN_REPLICATES} replicates (resampling two values gives their range, not an interval).
+   */
   varies(i: number): boolean {
-    const cell = this.#cells[i];
-    return cell.pretrainSeeds.length > 1 ||
-      [...cell.finetune.values()].some((f) =>
-        f.replicates.length > 1 || f.replicates.some((r) => r.some((c) => c.align))
-      );
+    const finetune = [...this.#cells[i].finetune.values()];
+    return finetune.some((f) => f.replicates.some((r) => r.some((c) => c.align))) ||
+      finetune.reduce((n, f) => n + f.replicates.length, 0) >= MIN_REPLICATES;
   }
 
   /** What cell `i` resamples, as words: "2 pretraining seeds × 3 fine-tuning seeds × 277 examples". */

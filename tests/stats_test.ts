@@ -102,9 +102,11 @@ Deno.test("seed level: three pretraining seeds known by value; the interval matc
   assertAlmostEquals(e.interval!.low, exact.low, 1e-12);
   assertAlmostEquals(e.interval!.high, exact.high, 1e-12);
   assert(Math.abs(e.stderr - Math.sqrt(2 / 300 / 3)) < 0.002, `stderr ${e.stderr}`); // σ/√3, σ² = 0.02/3
-  // One replicate known by value only: nothing varies, no interval.
+  // One or two replicates known by value only: no interval (resampling two values gives their range).
   const single = new Study([{ replicates: [valueOnly(0, 0, 0.5)] }]);
   assertEquals(cellEstimate(single, 0).interval, null);
+  const two = new Study([{ replicates: [valueOnly(0, 0, 0.5), valueOnly(1, 1, 0.7)] }]);
+  assertEquals([cellEstimate(two, 0).estimate, cellEstimate(two, 0).interval], [0.6, null]);
   assertEquals(verdictOf(null, true), "undetermined");
 });
 
@@ -173,9 +175,9 @@ Deno.test("computeMatch: the share of the baseline's compute where the fitted ca
   const m = computeMatch(study, [{ cell: 0, x: 1e9 }, { cell: 1, x: 1e10 }], { cell: 2, x: 1e10 }, true);
   assertAlmostEquals(m.share, 10 ** -0.5, 1e-9);
   assertEquals([m.interval, m.range, m.extrapolated], [null, [0.1, 1], false]);
-  // With two pretraining seeds per checkpoint the share gets an interval around the same point.
-  const seeds = (a: number, b: number): Cell => ({ replicates: [valueOnly(0, 0, a), valueOnly(1, 1, b)] });
-  const noisy = new Study([seeds(1.85, 1.95), seeds(2.05, 2.15), seeds(1.98, 2.02)]);
+  // With three pretraining seeds per checkpoint the share gets an interval around the same point.
+  const seeds = (...v: number[]): Cell => ({ replicates: v.map((x, p) => valueOnly(p, p, x)) });
+  const noisy = new Study([seeds(1.85, 1.9, 1.95), seeds(2.05, 2.1, 2.15), seeds(1.98, 2.0, 2.02)]);
   const n = computeMatch(noisy, [{ cell: 0, x: 1e9 }, { cell: 1, x: 1e10 }], { cell: 2, x: 1e10 }, true, {
     resamples: 400,
   });
