@@ -193,8 +193,9 @@ export function comparisonsCsv(comparisons: readonly Comparison[]): string {
     resampled: c.resampled,
     random_init_value: c.references["random-init"]?.estimate ?? NaN,
     ...interval("random_init", c.references["random-init"]?.interval ?? null),
-    clears_random_init: c.clears
-      ? `${c.clears.baseline ? BASELINE : ""}${c.clears.candidate ? ` ${c.candidate.objective}` : ""}`.trim()
+    reference: c.clears?.reference ?? "",
+    clears_reference: c.clears
+      ? [c.clears.baseline ? BASELINE : "", c.clears.candidate ? c.candidate.objective : ""].filter(Boolean).join(" ")
       : "",
     majority_value: c.references.majority?.estimate ?? NaN,
     unigram_value: c.references.unigram?.estimate ?? NaN,

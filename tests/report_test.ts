@@ -191,6 +191,8 @@ Deno.test("buildReport: Findings first with intervals, verdicts, references and 
   });
   const comparisons = (await Deno.readTextFile(join(out, "comparisons.csv"))).split("\n");
   assertStringIncludes(comparisons[0], "difference,difference_low,difference_high,verdict,resampled");
+  assertStringIncludes(comparisons[0], "reference,clears_reference");
+  assertStringIncludes(comparisons[1], ",random-init,cwt,");
   assertStringIncludes(comparisons[1], "1 pretraining seed × 1 fine-tuning seed × 20 examples");
   await Deno.remove(dir, { recursive: true });
 });
