@@ -13,6 +13,8 @@ export * as hfExport from "./export/mod.ts";
 export * as kernels from "./kernels/mod.ts";
 export * as models from "./models/mod.ts";
 export * as reports from "./reports/mod.ts";
+export * as results from "./results/mod.ts";
+export * as stats from "./stats/mod.ts";
 export * as tokenizer from "./tokenizer/mod.ts";
 export * as train from "./train/mod.ts";
 export { VERSION } from "./util/version.ts";

@@ -62,6 +62,8 @@ export interface TaskSpec {
   selectBy?: string;
   /** Languages a `{lang}` placeholder in the split files takes. */
   languages?: string[];
+  /** split -> the name result rows and tables give it, where the file is not what its split name says (MRPC's dev file is the MSR test set). */
+  splitLabels?: Record<string, string>;
   /** split -> what its file does differently. */
   splitOverrides?: Record<string, SplitOverride>;
 }
@@ -102,6 +104,7 @@ const SPEC_KEYS = [
   "devSets",
   "selectBy",
   "languages",
+  "splitLabels",
   "splitOverrides",
 ];
 const OVERRIDE_KEYS = ["header", "columns", "textA", "textB", "label", "labels", "languages"];
@@ -177,7 +180,8 @@ export function checkTaskHead(
 export function validateTaskSpec(value: unknown, file: string, options: SpecOptions = {}): TaskSpec {
   const fail = specFail(file, options.text);
   checkTaskHead(value, "finetune", SPEC_KEYS, fail, options);
-  const { name, title, description, splits, metrics, devSets, selectBy, languages, splitOverrides } = value;
+  const { name, title, description, splits, metrics, devSets, selectBy, languages, splitLabels, splitOverrides } =
+    value;
   const format = value.format ?? "tsv";
   const skipBrokenRows = value.skipBrokenRows ?? false;
   if (format !== "tsv" && format !== "jsonl") {
@@ -208,6 +212,15 @@ export function validateTaskSpec(value: unknown, file: string, options: SpecOpti
           `"devSets.${devName}" must name one of the splits (${Object.keys(splits!).join(", ")})`,
         );
       }
+    }
+  }
+
+  if (splitLabels !== undefined) {
+    if (!isRecord(splitLabels)) fail("splitLabels", `"splitLabels" must map splits to names`);
+    for (const [split, label] of Object.entries(splitLabels as Record<string, unknown>)) {
+      const key = `splitLabels.${split}`;
+      if (!Object.hasOwn(splits as object, split)) fail(key, `"${key}": no split ${excerpt(split)} in "splits"`);
+      if (typeof label !== "string" || label.trim() === "") fail(key, `"${key}" must be a non-empty name`);
     }
   }
 
@@ -252,6 +265,7 @@ export function validateTaskSpec(value: unknown, file: string, options: SpecOpti
     ...(devSets !== undefined ? { devSets: { ...(devSets as Record<string, string>) } } : {}),
     ...(selectBy !== undefined ? { selectBy: selectBy as string } : {}),
     ...(languages !== undefined ? { languages: [...languages as string[]] } : {}),
+    ...(splitLabels !== undefined ? { splitLabels: { ...(splitLabels as Record<string, string>) } } : {}),
     ...(splitOverrides !== undefined
       ? { splitOverrides: structuredClone(splitOverrides as Record<string, SplitOverride>) }
       : {}),
@@ -353,6 +367,11 @@ export function scoreKeys(spec: TaskSpec, pooled = false): string[] {
   return spec.metrics.flatMap((m) => [...dev.map((d) => `${m}_${d}`), ...(pooled ? [`${m}_pooled`] : [])]);
 }
 
+/** The name rows and tables give `split` of `spec`: its `splitLabels` entry, else the split's own name. */
+export function splitLabel(spec: TaskSpec, split: string): string {
+  return spec.splitLabels?.[split] ?? split;
+}
+
 /** The score that picks the best epoch: the spec's `selectBy`, else the first metric (pooled over several dev sets). */
 export function selectByOf(spec: TaskSpec): string {
   if (spec.selectBy) return spec.selectBy;
@@ -371,7 +390,7 @@ export function splitSpec(spec: TaskSpec, split: string, lang?: string): TaskSpe
     );
   }
   const { languages: splitLanguages, ...override } = spec.splitOverrides?.[split] ?? {};
-  const { splitOverrides: _o, languages, devSets: _d, selectBy: _s, ...rest } = spec;
+  const { splitOverrides: _o, languages, devSets: _d, selectBy: _s, splitLabels: _l, ...rest } = spec;
   const out: TaskSpec = { ...structuredClone(rest), ...structuredClone(override), splits: { [split]: file } };
   if (!file.includes(LANG_PLACEHOLDER)) return out;
   const known = splitLanguages ?? languages ?? [];

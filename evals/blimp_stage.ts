@@ -18,16 +18,8 @@ import {
   type SentenceScorer,
   unigramSentenceScorer,
 } from "./blimp.ts";
-import { type ExampleRow, writeExamplesCsv } from "./example_rows.ts";
 import { ResultSink } from "./result_sink.ts";
-import {
-  checkpointModels,
-  requireInput,
-  SCORED_MODEL_COLUMNS,
-  type ScoredModels,
-  scoredName,
-  unigramModels,
-} from "./scored_models.ts";
+import { checkpointModels, requireInput, type ScoredModels, scoredName, unigramModels } from "./scored_models.ts";
 
 /** Everything that decides a BLiMP stage's results (checkpoint, tokenizer, fine-tuned decoders, tokens are inputs). */
 export interface BlimpSpec {
@@ -47,9 +39,8 @@ export interface BlimpSpec {
 /** The result-row task of all pairs, and of one paradigm. */
 export const BLIMP_TASK = "blimp";
 export const paradigmTask = (uid: string) => `${BLIMP_TASK}_${uid}`;
-
-const DETAIL_COLUMNS = [...SCORED_MODEL_COLUMNS, "pairs", "ties"] as const;
-const TIMING_COLUMNS = ["task", "seconds", "pairs", "sentences_per_second", "note"] as const;
+/** BLiMP has one split: every pair is a test pair. */
+const SPLIT = "test";
 
 /** The stage. */
 export const stage: Stage<BlimpSpec> = {
@@ -70,8 +61,7 @@ export const stage: Stage<BlimpSpec> = {
       ? await unigramModels(requireInput(io.inputs, "tokens"))
       : await checkpointModels(io.inputs, "BLiMP");
     if (spec.scorer === "model") await initBackend(spec.backend);
-    const sink = new ResultSink(io.out, DETAIL_COLUMNS, TIMING_COLUMNS);
-    const examples: ExampleRow[] = [];
+    const sink = new ResultSink(io.out);
     const pairCount = groups.reduce((n, g) => n + g.length, 0);
     for (const [k, entry] of scored.models.entries()) {
       const t0 = performance.now();
@@ -98,30 +88,28 @@ export const stage: Stage<BlimpSpec> = {
         const row = (taskName: string, r: MinimalPairResult) => ({
           ...entry.columns,
           task: taskName + entry.suffix,
-          metric: "acc",
+          split: SPLIT,
+          examples: r.n,
+          metric: "accuracy",
           value: r.acc,
           policy: "",
-          pairs: r.n,
           ties: r.ties,
+          eval_seconds: seconds,
+          sentences_per_second: Number((2 * pairCount / seconds).toFixed(1)),
         });
         sink.push(row(BLIMP_TASK, all));
         paradigms.forEach((p, i) => sink.push(row(paradigmTask(p), results[i])));
-        paradigms.forEach((p, i) =>
-          results[i].correct.forEach((c, j) => {
-            const line = { seed: entry.columns.seed, policy: "", prediction: c, label: 1 };
-            examples.push({ ...line, task: BLIMP_TASK + entry.suffix, example: `${p}/${j}` });
-            examples.push({ ...line, task: paradigmTask(p) + entry.suffix, example: j });
-          })
+        const seed = Number(entry.columns.seed);
+        const outputs = (i: number, id: (j: number) => string) =>
+          Array.from(results[i].correct, (c, j) => ({ example: id(j), prediction: c, label: 1 }));
+        sink.addExamples(
+          { task: BLIMP_TASK + entry.suffix, seed, split: SPLIT },
+          paradigms.flatMap((p, i) => outputs(i, (j) => `${p}/${j}`)),
         );
-        sink.timings.push({
-          task: BLIMP_TASK + entry.suffix,
-          seconds: Number(seconds.toFixed(3)),
-          pairs: pairCount,
-          sentences_per_second: Number((2 * pairCount / seconds).toFixed(1)),
-          note: `${scored.arch} ${scoredName(entry)}${model ? `, ${spec.maxTokens} tokens a call` : ""}`,
-        });
+        paradigms.forEach((p, i) =>
+          sink.addExamples({ task: paradigmTask(p) + entry.suffix, seed, split: SPLIT }, outputs(i, String))
+        );
         await sink.flush();
-        await writeExamplesCsv(io.out, examples);
         io.progress.say(
           `${BLIMP_TASK + entry.suffix} (${scoredName(entry)}, seed ${entry.columns.seed}, ${paradigms.length} ` +
             `paradigms, ${all.n} pairs): acc ${(100 * all.acc).toFixed(2)}${all.ties ? `, ${all.ties} ties` : ""} ` +

@@ -21,12 +21,10 @@ import {
   splitDocuments,
   unigramDocumentScorer,
 } from "./bits_per_byte.ts";
-import { type ExampleRow, writeExamplesCsv } from "./example_rows.ts";
 import { ResultSink } from "./result_sink.ts";
 import {
   checkpointModels,
   requireInput,
-  SCORED_MODEL_COLUMNS,
   type ScoredModels,
   scoredName,
   tokenFolderFor,
@@ -47,9 +45,6 @@ export interface BpbSpec {
 /** The result-row task and metric. */
 export const BPB_TASK = "bpb";
 export const BPB_METRIC = "bits_per_byte";
-
-const DETAIL_COLUMNS = [...SCORED_MODEL_COLUMNS, "documents", "scored_tokens", "bytes"] as const;
-const TIMING_COLUMNS = ["task", "seconds", "documents", "tokens_per_second", "note"] as const;
 
 /**
  * The stage. Inputs: `tokens` (the token folder whose valid split is scored; for "model", default: the
@@ -98,8 +93,7 @@ export const stage: Stage<BpbSpec> = {
     const tokenTotal = docs.reduce((a, d) => a + d.length, 0);
 
     if (spec.scorer === "model") await initBackend(spec.backend);
-    const sink = new ResultSink(io.out, DETAIL_COLUMNS, TIMING_COLUMNS);
-    const examples: ExampleRow[] = [];
+    const sink = new ResultSink(io.out);
     for (const [k, entry] of scored.models.entries()) {
       const t0 = performance.now();
       const model = entry.load ? await entry.load() : null;
@@ -119,23 +113,19 @@ export const stage: Stage<BpbSpec> = {
           task,
           metric: BPB_METRIC,
           value,
+          split: "valid",
+          examples: docs.length,
           policy: "",
-          documents: docs.length,
           scored_tokens: tokenTotal,
           bytes: byteTotal,
-        });
-        ll.forEach((v, i) =>
-          examples.push({ task, seed: entry.columns.seed, policy: "", example: i, loglik: v, count: bytes[i] })
-        );
-        sink.timings.push({
-          task,
-          seconds: Number(seconds.toFixed(3)),
-          documents: docs.length,
+          eval_seconds: seconds,
           tokens_per_second: Number((tokenTotal / seconds).toFixed(1)),
-          note: scoredName(entry),
         });
+        sink.addExamples(
+          { task, seed: Number(entry.columns.seed), split: "valid" },
+          Array.from(ll, (v, i) => ({ loglik: v, count: bytes[i] })),
+        );
         await sink.flush();
-        await writeExamplesCsv(io.out, examples);
         io.progress.say(
           `${task} (${scoredName(entry)}, seed ${entry.columns.seed}, ${docs.length} documents, ${tokenTotal} ` +
             `tokens, ${byteTotal} bytes): ${value.toFixed(4)} bits per byte (${seconds.toFixed(1)} s)`,

@@ -66,30 +66,71 @@ export async function checkpointId(dir: string): Promise<string> {
   return owner ? `${owner.record.kind}:${owner.record.key}${owner.sub ? `/${owner.sub}` : ""}` : basename(dir);
 }
 
-/** The result-row columns that describe a pretraining checkpoint (compute spent, seed, backend). */
+/**
+ * The result-row columns that describe a pretraining checkpoint (model, compute spent, seed, design,
+ * backend), and its timing columns (pretraining wall-clock, the artifact holding it). A checkpoint that
+ * had no pretraining (budget fraction 0: weights at initialisation) is the "random-init" reference
+ * (contracts 3), whatever objective its run names. The design is the one the run's settings record
+ * (`design`), "" for the default design.
+ */
 export async function checkpointColumns(
   summary: CheckpointSummary,
   config: ModelConfig = summary.config,
-): Promise<Record<string, string | number>> {
+): Promise<CheckpointColumns> {
   const { meta } = summary;
   const settings = meta.settings as Record<string, unknown>;
   const budget = typeof settings.budgetFlops === "number" ? settings.budgetFlops : NaN;
   const fraction = meta.fraction ?? meta.counters.flops / budget;
-  if (!(fraction > 0)) {
+  if (!(fraction > 0 || (fraction === 0 && meta.counters.flops === 0))) {
     throw new InputError(`cannot tell the checkpoint's budget fraction (no fraction, budget ${budget})`, summary.dir);
   }
+  const seed = typeof settings.seed === "number" ? settings.seed : 0;
   return {
+    model: config.name,
     arch: config.arch,
-    objective: summary.objective,
+    objective: fraction === 0 ? RANDOM_INIT : summary.objective,
+    design: typeof settings.design === "string" ? settings.design : "",
+    pretrain_seed: seed,
     fraction,
     flops: meta.counters.flops,
     tokens: meta.counters.tokens,
-    wall_seconds: meta.counters.seconds,
     backend: typeof settings.backend === "string" ? settings.backend : "",
-    pretrain_seed: typeof settings.seed === "number" ? settings.seed : "",
-    model: config.name,
+    pretrain_seconds: meta.counters.seconds,
     checkpoint: await checkpointId(summary.dir),
   };
+}
+
+/** The objective of a checkpoint with no pretraining (contracts 3). */
+export const RANDOM_INIT = "random-init";
+
+/**
+ * The columns of a reference row that uses no checkpoint (the majority class, a unigram LM; contracts 3):
+ * no pretraining compute, seed 0. Spread over a checkpoint's columns, it keeps their model, arch, design
+ * and backend.
+ */
+export const REFERENCE_COLUMNS = {
+  fraction: 0,
+  flops: 0,
+  tokens: 0,
+  pretrain_seed: 0,
+  seed: 0,
+  pretrain_seconds: 0,
+  checkpoint: "",
+} as const;
+
+/** What {@link checkpointColumns} returns: a checkpoint's result-row and timing columns. */
+export interface CheckpointColumns {
+  model: string;
+  arch: string;
+  objective: string;
+  design: string;
+  pretrain_seed: number;
+  fraction: number;
+  flops: number;
+  tokens: number;
+  backend: string;
+  pretrain_seconds: number;
+  checkpoint: string;
 }
 
 /**

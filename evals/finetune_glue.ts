@@ -127,6 +127,15 @@ export interface FinetuneResult {
   /** Analytic FLOPs of the training steps (encoder body forward + backward; the linear head is ignored). */
   flops: number;
   seconds: number;
+  /** Per dev set: the gold labels, and the predictions (class ids or scores) of the best and of the last epoch. */
+  predictions: DevPredictions;
+}
+
+/** Per-example outputs of a fine-tuning run on its dev sets, by dev set name. */
+export interface DevPredictions {
+  labels: Record<string, number[]>;
+  best: Record<string, Float64Array>;
+  last: Record<string, Float64Array>;
 }
 
 /** A padded batch of encoded examples. `padMask`: 1 = real token, 0 = [PAD]. */
@@ -362,6 +371,23 @@ function metricScores(
   return scores;
 }
 
+/**
+ * The spec's scores of predictions on its dev sets, keyed as {@link EpochResult.scores}: `metric` with one
+ * dev set; `metric_NAME` per dev set and `metric_pooled` over all of them with several.
+ */
+export function devScores(
+  spec: TaskSpec,
+  dev: Record<string, { predictions: ArrayLike<number>; labels: ArrayLike<number> }>,
+): Record<string, number> {
+  const sets = Object.entries(dev);
+  if (sets.length === 1) return metricScores(spec, sets[0][1].predictions, sets[0][1].labels, "");
+  const scores: Record<string, number> = {};
+  for (const [name, d] of sets) Object.assign(scores, metricScores(spec, d.predictions, d.labels, `_${name}`));
+  const pooled = (key: "predictions" | "labels") => sets.flatMap(([, d]) => Array.from(d[key]));
+  Object.assign(scores, metricScores(spec, pooled("predictions"), pooled("labels"), "_pooled"));
+  return scores;
+}
+
 /** The score key that picks the best epoch when none is given. */
 export function defaultSelectBy(spec: TaskSpec, devNames: string[]): string {
   return devNames.length === 1 ? spec.metrics[0] : `${spec.metrics[0]}_pooled`;
@@ -464,6 +490,7 @@ export function finetuneTask(
   const evalBatch = options.evalBatch ?? 64;
   const t0 = performance.now();
   const epochs: EpochResult[] = [];
+  const epochPredictions: Float64Array[][] = [];
   let step = 0;
   let flops = 0;
   try {
@@ -484,14 +511,11 @@ export function finetuneTask(
         flops += stepFlops(config, "cwt", { batch: b.batch, seqLen: b.seqLen, scored: 0 }).total;
       }
       const predictions = dev.map((d) => predict(model, head, d.rows, evalBatch, regression));
-      let scores: Record<string, number>;
-      if (dev.length === 1) scores = metricScores(spec, predictions[0], dev[0].labels, "");
-      else {
-        scores = {};
-        dev.forEach((d, k) => Object.assign(scores, metricScores(spec, predictions[k], d.labels, `_${d.name}`)));
-        const pooledPredictions = predictions.flatMap((p) => Array.from(p));
-        Object.assign(scores, metricScores(spec, pooledPredictions, dev.flatMap((d) => d.labels), "_pooled"));
-      }
+      epochPredictions.push(predictions);
+      const scores = devScores(
+        spec,
+        Object.fromEntries(dev.map((d, k) => [d.name, { predictions: predictions[k], labels: d.labels }])),
+      );
       const result: EpochResult = {
         epoch,
         trainLoss: lossSum / batches.length,
@@ -514,13 +538,15 @@ export function finetuneTask(
       }`,
     );
   }
+  const best = bestEpochIndex(epochs, selectBy);
+  const byDev = (k: number) => Object.fromEntries(dev.map((d, i) => [d.name, epochPredictions[k][i]]));
   return {
     task: spec.name,
     seed: options.seed,
     loss: regression ? "mse" : loss,
     selectBy,
     epochs,
-    best: epochs[bestEpochIndex(epochs, selectBy)],
+    best: epochs[best],
     last: epochs[epochs.length - 1],
     trainExamples: train.length,
     trainAvailable: data.train.length,
@@ -528,6 +554,11 @@ export function finetuneTask(
     steps: step,
     flops,
     seconds: (performance.now() - t0) / 1000,
+    predictions: {
+      labels: Object.fromEntries(dev.map((d) => [d.name, d.labels])),
+      best: byDev(best),
+      last: byDev(epochs.length - 1),
+    },
   };
 }
 

@@ -15,8 +15,10 @@ import { formatDuration } from "../util/format.ts";
 import { InputError } from "../util/errors.ts";
 import type { ClassificationLossName } from "./balanced_ce.ts";
 import { loadCheckpointModel, modelFromSnapshot, modelSnapshot } from "./checkpoint_check.ts";
-import { checkpointColumns, openCheckpoint } from "./eval_run.ts";
-import { type FinetuneResult, finetuneTask, meanStd } from "./finetune_glue.ts";
+import { type CheckpointColumns, checkpointColumns, openCheckpoint, REFERENCE_COLUMNS } from "./eval_run.ts";
+import { devScores, type FinetuneResult, finetuneTask, meanStd } from "./finetune_glue.ts";
+import { MAJORITY, majorityPredictions } from "./majority.ts";
+import { devSetSplit, scoreKeyParts } from "../results/task_splits.ts";
 import type { GlueTask } from "./glue_score.ts";
 import { ResultSink } from "./result_sink.ts";
 
@@ -39,22 +41,6 @@ export interface GlueSpec {
   data: Record<string, string>;
   backend: string;
 }
-
-/** Detail columns written after the standard result columns. */
-const DETAIL_COLUMNS = [
-  "epoch",
-  "pretrain_seed",
-  "model",
-  "checkpoint",
-  "finetune_loss",
-  "train_examples",
-  "finetune_steps",
-  "finetune_flops",
-  "finetune_seconds",
-] as const;
-
-/** Columns of timings.csv. */
-const TIMING_COLUMNS = ["task", "seconds", "seeds", "train_examples", "dev_examples", "steps", "note"] as const;
 
 /** One fine-tuning task: its training spec, its dev sets and the score key that picks the best epoch. */
 export interface TaskRun {
@@ -136,7 +122,7 @@ export const stage: Stage<GlueSpec> = {
       `fine-tuning on ${runs.map((r) => r.name).join(", ")}`,
     );
     await initBackend(spec.backend);
-    const sink = new ResultSink(io.out, DETAIL_COLUMNS, TIMING_COLUMNS);
+    const sink = new ResultSink(io.out);
     const loaded = await loadCheckpointModel(summary);
     const snapshot = modelSnapshot(loaded);
     loaded.dispose();
@@ -175,34 +161,28 @@ export const stage: Stage<GlueSpec> = {
       }
       for (const r of results) {
         for (const [policy, epoch] of [["best-epoch", r.best], ["last-epoch", r.last]] as const) {
-          for (const [metric, value] of Object.entries(epoch.scores)) {
+          for (const score of scoreRows(run.train, epoch.scores, r.devExamples)) {
             sink.push({
               ...base,
               seed: r.seed,
               task: run.name,
-              metric,
-              value,
+              ...score,
               policy,
               epoch: epoch.epoch,
               finetune_loss: r.loss,
               train_examples: r.trainExamples,
               finetune_steps: r.steps,
               finetune_flops: r.flops,
-              finetune_seconds: Number(r.seconds.toFixed(3)),
+              eval_seconds: r.seconds,
             });
           }
+          const predictions = r.predictions[policy === "best-epoch" ? "best" : "last"];
+          addPredictions(sink, run, r.seed, policy, r.predictions.labels, predictions);
         }
       }
+      if (run.train.labels.type === "classes") pushMajority(sink, run, base, data);
       const seconds = (performance.now() - t0) / 1000;
-      sink.timings.push({
-        task: run.name,
-        seconds: Number(seconds.toFixed(3)),
-        seeds: spec.seeds.join(" "),
-        train_examples: results[0].trainExamples,
-        dev_examples: Object.values(results[0].devExamples).reduce((a, b) => a + b, 0),
-        steps: results[0].steps,
-        note: data.skipped ? `${data.skipped} broken rows skipped` : "",
-      });
+      if (data.skipped) sink.notes.push(`${run.name}: ${data.skipped} broken rows skipped`);
       await sink.flush();
       for (const policy of ["best", "last"] as const) {
         const line = Object.keys(results[0][policy].scores).map((k) => {
@@ -220,6 +200,57 @@ export const stage: Stage<GlueSpec> = {
     return { rows: sink.rows.length, notes: sink.notes };
   },
 };
+
+/** The rows of a run's scores (finetune_glue.ts keys) as metric, split and the examples they count. */
+export function scoreRows(
+  spec: TaskSpec,
+  scores: Record<string, number>,
+  devExamples: Record<string, number>,
+): { metric: string; split: string; examples: number; value: number }[] {
+  const bySplit = new Map(Object.entries(devExamples).map(([name, n]) => [devSetSplit(spec, name), n]));
+  return Object.entries(scores).map(([key, value]) => {
+    const { metric, split } = scoreKeyParts(spec, key);
+    const examples = bySplit.get(split) ?? split.split("+").reduce((n, s) => n + (bySplit.get(s) ?? 0), 0);
+    return { metric, split, examples, value };
+  });
+}
+
+/** Adds one fine-tuning run's dev-set predictions (one policy) to the sink's examples. */
+function addPredictions(
+  sink: ResultSink,
+  run: TaskRun,
+  seed: number,
+  policy: string,
+  labels: Record<string, number[]>,
+  predictions: Record<string, ArrayLike<number>>,
+  objective = "",
+): void {
+  for (const [name, gold] of Object.entries(labels)) {
+    sink.addExamples(
+      { task: run.name, seed, policy, split: devSetSplit(run.train, name), objective },
+      gold.map((label, i) => ({ prediction: predictions[name][i], label })),
+    );
+  }
+}
+
+/** The majority-class reference of a classification task (contracts 3): its rows and examples. */
+function pushMajority(
+  sink: ResultSink,
+  run: TaskRun,
+  base: CheckpointColumns,
+  data: { train: Example[]; dev: Record<string, Example[]> },
+): void {
+  const labels = Object.fromEntries(Object.entries(data.dev).map(([name, ex]) => [name, ex.map((e) => e.label)]));
+  const predictions = majorityPredictions(data.train.map((e) => e.label), labels);
+  const dev = Object.fromEntries(
+    Object.keys(labels).map((name) => [name, { predictions: predictions[name], labels: labels[name] }]),
+  );
+  const counts = Object.fromEntries(Object.entries(labels).map(([name, l]) => [name, l.length]));
+  for (const score of scoreRows(run.train, devScores(run.train, dev), counts)) {
+    sink.push({ ...base, ...REFERENCE_COLUMNS, objective: MAJORITY, task: run.name, ...score, policy: "" });
+  }
+  addPredictions(sink, run, 0, "", labels, predictions, MAJORITY);
+}
 
 /**
  * A task list as `evaluate --tasks` takes it (GLUE names, `glue` for every GLUE task whose files the cache

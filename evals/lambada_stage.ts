@@ -16,7 +16,7 @@ import { InputError } from "../util/errors.ts";
 import { ModelScorer } from "./causal_scorer.ts";
 import { modelFromSnapshot, modelSnapshot } from "./checkpoint_check.ts";
 import { checkpointColumns, loadScoringDecoder, openCheckpoint } from "./eval_run.ts";
-import { scoreLambada } from "./lambada.ts";
+import { type LoglikelihoodResult, scoreLambada } from "./lambada.ts";
 import { lmFinetune, openLmBatches } from "./lm_finetune.ts";
 import { ResultSink } from "./result_sink.ts";
 
@@ -40,16 +40,13 @@ export interface LambadaSpec {
   backend: string;
 }
 
-const DETAIL_COLUMNS = [
-  "pretrain_seed",
-  "model",
-  "checkpoint",
-  "finetune_loss",
-  "finetune_steps",
-  "finetune_flops",
-  "finetune_seconds",
-] as const;
-const TIMING_COLUMNS = ["task", "seconds", "seeds", "train_examples", "dev_examples", "steps", "note"] as const;
+/** The split LAMBADA is scored on (lambada_openai's only split). */
+const SPLIT = "test";
+
+/** Per-passage outputs (contracts 2): 1 if the last word was greedy, its summed log-likelihood over one word. */
+function passageOutputs(examples: LoglikelihoodResult[]) {
+  return examples.map((e) => ({ prediction: e.isGreedy ? 1 : 0, label: 1, loglik: e.logLikelihood, count: 1 }));
+}
 
 /**
  * The stage. Inputs: `checkpoint` (a decoder checkpoint folder), `tokenizer` (its tokenizer.json), and
@@ -71,10 +68,10 @@ export const stage: Stage<LambadaSpec> = {
     let passages = await loadLambada(io.cacheDir);
     if (spec.limit !== null) passages = passages.slice(0, spec.limit);
     const scoringTokenizer = { encode: (s: string) => tokenizer.encode(s), eotId: findSpecials(tokenizer).eot?.id };
-    const sink = new ResultSink(io.out, DETAIL_COLUMNS, TIMING_COLUMNS);
+    const sink = new ResultSink(io.out);
     const { model, config, headless } = await loadScoringDecoder(summary);
     const base = await checkpointColumns(summary, config);
-    const pretrainSeed = typeof base.pretrain_seed === "number" ? base.pretrain_seed : 0;
+    const pretrainSeed = base.pretrain_seed;
     const lmRuns = spec.lmSteps > 0 && headless ? spec.seeds.length : 0;
     try {
       const own = await scoreLambada(new ModelScorer(model), scoringTokenizer, passages, {
@@ -82,26 +79,21 @@ export const stage: Stage<LambadaSpec> = {
       });
       io.progress.fraction(1 / (1 + lmRuns));
       const seconds = (performance.now() - t0) / 1000;
-      for (const [metric, value] of [["acc", own.acc], ["perplexity", own.perplexity]] as const) {
+      for (const [metric, value] of [["accuracy", own.acc], ["perplexity", own.perplexity]] as const) {
         sink.push({
           ...base,
           seed: pretrainSeed,
           task: LAMBADA_TASK.ownHead,
+          split: SPLIT,
+          examples: own.n,
           metric,
           value,
           policy: "",
           finetune_loss: headless ? "none (E^T head copy)" : "none",
+          eval_seconds: seconds,
         });
       }
-      sink.timings.push({
-        task: LAMBADA_TASK.ownHead,
-        seconds: Number(seconds.toFixed(3)),
-        seeds: "",
-        train_examples: "",
-        dev_examples: own.n,
-        steps: 0,
-        note: headless ? "E^T head" : "own head",
-      });
+      sink.addExamples({ task: LAMBADA_TASK.ownHead, seed: pretrainSeed, split: SPLIT }, passageOutputs(own.examples));
       io.progress.say(
         `${LAMBADA_TASK.ownHead} (${headless ? "E^T head, no fine-tuning" : "own head"}, ${own.n} passages): acc ${
           (100 * own.acc).toFixed(2)
@@ -158,33 +150,27 @@ export const stage: Stage<LambadaSpec> = {
             batchSize: spec.evalBatch,
           });
           const seconds = (performance.now() - t1) / 1000;
-          for (const [metric, value] of [["acc", scored.acc], ["perplexity", scored.perplexity]] as const) {
+          for (const [metric, value] of [["accuracy", scored.acc], ["perplexity", scored.perplexity]] as const) {
             sink.push({
               ...base,
               // The LM fine-tune counts toward the model's compute.
-              flops: (base.flops as number) + ft.flops,
-              tokens: (base.tokens as number) + ft.tokens,
-              wall_seconds: (base.wall_seconds as number) + ft.seconds,
+              flops: base.flops + ft.flops,
+              tokens: base.tokens + ft.tokens,
+              pretrain_seconds: base.pretrain_seconds + ft.seconds,
               seed,
               task: LAMBADA_TASK.lmFineTuned,
+              split: SPLIT,
+              examples: scored.n,
               metric,
               value,
               policy: "",
               finetune_loss: "next-token CE",
               finetune_steps: ft.steps,
               finetune_flops: ft.flops,
-              finetune_seconds: Number(ft.seconds.toFixed(3)),
+              eval_seconds: seconds,
             });
           }
-          sink.timings.push({
-            task: LAMBADA_TASK.lmFineTuned,
-            seconds: Number(seconds.toFixed(3)),
-            seeds: String(seed),
-            train_examples: "",
-            dev_examples: scored.n,
-            steps: ft.steps,
-            note: `LM fine-tune ${ft.tokens} tokens, ${ft.seconds.toFixed(1)} s`,
-          });
+          sink.addExamples({ task: LAMBADA_TASK.lmFineTuned, seed, split: SPLIT }, passageOutputs(scored.examples));
           io.progress.say(
             `${LAMBADA_TASK.lmFineTuned} seed ${seed} (${ft.steps} steps, ${ft.flops.toExponential(3)} FLOPs, loss ${
               ft.losses[0].toFixed(3)

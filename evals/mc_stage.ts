@@ -45,25 +45,28 @@ export const stage: Stage<McSpec> = {
         { delimiter: spec.delimiter },
       );
       const base = await checkpointColumns(summary, config);
-      const sink = new ResultSink(
-        io.out,
-        ["pretrain_seed", "model", "checkpoint", "items", "truncated_items"],
-        ["task", "seconds", "items"],
-      );
-      for (const [metric, value] of [["acc", result.acc], ["acc_norm", result.accNorm]] as const) {
+      const sink = new ResultSink(io.out);
+      const seconds = (performance.now() - t0) / 1000;
+      const task = `mc/${spec.name}`;
+      for (const [metric, value] of [["accuracy", result.acc], ["accuracy_norm", result.accNorm]] as const) {
         sink.push({
           ...base,
-          seed: base.pretrain_seed === "" ? 0 : base.pretrain_seed,
-          task: `mc/${spec.name}`,
+          seed: base.pretrain_seed,
+          task,
+          examples: result.n,
           metric,
           value,
           policy: "",
-          items: result.n,
           truncated_items: result.truncated,
+          eval_seconds: seconds,
         });
       }
-      const seconds = (performance.now() - t0) / 1000;
-      sink.timings.push({ task: `mc/${spec.name}`, seconds: Number(seconds.toFixed(3)), items: result.n });
+      for (const [metric, pick] of [["accuracy", "pred"], ["accuracy_norm", "predNorm"]] as const) {
+        sink.addExamples(
+          { task, seed: base.pretrain_seed, metric },
+          result.examples.map((e) => ({ prediction: e[pick] === e.gold ? 1 : 0, label: 1 })),
+        );
+      }
       await sink.flush();
       io.progress.say(
         `mc/${spec.name} (${result.n} items${headless ? ", E^T head" : ""}): acc ${(100 * result.acc).toFixed(2)}, ` +

@@ -7,4 +7,5 @@ export * from "./metrics.ts";
 export * from "./glue_score.ts";
 export * from "./lambada.ts";
 export * from "./multiple_choice.ts";
+export * from "./majority.ts";
 export * from "./tasks/mod.ts";

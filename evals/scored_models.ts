@@ -29,16 +29,6 @@ export const LM_FINETUNED_INPUT = "lmFinetuned:";
 /** Appended to a task's name for the scores of an LM-fine-tuned decoder (as lambada_openai_lmft). */
 export const LM_FINETUNED_SUFFIX = "_lmft";
 
-/** Result-row detail columns every signal stage writes. */
-export const SCORED_MODEL_COLUMNS = [
-  "pretrain_seed",
-  "model",
-  "checkpoint",
-  "head",
-  "finetune_steps",
-  "finetune_flops",
-] as const;
-
 /** One thing to score: a model (loaded on demand) or the unigram distribution. */
 export interface ScoredModel {
   /** The result-row columns that describe it (RESULT_COLUMNS but task, metric, value, policy; plus details). */
@@ -90,9 +80,8 @@ export async function unigramModels(tokensDir: string): Promise<ScoredModels> {
     fraction: 0,
     flops: 0,
     tokens: 0,
-    wall_seconds: 0,
     backend: "",
-    pretrain_seed: "",
+    pretrain_seed: 0,
     model: "unigram",
     checkpoint: "",
     head: "unigram",

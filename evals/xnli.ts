@@ -34,6 +34,7 @@ export {
   XNLI_AVG,
   XNLI_METRIC,
   XNLI_SETUPS,
+  XNLI_TASK,
   type XnliEvalSplit,
   type XnliSetup,
   xnliTaskName,

@@ -10,8 +10,10 @@ import { initBackend } from "../backends/mod.ts";
 import { formatDuration } from "../util/format.ts";
 import type { ClassificationLossName } from "./balanced_ce.ts";
 import { loadCheckpointModel, modelFromSnapshot, modelSnapshot } from "./checkpoint_check.ts";
-import { checkpointColumns, openCheckpoint } from "./eval_run.ts";
+import { type CheckpointColumns, checkpointColumns, openCheckpoint, REFERENCE_COLUMNS } from "./eval_run.ts";
 import { meanStd } from "./finetune_glue.ts";
+import { MAJORITY, majorityPredictions } from "./majority.ts";
+import { accuracy } from "./metrics.ts";
 import { ResultSink, type Row } from "./result_sink.ts";
 import {
   finetuneOnEnglish,
@@ -19,6 +21,8 @@ import {
   loadXnliData,
   missingTrainNote,
   XNLI_METRIC,
+  XNLI_TASK,
+  type XnliData,
   type XnliEvalSplit,
   type XnliSetup,
   type XnliSetupResult,
@@ -47,41 +51,68 @@ export interface XnliSpec {
   backend: string;
 }
 
-const DETAIL_COLUMNS = [
-  "epoch",
-  "pretrain_seed",
-  "model",
-  "checkpoint",
-  "split",
-  "train_lang",
-  "finetune_loss",
-  "train_examples",
-  "eval_examples",
-  "finetune_steps",
-  "finetune_flops",
-  "finetune_seconds",
-] as const;
-const TIMING_COLUMNS = ["setup", "train_lang", "seed", "seconds", "train_examples", "eval_examples", "steps", "epochs"];
-
 /** Result rows of one setup and seed. */
-function resultRows(result: XnliSetupResult, base: Row, loss: string): Row[] {
+function resultRows(result: XnliSetupResult, base: CheckpointColumns, loss: string): Row[] {
   return result.scores.map((s) => ({
     ...base,
     seed: s.seed,
-    task: s.task,
+    task: XNLI_TASK,
+    setup: s.setup,
+    lang: s.lang,
+    split: s.split,
+    examples: s.evalExamples,
     metric: XNLI_METRIC,
     value: s.value,
     policy: s.policy,
     epoch: s.epoch,
-    split: s.split,
     train_lang: s.trainLang,
     finetune_loss: loss,
     train_examples: s.trainExamples,
-    eval_examples: s.evalExamples,
     finetune_steps: s.steps,
     finetune_flops: s.finetuneFlops,
-    finetune_seconds: Number(s.finetuneSeconds.toFixed(3)),
+    eval_seconds: s.finetuneSeconds,
   }));
+}
+
+/** The per-example predictions of one setup and seed, best and last epoch, of every scored language. */
+function addPredictions(sink: ResultSink, result: XnliSetupResult, data: XnliData): void {
+  for (const { result: run } of result.runs) {
+    const { labels, best, last } = run.predictions;
+    for (const lang of Object.keys(labels).filter((l) => l in data.eval)) {
+      for (const [policy, predictions] of [["best-epoch", best[lang]], ["last-epoch", last[lang]]] as const) {
+        const of = { task: XNLI_TASK, seed: result.seed, policy, setup: result.setup, lang, split: data.split };
+        sink.addExamples(of, labels[lang].map((label, i) => ({ prediction: predictions[i], label })));
+      }
+    }
+  }
+}
+
+/**
+ * The majority-class reference of a setup (contracts 3): the fine-tuning language's most frequent training
+ * label predicted on each scored language.
+ */
+function pushMajority(sink: ResultSink, setup: XnliSetup, data: XnliData, base: CheckpointColumns): void {
+  for (const [lang, examples] of Object.entries(data.eval)) {
+    const train = data.train[setup === "en" ? "en" : lang];
+    if (!train) continue;
+    const labels = examples.map((e) => e.label);
+    const predictions = majorityPredictions(train.map((e) => e.label), { [lang]: labels })[lang];
+    const of = { task: XNLI_TASK, setup, lang, split: data.split };
+    sink.push({
+      ...base,
+      ...REFERENCE_COLUMNS,
+      objective: MAJORITY,
+      ...of,
+      examples: labels.length,
+      metric: XNLI_METRIC,
+      value: accuracy(predictions, labels),
+      policy: "",
+    });
+    sink.addExamples(
+      { ...of, seed: 0, objective: MAJORITY },
+      labels.map((label, i) => ({ prediction: predictions[i], label })),
+    );
+  }
 }
 
 /** "ar 34.10 ± 0.52, de ..." over seeds, for the log. */
@@ -118,7 +149,7 @@ export const stage: Stage<XnliSpec> = {
     const missingTrain = data.get("target")?.missingTrain ?? [];
     if (spec.setups.includes("target")) io.progress.say(`target setup: ${missingTrainNote(missingTrain)}`);
     await initBackend(spec.backend);
-    const sink = new ResultSink(io.out, DETAIL_COLUMNS, TIMING_COLUMNS);
+    const sink = new ResultSink(io.out);
     const base = await checkpointColumns(summary);
     const loaded = await loadCheckpointModel(summary);
     const snapshot = modelSnapshot(loaded);
@@ -137,6 +168,7 @@ export const stage: Stage<XnliSpec> = {
         );
     for (const setup of spec.setups) {
       const setupData = data.get(setup)!;
+      pushMajority(sink, setup, setupData, base);
       const results: XnliSetupResult[] = [];
       for (const seed of spec.seeds) {
         const options = {
@@ -163,18 +195,7 @@ export const stage: Stage<XnliSpec> = {
         }
         results.push(result);
         for (const row of resultRows(result, base, f.loss)) sink.push(row);
-        for (const { trainLang, result: r } of result.runs) {
-          sink.timings.push({
-            setup,
-            train_lang: trainLang,
-            seed,
-            seconds: Number(r.seconds.toFixed(3)),
-            train_examples: r.trainExamples,
-            eval_examples: Object.values(r.devExamples).reduce((a, b) => a + b, 0),
-            steps: r.steps,
-            epochs: r.epochs.length,
-          });
-        }
+        addPredictions(sink, result, setupData);
         await sink.flush();
         io.progress.fraction(++done / work);
       }

@@ -3,7 +3,7 @@
  * reports/paper_results.json), the result-row task names (`xnli-<setup>/<lang>[/test]`). Pure data,
  * loaded by reports without the model code.
  */
-import { XNLI_LANGUAGES, XNLI_TRAIN_LANGUAGES, type XnliSplit } from "../data/xnli.ts";
+import { XNLI_LANGUAGES, XNLI_TRAIN_LANGUAGES, type XnliSplit, xnliTask } from "../data/xnli.ts";
 import { paperResults } from "../reports/paper_results.ts";
 import { InputError } from "../util/errors.ts";
 
@@ -18,6 +18,9 @@ export const PAPER_XNLI_LANGUAGES: readonly string[] = paperResults().xnli.langu
 /** An evaluation split (train is never scored). */
 export type XnliEvalSplit = Exclude<XnliSplit, "train">;
 
+/** The task every XNLI row names (its setup, language and split in their own columns). */
+export const XNLI_TASK: string = xnliTask().name;
+
 /** The metric every XNLI row carries. */
 export const XNLI_METRIC = "accuracy";
 
@@ -30,14 +33,14 @@ export function hasTrainFile(lang: string): boolean {
 }
 
 /**
- * Result-row task name: `xnli-<setup>/<lang>` for dev scores, `xnli-<setup>/<lang>/test` for test
+ * The old layout's result-row task name (results/legacy.ts reads it): `xnli-<setup>/<lang>` for dev scores, `xnli-<setup>/<lang>/test` for test
  * scores (`lang` may be {@link XNLI_AVG}).
  */
 export function xnliTaskName(setup: XnliSetup, lang: string, split: XnliEvalSplit): string {
   return `xnli-${setup}/${lang}${split === "test" ? "/test" : ""}`;
 }
 
-/** The parts of an XNLI task name, or undefined when `task` is not one. */
+/** The parts of an old-layout XNLI task name, or undefined when `task` is not one. */
 export function parseXnliTask(task: string): { setup: XnliSetup; lang: string; split: XnliEvalSplit } | undefined {
   const m = /^xnli-(en|target)\/([a-z]+)(\/test)?$/.exec(task);
   if (!m) return undefined;

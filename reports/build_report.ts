@@ -1,30 +1,41 @@
 /**
- * The report stage: results.csv (+ training logs, + manifest.json) -> a report folder holding
- * results.csv, summary.csv, manifest.json (when given), plots/*.svg and report.md. Several results files
- * (e.g. one per evaluated checkpoint, runs/evaluate/*\/results.csv) are merged into the folder's
- * results.csv; a single one is copied byte for byte. Every file is written atomically, report.md last,
- * so a folder with a report.md is complete; plots from an earlier report that this one no longer draws
- * are removed.
+ * The report stage: results (+ their examples and timings, + training logs, + manifest.json) -> a report
+ * folder holding results.csv (the merged rows, tidy and sorted, old-layout inputs converted), timings.csv,
+ * results.json (lm-evaluation-harness shape), summary.csv, comparisons.csv (every number behind the
+ * Findings), manifest.json (when given), plots/*.svg and report.md. Every file is written atomically,
+ * report.md last, so a folder with a report.md is complete; plots from an earlier report that this one no
+ * longer draws are removed. Paths written into the report are relative to its folder.
  */
 import { globSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative as relativePath, resolve } from "node:path";
+import { harnessResults } from "../results/harness_json.ts";
+import { writeResults } from "../results/rows.ts";
+import { writeTimings } from "../results/timings.ts";
+import { cellEstimate } from "../stats/compare.ts";
+import { DEFAULT_RESAMPLES } from "../stats/bootstrap.ts";
+import { Study } from "../stats/hierarchical.ts";
 import { InputError } from "../util/errors.ts";
-import { exists, sha256, writeFileAtomic } from "../util/fs.ts";
-import { computeToMatchAll } from "./compute_to_match.ts";
+import { exists, sha256, writeFileAtomic, writeJsonAtomic } from "../util/fs.ts";
+import { cellOf, type Evidence, loadEvidence } from "./evidence.ts";
+import { findComparisons } from "./findings.ts";
+import { comparisonsCsv, computeToMatchTable, findingsTable } from "./findings_table.ts";
 import { renderReport } from "./markdown.ts";
 import { lossCurvePlots, metricPlots, PLOT_RENDERER, renderSvg } from "./plots.ts";
-import { mergeResultsCsv, readTrainingLog, writeResults } from "./rows.ts";
+import { readTrainingLog } from "./training_log.ts";
 import {
   allResultsTable,
   describeRuns,
   glueTable1,
   lambadaTable3,
   summarize,
+  summaryKey,
+  type SummaryRow,
   withDerivedRows,
   writeSummaryCsv,
 } from "./summary.ts";
 import { multilingualCorpusTables } from "./corpus_table.ts";
-import { hasXnliRows, isXnliLanguageTask, withXnliAverages, xnliTables } from "./xnli_table.ts";
+import { hasXnliRows, isXnliLanguageRow, withXnliAverages, xnliTable5 } from "./xnli_table.ts";
+import type { ResultRow } from "../results/rows.ts";
 
 /** What to report on and where. */
 export interface ReportOptions {
@@ -41,6 +52,8 @@ export interface ReportOptions {
   manifest?: string;
   /** Time stamp for the header (default: now). */
   generatedAt?: string;
+  /** Bootstrap resamples per interval (default 1000). */
+  resamples?: number;
 }
 
 /** Expands file paths and glob patterns; a pattern matching nothing is an InputError naming it and `flag`. */
@@ -68,6 +81,21 @@ async function copyInto(from: string, to: string, bytes: Uint8Array): Promise<vo
   if (resolve(from) !== resolve(to)) await writeFileAtomic(to, bytes);
 }
 
+/** Resamples behind each results.json standard error (fewer than the Findings': one per summary row). */
+const STDERR_RESAMPLES = 200;
+
+/** results.json's entries: every summary row with its bootstrap standard error. */
+function harnessEntries(summary: readonly SummaryRow[], all: readonly ResultRow[], evidence: Evidence) {
+  const byGroup = new Map<string, ResultRow[]>();
+  for (const r of all) byGroup.set(summaryKey(r), [...(byGroup.get(summaryKey(r)) ?? []), r]);
+  return summary.map((s) => {
+    const rows = byGroup.get(summaryKey(s))!;
+    const study = new Study([cellOf(rows, evidence)]);
+    const examples = rows.every((r) => r.examples !== null) ? rows[0].examples : null;
+    return { ...s, stderr: cellEstimate(study, 0, { resamples: STDERR_RESAMPLES }).stderr, examples };
+  });
+}
+
 /** Builds the report folder; returns the paths written, report.md last. */
 export async function buildReport(opts: ReportOptions): Promise<string[]> {
   const resultFiles = expandPatterns(
@@ -79,7 +107,8 @@ export async function buildReport(opts: ReportOptions): Promise<string[]> {
   const inputs = await Promise.all(
     resultFiles.map(async (path) => ({ path, bytes: await readBytes(path, "results (expected a results.csv file)") })),
   );
-  const rows = mergeResultsCsv(inputs.map((i) => ({ file: i.path, text: new TextDecoder().decode(i.bytes) })));
+  const evidence = await loadEvidence(inputs.map((i) => ({ path: i.path, text: new TextDecoder().decode(i.bytes) })));
+  const rows = evidence.rows;
   const logSpecs = (opts.logs ?? []).flatMap((l) =>
     typeof l === "string"
       ? expandPatterns([l], "logs", "train_log.csv files").map((file) => ({ file, label: undefined }))
@@ -104,10 +133,11 @@ export async function buildReport(opts: ReportOptions): Promise<string[]> {
   }
 
   const all = withXnliAverages(withDerivedRows(rows));
-  const summary = summarize(all);
-  // XNLI per language lives in its Table 5; plots and the general compute-to-match table take its average only.
-  const plotted = summary.filter((s) => !isXnliLanguageTask(s.task));
-  const matched = all.filter((r) => !isXnliLanguageTask(r.task));
+  const summary = summarize(all, evidence.timings);
+  const resamples = opts.resamples ?? DEFAULT_RESAMPLES;
+  const comparisons = findComparisons(evidence, { resamples });
+  // XNLI per language lives in its Table 5; plots take its average only.
+  const plotted = summary.filter((s) => !isXnliLanguageRow(s));
   const plots = [...metricPlots(plotted, "flops"), ...metricPlots(plotted, "wall_seconds"), ...lossCurvePlots(logs)];
   const written: string[] = [];
   const write = async (name: string, data: string | Uint8Array) => {
@@ -116,15 +146,29 @@ export async function buildReport(opts: ReportOptions): Promise<string[]> {
     written.push(path);
   };
 
-  if (inputs.length === 1) await copyInto(inputs[0].path, join(opts.out, "results.csv"), inputs[0].bytes);
-  else await writeResults(join(opts.out, "results.csv"), rows);
+  await writeResults(join(opts.out, "results.csv"), rows);
   written.push(join(opts.out, "results.csv"));
+  await writeTimings(join(opts.out, "timings.csv"), [...evidence.timings.values()]);
+  written.push(join(opts.out, "timings.csv"));
   if (manifest) {
     await copyInto(manifest.path, join(opts.out, "manifest.json"), manifest.bytes);
     written.push(join(opts.out, "manifest.json"));
   }
   await writeSummaryCsv(join(opts.out, "summary.csv"), summary);
   written.push(join(opts.out, "summary.csv"));
+  await write("comparisons.csv", comparisonsCsv(comparisons));
+  const relative = (path: string) => relativePath(resolve(opts.out), resolve(path)) || ".";
+  const versions = (manifest?.json as { versions?: unknown } | undefined)?.versions ?? null;
+  await writeJsonAtomic(
+    join(opts.out, "results.json"),
+    harnessResults(harnessEntries(summary, all, evidence), {
+      versions,
+      manifest: manifest ? { file: "manifest.json", sha256: manifest.sha256 } : null,
+      inputs: inputs.map((i) => ({ file: relative(i.path), sha256: sha256(i.bytes) })),
+      resamples_for_stderr: STDERR_RESAMPLES,
+    }),
+  );
+  written.push(join(opts.out, "results.json"));
   for (const plot of plots) await write(join("plots", plot.file), await renderSvg(plot.spec));
   const plotDir = join(opts.out, "plots");
   if (await exists(plotDir)) {
@@ -138,16 +182,22 @@ export async function buildReport(opts: ReportOptions): Promise<string[]> {
 
   const report = renderReport({
     generatedAt: opts.generatedAt ?? new Date().toISOString(),
-    results: inputs.map((i) => ({ path: i.path, sha256: sha256(i.bytes) })),
-    manifest: manifest && { path: manifest.path, sha256: manifest.sha256, json: manifest.json },
-    logs: logs.map((l) => ({ file: l.file, arch: l.arch, objective: l.objective, seed: l.seed, rows: l.rows.length })),
+    results: inputs.map((i) => ({ path: relative(i.path), sha256: sha256(i.bytes) })),
+    manifest: manifest && { path: relative(manifest.path), sha256: manifest.sha256, json: manifest.json },
+    logs: logs.map((l) => ({
+      file: relative(l.file),
+      arch: l.arch,
+      objective: l.objective,
+      seed: l.seed,
+      rows: l.rows.length,
+    })),
     runs: describeRuns(rows),
-    tables: [...glueTable1(summary), ...lambadaTable3(summary), allResultsTable(summary)],
-    xnli: hasXnliRows(rows) ? [...multilingualCorpusTables(manifest?.json), ...xnliTables(all, summary)] : undefined,
-    computeToMatch: {
-      flops: computeToMatchAll(matched, { axis: "flops" }),
-      wallSeconds: computeToMatchAll(matched, { axis: "wall_seconds" }),
-    },
+    findings: findingsTable(comparisons, resamples),
+    evidenceNotes: evidence.notes,
+    tables: [...glueTable1(summary), ...lambadaTable3(summary)],
+    xnli: hasXnliRows(rows) ? [...multilingualCorpusTables(manifest?.json), ...xnliTable5(summary)] : undefined,
+    computeToMatch: computeToMatchTable(comparisons),
+    allResults: allResultsTable(summary),
     plots: plots.map((p) => ({ ...p, file: `plots/${p.file}` })),
     renderer: PLOT_RENDERER,
   });

@@ -1,10 +1,12 @@
 /**
- * Compares two sets of results: every (arch, objective, fraction, task, metric, policy) whose mean over
- * seeds moved, with old, new, delta, and a flag when |delta| exceeds the seed-to-seed noise, taken as
+ * Compares two sets of results: every summary group (arch, model, objective, design, fraction, task,
+ * setup, lang, split, metric, policy; reports/summary.ts) whose mean over seeds moved, with old, new, delta, and a flag when |delta| exceeds the seed-to-seed noise, taken as
  * `noiseFactor` (default 2) × the pooled sample std over seeds of both sides:
  *   pooled = √(((n_a − 1)·s_a² + (n_b − 1)·s_b²) / (n_a + n_b − 2)).
  * With one seed on each side there is no estimate of the noise, and the entry says so instead.
- * Both sides get the derived GLUE averages (summary.ts), so the averages are compared too.
+ * Both sides get the derived GLUE averages (summary.ts), so the averages are compared too. A side read from
+ * a results.csv of the old layout (results/legacy.ts) records no model: the model is then left out of the
+ * comparison on both sides, so a committed old baseline still lines up with new results.
  * {@link diffFailures} lists what a CI gate (`diff --fail-on-flag`) fails on: moves beyond the noise,
  * rows B lost, and moves that cannot be judged for lack of seeds (unless allowed).
  *
@@ -16,7 +18,7 @@
 import { join, resolve } from "node:path";
 import { InputError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";
-import { parseResultsCsv, readResults, type ResultRow } from "./rows.ts";
+import { parseResultsCsv, readResults, type ResultRow } from "../results/rows.ts";
 import {
   displayScale,
   formatFraction,
@@ -94,9 +96,13 @@ export function diffSummaries(a: readonly SummaryRow[], b: readonly SummaryRow[]
   return { changed, added, removed, unchanged, noiseFactor };
 }
 
-/** Compares two sets of result rows (derived GLUE averages included). */
+/** Compares two sets of result rows (derived GLUE averages included; see the module comment for the model). */
 export function diffResults(a: readonly ResultRow[], b: readonly ResultRow[], noiseFactor = 2): ResultsDiff {
-  return diffSummaries(summarize(withDerivedRows(a)), summarize(withDerivedRows(b)), noiseFactor);
+  const noModel = (rows: readonly ResultRow[]) => rows.length > 0 && rows.every((r) => r.model === "");
+  const blank = noModel(a) || noModel(b);
+  const side = (rows: readonly ResultRow[]) =>
+    summarize(withDerivedRows(blank ? rows.map((r) => ({ ...r, model: "" })) : rows));
+  return diffSummaries(side(a), side(b), noiseFactor);
 }
 
 /** One reason a diff fails `--fail-on-flag`. */
@@ -151,9 +157,9 @@ const keyCells = (
   s: SummaryRow,
 ) => [
   s.arch,
-  s.objective,
+  s.objective + (s.design ? ` (${s.design})` : ""),
   formatFraction(s.fraction),
-  s.task,
+  [s.task, s.setup, s.lang, s.split].filter(Boolean).join(" "),
   s.metric + (displayScale(s.metric) !== 1 ? " (×100)" : ""),
   s.policy || MISSING,
 ];

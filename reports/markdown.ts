@@ -1,13 +1,12 @@
 /**
- * report.md: a header saying how every figure was produced (seeds, epoch policy, FLOP budget, backend,
- * renderer, input hashes, the quoted manifest), the tables, compute-to-match, and the plots embedded as
- * `![title](plots/x.svg)`. Pure text: it formats what it is given and measures nothing, so a cell with
- * no measured value can only show "—".
+ * report.md: a short "Findings" section first (each comparison in one line: design, difference with its 95%
+ * interval, verdict, the random-init reference, compute to match), then the tables (each with its
+ * references), the plots, every result, and last the provenance (a compact summary; the full manifest stays
+ * in manifest.json). Pure text: it formats what it is given and measures nothing, so a cell with no
+ * measured value can only show "—".
  */
-import { type ComputeToMatch, formatCrossing, formatPairRange } from "./compute_to_match.ts";
 import type { Plot } from "./plots.ts";
-import { paperResults } from "./paper_results.ts";
-import { describeRuns, displayScale, formatFraction, formatNumber, MISSING, type TextTable } from "./summary.ts";
+import { describeRuns, formatFraction, MISSING, type TextTable } from "./summary.ts";
 
 /** A Markdown table cell: pipes escaped, newlines flattened. */
 function cell(text: string): string {
@@ -22,7 +21,7 @@ export function markdownTable(t: TextTable): string {
   return `**${t.title}**\n\n${head}${body}${notes ? `\n${notes}` : ""}`;
 }
 
-/** An input file and its hash. */
+/** An input file (its path relative to the report) and its hash. */
 export interface HashedFile {
   path: string;
   sha256: string;
@@ -32,33 +31,51 @@ export interface HashedFile {
 export interface ReportInput {
   /** When the report was made (ISO time). */
   generatedAt: string;
-  /** The results files read (merged in this order). */
+  /** The results files read (merged in this order), paths relative to the report. */
   results: HashedFile[];
-  /** The manifest to quote, when one was given or found. */
+  /** The manifest, when one was given or found (path relative to the report). */
   manifest?: HashedFile & { json: unknown };
-  /** Training logs the loss curves come from. */
+  /** Training logs the loss curves come from (paths relative to the report). */
   logs: { file: string; arch: string; objective: string; seed: number; rows: number }[];
   runs: ReturnType<typeof describeRuns>;
+  /** The Findings table, and lines about the evidence (examples set aside). */
+  findings: TextTable;
+  evidenceNotes: string[];
+  /** The paper-shaped tables, each with its references. */
   tables: TextTable[];
-  /** XNLI tables (Table 5 shape, compute to match): their section appears only when given. */
+  /** XNLI tables (corpus, Table 5 shape): their section appears only when given. */
   xnli?: TextTable[];
-  /** Compute to match measured in FLOPs, and the same selections in wall-clock seconds. */
-  computeToMatch: { flops: ComputeToMatch[]; wallSeconds: ComputeToMatch[] };
+  computeToMatch: TextTable;
+  /** Every result, pivoted by fraction. */
+  allResults: TextTable;
   /** Plots, with `file` relative to the report (plots/x.svg). */
   plots: Plot[];
   /** How the plots were rendered. */
   renderer: string;
 }
 
-const flopsText = (f: number) => (Number.isFinite(f) ? f.toExponential(3) : MISSING);
+const flopsText = (f: number) => (Number.isFinite(f) && f > 0 ? f.toExponential(3) : MISSING);
 
 function runsTable(runs: ReportInput["runs"]): TextTable {
+  const designs = runs.some((r) => r.design !== "");
   return {
     title: "Runs behind the numbers",
-    columns: ["arch", "objective", "seeds", "budget fractions", "FLOP budget", "epoch policy", "backend"],
+    columns: [
+      "arch",
+      "model",
+      "objective",
+      ...(designs ? ["design"] : []),
+      "pretraining seeds",
+      "budget fractions",
+      "FLOP budget",
+      "epoch policy",
+      "backend",
+    ],
     rows: runs.map((r) => [
       r.arch,
+      r.model || MISSING,
       r.objective,
+      ...(designs ? [r.design || "default"] : []),
       r.seeds.join(", "),
       r.fractions.map(formatFraction).join(", "),
       flopsText(r.budgetFlops),
@@ -66,86 +83,72 @@ function runsTable(runs: ReportInput["runs"]): TextTable {
       r.backends.map((b) => b || MISSING).join(", "),
     ]),
     notes: [
-      "FLOP budget: the final checkpoint's FLOPs divided by its budget fraction (= its FLOPs when that fraction is 1), mean over seeds.",
+      "FLOP budget: the final checkpoint's FLOPs divided by its budget fraction, mean over seeds; references (fraction 0) have none.",
       'Epoch policy: how a fine-tuned score was picked ("best-epoch": the best of the epochs on dev, as the paper; "last-epoch"); ' +
       "— for zero-shot scores.",
     ],
   };
 }
 
-function computeToMatchTable(input: ReportInput["computeToMatch"]): TextTable {
-  const wall = new Map(input.wallSeconds.map((c) => [[c.arch, c.task, c.metric, c.policy].join("\u0000"), c]));
-  return {
-    title:
-      "Compute to match: share of the softmax run's final compute at which CWT first reaches the softmax run's final score",
-    columns: [
-      "arch",
-      "task",
-      "metric",
-      "policy",
-      "target (softmax final)",
-      "FLOPs (seed means)",
-      "FLOPs over seed pairs",
-      "wall-clock (seed means)",
-      "wall-clock over seed pairs",
-    ],
-    rows: input.flops.map((c) => {
-      const w = wall.get([c.arch, c.task, c.metric, c.policy].join("\u0000"));
-      return [
-        c.arch,
-        c.task,
-        c.metric + (displayScale(c.metric) !== 1 ? " (×100)" : ""),
-        c.policy || MISSING,
-        `${formatNumber(c.target, displayScale(c.metric))} at ${formatFraction(c.baselineFraction)}`,
-        formatCrossing(c.estimate, c.metric),
-        formatPairRange(c),
-        w ? formatCrossing(w.estimate, w.metric) : MISSING,
-        w ? formatPairRange(w) : MISSING,
-      ];
-    }),
-    notes: [
-      "Linear interpolation between checkpoints (budget fractions) in FLOPs (or seconds); nothing is assumed before the first " +
-      'checkpoint, so "≤ x" means CWT already reached the target there.',
-      "Seed means: target = mean softmax score at its final fraction, CWT curve = mean over CWT seeds per fraction. " +
-      "Seed pairs: the same for every (softmax seed, CWT seed) pair; min–max shown.",
-      "Higher is better, except perplexity and loss (lower). Paper, GLUE (bert-base): about " +
-      `${Math.round(100 * paperResults().computeToMatch.glue)}% of the FLOPs.`,
-    ],
-  };
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json => (typeof v === "object" && v !== null ? v as Json : {});
+
+/** The manifest in a few lines: profile, versions, machine, git, data, corpus, stages; the rest stays in the file. */
+export function manifestSummary(m: HashedFile & { json: unknown }): string[] {
+  const j = obj(m.json);
+  const profile = obj(j.profile), versions = obj(j.versions), machine = obj(j.machine), git = obj(j.git);
+  const data = obj(j.data), corpus = obj(j.corpus), stages = obj(j.stages);
+  const count = (v: unknown) => (Array.isArray(v) ? v.length : 0);
+  const lines = [
+    profile.name !== undefined ? `profile \`${profile.name}\` (${profile.file ?? "?"})` : "",
+    Object.keys(versions).length
+      ? `versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(", ")}; backend ${j.backend ?? "?"}`
+      : "",
+    machine.cpu !== undefined ? `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}` : "",
+    git.commit !== undefined ? `git ${git.commit}${git.dirty ? " (uncommitted changes)" : ""}` : "",
+    data.files !== undefined
+      ? `data: ${Object.keys(obj(data.files)).length} cache files, sha256 of each in the manifest`
+      : "",
+    corpus.name !== undefined
+      ? `corpus ${corpus.name}: ${corpus.documents} documents, ${corpus.bytes} bytes, sha256 ${corpus.sha256}`
+      : "",
+    j.startedAt !== undefined ? `ran ${j.startedAt} – ${j.endedAt}` : "",
+    stages.all !== undefined
+      ? `stages: ${count(stages.all)} (${count(stages.ran)} ran, ${count(stages.skipped)} already done, ${
+        count(stages.resumed)
+      } resumed)`
+      : "",
+  ].filter(Boolean);
+  return [`- Manifest: \`${m.path}\` (sha256 ${m.sha256}), in full there; ${lines.join("; ")}.`];
+}
+
+/** Files in a few words: "12 files under stages/glue (4), stages/lambada (4), ...", or the paths when few. */
+export function filesText(paths: readonly string[]): string {
+  if (paths.length <= 2) return paths.map((p) => `\`${p}\``).join(", ");
+  const folders = new Map<string, number>();
+  for (const p of paths) {
+    const folder = p.split("/").slice(0, -2).join("/") || ".";
+    folders.set(folder, (folders.get(folder) ?? 0) + 1);
+  }
+  return `${paths.length} files under ${[...folders].map(([f, n]) => `\`${f}\` (${n})`).join(", ")}`;
 }
 
 /** The whole report.md text. */
 export function renderReport(input: ReportInput): string {
   const out: string[] = [];
   out.push("# headless-bench report\n");
-  out.push(`Generated ${input.generatedAt} by \`tasks/report.ts\`.\n`);
-  out.push("## How these figures were produced\n");
+  const profile = input.manifest ? obj(obj(input.manifest.json).profile).name : undefined;
   out.push(
-    [
-      `- Results: ${
-        input.results.map((r) => `\`${r.path}\` (sha256 ${r.sha256})`).join(", ")
-      }; every number below is computed ` +
-      "from their rows, and a cell with no measured value shows —.",
-      "- Aggregation: mean ± sample standard deviation (n − 1) over seeds; a single seed shows its value alone. Where rows " +
-      'name their pretraining seed, a replicate is a (pretraining seed, fine-tuning seed) pair, shown "pretrain/seed".',
-      "- GLUE averages are computed per seed from that seed's task scores, only when every task of the average was measured.",
-      `- Plots: ${input.renderer}.`,
-      input.logs.length
-        ? `- Loss curves: ${input.logs.length} training log(s): ${
-          input.logs.map((l) => `\`${l.file}\` (${l.arch} ${l.objective} seed ${l.seed}, ${l.rows} rows)`).join(", ")
-        }.`
-        : "- Loss curves: no training logs given (--logs).",
-    ].join("\n") + "\n",
+    `${profile ? `Profile \`${profile}\`, ` : ""}${input.runs.length} runs, generated ${input.generatedAt}. ` +
+      "Findings first, then the tables (each with its references), plots, every result, and how they were made.\n",
   );
-  out.push(markdownTable(runsTable(input.runs)));
-  if (input.manifest) {
-    out.push(`### Manifest\n\n\`${input.manifest.path}\` (sha256 ${input.manifest.sha256}), quoted as given:\n`);
-    out.push("```json\n" + JSON.stringify(input.manifest.json, null, 2) + "\n```\n");
-  } else {
-    out.push(
-      "### Manifest\n\nNo manifest.json was given or found beside the results; versions, config and hashes are not recorded here.\n",
-    );
-  }
+  out.push("## Findings\n");
+  out.push(
+    input.findings.rows.length
+      ? markdownTable({ ...input.findings, title: "Pretrained objectives against softmax" })
+      : "No measure was scored for both softmax and another objective: nothing to compare.\n",
+  );
+  if (input.evidenceNotes.length) out.push(input.evidenceNotes.map((n) => `- ${n}`).join("\n") + "\n");
   out.push("## Tables\n");
   for (const t of input.tables) out.push(markdownTable(t));
   if (input.xnli?.length) {
@@ -154,12 +157,33 @@ export function renderReport(input: ReportInput): string {
   }
   out.push("## Compute to match\n");
   out.push(
-    input.computeToMatch.flops.length
-      ? markdownTable(computeToMatchTable(input.computeToMatch))
-      : "No (arch, task, metric) was measured for both softmax and CWT.\n",
+    input.computeToMatch.rows.length
+      ? markdownTable(input.computeToMatch)
+      : "No measure was scored for both softmax and another objective.\n",
   );
   out.push("## Plots\n");
   if (input.plots.length === 0) out.push("No plots (no result rows and no training logs).\n");
   for (const p of input.plots) out.push(`### ${p.title}\n\n![${p.title}](${p.file})\n\n${p.caption}\n`);
+  out.push("## All results\n");
+  out.push(markdownTable(input.allResults));
+  out.push("## Provenance\n");
+  out.push(
+    [
+      `- Results: ${filesText(input.results.map((r) => r.path))} (paths and sha256 in results.json), merged into ` +
+      "results.csv (one tidy row per value), with timings.csv, results.json and comparisons.csv beside it.",
+      ...(input.manifest
+        ? manifestSummary(input.manifest)
+        : ["- Manifest: none given or found beside the results; versions, config and hashes are not recorded here."]),
+      "- Aggregation: tables show mean ± sample standard deviation (n − 1) over replicates (pretraining seed × " +
+      "fine-tuning seed); the Findings' intervals are the bootstrap's. GLUE and XNLI averages are computed per seed.",
+      `- Plots: ${input.renderer}.`,
+      input.logs.length
+        ? `- Loss curves: ${filesText(input.logs.map((l) => l.file))}: ${
+          input.logs.map((l) => `${l.arch} ${l.objective} seed ${l.seed} (${l.rows} rows)`).join(", ")
+        }.`
+        : "- Loss curves: no training logs given (--logs).",
+    ].join("\n") + "\n",
+  );
+  out.push(markdownTable(runsTable(input.runs)));
   return out.join("\n");
 }

@@ -1,53 +1,69 @@
 /**
  * Result rows grouped into mean ± std over seeds, `summary.csv`, and tables in the shape of the paper's
- * Table 1 (GLUE) and Table 3 (LAMBADA) with the published numbers beside ours.
+ * Table 1 (GLUE) and Table 3 (LAMBADA) with the references (random init, majority class, unigram LM;
+ * contracts 3) and the published numbers beside ours.
  *
- * Grouping key: (arch, objective, fraction, task, metric, policy). Policy is part of the key so that a
- * best-epoch and a last-epoch value are never averaged together. The mean and std run over the group's
- * replicates: its seeds, or every (pretraining seed, fine-tuning seed) pair where rows name both. std is
- * the sample standard deviation (n - 1 in the denominator); with one replicate it is unknown (NaN,
- * written as an empty cell).
+ * Grouping key: (arch, model, objective, design, fraction, task, setup, lang, split, metric, policy). Policy
+ * is part of the key so that a best-epoch and a last-epoch value are never averaged together. The mean and
+ * std run over the group's replicates (every (pretraining seed, fine-tuning seed) pair). std is the sample
+ * standard deviation (n - 1 in the denominator); with one replicate it is unknown (NaN, written as an empty
+ * cell). Wall-clock comes from the timings joined by measurement (results/timings.ts).
  *
  * Derived rows: the GLUE averages of glue_score.ts (`paper`, `leaderboard`) are added as task "glue",
- * metrics "paper_avg" and "leaderboard_avg", per run and checkpoint, only where every task of the
- * average was measured; an average over some of the tasks would not be comparable to the paper's.
+ * metrics "paper_avg" and "leaderboard_avg", per run and checkpoint, only where every task of the average
+ * was measured; an average over some of the tasks is named by them ("paper_avg_of_mrpc+cola").
  */
 import { glueTask, glueTitle, isGlueTask } from "../data/glue.ts";
 import { LAMBADA_TASKS } from "../data/lambada.ts";
 import { selectByOf } from "../data/task_spec.ts";
 import { GLUE_AVERAGES, glueAverage, type GlueAverageName, type GlueResults } from "../evals/glue_score.ts";
+import { writeCsvAtomic } from "../results/csv.ts";
+import { compareReplicates, measurementKey, replicateLabel, type ResultRow, rowIdentity } from "../results/rows.ts";
+import { scoreKeyOf, scoreKeyParts } from "../results/task_splits.ts";
+import type { TimingRow } from "../results/timings.ts";
+import { isReference } from "../results/vocabulary.ts";
 import { paperResults } from "./paper_results.ts";
-import { compareReplicates, replicateLabel, type ResultRow, rowIdentity, writeCsvAtomic } from "./rows.ts";
 
-/** Mean ± std over seeds of one (arch, objective, fraction, task, metric, policy). */
+/** Mean ± std over seeds of one (arch, model, objective, design, fraction, task, setup, lang, split, metric, policy). */
 export interface SummaryRow {
   arch: string;
+  model: string;
   objective: string;
+  design: string;
   fraction: number;
   task: string;
+  setup: string;
+  lang: string;
+  split: string;
   metric: string;
   policy: string;
-  /** Number of seeds. */
+  /** Number of replicates. */
   n: number;
   mean: number;
-  /** Sample standard deviation; NaN with one seed. */
+  /** Sample standard deviation; NaN with one replicate. */
   std: number;
   min: number;
   max: number;
-  /** Means over seeds of the checkpoint's pretraining FLOPs, tokens and wall-clock seconds. */
+  /** Means over replicates of the checkpoint's pretraining FLOPs and tokens. */
   flops: number;
   tokens: number;
+  /** Mean pretraining wall-clock of the replicates whose timings are known; NaN when none is. */
   wall_seconds: number;
-  /** Replicates (seeds, or "pretrain_seed/seed"; see rows.ts), ascending. */
+  /** Replicates ("pretrain_seed/seed", or the seed when both are the same), ascending. */
   seeds: string[];
 }
 
 /** Columns of summary.csv. */
 export const SUMMARY_COLUMNS = [
   "arch",
+  "model",
   "objective",
+  "design",
   "fraction",
   "task",
+  "setup",
+  "lang",
+  "split",
   "metric",
   "policy",
   "n",
@@ -80,20 +96,23 @@ export const DERIVED_GLUE_METRICS: Readonly<Record<string, GlueAverageName>> = {
 /** LAMBADA task names as result rows carry them (data/lambada.ts, from the registry's task file). */
 export { LAMBADA_TASKS };
 
-/** LAMBADA metric names, as lm-evaluation-harness names them. */
-export const LAMBADA_METRICS = { accuracy: "acc", perplexity: "perplexity" } as const;
+/** LAMBADA's metrics. */
+export const LAMBADA_METRICS = { accuracy: "accuracy", perplexity: "perplexity" } as const;
 
 /** How each objective is labelled in tables; others show their own name. */
 export const OBJECTIVE_LABELS: Readonly<Record<string, string>> = {
   softmax: "vanilla (softmax head)",
   cwt: "headless (CWT)",
+  "random-init": "reference: random init",
+  majority: "reference: majority class",
+  unigram: "reference: unigram LM",
 };
 
-/** Objectives in table order; others follow alphabetically. */
+/** Objectives in table order; others follow alphabetically, the references last. */
 const OBJECTIVE_ORDER = ["softmax", "cwt"];
 
 /** Metrics kept as fractions in the rows and shown ×100 in tables (as the paper prints them). */
-const PERCENT_METRIC = /^(acc|accuracy|f1|mcc|pearson|spearman|paper_avg|leaderboard_avg)(_|$)/;
+const PERCENT_METRIC = /^(accuracy|f1|mcc|pearson|spearman|paper_avg|leaderboard_avg)(_|$)/;
 
 /** Factor a metric is multiplied by for display: 100 for fractions the paper prints as percentages, else 1. */
 export function displayScale(metric: string): number {
@@ -109,26 +128,52 @@ export function sampleStd(xs: number[]): number {
   return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 }
 
+/** The fields of a summary group. */
+export type SummaryKeyFields = Pick<
+  SummaryRow,
+  "arch" | "model" | "objective" | "design" | "fraction" | "task" | "setup" | "lang" | "split" | "metric" | "policy"
+>;
+
 /** Key of a summary group. */
-export function summaryKey(
-  r: Pick<ResultRow, "arch" | "objective" | "fraction" | "task" | "metric" | "policy">,
-): string {
-  return [r.arch, r.objective, r.fraction, r.task, r.metric, r.policy].join("\u0000");
+export function summaryKey(r: SummaryKeyFields): string {
+  return [
+    r.arch,
+    r.model,
+    r.objective,
+    r.design,
+    r.fraction,
+    r.task,
+    r.setup,
+    r.lang,
+    r.split,
+    r.metric,
+    r.policy,
+  ].join("\u0000");
 }
 
-function compareObjectives(a: string, b: string): number {
-  const rank = (o: string) => (OBJECTIVE_ORDER.includes(o) ? OBJECTIVE_ORDER.indexOf(o) : OBJECTIVE_ORDER.length);
+/** Table order of objectives: softmax, cwt, other objectives alphabetically, then the references. */
+export function compareObjectives(a: string, b: string): number {
+  const rank = (o: string) =>
+    OBJECTIVE_ORDER.includes(o) ? OBJECTIVE_ORDER.indexOf(o) : OBJECTIVE_ORDER.length + (isReference(o) ? 1 : 0);
   return rank(a) - rank(b) || a.localeCompare(b);
 }
 
-/** Sort order of summary rows: arch, objective (softmax, cwt, others), task, metric, policy, fraction. */
+/** Sort order of summary rows: arch, model, design, objective, task, setup, lang, split, metric, policy, fraction. */
 export function compareSummary(a: SummaryRow, b: SummaryRow): number {
-  return a.arch.localeCompare(b.arch) || compareObjectives(a.objective, b.objective) || a.task.localeCompare(b.task) ||
-    a.metric.localeCompare(b.metric) || a.policy.localeCompare(b.policy) || a.fraction - b.fraction;
+  return a.arch.localeCompare(b.arch) || a.model.localeCompare(b.model) || a.design.localeCompare(b.design) ||
+    compareObjectives(a.objective, b.objective) || a.task.localeCompare(b.task) || a.setup.localeCompare(b.setup) ||
+    a.lang.localeCompare(b.lang) || a.split.localeCompare(b.split) || a.metric.localeCompare(b.metric) ||
+    a.policy.localeCompare(b.policy) || a.fraction - b.fraction;
 }
 
-/** Groups rows into mean ± std over seeds (see the module comment), sorted by {@link compareSummary}. */
-export function summarize(rows: readonly ResultRow[]): SummaryRow[] {
+/**
+ * Groups rows into mean ± std over replicates (see the module comment), sorted by {@link compareSummary};
+ * wall-clock from `timings` (by measurement) where given.
+ */
+export function summarize(
+  rows: readonly ResultRow[],
+  timings: ReadonlyMap<string, TimingRow> = new Map(),
+): SummaryRow[] {
   const groups = new Map<string, ResultRow[]>();
   for (const r of rows) {
     const k = summaryKey(r);
@@ -137,12 +182,21 @@ export function summarize(rows: readonly ResultRow[]): SummaryRow[] {
   }
   return [...groups.values()].map((g) => {
     const values = g.map((r) => r.value);
-    const { arch, objective, fraction, task, metric, policy } = g[0];
+    const { arch, model, objective, design, fraction, task, setup, lang, split, metric, policy } = g[0];
+    const seconds = g.flatMap((r) => {
+      const t = timings.get(measurementKey(r));
+      return t ? [t.pretrain_seconds] : [];
+    });
     return {
       arch,
+      model,
       objective,
+      design,
       fraction,
       task,
+      setup,
+      lang,
+      split,
       metric,
       policy,
       n: g.length,
@@ -152,22 +206,30 @@ export function summarize(rows: readonly ResultRow[]): SummaryRow[] {
       max: Math.max(...values),
       flops: mean(g.map((r) => r.flops)),
       tokens: mean(g.map((r) => r.tokens)),
-      wall_seconds: mean(g.map((r) => r.wall_seconds)),
+      wall_seconds: seconds.length ? mean(seconds) : NaN,
       seeds: g.map(replicateLabel).sort(compareReplicates),
     };
   }).sort(compareSummary);
 }
 
+/** The metric and split a GLUE task's headline score (the one the paper reports, its `selectBy`) is in. */
+export function glueHeadline(task: string): { metric: string; split: string } {
+  const spec = glueTask(task);
+  return scoreKeyParts(spec, selectByOf(spec));
+}
+
 /**
  * `rows` plus the derived GLUE averages (task "glue"), one per run, checkpoint and policy where every
- * task of the average was measured. A "glue" row already in `rows` is kept and not derived again.
+ * task of the average was measured (two or more of the paper's for the partial one). A "glue" row already
+ * in `rows` is kept and not derived again. The majority class gets none (STS-B, a regression, has no
+ * majority class).
  */
 export function withDerivedRows(rows: readonly ResultRow[]): ResultRow[] {
   const present = new Set(rows.map(rowIdentity));
   const checkpoints = new Map<string, ResultRow[]>();
   for (const r of rows) {
-    if (!isGlueTask(r.task)) continue;
-    const k = [r.arch, r.objective, replicateLabel(r), r.fraction, r.policy].join("\u0000");
+    if (!isGlueTask(r.task) || r.objective === "majority") continue;
+    const k = [r.arch, r.model, r.objective, r.design, r.pretrain_seed, r.seed, r.fraction, r.policy].join("\u0000");
     if (!checkpoints.has(k)) checkpoints.set(k, []);
     checkpoints.get(k)!.push(r);
   }
@@ -175,16 +237,20 @@ export function withDerivedRows(rows: readonly ResultRow[]): ResultRow[] {
   for (const group of checkpoints.values()) {
     const results: GlueResults = {};
     for (const r of group) {
-      const task = r.task as keyof GlueResults;
-      results[task] = { ...results[task], [r.metric]: r.value };
+      const key = scoreKeyOf(glueTask(r.task), r.metric, r.split);
+      if (key !== undefined) results[r.task] = { ...results[r.task], [key]: r.value };
     }
+    const { details: _, ...first } = group[0];
     const average = (metric: string, value: number): ResultRow => ({
-      ...group[0],
+      ...first,
       backend: [...new Set(group.map((r) => r.backend))].join("+"),
       flops: mean(group.map((r) => r.flops)),
       tokens: mean(group.map((r) => r.tokens)),
-      wall_seconds: mean(group.map((r) => r.wall_seconds)),
       task: GLUE_AVERAGE_TASK,
+      setup: "",
+      lang: "",
+      split: "",
+      examples: null,
       metric,
       value,
     });
@@ -257,69 +323,124 @@ function distinct<T>(items: readonly T[], pick: (t: T) => string): string[] {
   return [...new Set(items.map(pick))].sort();
 }
 
-/** Largest fraction measured for the rows matching `keep`, or undefined. */
-function finalFraction(summary: readonly SummaryRow[], keep: (s: SummaryRow) => boolean): number | undefined {
-  const fractions = summary.filter(keep).map((s) => s.fraction);
-  return fractions.length ? Math.max(...fractions) : undefined;
-}
-
 const seedsCell = (cells: (SummaryRow | undefined)[]) => {
   const seeds = [...new Set(cells.flatMap((c) => c?.seeds ?? []))].sort(compareReplicates);
   return seeds.length ? seeds.join(",") : MISSING;
 };
 
+/** The label of an objective in tables. */
+export const objectiveLabel = (objective: string) => OBJECTIVE_LABELS[objective] ?? objective;
+
+/** The policy a reference row of `objective` carries in a table of `policy`: none for the majority class and unigram LM. */
+export function referencePolicy(objective: string, policy: string): string {
+  return objective === "majority" || objective === "unigram" ? "" : policy;
+}
+
+/**
+ * The summary rows of one arm of a table (arch, design, objective, policy), at its final fraction. A
+ * reference measured under no design of the table's is taken from another design (it does not depend on
+ * the pretraining design); `borrowed` then names that design.
+ */
+export function armAtFinal(
+  summary: readonly SummaryRow[],
+  arm: { arch: string; design: string; objective: string; policy: string },
+  keep: (s: SummaryRow) => boolean = () => true,
+): { rows: SummaryRow[]; fraction: number | undefined; borrowed?: string } {
+  const policy = referencePolicy(arm.objective, arm.policy);
+  const of = (design: string | undefined) =>
+    summary.filter((s) =>
+      s.arch === arm.arch && s.objective === arm.objective && s.policy === policy &&
+      (design === undefined || s.design === design) && keep(s)
+    );
+  let rows = of(arm.design);
+  let borrowed: string | undefined;
+  if (rows.length === 0 && isReference(arm.objective)) {
+    rows = of(undefined);
+    borrowed = rows[0]?.design;
+    if (borrowed !== undefined) rows = rows.filter((s) => s.design === borrowed);
+  }
+  if (rows.length === 0) return { rows, fraction: undefined };
+  const fraction = Math.max(...rows.map((s) => s.fraction));
+  return {
+    rows: rows.filter((s) => s.fraction === fraction),
+    fraction,
+    ...(borrowed !== undefined ? { borrowed } : {}),
+  };
+}
+
+/** Objectives with rows among `summary`, in table order: the compared ones, then `references` present. */
+function tableObjectives(
+  summary: readonly SummaryRow[],
+  references: readonly string[],
+  always: string[] = [],
+): string[] {
+  const present = new Set(summary.map((s) => s.objective));
+  const compared = [...new Set([...always, ...present])].filter((o) => !isReference(o)).sort(compareObjectives);
+  return [...compared, ...references.filter((r) => present.has(r))];
+}
+
+/** "design X" for a table title, nothing for the default design. */
+export const designTitle = (design: string) => (design ? `, design ${design}` : "");
+
 /** The seven tasks of the paper's GLUE average, in Table 1's column order. */
 const TABLE1_TASKS = GLUE_AVERAGES.paper.tasks;
 
+/** A GLUE column header: the task's title, and its split where it is not the dev set ("MRPC [test (MSR)]"). */
+function glueColumn(task: string): string {
+  const { split } = glueHeadline(task);
+  return glueTitle(task) + (split === "dev" || split.startsWith("dev_") ? "" : ` [${split}]`);
+}
+
 /**
- * Tables in the shape of the paper's Table 1: one per (arch, policy) with GLUE rows (an empty one for
- * "encoder" when there are none), a row per objective at its final fraction, then the paper's rows.
+ * Tables in the shape of the paper's Table 1: one per (arch, design, policy) with GLUE rows (an empty one
+ * for "encoder" when there are none): a row per objective at its final fraction, the references (random
+ * init, majority class), then the paper's rows.
  */
 export function glueTable1(summary: readonly SummaryRow[]): TextTable[] {
   const isTable1 = (s: SummaryRow) =>
-    (TABLE1_TASKS.includes(s.task) && selectByOf(glueTask(s.task)) === s.metric) ||
+    (TABLE1_TASKS.includes(s.task) && glueHeadline(s.task).metric === s.metric &&
+      glueHeadline(s.task).split === s.split) ||
     (s.task === GLUE_AVERAGE_TASK && (s.metric === "paper_avg" || s.metric.startsWith(PARTIAL_GLUE_AVG_PREFIX)));
   const relevant = summary.filter(isTable1);
   const index = summaryIndex(summary);
-  const combos = relevant.length
-    ? [...new Set(relevant.map((s) => `${s.arch}\u0000${s.policy}`))].sort().map((k) => k.split("\u0000"))
-    : [["encoder", ""]];
-  return combos.map(([arch, policy]) => {
-    const mine = relevant.filter((s) => s.arch === arch && s.policy === policy);
-    const measured = [...new Set(mine.map((s) => s.objective))].sort(compareObjectives);
-    const objectives = measured.length ? measured : OBJECTIVE_ORDER;
+  const combos = tableCombos(relevant.filter((s) => s.policy !== ""), ["encoder", "", ""]);
+  return combos.map(([arch, design, policy]) => {
+    const mine = relevant.filter((s) => s.arch === arch);
+    const objectives = tableObjectives(mine, ["random-init", "majority"], ["softmax", "cwt"]);
     const notes: string[] = [];
     const partialTasks = new Set<string>();
     const ours = objectives.map((objective) => {
-      const fraction = finalFraction(mine, (s) => s.objective === objective);
-      const cell = (task: string, metric: string) =>
-        fraction === undefined ? undefined : index.get(summaryKey({ arch, objective, fraction, task, metric, policy }));
-      const cells = TABLE1_TASKS.map((t) => cell(t, selectByOf(glueTask(t))));
-      const partialMetric = mine.find((s) =>
-        s.objective === objective && s.fraction === fraction && s.metric.startsWith(PARTIAL_GLUE_AVG_PREFIX)
-      )?.metric;
-      const avg = cell(GLUE_AVERAGE_TASK, "paper_avg") ??
-        (partialMetric ? cell(GLUE_AVERAGE_TASK, partialMetric) : undefined);
+      const arm = armAtFinal(mine, { arch, design, objective, policy });
+      const at = arm.rows[0];
+      const cell = (task: string, metric: string, split: string) =>
+        at === undefined ? undefined : index.get(summaryKey({ ...at, task, metric, split }));
+      const cells = TABLE1_TASKS.map((t) => cell(t, glueHeadline(t).metric, glueHeadline(t).split));
+      const partialMetric = arm.rows.find((s) => s.metric.startsWith(PARTIAL_GLUE_AVG_PREFIX))?.metric;
+      const full = cell(GLUE_AVERAGE_TASK, "paper_avg", "");
+      const avg = full ?? (partialMetric ? cell(GLUE_AVERAGE_TASK, partialMetric, "") : undefined);
       const missing = TABLE1_TASKS.filter((_, i) => !cells[i]);
-      if (partialMetric) partialTasks.add(partialMetric.slice(PARTIAL_GLUE_AVG_PREFIX.length));
-      if (missing.length) {
+      if (partialMetric && !full) partialTasks.add(partialMetric.slice(PARTIAL_GLUE_AVG_PREFIX.length));
+      if (missing.length && arm.fraction !== undefined && !isReference(objective)) {
         notes.push(
-          `${OBJECTIVE_LABELS[objective] ?? objective}: not measured: ${missing.join(", ")}; ` +
+          `${objectiveLabel(objective)}: not measured: ${missing.join(", ")}; ` +
             (avg ? "its avg is over the measured tasks only (marked *)." : "no avg (fewer than 2 of the 7 tasks)."),
         );
       }
+      if (arm.borrowed !== undefined) {
+        notes.push(`${objectiveLabel(objective)}: from design ${arm.borrowed || "(default)"}.`);
+      }
       return [
-        OBJECTIVE_LABELS[objective] ?? objective,
-        fraction === undefined ? MISSING : formatFraction(fraction),
+        objectiveLabel(objective),
+        arm.fraction === undefined ? MISSING : formatFraction(arm.fraction),
         seedsCell([...cells, avg]),
         ...cells.map(formatMeanStd),
-        avg && partialMetric && !cell(GLUE_AVERAGE_TASK, "paper_avg") ? `${formatMeanStd(avg)} *` : formatMeanStd(avg),
+        avg && partialMetric && !full ? `${formatMeanStd(avg)} *` : formatMeanStd(avg),
       ];
     });
     // With one partial task set, the paper's rows get their average over the same tasks beside the published one.
     const same = partialTasks.size === 1 ? [...partialTasks][0].split("+") : null;
     const paper = paperResults().glue.rows.map((p) => [
-      `paper: ${p.model}, ${p.pretrainTokens} tokens, ${p.gpuHours} GPU-h`,
+      `paper: ${p.model}, ${p.pretrainTokens} tokens, ${p.gpuHours} GPU-hours`,
       "published",
       "3 (mean)",
       ...TABLE1_TASKS.map((t) => p.scores[t].toFixed(2)),
@@ -328,12 +449,15 @@ export function glueTable1(summary: readonly SummaryRow[]): TextTable[] {
         : p.avg.toFixed(2),
     ]);
     return {
-      title: `Table 1 shape: GLUE dev, ${arch}${policy ? `, ${policy}` : ""}`,
-      columns: ["model", "fraction", "seeds", ...TABLE1_TASKS.map(glueTitle), "avg"],
+      title: `Table 1 shape: GLUE, ${arch}${designTitle(design)}${policy ? `, ${policy}` : ""}`,
+      columns: ["model", "fraction", "seeds", ...TABLE1_TASKS.map(glueColumn), "avg"],
       rows: [...ours, ...paper],
       notes: [
         "Ours: mean ± sample std over seeds, ×100, at each objective's final budget fraction; MCC for CoLA, Spearman for STS-B, " +
-        "accuracy for the rest, MNLI matched+mismatched pooled; avg = mean of the 7 (RTE, WNLI left out), computed per seed.",
+        "accuracy for the rest, MNLI matched+mismatched pooled; avg = mean of the 7 (RTE, WNLI left out), computed per seed. " +
+        "Scored on each task's dev set except where the column names the split (MRPC: the labelled MSR test set, 1,725 pairs).",
+        "References: random init = the same model with no pretraining, fine-tuned the same way; majority class = the most " +
+        "frequent training label predicted for every example.",
         ...(partialTasks.size
           ? [
             `* avg over the measured tasks only (${
@@ -342,88 +466,117 @@ export function glueTable1(summary: readonly SummaryRow[]): TextTable[] {
             "not the paper's 7-task average; the paper rows' * value is their scores averaged over the same tasks.",
           ]
           : []),
-        "Paper: Godey et al. (2023) Table 1 (bert-base, balanced CE, best of 10 epochs, mean of 3 seeds); not run here.",
+        "Paper: Godey et al. (2023) Table 1 (bert-base, balanced CE, best of 10 epochs, mean of 3 seeds, GLUE dev sets); not run here.",
         ...notes,
       ],
     };
   });
 }
 
-/** The rows of the paper's Table 3: which of our rows stands beside each (the paper's row by objective and LM fine-tuning). */
-export const TABLE3_ROWS: readonly { objective: string; task: string; lmFineTuned: boolean; label: string }[] = [
-  { objective: "softmax", task: LAMBADA_TASKS.ownHead, lmFineTuned: false, label: "vanilla (softmax head)" },
-  { objective: "cwt", task: LAMBADA_TASKS.ownHead, lmFineTuned: false, label: "headless, raw Eᵀ head" },
-  { objective: "cwt", task: LAMBADA_TASKS.lmFineTuned, lmFineTuned: true, label: "headless + LM fine-tuning" },
-];
+/**
+ * Distinct (arch, design, policy) of `rows` (of the compared objectives' rows when there are any, so that
+ * a reference measured under another design makes no table of its own), sorted; `empty` when there are none.
+ */
+export function tableCombos(rows: readonly SummaryRow[], empty: string[]): string[][] {
+  const compared = rows.filter((s) => !isReference(s.objective));
+  const from = compared.length ? compared : rows;
+  return from.length
+    ? [...new Set(from.map((s) => [s.arch, s.design, s.policy].join("\u0000")))].sort().map((k) => k.split("\u0000"))
+    : [empty];
+}
 
 /**
- * Tables in the shape of the paper's Table 3 (LAMBADA ppl and acc): one per (arch, policy) with LAMBADA
- * rows (an empty one for "decoder" when there are none); the paper's numbers in the last two columns.
+ * Tables in the shape of the paper's Table 3 (LAMBADA ppl and acc): one per (arch, design) with LAMBADA
+ * rows (an empty one for "decoder" when there are none). Per objective its own head and, where measured,
+ * after LM fine-tuning; then the references (random init, unigram LM); the paper's numbers in the last two
+ * columns.
  */
 export function lambadaTable3(summary: readonly SummaryRow[]): TextTable[] {
-  const tasks = new Set<string>(Object.values(LAMBADA_TASKS));
-  const relevant = summary.filter((s) =>
-    tasks.has(s.task) && Object.values(LAMBADA_METRICS).includes(s.metric as "acc")
-  );
+  const tasks = [LAMBADA_TASKS.ownHead, LAMBADA_TASKS.lmFineTuned];
+  const metrics = Object.values(LAMBADA_METRICS) as string[];
+  const relevant = summary.filter((s) => tasks.includes(s.task) && metrics.includes(s.metric));
   const index = summaryIndex(summary);
-  const combos = relevant.length
-    ? [...new Set(relevant.map((s) => `${s.arch}\u0000${s.policy}`))].sort().map((k) => k.split("\u0000"))
-    : [["decoder", ""]];
-  return combos.map(([arch, policy]) => {
-    const rows = TABLE3_ROWS.map((spec) => {
-      const paper = paperResults().lambada.rows.find((p) =>
-        p.objective === spec.objective && p.lmFineTuned === spec.lmFineTuned
-      );
-      const fraction = finalFraction(
-        relevant,
-        (s) => s.arch === arch && s.policy === policy && s.objective === spec.objective && s.task === spec.task,
-      );
-      const cell = (metric: string) =>
-        fraction === undefined
-          ? undefined
-          : index.get(summaryKey({ arch, objective: spec.objective, fraction, task: spec.task, metric, policy }));
-      const ppl = cell(LAMBADA_METRICS.perplexity), acc = cell(LAMBADA_METRICS.accuracy);
-      return [
-        spec.label,
-        fraction === undefined ? MISSING : formatFraction(fraction),
-        seedsCell([ppl, acc]),
-        formatMeanStd(ppl),
-        formatMeanStd(acc),
-        paper ? paper.perplexity.toFixed(2) : MISSING,
-        paper ? paper.accuracy.toFixed(2) : MISSING,
-      ];
-    });
+  return tableCombos(relevant, ["decoder", "", ""]).map(([arch, design, policy]) => {
+    const mine = relevant.filter((s) => s.arch === arch);
+    const objectives = tableObjectives(mine, ["random-init", "unigram"], ["softmax", "cwt"]);
+    const notes: string[] = [];
+    const rows = objectives.flatMap((objective) =>
+      tasks.flatMap((task) => {
+        const arm = armAtFinal(mine, { arch, design, objective, policy }, (s) => s.task === task);
+        const lmFineTuned = task === LAMBADA_TASKS.lmFineTuned;
+        const named = !isReference(objective) && (objective === "cwt" || !lmFineTuned);
+        if (arm.fraction === undefined && !named) return [];
+        if (arm.borrowed !== undefined) {
+          notes.push(`${objectiveLabel(objective)}: from design ${arm.borrowed || "(default)"}.`);
+        }
+        const at = arm.rows[0];
+        const cell = (metric: string) => (at ? index.get(summaryKey({ ...at, metric })) : undefined);
+        const ppl = cell(LAMBADA_METRICS.perplexity), acc = cell(LAMBADA_METRICS.accuracy);
+        const paper = paperResults().lambada.rows.find((p) =>
+          p.objective === objective && p.lmFineTuned === lmFineTuned
+        );
+        return [[
+          lambadaLabel(objective, lmFineTuned),
+          arm.fraction === undefined ? MISSING : formatFraction(arm.fraction),
+          seedsCell([ppl, acc]),
+          formatMeanStd(ppl),
+          formatMeanStd(acc),
+          paper ? paper.perplexity.toFixed(2) : MISSING,
+          paper ? paper.accuracy.toFixed(2) : MISSING,
+        ]];
+      })
+    );
     return {
-      title: `Table 3 shape: LAMBADA (OpenAI), ${arch}${policy ? `, ${policy}` : ""}`,
+      title: `Table 3 shape: LAMBADA (OpenAI, test), ${arch}${designTitle(design)}`,
       columns: ["model", "fraction", "seeds", "ppl", "acc", "paper ppl", "paper acc"],
       rows,
       notes: [
         `Ours: mean ± sample std over seeds at the final budget fraction; acc ×100; tasks "${LAMBADA_TASKS.ownHead}" ` +
         `(the model's own head: softmax head, or the raw Eᵀ head for CWT) and "${LAMBADA_TASKS.lmFineTuned}" (after LM fine-tuning).`,
+        "References: random init = the same model with no pretraining; unigram LM = the training split's smoothed unigram distribution.",
         "Paper: Godey et al. (2023) Table 3 (Pythia-70M on OpenWebText2, lm-evaluation-harness lambada_openai); not run here.",
+        ...notes,
       ],
     };
   });
 }
 
+/** The Table 3 label of an objective's row, own head or after LM fine-tuning. */
+function lambadaLabel(objective: string, lmFineTuned: boolean): string {
+  if (objective === "cwt") return lmFineTuned ? "headless + LM fine-tuning" : "headless, raw Eᵀ head";
+  return `${objectiveLabel(objective)}${lmFineTuned ? " + LM fine-tuning" : ""}`;
+}
+
 /**
- * Every summary row, pivoted: one line per (arch, objective, task, metric, policy), one column per
- * budget fraction present; nothing is left out, so a new task or metric shows up here with no change.
+ * Every summary row, pivoted: one line per (arch, model, objective, design, task, setup, lang, split,
+ * metric, policy), one column per budget fraction present; nothing is left out, so a new task or metric
+ * shows up here with no change.
  */
 export function allResultsTable(summary: readonly SummaryRow[]): TextTable {
   const fractions = [...new Set(summary.map((s) => s.fraction))].sort((a, b) => a - b);
   const index = summaryIndex(summary);
   const lines = new Map<string, SummaryRow>();
-  for (const s of summary) lines.set([s.arch, s.objective, s.task, s.metric, s.policy].join("\u0000"), s);
+  for (const s of summary) lines.set(summaryKey({ ...s, fraction: 0 }), s);
+  const designs = new Set(summary.map((s) => s.design)).size > 1;
   return {
     title: "All results (mean ± sample std over seeds; fractions in columns)",
-    columns: ["arch", "objective", "task", "metric", "policy", "seeds", ...fractions.map(formatFraction)],
+    columns: [
+      "arch",
+      "objective",
+      ...(designs ? ["design"] : []),
+      "task",
+      "metric",
+      "policy",
+      "seeds",
+      ...fractions.map(formatFraction),
+    ],
     rows: [...lines.values()].map((s) => {
       const cells = fractions.map((fraction) => index.get(summaryKey({ ...s, fraction })));
       return [
         s.arch,
         s.objective,
-        s.task,
+        ...(designs ? [s.design || MISSING] : []),
+        [s.task, s.setup, s.lang, s.split].filter(Boolean).join(" "),
         s.metric + (displayScale(s.metric) !== 1 ? " (×100)" : ""),
         s.policy || MISSING,
         seedsCell(cells),
@@ -434,32 +587,43 @@ export function allResultsTable(summary: readonly SummaryRow[]): TextTable {
   };
 }
 
-/** Distinct arch/objective/seed/policy values, for the report header. */
+/** Distinct runs behind the rows (arch, model, objective, design), for the provenance section. */
 export function describeRuns(
   rows: readonly ResultRow[],
 ): {
   arch: string;
+  model: string;
   objective: string;
+  design: string;
   seeds: string[];
   fractions: number[];
   budgetFlops: number;
   policies: string[];
   backends: string[];
 }[] {
-  const runs = distinct(rows, (r) => `${r.arch}\u0000${r.objective}`).map((k) => k.split("\u0000"));
-  return runs.map(([arch, objective]) => {
-    const mine = rows.filter((r) => r.arch === arch && r.objective === objective);
+  const runs = distinct(rows, (r) => [r.arch, r.model, r.objective, r.design].join("\u0000")).map((k) =>
+    k.split("\u0000")
+  );
+  return runs.map(([arch, model, objective, design]) => {
+    const mine = rows.filter((r) =>
+      r.arch === arch && r.model === model && r.objective === objective && r.design === design
+    );
     const fractions = [...new Set(mine.map((r) => r.fraction))].sort((a, b) => a - b);
     const final = mine.filter((r) => r.fraction === fractions.at(-1)!);
     return {
       arch,
+      model,
       objective,
-      seeds: [...new Set(mine.map(replicateLabel))].sort(compareReplicates),
+      design,
+      seeds: [...new Set(mine.map((r) => String(r.pretrain_seed)))].sort(compareReplicates),
       fractions,
       // The budget: FLOPs at the final fraction scaled up to fraction 1 (equal to them when the final fraction is 1).
-      budgetFlops: mean(final.map((r) => r.flops / r.fraction)),
+      budgetFlops: fractions.at(-1)! > 0 ? mean(final.map((r) => r.flops / r.fraction)) : 0,
       policies: distinct(mine, (r) => r.policy),
       backends: distinct(mine, (r) => r.backend),
     };
-  }).sort((a, b) => a.arch.localeCompare(b.arch) || compareObjectives(a.objective, b.objective));
+  }).sort((a, b) =>
+    a.arch.localeCompare(b.arch) || a.model.localeCompare(b.model) || a.design.localeCompare(b.design) ||
+    compareObjectives(a.objective, b.objective)
+  );
 }

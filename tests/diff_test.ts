@@ -1,5 +1,12 @@
 /** The results diff: moved means, the seed-noise flag, one-sided rows, and reading folders and git revisions. */
-import { assertAlmostEquals, assertEquals, assertRejects, assertStringIncludes, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "@std/assert";
 import { join } from "node:path";
 import {
   checkNoiseFactor,
@@ -11,28 +18,34 @@ import {
   renderDiffMarkdown,
   renderFailures,
 } from "../reports/diff.ts";
-import { formatResultsCsv, RESULT_COLUMNS, type ResultRow } from "../reports/rows.ts";
+import { formatResultsCsv, parseResultsCsv, readResultsFile, RESULT_COLUMNS, type ResultRow } from "../results/rows.ts";
 import { InputError } from "../util/errors.ts";
 import { REPO_ROOT } from "../util/paths.ts";
 
 const row = (task: string, metric: string, seed: number, value: number, r: Partial<ResultRow> = {}): ResultRow => ({
+  model: "enc-small",
   arch: "encoder",
   objective: "softmax",
+  design: "",
+  pretrain_seed: 0,
   seed,
   fraction: 1,
   flops: 8e12,
   tokens: 1e8,
-  wall_seconds: 100,
-  backend: "wasm",
   task,
+  setup: "",
+  lang: "",
+  split: "dev",
+  examples: null,
   metric,
   value,
   policy: "best-epoch",
+  backend: "wasm",
   ...r,
 });
 const seeds = (task: string, metric: string, values: number[], r: Partial<ResultRow> = {}) =>
   values.map((v, seed) => row(task, metric, seed, v, r));
-const lambada = { arch: "decoder", policy: "" };
+const lambada = { arch: "decoder", model: "dec-small", policy: "", split: "test" };
 
 // A -> B:
 //   cola mcc   0.50 0.52 0.54 -> 0.56 0.58 0.60: delta +0.06; both std 0.02, pooled 0.02, noise 0.04: beyond noise.
@@ -44,14 +57,14 @@ const A = [
   ...seeds("sst2", "accuracy", [0.90, 0.92, 0.94]),
   ...seeds("qnli", "accuracy", [0.88, 0.89]),
   ...seeds("wnli", "accuracy", [0.5]),
-  row("lambada_openai", "acc", 0, 0.20, lambada),
+  row("lambada_openai", "accuracy", 0, 0.20, lambada),
 ];
 const B = [
   ...seeds("cola", "mcc", [0.56, 0.58, 0.60]),
   ...seeds("sst2", "accuracy", [0.91, 0.93, 0.95]),
   ...seeds("qnli", "accuracy", [0.88, 0.89]),
   ...seeds("rte", "accuracy", [0.6]),
-  row("lambada_openai", "acc", 0, 0.25, lambada),
+  row("lambada_openai", "accuracy", 0, 0.25, lambada),
 ];
 
 Deno.test("pooledStd: weights each side's variance by its degrees of freedom; unknown with one seed each", () => {
@@ -98,19 +111,19 @@ Deno.test("renderDiffMarkdown: one table line per moved mean, in display units",
   assertStringIncludes(md, "5 mean(s) moved (1 beyond 2 × pooled seed std), 1 unchanged, 1 new, 1 gone.");
   assertStringIncludes(
     md,
-    "| encoder | softmax | 100% | cola | mcc (×100) | best-epoch | 52.00 (n=3) | 58.00 (n=3) | +6.00 | 4.00 | **beyond noise** |",
+    "| encoder | softmax | 100% | cola dev | mcc (×100) | best-epoch | 52.00 (n=3) | 58.00 (n=3) | +6.00 | 4.00 | **beyond noise** |",
   );
   assertStringIncludes(
     md,
-    "| encoder | softmax | 100% | sst2 | accuracy (×100) | best-epoch | 92.00 (n=3) | 93.00 (n=3) | +1.00 | 4.00 | within noise |",
+    "| encoder | softmax | 100% | sst2 dev | accuracy (×100) | best-epoch | 92.00 (n=3) | 93.00 (n=3) | +1.00 | 4.00 | within noise |",
   );
   assertStringIncludes(
     md,
-    "| decoder | softmax | 100% | lambada_openai | acc (×100) | — | 20.00 (n=1) | 25.00 (n=1) | +5.00 | — | noise unknown (1 seed each) |",
+    "| decoder | softmax | 100% | lambada_openai test | accuracy (×100) | — | 20.00 (n=1) | 25.00 (n=1) | +5.00 | — | noise unknown (1 seed each) |",
   );
   assertStringIncludes(
     md,
-    "**Only in new**\n\n| arch | objective | fraction | task | metric | policy | mean |\n|---|---|---|---|---|---|---|\n| encoder | softmax | 100% | rte | accuracy (×100) | best-epoch | 60.00 (n=1) |",
+    "**Only in new**\n\n| arch | objective | fraction | task | metric | policy | mean |\n|---|---|---|---|---|---|---|\n| encoder | softmax | 100% | rte dev | accuracy (×100) | best-epoch | 60.00 (n=1) |",
   );
   assertStringIncludes(md, "**Only in old**");
 });
@@ -133,8 +146,10 @@ Deno.test("readResultsSource: a report folder, a results.csv, and an unknown nam
   const dir = await Deno.makeTempDir();
   await Deno.mkdir(join(dir, "rep"));
   await Deno.writeTextFile(join(dir, "rep", "results.csv"), formatResultsCsv(A));
-  assertEquals((await readResultsSource("rep", { cwd: dir })).rows, A);
-  assertEquals((await readResultsSource(join(dir, "rep", "results.csv"))).rows, A);
+  // Written sorted (results/rows.ts compareRows).
+  const sortedA = parseResultsCsv(formatResultsCsv(A), "a.csv");
+  assertEquals((await readResultsSource("rep", { cwd: dir })).rows, sortedA);
+  assertEquals((await readResultsSource(join(dir, "rep", "results.csv"))).rows, sortedA);
   if (hasGit) {
     const e = await assertRejects(() => readResultsSource("no-such-thing", { cwd: dir }), InputError);
     assertStringIncludes(e.message, '"no-such-thing" is not a folder, a results.csv file, or a git revision');
@@ -156,10 +171,11 @@ Deno.test({
     await Deno.writeTextFile(csv, formatResultsCsv(B));
     await git(dir, "commit", "-q", "-am", "b");
 
+    const [sortedA, sortedB] = [A, B].map((rows) => parseResultsCsv(formatResultsCsv(rows), "x.csv"));
     const old = await readResultsSource("HEAD~1", { cwd: dir });
-    assertEquals([old.location, old.rows], ["HEAD~1:reports/nightly/results.csv", A]);
-    assertEquals((await readResultsSource("HEAD:reports/nightly", { cwd: dir })).rows, B);
-    assertEquals((await readResultsSource("HEAD~1", { cwd: dir, reportDir: "reports/nightly/" })).rows, A);
+    assertEquals([old.location, old.rows], ["HEAD~1:reports/nightly/results.csv", sortedA]);
+    assertEquals((await readResultsSource("HEAD:reports/nightly", { cwd: dir })).rows, sortedB);
+    assertEquals((await readResultsSource("HEAD~1", { cwd: dir, reportDir: "reports/nightly/" })).rows, sortedA);
     const missing = await assertRejects(() => readResultsSource("HEAD:reports/other", { cwd: dir }), InputError);
     assertStringIncludes(missing.message, "HEAD:reports/other does not exist");
 
@@ -190,7 +206,7 @@ Deno.test({
     );
     assertStringIncludes(
       text,
-      "| cola | mcc (×100) | best-epoch | 52.00 (n=3) | 58.00 (n=3) | +6.00 | 4.00 | **beyond noise** |",
+      "| cola dev | mcc (×100) | best-epoch | 52.00 (n=3) | 58.00 (n=3) | +6.00 | 4.00 | **beyond noise** |",
     );
     assertEquals((await run("HEAD~2", "HEAD~1", "--report-dir", "reports/nightly", "--fail-on-flag")).code, 1);
     const bad = await run("HEAD~2");
@@ -205,7 +221,7 @@ Deno.test("diffFailures: beyond noise, unjudged (one seed each side) unless allo
   const listed = (fs: DiffFailure[]) => fs.map((f) => `${f.kind} ${f.row.task} ${f.row.metric}`);
   // The derived average over CoLA and SST-2 exists for seed 2 only: one value each side, unjudged too.
   assertEquals(listed(diffFailures(d)), [
-    "unjudged lambada_openai acc",
+    "unjudged lambada_openai accuracy",
     "beyond-noise cola mcc",
     "unjudged glue paper_avg_of_cola+sst2",
     "removed wnli accuracy",
@@ -215,22 +231,37 @@ Deno.test("diffFailures: beyond noise, unjudged (one seed each side) unless allo
   assertStringIncludes(text, "**Failing (--fail-on-flag): 4**");
   assertStringIncludes(
     text,
-    "- encoder · softmax · 100% · cola · mcc (×100) · best-epoch: 52.00 (n=3) → 58.00 (n=3) (+6.00): beyond the noise, 4.00\n",
+    "- encoder · softmax · 100% · cola dev · mcc (×100) · best-epoch: 52.00 (n=3) → 58.00 (n=3) (+6.00): beyond the noise, 4.00\n",
   );
   assertStringIncludes(
     text,
-    "- decoder · softmax · 100% · lambada_openai · acc (×100) · —: 20.00 (n=1) → 25.00 (n=1) (+5.00): cannot be judged " +
+    "- decoder · softmax · 100% · lambada_openai test · accuracy (×100) · —: 20.00 (n=1) → 25.00 (n=1) (+5.00): cannot be judged " +
       "with one seed on each side (run more seeds, or pass --allow-unjudged)\n",
   );
   assertStringIncludes(
     text,
-    "- encoder · softmax · 100% · wnli · accuracy (×100) · best-epoch: 50.00 (n=1) in A, missing from B\n",
+    "- encoder · softmax · 100% · wnli dev · accuracy (×100) · best-epoch: 50.00 (n=1) in A, missing from B\n",
   );
   // B lost every row: every summary of A (the derived GLUE averages too) is a failure.
   const lost = diffFailures(diffResults(A, []));
   assertEquals(lost.length, diffResults(A, A).unchanged);
   assertEquals(lost.every((f) => f.kind === "removed"), true);
   assertEquals(diffFailures(diffResults(A, A)), []);
+});
+
+Deno.test("the committed nightly baseline (old layout) lines up with the same rows in the new layout", async () => {
+  const nightly = join(REPO_ROOT, "reports", "nightly");
+  const old = await readResultsSource(nightly);
+  const { rows } = await readResultsFile(join(nightly, "results.csv"));
+  // The same rows written in the new layout, with their model named: nothing moved, nothing gained or lost.
+  const named = rows.map((r) => ({ ...r, model: r.arch === "decoder" ? "dec-small" : "enc-small" }));
+  const same = diffResults(old.rows, parseResultsCsv(formatResultsCsv(named), "new.csv"));
+  assertEquals([same.changed.length, same.added.length, same.removed.length], [0, 0, 0]);
+  assert(same.unchanged > 200, `${same.unchanged} unchanged`);
+  // One LAMBADA value moved (in no GLUE average): one entry changed.
+  const first = named.findIndex((r) => r.task === "lambada_openai");
+  const moved = named.map((r, i) => (i === first ? { ...r, value: r.value + 0.5 } : r));
+  assertEquals(diffResults(old.rows, moved).changed.map((e) => e.new.task), ["lambada_openai"]);
 });
 
 Deno.test("a noise factor must be finite and >= 0", () => {
@@ -272,7 +303,7 @@ Deno.test("tasks/diff.ts --fail-on-flag: exit 1 on a lost side and a one-seed +5
 
     const lost = await run("a.csv", "empty.csv", "--fail-on-flag", "--allow-unjudged");
     assertEquals(lost.code, 1);
-    assertStringIncludes(lost.stdout, "rte · accuracy (×100) · best-epoch: 50.00 (n=1) in A, missing from B");
+    assertStringIncludes(lost.stdout, "rte dev · accuracy (×100) · best-epoch: 50.00 (n=1) in A, missing from B");
     assertEquals(lost.stderr.trim(), "diff: failing (--fail-on-flag): 1 removed");
 
     for (const bad of ["--noise-factor=-1", "--noise-factor=Infinity", "--noise-factor=x"]) {

@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertAlmostEquals, assertEquals, assertNotEquals, assertThrows } from "@std/assert";
 import type { Example, TaskSpec } from "../data/task_spec.ts";
 import {
+  devScores,
   encodeExample,
   finetuneTask,
   firstTokenStates,
@@ -208,6 +209,17 @@ Deno.test("several dev sets: scores per set and pooled (MNLI's matched / mismatc
   assertEquals(Object.keys(s), ["accuracy_matched", "accuracy_mismatched", "accuracy_pooled"]);
   assertEquals(result.selectBy, "accuracy_pooled");
   assertAlmostEquals(s.accuracy_pooled, (30 * s.accuracy_matched + 10 * s.accuracy_mismatched) / 40, 1e-12);
+  // The per-example predictions returned recompute the epoch's scores (what examples.csv carries).
+  const { labels, last } = result.predictions;
+  assertEquals([labels.matched.length, last.matched.length, last.mismatched.length], [30, 30, 10]);
+  assertEquals(
+    devScores(three, {
+      matched: { predictions: last.matched, labels: labels.matched },
+      mismatched: { predictions: last.mismatched, labels: labels.mismatched },
+    }),
+    s,
+  );
+  assertEquals(result.predictions.best, last, "one epoch: best is last");
 });
 
 Deno.test("bad input: labels outside the spec, empty dev set, a decoder, a tokenizer that is not the model's", () => {

@@ -7,7 +7,7 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { join } from "node:path";
 import { GLUE_TASK_NAMES } from "../data/glue.ts";
-import { parseResultsCsv } from "../reports/rows.ts";
+import { parseResultsCsv } from "../results/rows.ts";
 import { REPO_ROOT } from "../util/paths.ts";
 
 const WORKFLOW = await Deno.readTextFile(join(REPO_ROOT, ".github", "workflows", "nightly.yml"));

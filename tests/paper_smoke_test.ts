@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { join } from "node:path";
-import { parseResultsCsv } from "../reports/rows.ts";
+import { parseResultsCsv } from "../results/rows.ts";
 import { probeWebGpu } from "../kernels/webgpu/proxy_backend.ts";
 import { exists } from "../util/fs.ts";
 import { REPO_ROOT, SHARED_DATA_DIR } from "../util/paths.ts";

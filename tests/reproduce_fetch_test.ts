@@ -16,7 +16,7 @@ import { SOURCES } from "../data/sources.ts";
 import { initBackend } from "../backends/mod.ts";
 import { loadProfile } from "../pipeline/profile.ts";
 import { reproduce } from "../pipeline/reproduce.ts";
-import { parseResultsCsv } from "../reports/rows.ts";
+import { parseResultsCsv } from "../results/rows.ts";
 import { exists, sha256, sha256File } from "../util/fs.ts";
 import { SHARED_DATA_DIR } from "../util/paths.ts";
 import { fixtureServer } from "./http_fixture.ts";

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { type ArtifactRecord, RECORD_FILE } from "../artifacts/record.ts";
 import { formatProgress, Progress } from "../pipeline/progress.ts";
 import { readStageEvents, type StageEvent } from "../pipeline/run_plan.ts";
-import { parseResultsCsv } from "../reports/rows.ts";
+import { parseResultsCsv } from "../results/rows.ts";
 import { exists, sha256File } from "../util/fs.ts";
 import { REPO_ROOT, SHARED_DATA_DIR } from "../util/paths.ts";
 import { probeWebGpu } from "../kernels/webgpu/proxy_backend.ts";
@@ -90,11 +90,14 @@ Deno.test({
     const smokeOut = await Deno.makeTempDir({ prefix: "reproduce-smoke-" });
     const first = await run(smokeOut);
     assertStringIncludes(first, "28 stages ran");
-    for (const f of ["results.csv", "summary.csv", "report.md", "manifest.json"]) {
+    for (const f of ["results.csv", "timings.csv", "results.json", "summary.csv", "report.md", "manifest.json"]) {
       assert(await exists(join(smokeOut, f)), `${f} written`);
     }
-    const rows = parseResultsCsv(await Deno.readTextFile(join(smokeOut, "results.csv")), "results.csv");
-    const seen = new Set(rows.map((r) => `${r.arch}/${r.objective}/${r.task}/${r.fraction}`));
+    const firstResults = await Deno.readTextFile(join(smokeOut, "results.csv"));
+    const rows = parseResultsCsv(firstResults, "results.csv");
+    const seen = new Set(
+      rows.map((r) => `${r.arch}/${r.objective}/${[r.task, r.setup, r.lang].join(" ").trim()}/${r.fraction}`),
+    );
     for (const f of [0.5, 1]) {
       for (const o of ["softmax", "cwt"]) {
         assert(seen.has(`encoder/${o}/rte/${f}`), `rte rows for ${o} at ${f}`);
@@ -110,7 +113,7 @@ Deno.test({
       assertEquals(seen.has(`decoder/cwt/bpb_lmft/${f}`), f === 1);
       // The multilingual encoders: both XNLI setups on both languages.
       for (const o of ["softmax", "cwt"]) {
-        for (const t of ["xnli-en/ar", "xnli-en/en", "xnli-target/ar", "xnli-target/en"]) {
+        for (const t of ["xnli en ar", "xnli en en", "xnli target ar", "xnli target en"]) {
           assert(seen.has(`encoder/${o}/${t}/${f}`), `${t} rows for ${o} at ${f}`);
         }
       }
@@ -123,8 +126,11 @@ Deno.test({
       const flops = ["softmax", "cwt"].map((o) => finals.find((r) => r.objective === o)!.flops);
       assert(Math.abs(flops[0] - flops[1]) / flops[0] < 0.2, `${arch} FLOPs ${flops}`);
     }
+    // The majority-class reference of RTE and of XNLI, and examples.csv beside each evaluation's results.
+    assert(rows.some((r) => r.objective === "majority" && r.task === "rte" && r.fraction === 0));
+    assert(rows.some((r) => r.objective === "majority" && r.task === "xnli" && r.setup === "target"));
     const report = await Deno.readTextFile(join(smokeOut, "report.md"));
-    assertStringIncludes(report, "Table 1 shape");
+    assert(report.indexOf("## Findings") < report.indexOf("Table 1 shape"));
     assertStringIncludes(report, "Table 3 shape");
     assertStringIncludes(report, "Compute to match");
     assertStringIncludes(report, "Multilingual pretraining corpus, per language");
@@ -173,9 +179,15 @@ Deno.test({
       "glue/encoder-softmax-s0-f1-rte",
     ]);
     assertEquals(ids(third, "skip").length, 24);
-    const epochs = parseResultsCsv(await Deno.readTextFile(join(smokeOut, "results.csv")), "results.csv")
-      .filter((r) => r.task === "rte" && r.policy === "last-epoch");
+    const secondResults = await Deno.readTextFile(join(smokeOut, "results.csv"));
+    const epochs = parseResultsCsv(secondResults, "results.csv")
+      .filter((r) => r.task === "rte" && r.policy === "last-epoch" && r.objective !== "majority");
     assertEquals(epochs.length, 4);
+    // results.csv holds no wall-clock and is written sorted: only the rows whose values changed (RTE's) differ.
+    const [lines1, lines2] = [firstResults, secondResults].map((t) => new Set(t.split("\n")));
+    const changed = [...lines2].filter((l) => !lines1.has(l));
+    assert(changed.length > 0 && changed.every((l) => l.includes(",rte,")), changed.join("\n"));
+    assertEquals(firstResults.split("\n").length, secondResults.split("\n").length);
     // A decoder setting: only the decoder's evaluation stages (and the BLiMP and bits-per-byte stages that
     // read the LM fine-tunes the changed LAMBADA stage keeps).
     await run(smokeOut, "--set", "lambada.limit=30");

@@ -22,7 +22,7 @@ import { type BlimpSpec, stage as blimpStage } from "../evals/blimp_stage.ts";
 import { type BpbSpec, stage as bpbStage } from "../evals/bpb_stage.ts";
 import { describeCheckpoint, loadCheckpointModel } from "../evals/checkpoint_check.ts";
 import { loadScoringDecoder } from "../evals/eval_run.ts";
-import { parseCsvTable } from "../reports/rows.ts";
+import { parseCsvTable } from "../results/csv.ts";
 import { unigramLogProbs } from "../evals/unigram.ts";
 import { writeLmFinetunedCheckpoint } from "../export/lm_checkpoint.ts";
 import { initBackend } from "../backends/mod.ts";
@@ -196,11 +196,15 @@ function checkExamples(results: Table, examples: Table) {
 }
 
 Deno.test("BLiMP stage, headless decoder: E^T copy rows and LM-fine-tuned rows per paradigm and over all pairs", async () => {
-  const { results, examples } = await runStage(blimpStage, BLIMP, {
+  const { results: sorted, examples } = await runStage(blimpStage, BLIMP, {
     checkpoint: CWT_DECODER,
     tokenizer: TOKENIZER_FILE,
     "lmFinetuned:7": LMFT,
   });
+  // results.csv is sorted by task: look the rows up in the order the checks below read them.
+  const order = ["blimp", "blimp_adjunct_island", "blimp_causative"].flatMap((t) => [t, `${t}_lmft`]);
+  const results = [0, 2, 4, 1, 3, 5].map((i) => sorted.find((r) => r.task === order[i])!);
+  assertEquals(sorted.length, 6);
   assertEquals(results.map((r) => `${r.task} ${r.head} ${r.seed}`), [
     "blimp E^T copy 2",
     "blimp_adjunct_island E^T copy 2",
@@ -209,9 +213,11 @@ Deno.test("BLiMP stage, headless decoder: E^T copy rows and LM-fine-tuned rows p
     "blimp_adjunct_island_lmft LM fine-tuned 7",
     "blimp_causative_lmft LM fine-tuned 7",
   ]);
-  assert(results.every((r) => r.metric === "acc" && r.objective === "cwt" && r.arch === "decoder" && r.policy === ""));
+  assert(
+    results.every((r) => r.metric === "accuracy" && r.objective === "cwt" && r.arch === "decoder" && r.policy === ""),
+  );
   assertEquals(results.map((r) => Number(r.flops)), [1e9, 1e9, 1e9, 1e9 + 5e6, 1e9 + 5e6, 1e9 + 5e6]);
-  assertEquals(results.map((r) => r.pairs), ["10", "5", "5", "10", "5", "5"]);
+  assertEquals(results.map((r) => r.examples), ["10", "5", "5", "10", "5", "5"]);
   assertEquals(results[3].finetune_steps, "3");
 
   // The values are those of the scorer run directly on the same models.
@@ -262,7 +268,7 @@ Deno.test("BLiMP stage, headless encoder: pseudo-log-likelihood against Eᵀ", a
     checkpoint: CWT_ENCODER,
     tokenizer: TOKENIZER_FILE,
   });
-  assertEquals(results.map((r) => `${r.task} ${r.head} ${r.arch} ${r.pairs}`), [
+  assertEquals(results.map((r) => `${r.task} ${r.head} ${r.arch} ${r.examples}`), [
     "blimp E^T encoder 6",
     "blimp_adjunct_island E^T encoder 3",
     "blimp_causative E^T encoder 3",
@@ -288,7 +294,7 @@ Deno.test("bits-per-byte stage: every valid document, its bytes, the value recom
   assertEquals(results.length, 1);
   const [row] = results;
   assertEquals([row.task, row.metric, row.head, row.objective], ["bpb", "bits_per_byte", "own", "softmax"]);
-  assertEquals(Number(row.documents), manifest.splits.valid.documents);
+  assertEquals(Number(row.examples), manifest.splits.valid.documents);
   assertEquals(Number(row.bytes), validBytes);
   assertEquals(examples.length, manifest.splits.valid.documents);
   assertEquals(examples.reduce((a, e) => a + Number(e.count), 0), validBytes);

@@ -1,10 +1,11 @@
 /** Mean ± std over seeds, derived GLUE averages, summary.csv, and the paper-shaped tables. */
 import { assertAlmostEquals, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
-import type { ResultRow } from "../reports/rows.ts";
+import type { ResultRow } from "../results/rows.ts";
 import {
   allResultsTable,
   formatMeanStd,
+  glueHeadline,
   glueTable1,
   lambadaTable3,
   MISSING,
@@ -15,31 +16,40 @@ import {
 } from "../reports/summary.ts";
 
 const row = (r: Partial<ResultRow>): ResultRow => ({
+  model: "enc-small",
   arch: "encoder",
   objective: "softmax",
+  design: "",
+  pretrain_seed: 0,
   seed: 0,
   fraction: 1,
   flops: 8e12,
   tokens: 1e8,
-  wall_seconds: 100,
-  backend: "wasm",
   task: "cola",
+  setup: "",
+  lang: "",
+  split: "dev",
+  examples: null,
   metric: "mcc",
   value: 0.5,
   policy: "best-epoch",
+  backend: "wasm",
   ...r,
 });
 
-// The paper's seven tasks and the key each is scored by; PAPER_SEVEN below sums to 5.6 (avg 0.8).
-const PAPER_SEVEN: [string, string, number][] = [
-  ["mrpc", "accuracy", 0.8],
-  ["cola", "mcc", 0.5],
-  ["stsb", "spearman", 0.85],
-  ["sst2", "accuracy", 0.9],
-  ["qnli", "accuracy", 0.88],
-  ["qqp", "accuracy", 0.86],
-  ["mnli", "accuracy_pooled", 0.81],
+// The paper's seven tasks and their headline score (metric and split: MNLI pooled, MRPC on the MSR test
+// set); PAPER_SEVEN below sums to 5.6 (avg 0.8).
+const PAPER_SEVEN: [string, number][] = [
+  ["mrpc", 0.8],
+  ["cola", 0.5],
+  ["stsb", 0.85],
+  ["sst2", 0.9],
+  ["qnli", 0.88],
+  ["qqp", 0.86],
+  ["mnli", 0.81],
 ];
+const headline = (task: string, value: number, r: Partial<ResultRow> = {}) =>
+  row({ task, ...glueHeadline(task), value, ...r });
 
 Deno.test("summarize: mean and sample std over seeds (hand-computed), policy kept apart, one seed has unknown std", () => {
   // 0.80, 0.82, 0.87: mean 0.83; deviations -0.03, -0.01, 0.04; Σ² = 0.0026; /2 = 0.0013; √ = 0.0360555.
@@ -50,7 +60,13 @@ Deno.test("summarize: mean and sample std over seeds (hand-computed), policy kep
     row({ seed: 0, value: 0.70, policy: "last-epoch" }),
   ];
   const [best, last] = summarize(rows);
-  assertEquals([best.policy, best.n, best.seeds, best.min, best.max], ["best-epoch", 3, ["0", "1", "2"], 0.80, 0.87]);
+  assertEquals([best.policy, best.n, best.seeds, best.min, best.max], [
+    "best-epoch",
+    3,
+    ["0/0", "0/1", "0/2"],
+    0.80,
+    0.87,
+  ]);
   assertAlmostEquals(best.mean, 0.83, 1e-12);
   assertAlmostEquals(best.std, 0.0360555, 1e-7);
   assertAlmostEquals(best.flops, 8e12, 1);
@@ -63,9 +79,9 @@ Deno.test("summarize: mean and sample std over seeds (hand-computed), policy kep
 
 Deno.test("withDerivedRows: the paper's GLUE average per seed where all seven tasks were measured, else one named by its tasks", () => {
   const rows = [
-    ...PAPER_SEVEN.map(([task, metric, value]) => row({ seed: 0, task, metric, value })),
-    ...PAPER_SEVEN.map(([task, metric, value]) => row({ seed: 1, task, metric, value: value + 0.07 })),
-    ...PAPER_SEVEN.filter(([t]) => t !== "cola").map(([task, metric, value]) => row({ seed: 2, task, metric, value })),
+    ...PAPER_SEVEN.map(([task, value]) => headline(task, value, { seed: 0 })),
+    ...PAPER_SEVEN.map(([task, value]) => headline(task, value + 0.07, { seed: 1 })),
+    ...PAPER_SEVEN.filter(([t]) => t !== "cola").map(([task, value]) => headline(task, value, { seed: 2 })),
     row({ seed: 0, task: "rte", metric: "accuracy", value: 0.1 }), // not in the paper's average: no effect
   ];
   const derived = withDerivedRows(rows).slice(rows.length);
@@ -88,18 +104,22 @@ Deno.test("withDerivedRows: the paper's GLUE average per seed where all seven ta
 
 Deno.test("Table 1: ours at the final fraction beside the paper's rows; unmeasured cells and the average show —", () => {
   const rows = [
-    ...PAPER_SEVEN.map(([task, metric, value]) => row({ seed: 0, task, metric, value })),
-    ...PAPER_SEVEN.map(([task, metric, value]) => row({ seed: 1, task, metric, value: value + 0.02 })),
-    ...PAPER_SEVEN.map(([task, metric, value]) => row({ fraction: 0.5, task, metric, value: value - 0.3 })),
+    ...PAPER_SEVEN.map(([task, value]) => headline(task, value, { seed: 0 })),
+    ...PAPER_SEVEN.map(([task, value]) => headline(task, value + 0.02, { seed: 1 })),
+    ...PAPER_SEVEN.map(([task, value]) => headline(task, value - 0.3, { fraction: 0.5 })),
     row({ objective: "cwt", fraction: 1, task: "cola", metric: "mcc", value: 0.6 }),
+    // References: random init fine-tuned like the others (policy kept), the majority class (no policy, no MCC avg).
+    row({ objective: "random-init", fraction: 0, flops: 0, task: "cola", value: 0.1 }),
+    row({ objective: "majority", fraction: 0, flops: 0, task: "cola", value: 0, policy: "" }),
+    headline("mrpc", 0.68, { objective: "majority", fraction: 0, flops: 0, policy: "" }),
   ];
   const [table] = glueTable1(summarize(withDerivedRows(rows)));
-  assertEquals(table.title, "Table 1 shape: GLUE dev, encoder, best-epoch");
+  assertEquals(table.title, "Table 1 shape: GLUE, encoder, best-epoch");
   assertEquals(table.columns, [
     "model",
     "fraction",
     "seeds",
-    "MRPC",
+    "MRPC [test (MSR)]",
     "CoLA",
     "STS-B",
     "SST-2",
@@ -112,7 +132,7 @@ Deno.test("Table 1: ours at the final fraction beside the paper's rows; unmeasur
   assertEquals(table.rows[0], [
     "vanilla (softmax head)",
     "100%",
-    "0,1",
+    "0/0,0/1",
     "81.00 ± 1.41",
     "51.00 ± 1.41",
     "86.00 ± 1.41",
@@ -125,7 +145,7 @@ Deno.test("Table 1: ours at the final fraction beside the paper's rows; unmeasur
   assertEquals(table.rows[1], [
     "headless (CWT)",
     "100%",
-    "0",
+    "0/0",
     MISSING,
     "60.00",
     MISSING,
@@ -135,8 +155,17 @@ Deno.test("Table 1: ours at the final fraction beside the paper's rows; unmeasur
     MISSING,
     MISSING,
   ]);
-  assertEquals(table.rows[2], [
-    "paper: vanilla MLM, 4.1B tokens, 989 GPU-h",
+  assertEquals(table.rows[2], ["reference: random init", "0%", "0/0", MISSING, "10.00", ...Array(6).fill(MISSING)]);
+  assertEquals(table.rows[3], [
+    "reference: majority class",
+    "0%",
+    "0/0",
+    "68.00",
+    "0.00",
+    ...Array(6).fill(MISSING),
+  ]);
+  assertEquals(table.rows[4], [
+    "paper: vanilla MLM, 4.1B tokens, 989 GPU-hours",
     "published",
     "3 (mean)",
     "85.87",
@@ -148,7 +177,7 @@ Deno.test("Table 1: ours at the final fraction beside the paper's rows; unmeasur
     "82.40",
     "82.43",
   ]);
-  assertEquals(table.rows.length, 5);
+  assertEquals(table.rows.length, 7);
   assertStringIncludes(
     table.notes.join("\n"),
     "headless (CWT): not measured: mrpc, stsb, sst2, qnli, qqp, mnli; no avg (fewer than 2 of the 7 tasks).",
@@ -158,14 +187,14 @@ Deno.test("Table 1: ours at the final fraction beside the paper's rows; unmeasur
 Deno.test("Table 1 with QNLI, QQP and MNLI missing: a starred average over the four measured, the paper's over the same four", () => {
   const four = PAPER_SEVEN.filter(([t]) => ["mrpc", "cola", "stsb", "sst2"].includes(t));
   const rows = [
-    ...four.map(([task, metric, value]) => row({ seed: 0, task, metric, value })),
-    ...four.map(([task, metric, value]) => row({ seed: 1, task, metric, value: value + 0.02 })),
+    ...four.map(([task, value]) => headline(task, value, { seed: 0 })),
+    ...four.map(([task, value]) => headline(task, value + 0.02, { seed: 1 })),
   ];
   const [table] = glueTable1(summarize(withDerivedRows(rows)));
   // (0.8 + 0.5 + 0.85 + 0.9) / 4 = 0.7625 and 0.7825: 77.25 ± 1.41.
   assertEquals(table.rows[0].at(-1), "77.25 ± 1.41 *");
   // Paper vanilla: (85.87 + 54.66 + 83.70 + 92.45) / 4 = 79.17.
-  assertEquals(table.rows[1].at(-1), "79.17 * (7 tasks: 82.43)");
+  assertEquals(table.rows[2].at(-1), "79.17 * (7 tasks: 82.43)");
   const notes = table.notes.join("\n");
   assertStringIncludes(
     notes,
@@ -187,21 +216,23 @@ Deno.test("Tables 1 and 3 with no measured rows: paper numbers beside rows of �
 
 Deno.test("Table 3: vanilla, raw Eᵀ head and LM-fine-tuned rows from the lambada task names", () => {
   const lam = (objective: string, task: string, seed: number, acc: number, ppl: number) => [
-    row({ arch: "decoder", objective, task, seed, metric: "acc", value: acc, policy: "" }),
-    row({ arch: "decoder", objective, task, seed, metric: "perplexity", value: ppl, policy: "" }),
+    row({ arch: "decoder", objective, task, seed, pretrain_seed: seed, metric: "accuracy", value: acc, policy: "" }),
+    row({ arch: "decoder", objective, task, seed, pretrain_seed: seed, metric: "perplexity", value: ppl, policy: "" }),
   ];
   const rows = [
     ...lam("softmax", "lambada_openai", 0, 0.19, 180),
     ...lam("softmax", "lambada_openai", 1, 0.21, 160),
     ...lam("cwt", "lambada_openai", 0, 0.18, 500),
     ...lam("cwt", "lambada_openai", 0, 0.18, 500).map((r) => ({ ...r, fraction: 0.5, value: r.value * 2 })),
+    ...lam("unigram", "lambada_openai", 0, 0, 3000).map((r) => ({ ...r, fraction: 0, flops: 0 })),
   ];
   const [t3] = lambadaTable3(summarize(rows));
-  assertEquals(t3.title, "Table 3 shape: LAMBADA (OpenAI), decoder");
+  assertEquals(t3.title, "Table 3 shape: LAMBADA (OpenAI, test), decoder");
   assertEquals(t3.rows, [
-    ["vanilla (softmax head)", "100%", "0,1", "170.00 ± 14.14", "20.00 ± 1.41", "170.23", "19.52"],
-    ["headless, raw Eᵀ head", "100%", "0", "500.00", "18.00", "524.44", "18.26"],
+    ["vanilla (softmax head)", "100%", "0/0,1/1", "170.00 ± 14.14", "20.00 ± 1.41", "170.23", "19.52"],
+    ["headless, raw Eᵀ head", "100%", "0/0", "500.00", "18.00", "524.44", "18.26"],
     ["headless + LM fine-tuning", MISSING, MISSING, MISSING, MISSING, "153.50", "22.20"],
+    ["reference: unigram LM", "0%", "0/0", "3000.00", "0.00", MISSING, MISSING],
   ]);
 });
 
@@ -217,10 +248,10 @@ Deno.test("all-results table and summary.csv carry any new task or metric with n
   assertEquals(table.rows, [[
     "encoder",
     "softmax",
-    "new_task",
+    "new_task dev",
     "new_metric",
     "best-epoch",
-    "0,1",
+    "0/0,0/1",
     "1.5",
     "3 ± 0.7071",
   ]]);
@@ -230,15 +261,15 @@ Deno.test("all-results table and summary.csv carry any new task or metric with n
   const lines = (await Deno.readTextFile(path)).trim().split("\n");
   assertEquals(
     lines[0],
-    "arch,objective,fraction,task,metric,policy,n,mean,std,min,max,flops,tokens,wall_seconds,seeds",
+    "arch,model,objective,design,fraction,task,setup,lang,split,metric,policy,n,mean,std,min,max,flops,tokens,wall_seconds,seeds",
   );
   assertEquals(
     lines[1],
-    "encoder,softmax,0.25,new_task,new_metric,best-epoch,1,1.5,,1.5,1.5,8000000000000,100000000,100,0",
+    "encoder,enc-small,softmax,,0.25,new_task,,,dev,new_metric,best-epoch,1,1.5,,1.5,1.5,8000000000000,100000000,,0/0",
   );
   assertEquals(
     lines[2],
-    "encoder,softmax,1,new_task,new_metric,best-epoch,2,3,0.7071067811865476,2.5,3.5,8000000000000,100000000,100,0 1",
+    "encoder,enc-small,softmax,,1,new_task,,,dev,new_metric,best-epoch,2,3,0.7071067811865476,2.5,3.5,8000000000000,100000000,,0/0 0/1",
   );
   await Deno.remove(dir, { recursive: true });
 });
@@ -254,9 +285,7 @@ Deno.test("summarize: rows naming their pretraining seed pool (pretraining seed,
   assertEquals([s.n, s.seeds], [4, ["0/0", "0/1", "1/0", "10/0"]]);
   assertAlmostEquals(s.mean, 0.65, 1e-12);
   // The GLUE average is derived per replicate: two pretraining seeds, one fine-tuning seed each.
-  const seven = [0, 1].flatMap((p) =>
-    PAPER_SEVEN.map(([task, metric, value]) => row({ pretrain_seed: p, seed: 0, task, metric, value }))
-  );
+  const seven = [0, 1].flatMap((p) => PAPER_SEVEN.map(([task, value]) => headline(task, value, { pretrain_seed: p })));
   assertEquals(withDerivedRows(seven).slice(seven.length).map((r) => [r.pretrain_seed, r.seed, r.metric]), [[
     0,
     0,

@@ -14,6 +14,7 @@ import {
   loadTaskSpec,
   scoreKeys,
   selectByOf,
+  splitLabel,
   splitSpec,
   type TaskSpec,
   validateTaskSpec,
@@ -136,6 +137,8 @@ Deno.test("GLUE's registry table matches the table the code held before: files, 
   assertEquals([glueTask("cola").header, glueTask("cola").columns, glueTask("cola").textA], [false, 4, 3]);
   assertEquals(devSetsOf(glueTask("mnli")), { matched: "dev_matched", mismatched: "dev_mismatched" });
   assertEquals(devSetsOf(glueTask("rte")), { validation: "dev" });
+  // Splits are named for what their files are: MRPC's dev file is the labelled MSR test set.
+  assertEquals([splitLabel(glueTask("mrpc"), "dev"), splitLabel(glueTask("rte"), "dev")], ["test (MSR)", "dev"]);
 });
 
 Deno.test("GLUE scoring as evals/glue_score.ts held it: best-epoch score, reported scores, the two averages", () => {
@@ -218,6 +221,18 @@ Deno.test("a bad task file in a registry folder is an InputError with file:line 
       '"devSets.validation"',
     ],
     [{ "g/t.json": json({ ...task, selectBy: "f1" }) }, "g/t.json", '"selectBy"', '"selectBy" must be one of'],
+    [
+      { "g/t.json": json({ ...task, splitLabels: { test: "test (MSR)" } }) },
+      "g/t.json",
+      '"test"',
+      '"splitLabels.test": no split "test" in "splits"',
+    ],
+    [
+      { "g/t.json": json({ ...task, splitLabels: { dev: "" } }) },
+      "g/t.json",
+      '"dev": ""',
+      '"splitLabels.dev" must be a non-empty name',
+    ],
     [{ "g/t.json": '{\n  "name": "t",\n  "splits": oops\n}\n' }, "g/t.json", "oops", "not valid JSON"],
     [{ "g/u.json": json(task) }, "g/u.json", '"name"', "the file is u.json; name the file after the task"],
     [{ "g/t.json": json(task), "h/t.json": json(task) }, "h/t.json", 1, 'task "t" is also defined in'],

@@ -1,7 +1,7 @@
 /**
  * XNLI (evals/xnli.ts, reports/xnli_table.ts, tasks/xnli.ts): both setups on a tiny encoder and
  * XNLI-shaped fixture files (rows, best-epoch rule, the language without a train file), the per-seed
- * averages, the Table 5 rendering and compute-to-match on hand-made rows, and the report section.
+ * averages and the Table 5 rendering on hand-made rows, and the report section.
  */
 import {
   assert,
@@ -25,15 +25,9 @@ import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { createModel, type Model } from "../models/transformer.ts";
 import { buildReport } from "../reports/build_report.ts";
-import type { ResultRow } from "../reports/rows.ts";
+import { formatResultsCsv, type ResultRow } from "../results/rows.ts";
 import { summarize } from "../reports/summary.ts";
-import {
-  hasXnliRows,
-  withXnliAverages,
-  xnliComputeToMatch,
-  xnliComputeToMatchTable,
-  xnliTable5,
-} from "../reports/xnli_table.ts";
+import { hasXnliRows, withXnliAverages, xnliTable5 } from "../reports/xnli_table.ts";
 import { InputError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";
 import { REPO_ROOT, SHARED_DATA_DIR } from "../util/paths.ts";
@@ -242,18 +236,24 @@ Deno.test("test split: scored on test, the best epoch picked on the fine-tuning 
 
 const LANGS = ["ar", "de", "en", "es", "fr", "hi", "zh"];
 const row = (r: Partial<ResultRow>): ResultRow => ({
+  model: "enc-small",
   arch: "encoder",
   objective: "softmax",
+  design: "",
+  pretrain_seed: 0,
   seed: 0,
   fraction: 1,
   flops: 8e12,
   tokens: 1e8,
-  wall_seconds: 100,
-  backend: "wasm",
-  task: "xnli-en/en",
+  task: "xnli",
+  setup: "en",
+  lang: "en",
+  split: "dev",
+  examples: 100,
   metric: "accuracy",
   value: 0.5,
   policy: "best-epoch",
+  backend: "wasm",
   ...r,
 });
 
@@ -271,7 +271,8 @@ function setupRows(
       seed,
       fraction,
       flops: 8e12 * fraction,
-      task: xnliTaskName(setup, lang, "dev"),
+      setup,
+      lang,
       value: base + LANGS.indexOf(lang) / 100,
     })
   );
@@ -281,12 +282,15 @@ Deno.test("averages: per seed over the seven languages (en) and the six with a t
   const rows = [
     ...setupRows("en", "softmax", 0, 1, 0.50), // 0.50 .. 0.56: mean 0.53
     ...setupRows("target", "softmax", 0, 1, 0.60), // ar de en es fr zh: 0.60 .01 .02 .03 .04 .06: mean 0.61
-    ...setupRows("en", "softmax", 1, 1, 0.40).filter((r) => r.task !== "xnli-en/zh"), // zh missing: no average
-    row({ task: "xnli-en/de/test", value: 0.9 }), // another split, alone: no average
+    ...setupRows("en", "softmax", 1, 1, 0.40).filter((r) => r.lang !== "zh"), // zh missing: no average
+    row({ lang: "de", split: "test", value: 0.9 }), // another split, alone: no average
   ];
   const all = withXnliAverages(rows);
   const derived = all.slice(rows.length);
-  assertEquals(derived.map((r) => [r.task, r.seed]), [["xnli-en/avg", 0], ["xnli-target/avg", 0]]);
+  assertEquals(derived.map((r) => [r.task, r.setup, r.lang, r.seed, r.examples]), [
+    ["xnli", "en", "avg", 0, 700],
+    ["xnli", "target", "avg", 0, 600],
+  ]);
   assertAlmostEquals(derived[0].value, 0.53, 1e-12);
   assertAlmostEquals(derived[1].value, (0.60 + 0.61 + 0.62 + 0.63 + 0.64 + 0.66) / 6, 1e-12);
   assertEquals(withXnliAverages(all).length, all.length, "averages already present are not derived again");
@@ -310,7 +314,7 @@ Deno.test("Table 5: ours at the final fraction, mean ± std over seeds, no-train
     "fine-tune on English",
     "vanilla (softmax head)",
     "100%",
-    "0,1",
+    "0/0,0/1",
     "51.00 ± 1.41",
     "52.00 ± 1.41",
     "53.00 ± 1.41",
@@ -324,7 +328,7 @@ Deno.test("Table 5: ours at the final fraction, mean ± std over seeds, no-train
     "fine-tune on English",
     "headless (CWT)",
     "100%",
-    "0",
+    "0/0",
     "55.00",
     "56.00",
     "57.00",
@@ -387,79 +391,32 @@ Deno.test("Table 5 with no XNLI rows: an empty encoder table beside the paper's 
   assertEquals(table.rows[4][9], "no train file");
 });
 
-Deno.test("compute to match on the XNLI averages of both setups, by hand", () => {
-  // Vanilla final averages (fraction 1): en 0.53, target 0.61. Headless averages per fraction:
-  //   en: 0.125 → 0.48, 0.25 → 0.51, 0.5 → 0.56: crosses 0.53 at 0.25 + (0.53 - 0.51)/(0.05) · 0.25 = 0.35;
-  //   target: already 0.62 at 0.125 → "≤ 12.5%".
-  const rows = withXnliAverages([
-    ...setupRows("en", "softmax", 0, 1, 0.50),
-    ...setupRows("target", "softmax", 0, 1, 0.60),
-    ...setupRows("en", "cwt", 0, 0.125, 0.45),
-    ...setupRows("en", "cwt", 0, 0.25, 0.48),
-    ...setupRows("en", "cwt", 0, 0.5, 0.53),
-    ...setupRows("target", "cwt", 0, 0.125, 0.61),
-    ...setupRows("target", "cwt", 0, 0.25, 0.65),
-  ]);
-  const results = xnliComputeToMatch(rows);
-  assertEquals(results.map((r) => [r.setup, r.split, r.task]), [["en", "dev", "xnli-en/avg"], [
-    "target",
-    "dev",
-    "xnli-target/avg",
-  ]]);
-  const [en, target] = results;
-  assertAlmostEquals(en.target, 0.53, 1e-12);
-  assert(en.estimate.reached && en.estimate.how === "interpolated");
-  assertAlmostEquals(en.estimate.reached ? en.estimate.x : NaN, 0.35, 1e-9);
-  assertEquals(target.estimate, { reached: true, x: 0.125, how: "at-or-before-first" });
-  const table = xnliComputeToMatchTable(results);
-  assertEquals(table.rows[0], [
-    "fine-tune on English",
-    "encoder",
-    "dev",
-    "best-epoch",
-    "53.00 at 100%",
-    "35%",
-    "35% (1 pair)",
-    "22%",
-  ]);
-  assertEquals(table.rows[1].slice(5), ["≤ 12.5%", "≤ 12.5% (1 pair)", "5%"]);
-});
-
-Deno.test("buildReport: an XNLI section with Table 5 and compute to match only when XNLI rows exist", async () => {
+Deno.test("buildReport: an XNLI section with Table 5 and an XNLI line in the Findings only when XNLI rows exist", async () => {
   const dir = await Deno.makeTempDir({ prefix: "xnli_report_" });
   try {
-    const header = "arch,objective,seed,fraction,flops,tokens,wall_seconds,backend,task,metric,value,policy\n";
-    const line = (r: ResultRow) =>
-      [
-        r.arch,
-        r.objective,
-        r.seed,
-        r.fraction,
-        r.flops,
-        r.tokens,
-        r.wall_seconds,
-        r.backend,
-        r.task,
-        r.metric,
-        r.value,
-        r.policy,
-      ].join(",");
-    const xnli = [...setupRows("en", "softmax", 0, 1, 0.50), ...setupRows("en", "cwt", 0, 0.5, 0.55)];
-    await Deno.writeTextFile(join(dir, "xnli.csv"), header + xnli.map(line).join("\n") + "\n");
-    await Deno.writeTextFile(join(dir, "rte.csv"), header + line(row({ task: "rte", value: 0.6 })) + "\n");
-    await buildReport({ results: join(dir, "xnli.csv"), out: join(dir, "with"), generatedAt: "t" });
+    const xnli = [
+      ...setupRows("en", "softmax", 0, 1, 0.50),
+      ...setupRows("en", "cwt", 0, 0.5, 0.55),
+      ...setupRows("en", "majority", 0, 0, 0.33).map((r) => ({ ...r, flops: 0, policy: "" })),
+    ];
+    await Deno.writeTextFile(join(dir, "xnli.csv"), formatResultsCsv(xnli));
+    await Deno.writeTextFile(join(dir, "rte.csv"), formatResultsCsv([row({ task: "rte", setup: "", lang: "" })]));
+    await buildReport({ results: join(dir, "xnli.csv"), out: join(dir, "with"), generatedAt: "t", resamples: 100 });
     const md = await Deno.readTextFile(join(dir, "with", "report.md"));
     assertStringIncludes(md, "## XNLI\n");
     assertStringIncludes(md, "**Table 5 shape: XNLI dev accuracy, encoder, best-epoch**");
-    // CWT's only checkpoint (50%) already beats vanilla's final average 0.53 with 0.58.
+    assertStringIncludes(md, "| fine-tune on English | reference: majority class | 0% | 0/0 | 33.00 |");
+    // One seed, no examples: a difference with no interval; both clear the majority class (33.00 .. 39.00).
     assertStringIncludes(
       md,
-      "| fine-tune on English | encoder | dev | best-epoch | 53.00 at 100% | ≤ 50% | ≤ 50% (1 pair) | 22% |",
+      "| default | encoder enc-small | cwt − softmax: XNLI fine-tuned on English, dev, avg of ar de en es fr hi zh, " +
+        "best-epoch | +5.00 (no interval) | undetermined | majority class 36.00: both clear it | one checkpoint |",
     );
     const summaryCsv = await Deno.readTextFile(join(dir, "with", "summary.csv"));
-    assertStringIncludes(summaryCsv, "xnli-en/avg");
+    assertStringIncludes(summaryCsv, "encoder,enc-small,softmax,,1,xnli,en,avg,dev,accuracy,best-epoch,1,0.53");
     await buildReport({ results: join(dir, "rte.csv"), out: join(dir, "without"), generatedAt: "t" });
-    assertEquals((await Deno.readTextFile(join(dir, "without", "report.md"))).includes("XNLI"), false);
+    const without = await Deno.readTextFile(join(dir, "without", "report.md"));
+    assertEquals([without.includes("## XNLI"), without.includes("Table 5")], [false, false]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
