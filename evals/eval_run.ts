@@ -20,6 +20,7 @@ import {
   tokenizerFacts,
 } from "./checkpoint_check.ts";
 import type { Arch } from "../models/config.ts";
+import { isHeadless } from "../models/objective_names.ts";
 
 /** A checkpoint opened for evaluation, with the tokenizer it was trained with. */
 export interface OpenedCheckpoint {
@@ -66,7 +67,11 @@ export async function checkpointId(dir: string): Promise<string> {
   return owner ? `${owner.record.kind}:${owner.record.key}${owner.sub ? `/${owner.sub}` : ""}` : basename(dir);
 }
 
-/** The result-row columns that describe a pretraining checkpoint (compute spent, seed, backend). */
+/**
+ * The result-row columns that describe a pretraining checkpoint (compute spent, seed, backend, and the
+ * comparison design its run records, "" for the default design). A checkpoint with no pretraining
+ * (fraction 0, no FLOPs: the random-init reference, train/init_stage.ts) is fraction 0.
+ */
 export async function checkpointColumns(
   summary: CheckpointSummary,
   config: ModelConfig = summary.config,
@@ -75,7 +80,7 @@ export async function checkpointColumns(
   const settings = meta.settings as Record<string, unknown>;
   const budget = typeof settings.budgetFlops === "number" ? settings.budgetFlops : NaN;
   const fraction = meta.fraction ?? meta.counters.flops / budget;
-  if (!(fraction > 0)) {
+  if (!(fraction > 0 || (fraction === 0 && meta.counters.flops === 0))) {
     throw new InputError(`cannot tell the checkpoint's budget fraction (no fraction, budget ${budget})`, summary.dir);
   }
   return {
@@ -89,6 +94,7 @@ export async function checkpointColumns(
     pretrain_seed: typeof settings.seed === "number" ? settings.seed : "",
     model: config.name,
     checkpoint: await checkpointId(summary.dir),
+    design: typeof settings.design === "string" ? settings.design : "",
   };
 }
 
@@ -99,7 +105,7 @@ export async function checkpointColumns(
 export async function loadScoringDecoder(
   summary: CheckpointSummary,
 ): Promise<{ model: Model; config: ModelConfig; headless: boolean }> {
-  const headless = summary.objective === "cwt" || (!summary.hasHeadParams && !summary.config.tieHead);
+  const headless = isHeadless(summary.objective) || (!summary.hasHeadParams && !summary.config.tieHead);
   const config: ModelConfig = headless ? { ...summary.config, tieHead: false } : summary.config;
   const model = await loadCheckpointModel(summary, { override: { tieHead: config.tieHead } });
   if (headless) addLmHeadFromEmbedding(model);

@@ -4,7 +4,7 @@
  * failed stage's partial folder still shows what was measured; and seed_summary.csv at the end.
  */
 import { join } from "node:path";
-import { RESULT_COLUMNS, writeCsvAtomic } from "../reports/rows.ts";
+import { OPTIONAL_RESULT_COLUMNS, RESULT_COLUMNS, writeCsvAtomic } from "../reports/rows.ts";
 import { meanStd } from "./finetune_glue.ts";
 
 /** A result or timing row. */
@@ -37,7 +37,14 @@ export class ResultSink {
 
   /** Rewrites results.csv and timings.csv. */
   async flush(): Promise<void> {
-    await writeCsvAtomic(join(this.dir, "results.csv"), [...RESULT_COLUMNS, ...this.detailColumns], this.rows);
+    const optional = OPTIONAL_RESULT_COLUMNS.filter((c) =>
+      !this.detailColumns.includes(c) && this.rows.some((r) => r[c] !== undefined && r[c] !== "")
+    );
+    await writeCsvAtomic(
+      join(this.dir, "results.csv"),
+      [...RESULT_COLUMNS, ...optional, ...this.detailColumns],
+      this.rows,
+    );
     await writeCsvAtomic(join(this.dir, "timings.csv"), [...this.timingColumns], this.timings);
   }
 

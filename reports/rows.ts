@@ -39,7 +39,7 @@ export const RESULT_COLUMNS = [
 ] as const;
 
 /** Optional columns: read when the header has them, written when some row has a value. */
-export const OPTIONAL_RESULT_COLUMNS = ["pretrain_seed"] as const;
+export const OPTIONAL_RESULT_COLUMNS = ["pretrain_seed", "design"] as const;
 
 /** One measured value (see the module comment). */
 export interface ResultRow {
@@ -57,6 +57,8 @@ export interface ResultRow {
   policy: string;
   /** The pretraining seed, where the row says (column `pretrain_seed`, may be empty). */
   pretrain_seed?: number;
+  /** The comparison design of the pretraining run (column `design`; empty or absent: the default design). */
+  design?: string;
 }
 
 /** What each column must hold; "name" = a non-empty string, "text" = any string. */
@@ -67,7 +69,7 @@ const COLUMN_KINDS: Record<
   arch: "name",
   objective: "name",
   seed: "seed",
-  fraction: "positive",
+  fraction: "nonnegative",
   flops: "nonnegative",
   tokens: "nonnegative",
   wall_seconds: "nonnegative",
@@ -145,7 +147,8 @@ function parseField(raw: string, kind: string, column: string, file: string, lin
 
 /** The key that must be unique in a results file: one value per run, checkpoint, task, metric and policy. */
 export function rowIdentity(r: ResultRow): string {
-  return [r.arch, r.objective, r.pretrain_seed ?? "", r.seed, r.fraction, r.task, r.metric, r.policy].join("\u0000");
+  return [r.arch, r.objective, r.design ?? "", r.pretrain_seed ?? "", r.seed, r.fraction, r.task, r.metric, r.policy]
+    .join("\u0000");
 }
 
 /** A row's replicate: "seed", or "pretrain_seed/seed" when the pretraining seed is given. */
@@ -180,6 +183,8 @@ function parseWithLines(text: string, file: string): { row: ResultRow; line: num
     if (pretrainSeed !== "") {
       row.pretrain_seed = parseField(pretrainSeed, "seed", "pretrain_seed", file, line) as number;
     }
+    const design = index.has("design") ? (fields[index.get("design")!] ?? "").trim() : "";
+    if (design !== "") row.design = design;
     const id = rowIdentity(row);
     const first = seen.get(id);
     if (first !== undefined) {
