@@ -246,7 +246,7 @@ export async function readResults(path: string): Promise<ResultRow[]> {
 export function formatResultsCsv(rows: readonly ResultRow[]): string {
   const columns: (keyof ResultRow)[] = [
     ...RESULT_COLUMNS,
-    ...(rows.some((r) => r.pretrain_seed !== undefined) ? OPTIONAL_RESULT_COLUMNS : []),
+    ...OPTIONAL_RESULT_COLUMNS.filter((c) => rows.some((r) => r[c] !== undefined)),
   ];
   return stringify(rows.map((r) => columns.map((c) => String(r[c] ?? ""))), { header: true, columns });
 }

@@ -70,7 +70,7 @@ Deno.test("results.csv: bad fields name file, line, column and what was expected
     [{ value: "" }, 'column value is ""; expected a finite number'],
     [{ value: "NaN" }, 'column value is "NaN"; expected a finite number'],
     [{ seed: "1.5" }, 'column seed is "1.5"; expected a non-negative integer'],
-    [{ fraction: "0" }, 'column fraction is "0"; expected a number > 0'],
+    [{ fraction: "-0.5" }, 'column fraction is "-0.5"; expected a number >= 0'],
     [{ flops: "-1" }, 'column flops is "-1"; expected a number >= 0'],
     [{ task: " " }, "column task is empty; expected a non-empty name"],
   ];
@@ -191,4 +191,17 @@ Deno.test("results.csv: an optional pretrain_seed column is read, written, and p
     assertThrows(() => parseResultsCsv(bad, "r.csv"), InputError).message,
     'r.csv:2: column pretrain_seed is "x"; expected a non-negative integer',
   );
+});
+
+Deno.test("results.csv: an optional design column is read, written, and part of a row's identity; fraction 0 is a reference", () => {
+  const text = [HEADER + ",design", line() + ",tokens-dense", line() + ",", line({ fraction: 0 }) + ","].join("\n");
+  const rows = parseResultsCsv(text, "r.csv");
+  assertEquals(rows.map((r) => [r.design, r.fraction]), [["tokens-dense", base.fraction], [undefined, base.fraction], [
+    undefined,
+    0,
+  ]]);
+  assertEquals(parseResultsCsv(formatResultsCsv(rows), "r.csv"), rows);
+  assertEquals(formatResultsCsv(rows).split("\n")[0], HEADER + ",design");
+  const dup = [HEADER + ",design", line() + ",tokens-dense", line() + ",tokens-dense"].join("\n");
+  assertStringIncludes(assertThrows(() => parseResultsCsv(dup, "r.csv"), InputError).message, "r.csv:3: duplicate");
 });
