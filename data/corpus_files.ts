@@ -1,6 +1,7 @@
 /**
  * User corpora: .txt files (one document each), folders of them (walked recursively in sorted order) and
- * .jsonl files with a `text` field (one document a line, e.g. OpenWebText2 shards), streamed line by line.
+ * .jsonl files with a `text` field (one document a line, e.g. OpenWebText2 shards), plain or gzipped
+ * (.jsonl.gz), streamed line by line.
  */
 import { basename, join } from "node:path";
 import { InputError } from "../util/errors.ts";
@@ -10,7 +11,11 @@ import type { Document } from "./corpus.ts";
 type FileReader = (file: string, idPrefix: string, source: string) => AsyncGenerator<Document>;
 
 /** Extension -> reader. */
-const READERS: Record<string, FileReader> = { ".txt": readTxt, ".jsonl": readJsonl };
+const READERS: Record<string, FileReader> = {
+  ".txt": readTxt,
+  ".jsonl": (file, id, source) => readJsonl(file, id, source, false),
+  ".jsonl.gz": (file, id, source) => readJsonl(file, id, source, true),
+};
 
 /** The file extensions readCorpus accepts. */
 export const CORPUS_EXTENSIONS: string[] = Object.keys(READERS);
@@ -72,10 +77,21 @@ async function* corpusFiles(path: string, prefix: string): AsyncGenerator<[strin
   yield [path, prefix];
 }
 
+/** The file's extension, ".jsonl.gz" counted as one. */
 function extensionOf(path: string): string {
-  const name = basename(path);
+  const name = basename(path).toLowerCase();
+  if (name.endsWith(".jsonl.gz") && name.length > ".jsonl.gz".length) return ".jsonl.gz";
   const dot = name.lastIndexOf(".");
-  return dot > 0 ? name.slice(dot).toLowerCase() : "";
+  return dot > 0 ? name.slice(dot) : "";
+}
+
+/** The files of corpus `paths` in the order readCorpus reads them (folders walked, sorted). */
+export async function corpusFileList(paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    for await (const [file] of corpusFiles(path, basename(path))) files.push(file);
+  }
+  return files;
 }
 
 /** A .txt file is one document. */
@@ -90,10 +106,23 @@ async function* readTxt(file: string, id: string, source: string): AsyncGenerato
   if (/\S/.test(text)) yield { id, source, text: text.replace(/^\uFEFF/, "") };
 }
 
-/** A .jsonl file holds one JSON object a line, whose string `text` is a document; blank lines are skipped. */
-async function* readJsonl(file: string, id: string, source: string): AsyncGenerator<Document> {
+/**
+ * A .jsonl file holds one JSON object a line, whose string `text` is a document; blank lines are skipped.
+ * `gzip`: the file is gzip-compressed (a broken stream is an InputError naming the file).
+ */
+async function* readJsonl(file: string, id: string, source: string, gzip: boolean): AsyncGenerator<Document> {
   let lineNumber = 0;
-  for await (const bytes of lines(file)) {
+  const stream = lines(file, gzip);
+  for (;;) {
+    let next: IteratorResult<Uint8Array>;
+    try {
+      next = await stream.next();
+    } catch (e) {
+      if (!gzip || !(e instanceof TypeError)) throw e;
+      throw new InputError(`not a readable gzip file (${e.message}); expected gzip-compressed JSON lines`, file);
+    }
+    if (next.done) break;
+    const bytes = next.value;
     lineNumber++;
     let line: string;
     try {
@@ -119,9 +148,15 @@ async function* readJsonl(file: string, id: string, source: string): AsyncGenera
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Streams the lines of a file as bytes (without "\n" or a trailing "\r"), never holding the whole file. */
-async function* lines(file: string): AsyncGenerator<Uint8Array> {
+/**
+ * Streams the lines of a file (gunzipped when `gzip`) as bytes (without "\n" or a trailing "\r"), never
+ * holding the whole file.
+ */
+async function* lines(file: string, gzip: boolean): AsyncGenerator<Uint8Array> {
   using handle = await Deno.open(file);
+  const readable: ReadableStream<Uint8Array> = gzip
+    ? handle.readable.pipeThrough(new DecompressionStream("gzip"))
+    : handle.readable;
   let pending: Uint8Array[] = [];
   const take = (last: Uint8Array): Uint8Array => {
     let line = last;
@@ -136,7 +171,7 @@ async function* lines(file: string): AsyncGenerator<Uint8Array> {
     }
     return line.length && line[line.length - 1] === 13 ? line.subarray(0, line.length - 1) : line;
   };
-  for await (const chunk of handle.readable) {
+  for await (const chunk of readable) {
     let start = 0;
     for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, start)) {
       yield take(chunk.subarray(start, end));

@@ -18,7 +18,7 @@ import * as tf from "@tensorflow/tfjs";
 import { dirname, join, resolve } from "node:path";
 import { owningArtifact } from "../artifacts/store.ts";
 import { type Arch, type ModelConfig, validateModelConfig } from "../models/config.ts";
-import { createModel, type Model } from "../models/transformer.ts";
+import { createModel, type Model, TARGET_EMBEDDING } from "../models/transformer.ts";
 import { type CheckpointMeta, readCheckpoint, readCheckpointMeta, scanCheckpoints } from "../train/checkpoint.ts";
 import { readTokenManifest } from "../train/token_stream.ts";
 import { InputError } from "../util/errors.ts";
@@ -200,12 +200,16 @@ export interface LoadModelOptions {
 /**
  * Builds the checkpoint's model and loads its parameters. A tensor the model lacks, a parameter the
  * checkpoint lacks, or a shape that differs is an InputError naming the tensor (the checkpoint is
- * then not of this architecture). The softmax head is built only when the checkpoint stores it.
+ * then not of this architecture). The softmax head (and an `nce-untied` target embedding) is built only
+ * when the checkpoint stores it.
  */
 export async function loadCheckpointModel(summary: CheckpointSummary, options: LoadModelOptions = {}): Promise<Model> {
   const config: ModelConfig = { ...summary.config, ...options.override };
   const { meta, tensors } = await readCheckpoint(summary.dir);
-  const model = createModel(config, 0, { head: summary.hasHeadParams });
+  const model = createModel(config, 0, {
+    head: summary.hasHeadParams,
+    targetEmbedding: summary.paramNames.includes(TARGET_EMBEDDING),
+  });
   try {
     const shapes = new Map(meta.tensors.map((t) => [t.name, t.shape]));
     const problems: string[] = [];
@@ -249,7 +253,10 @@ export function modelSnapshot(model: Model): Map<string, Float32Array> {
 
 /** A new model of `config` holding `snapshot`'s values (head built when the snapshot has head tensors). */
 export function modelFromSnapshot(config: ModelConfig, snapshot: Map<string, Float32Array>): Model {
-  const model = createModel(config, 0, { head: [...snapshot.keys()].some((n) => n.startsWith("head.")) });
+  const model = createModel(config, 0, {
+    head: [...snapshot.keys()].some((n) => n.startsWith("head.")),
+    targetEmbedding: snapshot.has(TARGET_EMBEDDING),
+  });
   for (const [name, p] of model.params) {
     const data = snapshot.get(name);
     if (!data || data.length !== p.size) {

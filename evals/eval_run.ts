@@ -20,6 +20,7 @@ import {
   tokenizerFacts,
 } from "./checkpoint_check.ts";
 import type { Arch } from "../models/config.ts";
+import { isHeadless } from "../models/objective_names.ts";
 
 /** A checkpoint opened for evaluation, with the tokenizer it was trained with. */
 export interface OpenedCheckpoint {
@@ -140,7 +141,7 @@ export interface CheckpointColumns {
 export async function loadScoringDecoder(
   summary: CheckpointSummary,
 ): Promise<{ model: Model; config: ModelConfig; headless: boolean }> {
-  const headless = summary.objective === "cwt" || (!summary.hasHeadParams && !summary.config.tieHead);
+  const headless = isHeadless(summary.objective) || (!summary.hasHeadParams && !summary.config.tieHead);
   const config: ModelConfig = headless ? { ...summary.config, tieHead: false } : summary.config;
   const model = await loadCheckpointModel(summary, { override: { tieHead: config.tieHead } });
   if (headless) addLmHeadFromEmbedding(model);

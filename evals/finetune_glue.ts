@@ -4,6 +4,8 @@
  * fixed:
  * - input `[CLS] a [SEP] b [SEP]` (or `[CLS] a [SEP]`), cut longest-first to the model's context;
  *   padding is masked out of attention;
+ * - dropout while training (`dropout`, BERT's 0.1; default 0) in the encoder (embeddings, each residual
+ *   branch) and on the head's input, as BertForSequenceClassification; none when scoring;
  * - a linear head on the final hidden state of the first token ([CLS]), initialised N(0, 0.02):
  *   softmax over the classes with plain or balanced cross-entropy (evals/balanced_ce.ts, one
  *   log-softmax), or one output with mean squared error for a regression task;
@@ -22,7 +24,7 @@ import type { Example, TaskSpec } from "../data/task_spec.ts";
 import { SPECIAL_IDS } from "../models/masking.ts";
 import { embed, linear } from "../models/ops.ts";
 import { stepFlops } from "../models/flops.ts";
-import { INIT_STD, type Model, noDecay } from "../models/transformer.ts";
+import { applyDropout, type Dropout, INIT_STD, type Model, noDecay } from "../models/transformer.ts";
 import { accumulateGradients } from "../train/grad_accum.ts";
 import { ADAMW_DEFAULTS, OptimizerStep } from "../train/optimizer_step.ts";
 import { scheduleFor } from "../train/schedule.ts";
@@ -65,6 +67,8 @@ export interface FinetuneOptions {
   seed: number;
   /** Share of the steps spent in linear warmup (default 0.1). */
   warmupFrac?: number;
+  /** Dropout rate while training (default 0: none); its masks are drawn from the run seed. */
+  dropout?: number;
   /** AdamW decoupled weight decay (default 0). */
   weightDecay?: number;
   beta1?: number;
@@ -162,7 +166,7 @@ const HEAD_B = "classifier.b";
 const POOL_BATCHES = 50;
 
 /** Independent random streams derived from the run seed. */
-const STREAM = { head: 0x68656164, subset: 0x73756273, order: 0x6f726472 } as const;
+const STREAM = { head: 0x68656164, subset: 0x73756273, order: 0x6f726472, dropout: 0x64726f70 } as const;
 
 function streamRng(seed: number, stream: number): Rng {
   return new Rng(Math.imul(seed >>> 0, 0x9e3779b1) ^ stream);
@@ -308,11 +312,11 @@ export function untracked<T>(make: () => T): T {
   return built!;
 }
 
-/** Head outputs [batch, outputs] from the final hidden state of each row's first token. */
-function headOutputs(model: Model, head: Head, b: EncodedBatch): tf.Tensor2D {
-  const h = model.hidden(b.tokens, b.batch, b.seqLen, b.padMask);
+/** Head outputs [batch, outputs] from the final hidden state of each row's first token (dropout while training). */
+function headOutputs(model: Model, head: Head, b: EncodedBatch, dropout?: Dropout): tf.Tensor2D {
+  const h = model.hidden(b.tokens, b.batch, b.seqLen, b.padMask, dropout);
   const first = Int32Array.from({ length: b.batch }, (_, r) => r * b.seqLen);
-  return linear(embed(first, h), head.w as tf.Tensor2D, head.b as tf.Tensor1D);
+  return linear(applyDropout(embed(first, h), dropout), head.w as tf.Tensor2D, head.b as tf.Tensor1D);
 }
 
 /** The final hidden state of each row's first token, [batch, d] (what the head reads). */
@@ -409,6 +413,9 @@ function checkOptions(spec: TaskSpec, model: Model, data: TaskData, o: FinetuneO
   for (const [k, v] of Object.entries(positiveInt)) {
     if (!(Number.isInteger(v) && v >= 1)) throw new InputError(`${k} must be a positive integer, got ${v}`);
   }
+  if (o.dropout !== undefined && !(o.dropout >= 0 && o.dropout < 1)) {
+    throw new InputError(`dropout must be in [0, 1), got ${o.dropout}`);
+  }
   if (o.maxTrain !== undefined && !(Number.isInteger(o.maxTrain) && o.maxTrain >= 1)) {
     throw new InputError(`the training cap must be a positive integer, got ${o.maxTrain}`);
   }
@@ -487,6 +494,7 @@ export function finetuneTask(
     })
   );
   const orderRng = streamRng(options.seed, STREAM.order);
+  const dropout = options.dropout ? { rate: options.dropout, rng: streamRng(options.seed, STREAM.dropout) } : undefined;
   const evalBatch = options.evalBatch ?? 64;
   const t0 = performance.now();
   const epochs: EpochResult[] = [];
@@ -503,7 +511,7 @@ export function finetuneTask(
         const { loss: lossValue, grads } = accumulateGradients(
           params,
           1,
-          () => batchLoss(headOutputs(model, head, b), labels, regression, loss),
+          () => batchLoss(headOutputs(model, head, b, dropout), labels, regression, loss),
         );
         optimizer.apply(grads, lossValue);
         lossSum += lossValue;

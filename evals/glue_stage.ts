@@ -37,6 +37,8 @@ export interface GlueSpec {
   evalBatch: number;
   /** Train on a seeded subset of at most this many examples per task (null: all). */
   maxTrain: number | null;
+  /** Dropout while fine-tuning (absent: none). */
+  dropout?: number;
   /** sha256 of every data-cache file the GLUE tasks read, by cache-relative path. */
   data: Record<string, string>;
   backend: string;
@@ -144,6 +146,7 @@ export const stage: Stage<GlueSpec> = {
             batch: spec.batch,
             evalBatch: spec.evalBatch,
             maxTrain: spec.maxTrain ?? undefined,
+            dropout: spec.dropout,
             seed,
             selectBy: run.selectBy,
             onEpoch: (e) => {

@@ -43,6 +43,8 @@ export interface XnliSpec {
     evalBatch: number;
     /** At most this many training examples per language (null: all 15,001). */
     maxTrain: number | null;
+    /** Dropout while fine-tuning (absent: none). */
+    dropout?: number;
   };
   /** Score a fixed seeded subset of at most this many examples per language (null: all). */
   maxEval: number | null;

@@ -4,14 +4,18 @@
  * work (LayerNorm, GELU, softmax, exp, adds), gathers and scatters are ignored. Attention counts QKᵀ
  * and AV over all T keys (no saving from the causal mask, as the kernels compute them in full).
  *
- * Heads per scored position, forward: softmax 2·d·V (+ 2·d·d for the encoder's BERT transform);
- * CWT 2·d·|S| (the |S|×|S| score matrix).
+ * Heads, forward: softmax 2·d·V per row it scores (+ 2·d·d for the encoder's BERT transform), the rows
+ * being the scored positions S (`sparse`) or every position (`dense`, as BertForMaskedLM computes
+ * them; the same for a decoder, which scores every position); CWT 2·d·|S| per scored position (the |S|×|S|
+ * score matrix), the same for `nce-untied` (its targets are gathered from another table); `ce+cwt` both.
  *
- * Run this file to print the CWT/softmax FLOPs-per-token ratio for the small and the paper configs.
+ * Run this file to print the CWT/softmax FLOPs-per-token ratio for the small and the paper configs,
+ * with both softmax head modes (encoders: 15% of the positions scored, as planned runs expect).
  */
 import type { ModelConfig } from "./config.ts";
 import { loadModelConfig } from "./config.ts";
-import type { Objective } from "./objectives.ts";
+import { expectedScored } from "./masking.ts";
+import { hasSoftmaxHead, HEAD_MODES, type HeadMode, type Objective } from "./objective_names.ts";
 
 /** The shape of one step: rows, tokens per row, and |S| (scored positions in the whole batch). */
 export interface StepShape {
@@ -31,28 +35,35 @@ export interface StepFlops {
 }
 
 /** Forward product FLOPs of each part. */
-function forwardParts(c: ModelConfig, objective: Objective, s: StepShape): Record<string, number> {
+function forwardParts(c: ModelConfig, objective: Objective, s: StepShape, head: HeadMode): Record<string, number> {
   const n = s.batch * s.seqLen;
   const d = c.dModel;
   const L = c.layers;
-  const headForward: Record<Objective, number> = {
-    softmax: 2 * s.scored * d * c.vocabSize + (c.arch === "encoder" ? 2 * s.scored * d * d : 0),
-    cwt: 2 * s.scored * s.scored * d,
-  };
+  const rows = head === "dense" ? n : s.scored;
+  const softmax = 2 * rows * d * c.vocabSize + (c.arch === "encoder" ? 2 * rows * d * d : 0);
+  const contrastive = objective === "softmax" ? 0 : 2 * s.scored * s.scored * d;
   return {
     qkv: L * 2 * n * d * 3 * d,
     attnOut: L * 2 * n * d * d,
     mlp: L * 2 * 2 * n * d * c.dFF,
     attention: L * 2 * 2 * s.batch * s.seqLen * s.seqLen * d, // QKᵀ and AV, all heads
-    head: headForward[objective],
+    head: (hasSoftmaxHead(objective) ? softmax : 0) + contrastive,
   };
 }
 
-/** FLOPs of one forward+backward step of `c` under `objective`. */
-export function stepFlops(c: ModelConfig, objective: Objective, shape: StepShape): StepFlops {
+/**
+ * FLOPs of one forward+backward step of `c` under `objective`, the softmax head computing logits at
+ * the scored positions (`sparse`, default) or at every position (`dense`).
+ */
+export function stepFlops(
+  c: ModelConfig,
+  objective: Objective,
+  shape: StepShape,
+  head: HeadMode = "sparse",
+): StepFlops {
   const breakdown: StepFlops["breakdown"] = {};
   let forward = 0;
-  for (const [part, f] of Object.entries(forwardParts(c, objective, shape))) {
+  for (const [part, f] of Object.entries(forwardParts(c, objective, shape, head))) {
     breakdown[part] = { forward: f, backward: 2 * f };
     forward += f;
   }
@@ -60,36 +71,50 @@ export function stepFlops(c: ModelConfig, objective: Objective, shape: StepShape
   return { forward, backward: 2 * forward, total, perToken: total / (shape.batch * shape.seqLen), breakdown };
 }
 
-/** CWT's FLOPs per token divided by the softmax objective's, at the same step shape. */
-export function cwtToSoftmaxRatio(c: ModelConfig, shape: StepShape): number {
-  return stepFlops(c, "cwt", shape).perToken / stepFlops(c, "softmax", shape).perToken;
+/** CWT's FLOPs per token divided by the softmax objective's (with head mode `head`), at the same step shape. */
+export function cwtToSoftmaxRatio(c: ModelConfig, shape: StepShape, head: HeadMode = "sparse"): number {
+  return stepFlops(c, "cwt", shape).perToken / stepFlops(c, "softmax", shape, head).perToken;
 }
+
+/** A step shape of `arch` with the expected |S| (models/masking.ts), as the planner budgets it. */
+const planned = (arch: "encoder" | "decoder", batch: number, seqLen: number): StepShape => ({
+  batch,
+  seqLen,
+  scored: expectedScored(arch, batch, seqLen),
+});
 
 /** The step shapes the report quotes: the small configs here and the paper's per-device micro-batches. */
-export const REFERENCE_SHAPES: { config: string; label: string; shape: StepShape }[] = [
-  { config: "enc-small", label: "B=16 T=128, 15% scored", shape: { batch: 16, seqLen: 128, scored: 307 } },
-  { config: "dec-small", label: "B=16 T=128", shape: { batch: 16, seqLen: 128, scored: 2048 } },
-  {
-    config: "bert-base-50k",
-    label: "B=32/GPU T=128, 15% scored (vanilla)",
-    shape: { batch: 32, seqLen: 128, scored: 614 },
-  },
-  {
-    config: "bert-base-50k",
-    label: "B=64/GPU T=128, 15% scored (headless)",
-    shape: { batch: 64, seqLen: 128, scored: 1229 },
-  },
-  { config: "pythia-70m", label: "B=8/GPU T=2048", shape: { batch: 8, seqLen: 2048, scored: 16384 } },
-  { config: "pythia-70m", label: "B=32/GPU T=2048", shape: { batch: 32, seqLen: 2048, scored: 65536 } },
-];
+export const REFERENCE_SHAPES: { config: string; overrides?: Partial<ModelConfig>; label: string; shape: StepShape }[] =
+  [
+    { config: "enc-small", label: "B=16 T=128", shape: planned("encoder", 16, 128) },
+    { config: "dec-small", label: "B=16 T=128", shape: planned("decoder", 16, 128) },
+    {
+      config: "dec-small",
+      overrides: { vocabSize: 32768 },
+      label: "B=16 T=128, V=32768",
+      shape: planned("decoder", 16, 128),
+    },
+    { config: "bert-base-50k", label: "B=32/GPU T=128 (vanilla)", shape: planned("encoder", 32, 128) },
+    { config: "bert-base-50k", label: "B=64/GPU T=128 (headless)", shape: planned("encoder", 64, 128) },
+    { config: "pythia-70m", label: "B=8/GPU T=2048", shape: planned("decoder", 8, 2048) },
+    { config: "pythia-70m", label: "B=32/GPU T=2048", shape: planned("decoder", 32, 2048) },
+  ];
 
-if (import.meta.main) {
-  const rows = [["config", "step shape", "softmax GFLOP/token", "cwt GFLOP/token", "cwt/softmax"]];
-  for (const { config, label, shape } of REFERENCE_SHAPES) {
-    const c = loadModelConfig(config);
-    const soft = stepFlops(c, "softmax", shape).perToken;
+/** The ratio table as Markdown: per reference shape and softmax head mode, FLOPs per token and CWT/softmax. */
+export function ratioTable(): string {
+  const rows = [
+    ["config", "step shape", "softmax head", "softmax GFLOP/token", "cwt GFLOP/token", "cwt/softmax"],
+    ["---", "---", "---", "---:", "---:", "---:"],
+  ];
+  for (const { config, overrides, label, shape } of REFERENCE_SHAPES) {
+    const c = loadModelConfig(config, overrides);
     const cwt = stepFlops(c, "cwt", shape).perToken;
-    rows.push([config, label, (soft / 1e9).toFixed(4), (cwt / 1e9).toFixed(4), (cwt / soft).toFixed(3)]);
+    for (const head of HEAD_MODES) {
+      const soft = stepFlops(c, "softmax", shape, head).perToken;
+      rows.push([config, label, head, (soft / 1e9).toFixed(4), (cwt / 1e9).toFixed(4), (cwt / soft).toFixed(3)]);
+    }
   }
-  for (const r of rows) console.log(r.join(" | "));
+  return rows.map((r) => `| ${r.join(" | ")} |`).join("\n");
 }
+
+if (import.meta.main) console.log(ratioTable());

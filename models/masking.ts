@@ -12,6 +12,14 @@ export const FIRST_REGULAR_ID = 5;
 /** The masking probabilities (BERT's). */
 export const MASKING = { select: 0.15, toMask: 0.8, toRandom: 0.1 } as const;
 
+/**
+ * The expected size of S in a batch of `batch` full rows of `seqLen` tokens: every position for a
+ * decoder; 15% of the non-special positions (all but [CLS] and [SEP]) for an encoder.
+ */
+export function expectedScored(arch: "encoder" | "decoder", batch: number, seqLen: number): number {
+  return arch === "decoder" ? batch * seqLen : Math.round(MASKING.select * batch * (seqLen - 2));
+}
+
 /** True for [PAD] [CLS] [SEP] [MASK] <|endoftext|>. */
 export function isSpecial(id: number): boolean {
   return id < FIRST_REGULAR_ID;

@@ -8,6 +8,10 @@
  * - encoder: BERT's MLM head, transform (dense d->d, GELU, LayerNorm) then logits = t Eᵀ + b, tied to
  *   the input embedding E, as in the paper's vanilla baseline (HF BertForMaskedLM);
  * - decoder: logits = h W with an untied W [d, V] (`head.w`) when `tieHead` is false (Pythia), else h Eᵀ.
+ * The `nce-untied` ablation adds a target embedding `target.w` [V, d] that CWT scores against instead of E.
+ *
+ * Dropout (BERT's places: the embedding sum, and each residual branch before it is added) applies only
+ * when `hidden` is given one, i.e. while fine-tuning; pretraining and scoring run without.
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../util/rng.ts";
@@ -36,7 +40,7 @@ export interface Model {
    * Final hidden states [batch·seqLen, d] (after the final LayerNorm) of `tokens` [batch·seqLen].
    * `padMask` (encoder only): 1 = real token, 0 = padding, never attended to.
    */
-  hidden(tokens: Int32Array, batch: number, seqLen: number, padMask?: Uint8Array): tf.Tensor2D;
+  hidden(tokens: Int32Array, batch: number, seqLen: number, padMask?: Uint8Array, dropout?: Dropout): tf.Tensor2D;
   /** Softmax-head logits [n, V] for hidden rows h [n, d]. Throws when the model has no head. */
   logits(h: tf.Tensor2D): tf.Tensor2D;
   /**
@@ -47,6 +51,8 @@ export interface Model {
   headCrossEntropy?(h: tf.Tensor2D, targets: Int32Array): tf.Scalar;
   /** True when the softmax head's parameters exist (a tied decoder always has one: E itself). */
   hasHead(): boolean;
+  /** The target embedding of the `nce-untied` objective [V, d]; throws when the model has none. */
+  targetEmbedding(): tf.Variable;
   /** Frees every variable. */
   dispose(): void;
 }
@@ -55,6 +61,30 @@ export interface Model {
 export interface CreateModelOptions {
   /** Create the softmax head's own parameters (default true). Headless (CWT) runs may skip them. */
   head?: boolean;
+  /** Create a separate target embedding `target.w` (default false; the `nce-untied` objective). */
+  targetEmbedding?: boolean;
+}
+
+/** The parameter name of the separate target embedding. */
+export const TARGET_EMBEDDING = "target.w";
+
+/**
+ * Dropout while training: each activation it applies to is zeroed with probability `rate` and the others
+ * scaled by 1/(1 − rate), with masks drawn from `rng` (so a seeded run replays).
+ */
+export interface Dropout {
+  rate: number;
+  rng: Rng;
+}
+
+/** `x` with dropout applied (unchanged without one or at rate 0). */
+export function applyDropout<T extends tf.Tensor>(x: T, d: Dropout | undefined): T {
+  if (!d || d.rate === 0) return x;
+  if (!(d.rate > 0 && d.rate < 1)) throw new Error(`dropout rate must be in [0, 1), got ${d.rate}`);
+  const scale = 1 / (1 - d.rate);
+  const mask = new Float32Array(x.size);
+  for (let i = 0; i < mask.length; i++) mask[i] = d.rng.next() < d.rate ? 0 : scale;
+  return tf.mul(x, tf.tensor(mask, x.shape)) as T;
 }
 
 /** Standard deviation of weight and embedding init (BERT, GPT-2, Pythia's small-init scale). */
@@ -145,8 +175,8 @@ class Transformer implements Model {
   readonly params = new Map<string, tf.Variable>();
   readonly id = `model${nextModelId++}`;
 
-  constructor(readonly config: ModelConfig, readonly seed: number, withHead: boolean) {
-    const specs = [...bodySpecs(config), ...(withHead ? headSpecs(config) : [])];
+  constructor(readonly config: ModelConfig, readonly seed: number, options: CreateModelOptions) {
+    const specs = modelSpecs(config, options);
     for (const spec of specs) this.setParam(spec.name, tf.tensor(initialValues(spec, seed), spec.shape));
   }
 
@@ -169,32 +199,41 @@ class Transformer implements Model {
     return v;
   }
 
-  hidden(tokens: Int32Array, batch: number, seqLen: number, padMask?: Uint8Array): tf.Tensor2D {
+  hidden(tokens: Int32Array, batch: number, seqLen: number, padMask?: Uint8Array, dropout?: Dropout): tf.Tensor2D {
     const c = this.config;
     const n = batch * seqLen;
     checkInputs(c, tokens, batch, seqLen, padMask);
     const positions = new Int32Array(n);
     for (let i = 0; i < n; i++) positions[i] = i % seqLen;
-    let x = tf.add(
-      embed(tokens, this.param("embed.tok.w") as tf.Tensor2D),
-      embed(positions, this.param("embed.pos.w") as tf.Tensor2D),
-    ) as tf.Tensor2D;
+    let x = applyDropout(
+      tf.add(
+        embed(tokens, this.param("embed.tok.w") as tf.Tensor2D),
+        embed(positions, this.param("embed.pos.w") as tf.Tensor2D),
+      ) as tf.Tensor2D,
+      dropout,
+    );
     const mask = { causal: c.arch === "decoder", padMask: c.arch === "encoder" ? padMask : undefined };
     for (let i = 0; i < c.layers; i++) {
       const p = (s: string) => this.param(`blocks.${i}.${s}`);
       const a = layerNorm(x, p("ln1.g") as tf.Tensor1D, p("ln1.b") as tf.Tensor1D);
       const qkv = linear(a, p("attn.qkv.w") as tf.Tensor2D, p("attn.qkv.b") as tf.Tensor1D);
       const att = attention(qkv, batch, seqLen, c.heads, mask);
-      x = tf.add(x, linear(att, p("attn.out.w") as tf.Tensor2D, p("attn.out.b") as tf.Tensor1D));
+      x = tf.add(x, applyDropout(linear(att, p("attn.out.w") as tf.Tensor2D, p("attn.out.b") as tf.Tensor1D), dropout));
       const m = layerNorm(x, p("ln2.g") as tf.Tensor1D, p("ln2.b") as tf.Tensor1D);
       const f = gelu(linear(m, p("mlp.fc.w") as tf.Tensor2D, p("mlp.fc.b") as tf.Tensor1D)) as tf.Tensor2D;
-      x = tf.add(x, linear(f, p("mlp.proj.w") as tf.Tensor2D, p("mlp.proj.b") as tf.Tensor1D));
+      x = tf.add(x, applyDropout(linear(f, p("mlp.proj.w") as tf.Tensor2D, p("mlp.proj.b") as tf.Tensor1D), dropout));
     }
     return layerNorm(x, this.param("ln_f.g") as tf.Tensor1D, this.param("ln_f.b") as tf.Tensor1D);
   }
 
   hasHead(): boolean {
     return headSpecs(this.config).every((s) => this.params.has(s.name));
+  }
+
+  targetEmbedding(): tf.Variable {
+    const v = this.params.get(TARGET_EMBEDDING);
+    if (!v) throw new Error(`model ${this.config.name} was created without a target embedding (${TARGET_EMBEDDING})`);
+    return v;
   }
 
   logits(h: tf.Tensor2D): tf.Tensor2D {
@@ -256,14 +295,27 @@ function checkInputs(c: ModelConfig, tokens: Int32Array, batch: number, seqLen: 
   }
 }
 
+/** The parameters a model of `config` with `options` has. */
+function modelSpecs(config: ModelConfig, options: CreateModelOptions): ParamSpec[] {
+  return [
+    ...bodySpecs(config),
+    ...((options.head ?? true) ? headSpecs(config) : []),
+    ...(options.targetEmbedding
+      ? [{ name: TARGET_EMBEDDING, shape: [config.vocabSize, config.dModel], init: "normal" as const }]
+      : []),
+  ];
+}
+
 /** Builds a model with deterministic initial weights from `seed`. */
 export function createModel(config: ModelConfig, seed: number, options: CreateModelOptions = {}): Model {
-  return new Transformer(config, seed, options.head ?? true);
+  return new Transformer(config, seed, options);
 }
 
 /**
  * Gives a decoder a fresh untied LM head W = Eᵀ (a copy, trained separately from E from then on), as
- * the paper does before LM fine-tuning a headless decoder. A tied decoder's head already is E: no-op.
+ * the paper does before LM fine-tuning a headless decoder; a model with a target embedding (`nce-untied`)
+ * gets a copy of that instead, the table its outputs were trained to score against. A tied decoder's
+ * head already is E: no-op.
  */
 export function initHeadFromEmbedding(model: Model): void {
   const c = model.config;
@@ -271,13 +323,13 @@ export function initHeadFromEmbedding(model: Model): void {
     throw new Error(`initHeadFromEmbedding: ${c.name} is an ${c.arch}; only decoders get an LM head`);
   }
   if (c.tieHead) return;
-  (model as Transformer).setParam("head.w", tf.tidy(() => tf.transpose(model.embedding)));
+  const table = model.params.get(TARGET_EMBEDDING) ?? model.embedding;
+  (model as Transformer).setParam("head.w", tf.tidy(() => tf.transpose(table)));
 }
 
 /** The shape of every parameter `createModel(config, seed, options)` makes, by name, without allocating. */
 export function parameterShapes(config: ModelConfig, options: CreateModelOptions = {}): Map<string, number[]> {
-  const specs = [...bodySpecs(config), ...((options.head ?? true) ? headSpecs(config) : [])];
-  return new Map(specs.map((s) => [s.name, s.shape]));
+  return new Map(modelSpecs(config, options).map((s) => [s.name, s.shape]));
 }
 
 /** Total number of scalar parameters. */

@@ -56,8 +56,19 @@ export interface ManifestInput {
   backend: string;
   cacheDir: string;
   dataHashes: Record<string, string>;
-  /** The slice tokenized, and the whole corpus it comes from (sources, versions, hashes; null for user files). */
-  corpus: { name: string; sha256: string; documents: number; bytes: number; whole: CorpusDescription | null };
+  /**
+   * The slice tokenized, and the whole corpus it comes from (sources, versions, hashes; null for user files);
+   * the user's corpus files and a given tokenizer.json, each with its sha256.
+   */
+  corpus: {
+    name: string;
+    sha256: string;
+    documents: number;
+    bytes: number;
+    whole: CorpusDescription | null;
+    files?: { path: string; sha256: string }[];
+    givenTokenizer?: { path: string; sha256: string } | null;
+  };
   /** The tokenize stage's folder (null when the profile pretrains on the multilingual corpus only). */
   tokensDir: string | null;
   /** The multilingual corpus stage's sources and folder, when the profile has one. */
@@ -113,7 +124,13 @@ export async function writeManifest(outDir: string, m: ManifestInput): Promise<s
     machine: machineInfo(),
     git: await gitState(),
     data: { cacheDir: portablePath(m.cacheDir, outDir), files: m.dataHashes },
-    corpus: m.corpus,
+    corpus: {
+      ...m.corpus,
+      files: m.corpus.files?.map((f) => ({ path: portablePath(f.path, outDir), sha256: f.sha256 })) ?? [],
+      givenTokenizer: m.corpus.givenTokenizer
+        ? { path: portablePath(m.corpus.givenTokenizer.path, outDir), sha256: m.corpus.givenTokenizer.sha256 }
+        : null,
+    },
     tokenizer: m.tokensDir === null ? null : await tokenizerManifest(m.tokensDir, outDir),
     multilingual: m.multilingual ? await multilingualManifest(m.multilingual, outDir) : null,
     startedAt: m.startedAt,

@@ -1,12 +1,15 @@
 /**
  * A profile -> the stages of a reproduction, each a typed spec for a library stage (artifacts/stage.ts):
- * tokenize; pretrain {encoder, decoder} x objectives x seeds at one FLOP budget per architecture (matched
- * FLOPs); then per run and checkpoint fraction, GLUE fine-tuning (encoders, one stage per task) or LAMBADA
- * with the LM-head fine-tune (decoders); and the multilingual corpus, its encoders and XNLI when the profile
- * has that section. The specs are exactly what each stage hashes and runs.
+ * tokenize (once per vocabulary size the designs use); pretrain per design, architecture, objective and
+ * seed (pipeline/runs.ts works out the budgets); the random-init references (train/init_stage.ts) when
+ * the profile asks; then per run and checkpoint fraction, GLUE fine-tuning (encoders, one stage per task)
+ * or LAMBADA with the LM-head fine-tune (decoders); and the multilingual corpus, its encoders and XNLI when
+ * the profile has that section. The specs are exactly what each stage hashes and runs.
  */
+import { dirname, resolve } from "node:path";
 import { corpusDocuments } from "../data/corpora.ts";
 import type { CorpusDescription } from "../data/corpus_by_name.ts";
+import { corpusFileList } from "../data/corpus_files.ts";
 import type { Document } from "../data/corpus.ts";
 import { LAMBADA_PATH } from "../data/lambada.ts";
 import { type MultilingualCorpusSpec, stage as multilingualCorpusStage } from "../tokenizer/multilingual_stage.ts";
@@ -20,17 +23,33 @@ import { LM_FINETUNED_INPUT } from "../evals/scored_models.ts";
 import { blimpTask } from "../data/blimp.ts";
 import { stage as xnliStage, type XnliSpec } from "../evals/xnli_stage.ts";
 import { hasTrainFile } from "../evals/xnli_tasks.ts";
-import { MASKING } from "../models/masking.ts";
-import { type Arch, ARCHS, loadModelConfig, type ModelConfig, type Objective, stepFlops } from "../models/mod.ts";
+import { isHeadless } from "../models/objective_names.ts";
+import type { ModelConfig } from "../models/mod.ts";
 import { corpusSha256 } from "../data/corpus.ts";
+import { loadAnyTokenizer } from "../tokenizer/load_any.ts";
 import { stage as tokenizeStage, type TokenizeSpec } from "../tokenizer/tokenize_stage.ts";
+import { type InitSpec, stage as initStage } from "../train/init_stage.ts";
 import { fractionDirName } from "../train/loop.ts";
 import { ADAMW_DEFAULTS } from "../train/optimizer_step.ts";
 import { type PretrainSpec, stage as pretrainStage } from "../train/pretrain_stage.ts";
 import { keyOf } from "../artifacts/hash.ts";
 import type { Stage } from "../artifacts/stage.ts";
+import { InputError } from "../util/errors.ts";
+import { sha256File } from "../util/fs.ts";
 import type { MultilingualSources } from "./multilingual.ts";
-import type { ArchProfile, BlimpProfile, MultilingualProfile, Profile } from "./profile.ts";
+import type { BlimpProfile, MultilingualProfile, Profile } from "./profile.ts";
+import { designVocab, type PlannedRun, plannedRuns, randomInitRuns, runLabel, runSpecFields } from "./runs.ts";
+
+export {
+  configOf,
+  type Design,
+  MULTILINGUAL_RUN_PREFIX,
+  type PlannedRun,
+  plannedRuns,
+  type RandomInitRun,
+  randomInitRuns,
+  runLabel,
+} from "./runs.ts";
 
 /** LAMBADA passages in the OpenAI test file. */
 const LAMBADA_PASSAGES = 5153;
@@ -80,6 +99,12 @@ export interface PlanContext {
   multilingual?: MultilingualSources;
 }
 
+/** A file the tokenize stage reads (a corpus file, a given tokenizer), with its sha256. */
+export interface HashedFile {
+  path: string;
+  sha256: string;
+}
+
 /** The slice of the pretraining corpus a profile tokenizes. */
 export interface CorpusSlice {
   name: string;
@@ -88,105 +113,75 @@ export interface CorpusSlice {
   bytes: number;
   /** The whole corpus: its sources, their versions and hashes, counts and sha256 (for the manifest). */
   description: CorpusDescription | null;
+  /** The profile's corpus.files (resolved) with the sha256 of every file under each, in reading order. */
+  files: { path: string; files: HashedFile[] }[];
+  /** The profile's tokenizer.file (resolved), when the tokenizer is given. */
+  givenTokenizer: HashedFile | null;
 }
 
-/** One pretraining run of the plan, with its budget worked out. */
-export interface PlannedRun {
-  /** The text it trains on: the profile's corpus or the multilingual one. */
-  corpus: "default" | "multilingual";
-  arch: Arch;
-  objective: Objective;
-  seed: number;
-  config: ModelConfig;
-  settings: ArchProfile;
-  budgetFlops: number;
-  flopsPerToken: number;
-  tokens: number;
-  steps: number;
-}
-
-/** Reads the profile's corpus (fetching its packages into the cache when missing) and takes its slice. */
+/**
+ * Reads the profile's corpus (fetching a built-in one's packages into the cache when missing, or reading
+ * the user's files) and takes its slice; hashes the corpus files and a given tokenizer. Paths in the
+ * profile are relative to `profileFile`'s folder (or absolute).
+ */
 export async function loadCorpusSlice(
   profile: Profile,
   cacheDir: string,
   log?: (line: string) => void,
+  profileFile?: string,
 ): Promise<CorpusSlice> {
+  const base = profileFile ? dirname(resolve(profileFile)) : Deno.cwd();
+  const paths = (profile.corpus.files ?? []).map((f) => resolve(base, f));
   const { documents, description } = await corpusDocuments(
     profile.corpus.name,
-    [],
+    paths,
     profile.corpus.maxDocuments,
     cacheDir,
     log,
   );
-  const bytes = documents.reduce((n, d) => n + new TextEncoder().encode(d.text).length, 0);
-  return { name: profile.corpus.name, documents, sha256: await corpusSha256(documents), bytes, description };
-}
-
-/** Model config of an architecture at the profile's vocabulary size. */
-export function archConfig(profile: Profile, arch: Arch): ModelConfig {
-  return configOf(profile.pretrain[arch]!, arch, profile.tokenizer.vocabSize);
-}
-
-function configOf(a: ArchProfile, arch: Arch, vocabSize: number): ModelConfig {
-  return loadModelConfig(a.model, { ...a.overrides, arch, vocabSize } as Partial<ModelConfig>);
-}
-
-/** The runs of one architecture: every objective and seed at one budget (matched FLOPs). */
-function budgetedRuns(
-  corpus: PlannedRun["corpus"],
-  arch: Arch,
-  a: ArchProfile,
-  vocabSize: number,
-  objectives: readonly Objective[],
-  seeds: readonly number[],
-): PlannedRun[] {
-  const config = configOf(a, arch, vocabSize);
-  const scored = arch === "decoder" ? a.batch * a.seqLen : Math.round(MASKING.select * a.batch * (a.seqLen - 2));
-  const shape = { batch: a.batch, seqLen: a.seqLen, scored };
-  const budgetFlops = a.budgetFlops ?? a.budgetSoftmaxTokens! * stepFlops(config, "softmax", shape).perToken;
-  return objectives.flatMap((objective) => {
-    const perToken = stepFlops(config, objective, shape).perToken;
-    const tokens = budgetFlops / perToken;
-    return seeds.map((seed) => ({
-      corpus,
-      arch,
-      objective,
-      seed,
-      config,
-      settings: a,
-      budgetFlops,
-      flopsPerToken: perToken,
-      tokens,
-      steps: Math.ceil(tokens / (a.batch * a.seqLen * a.accum)),
-    }));
-  });
-}
-
-/** The pretraining runs with their budgets: one budget per architecture (and corpus) for every objective. */
-export function plannedRuns(profile: Profile): PlannedRun[] {
-  const { pretrain, tokenizer, multilingual: m } = profile;
-  return [
-    ...ARCHS.flatMap((arch) =>
-      pretrain[arch]
-        ? budgetedRuns("default", arch, pretrain[arch]!, tokenizer.vocabSize, pretrain.objectives, pretrain.seeds)
-        : []
+  const files = await Promise.all(paths.map(async (path) => ({
+    path,
+    files: await Promise.all(
+      (await corpusFileList([path])).map(async (f) => ({ path: f, sha256: await sha256File(f) })),
     ),
-    ...(m
-      ? budgetedRuns("multilingual", "encoder", m.encoder, m.tokenizer.vocabSize, pretrain.objectives, m.seeds)
-      : []),
-  ];
+  })));
+  let givenTokenizer: HashedFile | null = null;
+  if (profile.tokenizer.file !== undefined) {
+    const path = resolve(base, profile.tokenizer.file);
+    const { tokenizer, sha256 } = await loadAnyTokenizer(path);
+    if (tokenizer.vocabSize !== profile.tokenizer.vocabSize) {
+      throw new InputError(
+        `tokenizer.vocabSize is ${profile.tokenizer.vocabSize}, but the given tokenizer (tokenizer.file) has ` +
+          `${tokenizer.vocabSize} tokens; set tokenizer.vocabSize to ${tokenizer.vocabSize}`,
+        profileFile,
+      );
+    }
+    givenTokenizer = { path, sha256 };
+  }
+  const bytes = documents.reduce((n, d) => n + new TextEncoder().encode(d.text).length, 0);
+  return {
+    name: profile.corpus.name,
+    documents,
+    sha256: await corpusSha256(documents),
+    bytes,
+    description,
+    files,
+    givenTokenizer,
+  };
 }
 
-/** What starts the label of a run on the multilingual corpus. */
-export const MULTILINGUAL_RUN_PREFIX = "multilingual-";
-
-/** The label of a run: "encoder-cwt-s0", "multilingual-encoder-cwt-s0". */
-export const runLabel = (r: { corpus?: PlannedRun["corpus"]; arch: string; objective: string; seed: number }) =>
-  `${r.corpus === "multilingual" ? MULTILINGUAL_RUN_PREFIX : ""}${r.arch}-${r.objective}-s${r.seed}`;
-
-/** The stage ids of the two corpora's tokenizer and shards. */
+/** The stage ids of the two corpora's tokenizer and shards (the default corpus at the profile's vocabulary). */
 export const DEFAULT_TOKENIZE_ID = "tokenize/corpus";
 export const MULTILINGUAL_TOKENIZE_ID = "corpus-multilingual/multilingual";
+
+/** The tokenize stage of the default corpus at a vocabulary size (a design's sweep point). */
+export const tokenizeId = (profile: Profile, vocabSize: number) =>
+  vocabSize === profile.tokenizer.vocabSize ? DEFAULT_TOKENIZE_ID : `${DEFAULT_TOKENIZE_ID}-v${vocabSize}`;
+
+/** The tokenize stage that made a run's tokens. */
+function runTokenizeId(profile: Profile, run: { corpus: string; config: ModelConfig }): string {
+  return run.corpus === "multilingual" ? MULTILINGUAL_TOKENIZE_ID : tokenizeId(profile, run.config.vocabSize);
+}
 
 /** The pretraining spec of a planned run. */
 export function pretrainSpec(run: PlannedRun, fractions: number[], backend: string): PretrainSpec {
@@ -196,7 +191,7 @@ export function pretrainSpec(run: PlannedRun, fractions: number[], backend: stri
     overrides: a.overrides as Partial<ModelConfig>,
     arch: run.arch,
     objective: run.objective,
-    budgetFlops: run.budgetFlops,
+    ...runSpecFields(run),
     batch: a.batch,
     accum: a.accum,
     seqLen: a.seqLen,
@@ -217,27 +212,44 @@ export function pretrainSpec(run: PlannedRun, fractions: number[], backend: stri
   };
 }
 
+/** The tokenize stages of the default corpus: one per vocabulary size the designs use. */
+function tokenizeStages(ctx: PlanContext): PlannedStage[] {
+  const { profile, corpus } = ctx;
+  const t = profile.tokenizer;
+  const inputs: Record<string, PlannedInput> = {};
+  corpus.files.forEach((
+    f,
+    i,
+  ) => (inputs[`corpus:${i}`] = { dir: f.path, key: keyOf({ files: f.files.map((x) => x.sha256) }) }));
+  if (corpus.givenTokenizer) {
+    inputs.tokenizer = { dir: corpus.givenTokenizer.path, key: keyOf({ file: corpus.givenTokenizer.sha256 }) };
+  }
+  const vocabs = [...new Set(profile.pretrain.designs.map((d) => designVocab(profile, d)))];
+  return vocabs.map((vocabSize) => {
+    const spec: TokenizeSpec = {
+      corpus: {
+        name: corpus.name,
+        maxDocuments: profile.corpus.maxDocuments,
+        sha256: corpus.sha256,
+        documents: corpus.documents.length,
+      },
+      vocabSize,
+      seed: t.seed,
+      validFraction: t.validFraction,
+      maxTrainBytes: t.maxTrainBytes,
+      givenTokenizer: corpus.givenTokenizer ? { sha256: corpus.givenTokenizer.sha256 } : null,
+    };
+    const label = tokenizeId(profile, vocabSize).slice(tokenizeStage.kind.length + 1);
+    return planned(tokenizeStage, label, spec, inputs, 3 + corpus.bytes / 400_000);
+  });
+}
+
 /** The stages of a profile, in the order they run. */
 export function planStages(ctx: PlanContext): PlannedStage[] {
   const { profile, backend } = ctx;
   const stages: PlannedStage[] = [];
   if (profile.pretrain.encoder || profile.pretrain.decoder) {
-    const t = profile.tokenizer;
-    const spec: TokenizeSpec = {
-      corpus: {
-        name: ctx.corpus.name,
-        maxDocuments: profile.corpus.maxDocuments,
-        sha256: ctx.corpus.sha256,
-        documents: ctx.corpus.documents.length,
-      },
-      vocabSize: t.vocabSize,
-      seed: t.seed,
-      validFraction: t.validFraction,
-      maxTrainBytes: t.maxTrainBytes,
-      givenTokenizer: null,
-    };
-    stages.push(planned(tokenizeStage, "corpus", spec, {}, 3 + ctx.corpus.bytes / 400_000));
-    stages.push(...unigramReferences(ctx));
+    stages.push(...tokenizeStages(ctx), ...unigramReferences(ctx));
   }
   const m = profile.multilingual;
   if (m) {
@@ -259,118 +271,140 @@ export function planStages(ctx: PlanContext): PlannedStage[] {
 
   for (const run of plannedRuns(profile)) {
     const label = runLabel(run);
-    const multilingual = run.corpus === "multilingual" ? m : null;
-    const tokenizeId = multilingual ? MULTILINGUAL_TOKENIZE_ID : DEFAULT_TOKENIZE_ID;
-    const fractions = multilingual ? multilingual.fractions : profile.pretrain.fractions;
+    const fractions = run.corpus === "multilingual" ? m!.fractions : profile.pretrain.fractions;
+    const tokens = runTokenizeId(profile, run);
     const pretrain = planned(
       pretrainStage,
       label,
       pretrainSpec(run, fractions, backend),
-      { tokens: { stage: tokenizeId } },
-      8 + run.budgetFlops / profile.speed.pretrainFlopsPerSecond,
+      { tokens: { stage: tokens } },
+      8 + (run.budget.mode === "seconds" ? run.budget.amount : run.budgetFlops / profile.speed.pretrainFlopsPerSecond),
     );
     stages.push(pretrain);
-
     for (const fraction of fractions) {
-      const inputs = {
-        checkpoint: { stage: pretrain.id, path: `ckpt/${fractionDirName(fraction)}` },
-        tokenizer: { stage: tokenizeId, path: "tokenizer.json" },
-      };
-      const evalLabel = (name: string) => `${label}-f${fraction}-${name}`;
-      if (multilingual) {
-        const x = multilingual.xnli;
-        const spec: XnliSpec = {
-          setups: x.setups,
-          langs: x.langs,
-          split: x.split,
-          seeds: x.seeds,
-          finetune: {
-            loss: x.loss,
-            epochs: x.epochs,
-            lr: x.lr,
-            weightDecay: GLUE_PROTOCOLS[x.loss].weightDecay,
-            batch: x.batch,
-            evalBatch: 64,
-            maxTrain: x.maxTrain,
-          },
-          maxEval: x.maxEval,
-          data: pick(ctx.dataHashes, (f) => f.startsWith("xnli/")),
-          backend,
-        };
-        stages.push(planned(
-          xnliStage,
-          evalLabel("xnli"),
-          spec,
-          inputs,
-          6 + xnliExamples(x) / profile.speed.glueExamplesPerSecond,
-        ));
-        continue;
-      }
-      if (run.arch === "encoder" && profile.glue) {
-        const g = profile.glue;
-        for (const task of ctx.glueTasks) {
-          const files = runFiles(glueRun(task));
-          const spec: GlueSpec = {
-            tasks: [{ glue: task }],
-            seeds: g.seeds,
-            loss: g.loss,
-            epochs: g.epochs,
-            lr: g.lr,
-            weightDecay: GLUE_PROTOCOLS[g.loss].weightDecay,
-            batch: g.batch,
-            evalBatch: 64,
-            maxTrain: g.maxTrain,
-            data: pick(ctx.dataHashes, (f) => files.includes(f)),
-            backend,
-          };
-          const train = Math.min(g.maxTrain ?? Infinity, ctx.glueTrainExamples[task] ?? 1000);
-          const dev = ctx.glueDevExamples[task] ?? 1000;
-          stages.push(planned(
-            glueStage,
-            evalLabel(task),
-            spec,
-            inputs,
-            6 + (g.seeds.length * g.epochs * (train + dev)) / profile.speed.glueExamplesPerSecond,
-          ));
-        }
-      }
-      let lmFinetuned: Record<string, PlannedInput> = {};
-      if (run.arch === "decoder" && profile.lambada) {
-        const l = profile.lambada;
-        const lmRuns = run.objective === "cwt" ? l.seeds.length : 0;
-        // The BLiMP and bits-per-byte stages score the LM fine-tunes this stage makes: it keeps them.
-        const keepModels = lmRuns > 0 && l.lmSteps > 0 && signalAt(profile, fraction);
-        const spec: LambadaSpec = {
-          seeds: l.seeds,
-          lmSteps: l.lmSteps,
-          lmLr: l.lmLr,
-          lmBatch: l.lmBatch,
-          lmSeqLen: l.lmSeqLen,
-          limit: l.limit,
-          evalBatch: 64,
-          saveModels: keepModels,
-          data: pick(ctx.dataHashes, (f) => f === LAMBADA_PATH),
-          backend,
-        };
-        const passages = l.limit ?? LAMBADA_PASSAGES;
-        const lambada = planned(
-          lambadaStage,
-          evalLabel("lambada"),
-          spec,
-          inputs,
-          6 + (passages * (1 + lmRuns)) / profile.speed.lambadaPassagesPerSecond +
-            lmRuns * l.lmSteps * l.lmBatch * (l.lmSeqLen ?? run.config.context) * run.flopsPerToken /
-              profile.speed.pretrainFlopsPerSecond,
-        );
-        stages.push(lambada);
-        if (keepModels) {
-          const saved = (seed: number) => ({ stage: lambada.id, path: `lm-finetuned/seed-${seed}` });
-          lmFinetuned = Object.fromEntries(l.seeds.map((seed) => [`${LM_FINETUNED_INPUT}${seed}`, saved(seed)]));
-        }
-      }
-      stages.push(...signalStages(ctx, run, fraction, evalLabel, { ...inputs, ...lmFinetuned }, tokenizeId));
+      stages.push(...evaluationStages(ctx, run, label, pretrain.id, tokens, fraction));
     }
   }
+  for (const run of randomInitRuns(profile)) {
+    const label = runLabel(run);
+    const tokens = runTokenizeId(profile, run);
+    const spec: InitSpec = {
+      model: run.settings.model,
+      overrides: run.settings.overrides as Partial<ModelConfig>,
+      arch: run.arch,
+      seed: run.seed,
+      backend,
+    };
+    const init = planned(initStage, label, spec, { tokens: { stage: tokens } }, 5);
+    stages.push(init, ...evaluationStages(ctx, run, label, init.id, tokens, 0));
+  }
+  return stages;
+}
+
+/** The evaluation stages of one checkpoint (fraction `fraction` of the run of stage `runId`). */
+function evaluationStages(
+  ctx: PlanContext,
+  run: Pick<PlannedRun, "corpus" | "arch" | "config"> & { objective: string; flopsPerToken?: number },
+  label: string,
+  runId: string,
+  tokenizeStageId: string,
+  fraction: number,
+): PlannedStage[] {
+  const { profile, backend } = ctx;
+  const speed = profile.speed;
+  const inputs = {
+    checkpoint: { stage: runId, path: `ckpt/${fractionDirName(fraction)}` },
+    tokenizer: { stage: tokenizeStageId, path: "tokenizer.json" },
+  };
+  const evalLabel = (name: string) => `${label}-f${fraction}-${name}`;
+  if (run.corpus === "multilingual") {
+    const x = profile.multilingual!.xnli;
+    const spec: XnliSpec = {
+      setups: x.setups,
+      langs: x.langs,
+      split: x.split,
+      seeds: x.seeds,
+      finetune: {
+        loss: x.loss,
+        epochs: x.epochs,
+        lr: x.lr,
+        weightDecay: GLUE_PROTOCOLS[x.loss].weightDecay,
+        batch: x.batch,
+        evalBatch: 64,
+        maxTrain: x.maxTrain,
+        ...(x.dropout ? { dropout: x.dropout } : {}),
+      },
+      maxEval: x.maxEval,
+      data: pick(ctx.dataHashes, (f) => f.startsWith("xnli/")),
+      backend,
+    };
+    return [planned(xnliStage, evalLabel("xnli"), spec, inputs, 6 + xnliExamples(x) / speed.glueExamplesPerSecond)];
+  }
+  const stages: PlannedStage[] = [];
+  if (run.arch === "encoder" && profile.glue) {
+    const g = profile.glue;
+    for (const task of ctx.glueTasks) {
+      const files = runFiles(glueRun(task));
+      const spec: GlueSpec = {
+        tasks: [{ glue: task }],
+        seeds: g.seeds,
+        loss: g.loss,
+        epochs: g.epochs,
+        lr: g.lr,
+        weightDecay: GLUE_PROTOCOLS[g.loss].weightDecay,
+        batch: g.batch,
+        evalBatch: 64,
+        maxTrain: g.maxTrain,
+        ...(g.dropout ? { dropout: g.dropout } : {}),
+        data: pick(ctx.dataHashes, (f) => files.includes(f)),
+        backend,
+      };
+      const train = Math.min(g.maxTrain ?? Infinity, ctx.glueTrainExamples[task] ?? 1000);
+      const dev = ctx.glueDevExamples[task] ?? 1000;
+      stages.push(planned(
+        glueStage,
+        evalLabel(task),
+        spec,
+        inputs,
+        6 + (g.seeds.length * g.epochs * (train + dev)) / speed.glueExamplesPerSecond,
+      ));
+    }
+  }
+  let lmFinetuned: Record<string, PlannedInput> = {};
+  if (run.arch === "decoder" && profile.lambada) {
+    const l = profile.lambada;
+    const lmRuns = isHeadless(run.objective) ? l.seeds.length : 0;
+    // The BLiMP and bits-per-byte stages score the LM fine-tunes this stage makes: it keeps them.
+    const keepModels = lmRuns > 0 && l.lmSteps > 0 && signalAt(profile, fraction);
+    const spec: LambadaSpec = {
+      seeds: l.seeds,
+      lmSteps: l.lmSteps,
+      lmLr: l.lmLr,
+      lmBatch: l.lmBatch,
+      lmSeqLen: l.lmSeqLen,
+      limit: l.limit,
+      evalBatch: 64,
+      saveModels: keepModels,
+      data: pick(ctx.dataHashes, (f) => f === LAMBADA_PATH),
+      backend,
+    };
+    const passages = l.limit ?? LAMBADA_PASSAGES;
+    const lambada = planned(
+      lambadaStage,
+      evalLabel("lambada"),
+      spec,
+      inputs,
+      6 + (passages * (1 + lmRuns)) / speed.lambadaPassagesPerSecond +
+        lmRuns * l.lmSteps * l.lmBatch * (l.lmSeqLen ?? run.config.context) * (run.flopsPerToken ?? 0) /
+          speed.pretrainFlopsPerSecond,
+    );
+    stages.push(lambada);
+    if (keepModels) {
+      const saved = (seed: number) => ({ stage: lambada.id, path: `lm-finetuned/seed-${seed}` });
+      lmFinetuned = Object.fromEntries(l.seeds.map((seed) => [`${LM_FINETUNED_INPUT}${seed}`, saved(seed)]));
+    }
+  }
+  stages.push(...signalStages(ctx, run, fraction, evalLabel, { ...inputs, ...lmFinetuned }, tokenizeStageId));
   return stages;
 }
 
@@ -397,7 +431,8 @@ export const UNIGRAM_LABEL = "unigram";
 /** The unigram references of the default corpus's token folder (contracts: objective "unigram"). */
 function unigramReferences(ctx: PlanContext): PlannedStage[] {
   const { profile } = ctx;
-  const tokens = { tokens: { stage: DEFAULT_TOKENIZE_ID } };
+  // The first design's token folder (the profile's vocabulary unless that design sweeps another).
+  const tokens = { tokens: { stage: tokenizeId(profile, designVocab(profile, profile.pretrain.designs[0])) } };
   const out: PlannedStage[] = [];
   const b = profile.blimp;
   if (b && (profile.pretrain.decoder || (b.encoders && profile.pretrain.encoder))) {
@@ -429,7 +464,7 @@ function unigramReferences(ctx: PlanContext): PlannedStage[] {
  */
 function signalStages(
   ctx: PlanContext,
-  run: PlannedRun,
+  run: { arch: string },
   fraction: number,
   evalLabel: (name: string) => string,
   inputs: Record<string, PlannedInput>,

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { blimpTask } from "../data/blimp.ts";
+import { FILES_CORPUS } from "../data/corpora.ts";
 import { CORPUS_NAMES } from "../data/corpus_by_name.ts";
 import { LANGUAGE_SOURCES } from "../data/multilingual/sources.ts";
 import { GLUE_TASK_NAMES } from "../data/glue.ts";
@@ -13,7 +14,11 @@ import { InputError } from "../util/errors.ts";
 import { jsonErrorLine, lineOfPath } from "../util/json_lines.ts";
 import { REPO_ROOT } from "../util/paths.ts";
 import { BACKEND_NAMES } from "../backends/names.ts";
-import { type Objective, OBJECTIVES } from "../models/objectives.ts";
+import { HEAD_MODES, type Objective, OBJECTIVES } from "../models/objective_names.ts";
+import { BUDGET_MODES } from "../train/budget.ts";
+import { DEFAULT_DESIGNS, designName, type DesignProfile } from "../train/designs.ts";
+import { ProfileKeyError } from "./profile_error.ts";
+import { plannedRuns } from "./runs.ts";
 
 /** The folder holding the named profiles. */
 export const PROFILE_DIR: string = join(REPO_ROOT, "profiles");
@@ -21,7 +26,10 @@ export const PROFILE_DIR: string = join(REPO_ROOT, "profiles");
 /** The profile `deno task reproduce` runs with no --profile. */
 export const DEFAULT_PROFILE = "ci";
 
-/** Pretraining settings of one architecture. Exactly one of budgetFlops / budgetSoftmaxTokens is set. */
+/**
+ * Pretraining settings of one architecture. Exactly one of budgetFlops / budgetSoftmaxTokens is set: the
+ * compute of the FLOP and token designs. budgetSeconds is the budget of a seconds design.
+ */
 export interface ArchProfile {
   /** Model config name (models/configs) or JSON path. */
   model: string;
@@ -31,6 +39,8 @@ export interface ArchProfile {
   budgetFlops?: number;
   /** Or: the budget as the FLOPs the softmax objective spends on this many tokens. */
   budgetSoftmaxTokens?: number;
+  /** Seconds of training on this machine per run, for a design with budget "seconds". */
+  budgetSeconds?: number;
   batch: number;
   accum: number;
   seqLen: number;
@@ -69,6 +79,8 @@ export interface MultilingualProfile {
     batch: number;
     lr: number;
     loss: "balanced" | "plain";
+    /** Dropout while fine-tuning (BERT's 0.1; 0: none). */
+    dropout: number;
   };
 }
 
@@ -80,13 +92,26 @@ export interface Profile {
   backend: string;
   /** Refuse to run unless the backend is this one (override with --any-backend). */
   requireBackend: string | null;
-  /** The pretraining corpus (a built-in one by name, data/corpora.ts) and the slice of it to tokenize (null: all). */
-  corpus: { name: string; maxDocuments: number | null };
-  tokenizer: { vocabSize: number; seed: number; validFraction: number; maxTrainBytes: number | null };
+  /**
+   * The pretraining corpus, a built-in one by name (data/corpora.ts) or the user's `files` (.txt, folders,
+   * .jsonl, .jsonl.gz; paths relative to the profile file, or absolute; name "files"), and the slice of
+   * it to tokenize (null: all).
+   */
+  corpus: { name: string; maxDocuments: number | null; files?: string[] };
+  /**
+   * The tokenizer trained on the corpus, or a given tokenizer.json (`file`, relative to the profile file
+   * or absolute) used as it is; vocabSize must then be its size.
+   */
+  tokenizer: { vocabSize: number; seed: number; validFraction: number; maxTrainBytes: number | null; file?: string };
   pretrain: {
+    /** The objectives compared; "softmax" is the baseline every other is compared with. */
     objectives: Objective[];
     seeds: number[];
     fractions: number[];
+    /** The comparison designs: each plans every objective and seed (default: matched FLOPs, sparse head). */
+    designs: DesignProfile[];
+    /** Also a random-init reference per architecture and seed: no pretraining, evaluated like the others. */
+    randomInit: boolean;
     encoder: ArchProfile | null;
     decoder: ArchProfile | null;
   };
@@ -101,6 +126,8 @@ export interface Profile {
     batch: number;
     lr: number;
     loss: "balanced" | "plain";
+    /** Dropout while fine-tuning (BERT's 0.1; 0: none). */
+    dropout: number;
   } | null;
   lambada: {
     limit: number | null;
@@ -163,12 +190,11 @@ export interface BpbProfile {
 
 type Check = (value: unknown, path: string) => unknown;
 
+/** The smallest vocabulary a profile trains a tokenizer to (a given tokenizer.json may have any size). */
+const MIN_TRAINED_VOCAB = 4096;
+
 /** Thrown inside the checkers; turned into an InputError with the file and line by `validateProfile`. */
-class KeyError extends Error {
-  constructor(readonly path: string, message: string) {
-    super(message);
-  }
-}
+const KeyError = ProfileKeyError;
 
 const fail = (path: string, expected: string, value: unknown): never => {
   throw new KeyError(path, `${path}: expected ${expected}, got ${JSON.stringify(value)}`);
@@ -192,6 +218,7 @@ const int = (min: number): Check =>
   p,
 ) => (Number.isSafeInteger(v) && (v as number) >= min ? v : fail(p, `an integer >= ${min}`, v));
 const nullable = (c: Check): Check => (v, p) => (v === null ? null : c(v, p));
+const bool: Check = (v, p) => (typeof v === "boolean" ? v : fail(p, "true or false", v));
 const list = (c: Check, minLength = 1): Check => (v, p) => {
   if (!Array.isArray(v) || v.length < minLength) fail(p, `a list of at least ${minLength} item(s)`, v);
   return (v as unknown[]).map((x, i) => c(x, `${p}[${i}]`));
@@ -242,6 +269,7 @@ const archProfile: Check = (v, p) => {
     overrides: record,
     budgetFlops: positive,
     budgetSoftmaxTokens: positive,
+    budgetSeconds: positive,
     batch: int(1),
     accum: int(1),
     seqLen: int(4),
@@ -254,7 +282,7 @@ const archProfile: Check = (v, p) => {
     clip: num(0),
     evalBatches: int(1),
     ckptEvery: int(0),
-  }, ["overrides", "budgetFlops", "budgetSoftmaxTokens"])(v, p) as ArchProfile;
+  }, ["overrides", "budgetFlops", "budgetSoftmaxTokens", "budgetSeconds"])(v, p) as ArchProfile;
   if ((a.budgetFlops === undefined) === (a.budgetSoftmaxTokens === undefined)) {
     throw new KeyError(`${p}.budgetFlops`, `${p}: expected exactly one of budgetFlops and budgetSoftmaxTokens`);
   }
@@ -271,26 +299,57 @@ const fractions: Check = (v, p) => {
   return [...new Set(xs)].sort((a, b) => a - b);
 };
 
+const dropout = num(0, 0.9);
+
+const design: Check = object({
+  name: str,
+  budget: oneOf(...BUDGET_MODES),
+  head: oneOf(...HEAD_MODES),
+  vocabSize: int(4096),
+  batch: int(1),
+}, ["name", "vocabSize", "batch"]);
+
+/** The designs: names unique (given or derived). */
+const designs: Check = (v, p) => {
+  const list_ = list(design)(v, p) as DesignProfile[];
+  const seen = new Map<string, number>();
+  list_.forEach((d, i) => {
+    const name = designName(d);
+    if (seen.has(name)) {
+      throw new KeyError(
+        `${p}[${i}]`,
+        `${p}[${i}]: design "${name}" is already ${p}[${seen.get(name)}]; give each design its own name`,
+      );
+    }
+    seen.set(name, i);
+  });
+  return list_;
+};
+
 const multilingual: Check = object({
   languages: list(oneOf(...Object.keys(LANGUAGE_SOURCES))),
   capWords: int(100),
-  fetch: (v, p) => (typeof v === "boolean" ? v : fail(p, "true or false", v)),
+  fetch: bool,
   tokenizer: object({ vocabSize: int(4096), alpha: num(0, 1), seed: int(0), validFraction: num(0.001, 0.5) }),
   encoder: archProfile,
   seeds: list(int(0)),
   fractions,
-  xnli: object({
-    setups: list(oneOf("en", "target")),
-    langs: list(oneOf(...XNLI_LANGUAGES)),
-    split: oneOf("dev", "test"),
-    seeds: list(int(0)),
-    epochs: int(1),
-    maxTrain: nullable(int(1)),
-    maxEval: nullable(int(1)),
-    batch: int(1),
-    lr: positive,
-    loss: oneOf("balanced", "plain"),
-  }),
+  xnli: withDefaults(
+    { dropout: 0 },
+    object({
+      setups: list(oneOf("en", "target")),
+      langs: list(oneOf(...XNLI_LANGUAGES)),
+      split: oneOf("dev", "test"),
+      seeds: list(int(0)),
+      epochs: int(1),
+      maxTrain: nullable(int(1)),
+      maxEval: nullable(int(1)),
+      batch: int(1),
+      lr: positive,
+      loss: oneOf("balanced", "plain"),
+      dropout,
+    }, ["dropout"]),
+  ),
 });
 
 /** A subset of the pretraining fractions, or null for all of them (checked against them in validateProfile). */
@@ -312,6 +371,22 @@ const bpb: Check = object({ limitDocuments: nullable(int(1)), fractions: someFra
  */
 const SIGNAL_SPEEDS = { blimpPairsPerSecond: 40, bpbTokensPerSecond: 700 };
 
+/** The corpus: a built-in one by name, or the user's files (name "files", the default when files are given). */
+const corpusSection: Check = (v, p) => {
+  const c = object(
+    { name: oneOf(...CORPUS_NAMES, FILES_CORPUS), maxDocuments: nullable(int(2)), files: list(str) },
+    ["name", "files"],
+  )(v, p) as Profile["corpus"];
+  const name = c.name ?? (c.files ? FILES_CORPUS : "default");
+  if ((name === FILES_CORPUS) !== (c.files !== undefined)) {
+    throw new KeyError(
+      `${p}.${c.files ? "files" : "name"}`,
+      `${p}: corpus.files goes with corpus.name "${FILES_CORPUS}" (or no name); a built-in corpus takes no files`,
+    );
+  }
+  return { ...c, name };
+};
+
 const PROFILE: Check = withDefaults(
   { multilingual: null, blimp: null, bpb: null },
   object({
@@ -319,25 +394,28 @@ const PROFILE: Check = withDefaults(
     description: str,
     backend: oneOf(...BACKEND_NAMES),
     requireBackend: nullable(oneOf(...BACKEND_NAMES.filter((b) => b !== "auto"))),
-    corpus: withDefaults(
-      { name: "default" },
-      object({ name: oneOf(...CORPUS_NAMES), maxDocuments: nullable(int(2)) }, ["name"]),
-    ),
+    corpus: corpusSection,
     tokenizer: object({
-      vocabSize: int(4096),
+      vocabSize: int(6),
       seed: int(0),
       validFraction: num(0.001, 0.5),
       maxTrainBytes: nullable(int(1)),
-    }),
-    pretrain: object({
-      objectives: list(oneOf(...OBJECTIVES)),
-      seeds: list(int(0)),
-      fractions,
-      encoder: nullable(archProfile),
-      decoder: nullable(archProfile),
-    }),
+      file: str,
+    }, ["file"]),
+    pretrain: withDefaults(
+      { designs: DEFAULT_DESIGNS, randomInit: false },
+      object({
+        objectives: list(oneOf(...OBJECTIVES)),
+        seeds: list(int(0)),
+        fractions,
+        designs,
+        randomInit: bool,
+        encoder: nullable(archProfile),
+        decoder: nullable(archProfile),
+      }, ["designs", "randomInit"]),
+    ),
     glue: nullable(withDefaults(
-      { exclude: [] },
+      { exclude: [], dropout: 0 },
       object({
         tasks: list(oneOf(...GLUE_TASK_NAMES, "all-in-cache")),
         exclude: list(oneOf(...GLUE_TASK_NAMES), 0),
@@ -347,7 +425,8 @@ const PROFILE: Check = withDefaults(
         batch: int(1),
         lr: positive,
         loss: oneOf("balanced", "plain"),
-      }, ["exclude"]),
+        dropout,
+      }, ["exclude", "dropout"]),
     )),
     lambada: nullable(object({
       limit: nullable(int(1)),
@@ -373,6 +452,51 @@ const PROFILE: Check = withDefaults(
   }, ["multilingual", "blimp", "bpb"]),
 );
 
+/**
+ * The checks across sections: every design compares the softmax baseline with a partner objective; a
+ * seconds design needs each architecture's budgetSeconds; a given tokenizer fixes the vocabulary, and a
+ * trained one has at least MIN_TRAINED_VOCAB tokens.
+ */
+function checkComparisons(p: Profile): void {
+  const { objectives, designs } = p.pretrain;
+  if (p.tokenizer.file === undefined && p.tokenizer.vocabSize < MIN_TRAINED_VOCAB) {
+    fail(
+      "tokenizer.vocabSize",
+      `an integer >= ${MIN_TRAINED_VOCAB} (or a given tokenizer.file)`,
+      p.tokenizer.vocabSize,
+    );
+  }
+  if (!objectives.includes("softmax") || objectives.length < 2) {
+    throw new KeyError(
+      "pretrain.objectives",
+      `pretrain.objectives: expected "softmax" and at least one objective to compare with it (its partner runs), got ${
+        JSON.stringify(objectives)
+      }`,
+    );
+  }
+  const archs = [
+    ["pretrain.encoder", p.pretrain.encoder],
+    ["pretrain.decoder", p.pretrain.decoder],
+    ["multilingual.encoder", p.multilingual?.encoder ?? null],
+  ] as const;
+  designs.forEach((d, i) => {
+    for (const [key, a] of archs) {
+      if (d.budget === "seconds" && a && a.budgetSeconds === undefined) {
+        throw new KeyError(
+          `pretrain.designs[${i}].budget`,
+          `pretrain.designs[${i}].budget: a "seconds" design needs ${key}.budgetSeconds (seconds of training per run)`,
+        );
+      }
+    }
+    if (d.vocabSize !== undefined && p.tokenizer.file !== undefined) {
+      throw new KeyError(
+        `pretrain.designs[${i}].vocabSize`,
+        `pretrain.designs[${i}].vocabSize: the tokenizer is given (tokenizer.file), so its vocabulary cannot change`,
+      );
+    }
+  });
+}
+
 /** Checks a parsed profile; errors name `file`, the key and its line in `text`. */
 export function validateProfile(raw: unknown, file: string, text = ""): Profile {
   try {
@@ -384,6 +508,8 @@ export function validateProfile(raw: unknown, file: string, text = ""): Profile 
       );
     }
     if (p.glue && !p.pretrain.encoder) throw new KeyError("glue", "glue: GLUE fine-tuning needs pretrain.encoder");
+    checkComparisons(p);
+    plannedRuns(p); // the budgets: a headless decoder's LM fine-tune must fit in its budget
     if (p.lambada && !p.pretrain.decoder) throw new KeyError("lambada", "lambada: LAMBADA needs pretrain.decoder");
     if (p.bpb && !p.pretrain.decoder) throw new KeyError("bpb", "bpb: bits per byte needs pretrain.decoder");
     if (p.blimp && !p.pretrain.decoder && !(p.blimp.encoders && p.pretrain.encoder)) {
@@ -400,7 +526,7 @@ export function validateProfile(raw: unknown, file: string, text = ""): Profile 
     }
     return p;
   } catch (e) {
-    if (e instanceof KeyError) throw new InputError(e.message, file, lineOfPath(text, e.path));
+    if (e instanceof ProfileKeyError) throw new InputError(e.message, file, lineOfPath(text, e.path));
     throw e;
   }
 }

@@ -82,7 +82,7 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
       0,
     );
   }
-  const corpus = await loadCorpusSlice(profile, cacheDir, o.log);
+  const corpus = await loadCorpusSlice(profile, cacheDir, o.log, o.profileFile);
   // Offline, the multilingual sources are not fetched either (whatever multilingual.fetch says).
   const multilingual = profile.multilingual
     ? await prepareMultilingualSources(
@@ -140,6 +140,8 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
         documents: corpus.documents.length,
         bytes: corpus.bytes,
         whole: corpus.description,
+        files: corpus.files.flatMap((f) => f.files),
+        givenTokenizer: corpus.givenTokenizer,
       },
       tokensDir: byId.get(DEFAULT_TOKENIZE_ID)?.dir ?? null,
       multilingual: multilingual && byId.has(MULTILINGUAL_TOKENIZE_ID)

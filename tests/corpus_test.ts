@@ -11,7 +11,9 @@ import {
   splitKey,
   splitOf,
 } from "../data/corpus.ts";
+import { corpusFileList } from "../data/corpus_files.ts";
 import { InputError } from "../util/errors.ts";
+import { gzipSync } from "fflate";
 
 async function collect(docs: AsyncIterable<Document>): Promise<Document[]> {
   const out: Document[] = [];
@@ -168,6 +170,27 @@ Deno.test("readCorpus: bad inputs are InputErrors naming file and line", async (
   await expectError([], "no corpus paths");
   await write("other/empty/x.txt", "text");
   await expectError([emptyDir, join(dir, "other", "empty")], 'same name "empty"');
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("readCorpus reads gzipped JSON lines (.jsonl.gz) like .jsonl; a broken gzip stream names the file", async () => {
+  const dir = await Deno.makeTempDir();
+  const text = '{"text": "first document"}\n\n{"text": "second, é 日本"}\n';
+  const gz = join(dir, "owt2_00.jsonl.gz");
+  await Deno.writeFile(gz, gzipSync(new TextEncoder().encode(text)));
+  const plain = join(dir, "plain.jsonl");
+  await Deno.writeTextFile(plain, text);
+  const [a, b] = [await collect(readCorpus([gz])), await collect(readCorpus([plain]))];
+  assertEquals(a.map((d) => [d.id, d.text]), [["owt2_00.jsonl.gz:1", "first document"], [
+    "owt2_00.jsonl.gz:3",
+    "second, é 日本",
+  ]]);
+  assertEquals(a.map((d) => d.text), b.map((d) => d.text));
+  assertEquals(await corpusFileList([dir]), [gz, plain]);
+  const broken = join(dir, "cut.jsonl.gz");
+  await Deno.writeFile(broken, gzipSync(new TextEncoder().encode(text)).subarray(0, 20));
+  const e = await assertRejects(() => collect(readCorpus([broken])), InputError);
+  assertStringIncludes(e.message, `${broken}: not a readable gzip file`);
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -282,3 +282,38 @@ Deno.test("mean and sample std over seeds", () => {
   assertAlmostEquals(summary.accuracy.mean, 0.85, 1e-12);
   assertAlmostEquals(summary.accuracy.std, Math.sqrt(0.005), 1e-12);
 });
+
+Deno.test("dropout while fine-tuning: a seeded run replays, differs from no dropout, and still learns", () => {
+  const data = () => {
+    const rng = new Rng(7);
+    return { train: markerExamples(128, rng), dev: { validation: markerExamples(64, rng) } };
+  };
+  const run = (dropout: number | undefined, epochs = 1) => {
+    const model = createModel(ENCODER, 0);
+    const options = { loss: "balanced" as const, lr: 2e-3, batch: 16, epochs, seed: 3, dropout };
+    const r = finetuneTask(model, ids, BINARY, data(), options);
+    model.dispose();
+    return r;
+  };
+  const [a, b, none, zero] = [run(0.1), run(0.1), run(undefined), run(0)];
+  assertEquals(a.epochs.map((e) => e.trainLoss), b.epochs.map((e) => e.trainLoss), "the same seed, the same masks");
+  assertNotEquals(a.epochs[0].trainLoss, none.epochs[0].trainLoss);
+  assertEquals(zero.epochs.map((e) => e.trainLoss), none.epochs.map((e) => e.trainLoss), "rate 0 is no dropout");
+  const learnt = run(0.1, 4);
+  assert(learnt.best.scores.accuracy > 0.85, `accuracy ${learnt.best.scores.accuracy} with dropout 0.1`);
+  const model = createModel(ENCODER, 0);
+  assertThrows(
+    () =>
+      finetuneTask(model, ids, BINARY, data(), {
+        loss: "balanced",
+        lr: 1e-3,
+        batch: 8,
+        epochs: 1,
+        seed: 0,
+        dropout: 1,
+      }),
+    InputError,
+    "dropout must be in [0, 1)",
+  );
+  model.dispose();
+});

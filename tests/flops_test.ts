@@ -1,12 +1,15 @@
 /**
- * The analytic FLOP counter against the instrumented product counter of the real ops (exact), against
- * the 6·N·D rule for pythia-70m, and the model configs it reads.
+ * The analytic FLOP counter against the instrumented product counter of the real ops (exact, for every
+ * objective and both softmax head modes), against the 6·N·D rule for pythia-70m, the CWT/softmax ratio
+ * table it prints, and the model configs it reads.
  */
-import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
+import { assert, assertAlmostEquals, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { join } from "node:path";
 import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig, modelConfigNames } from "../models/config.ts";
-import { cwtToSoftmaxRatio, stepFlops } from "../models/flops.ts";
+import { cwtToSoftmaxRatio, ratioTable, REFERENCE_SHAPES, stepFlops } from "../models/flops.ts";
+import { expectedScored } from "../models/masking.ts";
+import { HEAD_MODES, OBJECTIVES } from "../models/objective_names.ts";
 import { countProductFlops } from "../models/ops.ts";
 import { createModel, parameterShapes } from "../models/transformer.ts";
 import { lossAndGrads } from "../models/objectives.ts";
@@ -17,29 +20,72 @@ import { Rng } from "../util/rng.ts";
 await initBackend("wasm");
 
 for (const arch of ["encoder", "decoder"] as const) {
-  for (const objective of ["softmax", "cwt"] as const) {
-    Deno.test(`${arch} ${objective}: analytic step FLOPs equal the products the tiny model actually runs`, () => {
-      const config = loadModelConfig("tiny", { arch, tieHead: arch === "encoder" });
-      const model = createModel(config, 1);
-      const rng = new Rng(2);
-      const rows = Array.from({ length: 3 }, () => Int32Array.from({ length: 13 }, () => 5 + rng.int(40)));
-      const batch = arch === "decoder"
-        ? makeDecoderBatch(rows)
-        : makeEncoderBatch(rows.map((r, i) => r.subarray(0, 12 - i)), rng, 48);
-      const { flops } = countProductFlops(() => {
-        for (const g of lossAndGrads(model, objective, batch).grads.values()) g.dispose();
+  for (const objective of OBJECTIVES) {
+    for (const head of HEAD_MODES) {
+      Deno.test(`${arch} ${objective}, ${head} head: analytic step FLOPs equal the products the tiny model actually runs`, () => {
+        const config = loadModelConfig("tiny", { arch, tieHead: arch === "encoder" });
+        const model = createModel(config, 1, { targetEmbedding: objective === "nce-untied" });
+        const rng = new Rng(2);
+        const rows = Array.from({ length: 3 }, () => Int32Array.from({ length: 13 }, () => 5 + rng.int(40)));
+        const batch = arch === "decoder"
+          ? makeDecoderBatch(rows)
+          : makeEncoderBatch(rows.map((r, i) => r.subarray(0, 12 - i)), rng, 48);
+        const { flops } = countProductFlops(() => {
+          for (const g of lossAndGrads(model, objective, batch, head).grads.values()) g.dispose();
+        });
+        const analytic = stepFlops(config, objective, {
+          batch: batch.batch,
+          seqLen: batch.seqLen,
+          scored: batch.positions.length,
+        }, head);
+        assertEquals(flops, analytic.total);
+        assertEquals(analytic.backward, 2 * analytic.forward);
+        model.dispose();
       });
-      const analytic = stepFlops(config, objective, {
-        batch: batch.batch,
-        seqLen: batch.seqLen,
-        scored: batch.positions.length,
-      });
-      assertEquals(flops, analytic.total);
-      assertEquals(analytic.backward, 2 * analytic.forward);
-      model.dispose();
-    });
+    }
   }
 }
+
+Deno.test("head modes by hand: a dense head scores every position; a decoder's two modes coincide; ce+cwt is the sum", () => {
+  const enc = loadModelConfig("enc-small");
+  const shape = { batch: 2, seqLen: 10, scored: 3 };
+  const [d, V, n] = [256, 8192, 20];
+  // Softmax head forward: transform 2·rows·d·d + logits 2·rows·d·V, rows = |S| (sparse) or every position (dense).
+  assertEquals(stepFlops(enc, "softmax", shape).breakdown.head.forward, 3 * (2 * d * d + 2 * d * V));
+  assertEquals(stepFlops(enc, "softmax", shape, "dense").breakdown.head.forward, n * (2 * d * d + 2 * d * V));
+  // CWT never has a softmax head: the head mode changes nothing.
+  assertEquals(stepFlops(enc, "cwt", shape, "dense").total, stepFlops(enc, "cwt", shape).total);
+  assertEquals(stepFlops(enc, "nce-untied", shape).total, stepFlops(enc, "cwt", shape).total);
+  const sum = stepFlops(enc, "softmax", shape, "dense").breakdown.head.forward +
+    stepFlops(enc, "cwt", shape).breakdown.head.forward;
+  assertEquals(stepFlops(enc, "ce+cwt", shape, "dense").breakdown.head.forward, sum);
+  const dec = loadModelConfig("dec-small");
+  const all = { batch: 2, seqLen: 10, scored: 20 };
+  assertEquals(stepFlops(dec, "softmax", all, "dense").total, stepFlops(dec, "softmax", all).total);
+});
+
+Deno.test("the CWT/softmax ratio table pins both head modes: 0.917/0.614 enc-small, 0.938/0.690 bert-base-50k", () => {
+  const ratio = (config: string, batch: number, seqLen: number, head: "sparse" | "dense", overrides = {}) => {
+    const c = loadModelConfig(config, overrides);
+    const arch = c.arch;
+    return cwtToSoftmaxRatio(c, { batch, seqLen, scored: expectedScored(arch, batch, seqLen) }, head);
+  };
+  // Encoders at 15% of T-2 positions scored (302 of 16 x 126 for enc-small; 605 of 32 x 126 for bert-base-50k).
+  assertAlmostEquals(ratio("enc-small", 16, 128, "sparse"), 0.9175, 5e-4);
+  assertAlmostEquals(ratio("enc-small", 16, 128, "dense"), 0.6138, 5e-4);
+  assertAlmostEquals(ratio("bert-base-50k", 32, 128, "sparse"), 0.9385, 5e-4);
+  assertAlmostEquals(ratio("bert-base-50k", 32, 128, "dense"), 0.6905, 5e-4);
+  // Decoders score every position: one ratio for both modes, falling with the vocabulary.
+  for (const head of HEAD_MODES) {
+    assertAlmostEquals(ratio("dec-small", 16, 128, head), 0.714, 1e-3);
+    assertAlmostEquals(ratio("dec-small", 16, 128, head, { vocabSize: 32768 }), 0.333, 1e-3);
+    assertAlmostEquals(ratio("pythia-70m", 8, 2048, head), 0.696, 1e-3);
+  }
+  const table = ratioTable();
+  assertEquals(table.split("\n").length, 2 + 2 * REFERENCE_SHAPES.length);
+  assertStringIncludes(table, "| enc-small | B=16 T=128 | dense | 0.0334 | 0.0205 | 0.614 |");
+  assertStringIncludes(table, "| dec-small | B=16 T=128, V=32768 | sparse | 0.0708 | 0.0236 | 0.333 |");
+});
 
 Deno.test("pythia-70m: step FLOPs match 6·N·D plus the attention term within 1%", () => {
   const config = loadModelConfig("pythia-70m");

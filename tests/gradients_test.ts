@@ -1,5 +1,5 @@
 /**
- * Gradients of both objectives w.r.t. every parameter of a tiny model (both architectures) against
+ * Gradients of the objectives (and the dense softmax head) w.r.t. every parameter of a tiny model against
  * central finite differences of the loss. Float32 losses carry ~1e-7 relative rounding, so each
  * tensor is checked along one random unit direction v (the directional derivative <g, v> aggregates
  * all its coordinates) and at its largest-gradient coordinate. The numeric derivative is Richardson's
@@ -12,7 +12,7 @@ import { assert } from "@std/assert";
 import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig } from "../models/config.ts";
 import { createModel, type Model } from "../models/transformer.ts";
-import { lmLoss, lossAndGrads, type Objective } from "../models/objectives.ts";
+import { type HeadMode, isHeadless, lmLoss, lossAndGrads, type Objective } from "../models/objectives.ts";
 import { type LmBatch, makeDecoderBatch, makeEncoderBatch } from "../models/batches.ts";
 import { Rng } from "../util/rng.ts";
 
@@ -22,8 +22,8 @@ const EPS = 1e-2;
 const ABS_TOL = 3e-4;
 const REL_TOL = 3e-3;
 
-function lossAt(model: Model, objective: Objective, batch: LmBatch): number {
-  return tf.tidy(() => lmLoss(model, objective, batch).dataSync()[0]);
+function lossAt(model: Model, objective: Objective, batch: LmBatch, head: HeadMode): number {
+  return tf.tidy(() => lmLoss(model, objective, batch, head).dataSync()[0]);
 }
 
 /** The derivative of the loss along `dir` in `v`: Richardson-extrapolated central differences. */
@@ -33,11 +33,12 @@ function numericDerivative(
   batch: LmBatch,
   v: tf.Variable,
   dir: Float32Array,
+  head: HeadMode,
 ): number {
   const orig = v.dataSync().slice();
   const lossMovedBy = (step: number) => {
     v.assign(tf.tensor(orig.map((x, i) => x + step * dir[i]), v.shape));
-    return lossAt(model, objective, batch);
+    return lossAt(model, objective, batch, head);
   };
   const central = (eps: number) => (lossMovedBy(eps) - lossMovedBy(-eps)) / (2 * eps);
   const [coarse, fine] = [central(EPS), central(EPS / 2)];
@@ -45,18 +46,18 @@ function numericDerivative(
   return (4 * fine - coarse) / 3;
 }
 
-function checkModel(arch: "encoder" | "decoder", objective: Objective, batch: LmBatch) {
+function checkModel(arch: "encoder" | "decoder", objective: Objective, batch: LmBatch, head: HeadMode = "sparse") {
   const config = loadModelConfig("tiny", { arch, tieHead: arch === "encoder" });
-  const model = createModel(config, 11);
+  const model = createModel(config, 11, { targetEmbedding: objective === "nce-untied" });
   const rng = new Rng(12);
-  const { grads } = lossAndGrads(model, objective, batch);
+  const { grads } = lossAndGrads(model, objective, batch, head);
   const failures: string[] = [];
   let checked = 0;
   for (const [name, v] of model.params) {
     const g = grads.get(name);
     if (!g) {
-      // Only the softmax head may be unused (by CWT).
-      assert(objective === "cwt" && name.startsWith("head."), `${arch}/${objective}: no gradient for ${name}`);
+      // Only the softmax head may be unused (by the headless objectives).
+      assert(isHeadless(objective) && name.startsWith("head."), `${arch}/${objective}: no gradient for ${name}`);
       continue;
     }
     const gv = g.dataSync() as Float32Array;
@@ -68,7 +69,7 @@ function checkModel(arch: "encoder" | "decoder", objective: Objective, batch: Lm
     unit[top] = 1;
     for (const [label, d] of [["direction", dir], [`coordinate ${top}`, unit]] as const) {
       const analytic = d.reduce((s, x, i) => s + x * gv[i], 0);
-      const numeric = numericDerivative(model, objective, batch, v, d);
+      const numeric = numericDerivative(model, objective, batch, v, d, head);
       checked++;
       if (!(Math.abs(analytic - numeric) <= ABS_TOL + REL_TOL * Math.abs(numeric))) {
         failures.push(`${name} ${label}: analytic ${analytic.toExponential(4)} vs numeric ${numeric.toExponential(4)}`);
@@ -107,3 +108,13 @@ for (const objective of ["softmax", "cwt"] as const) {
     checkModel("encoder", objective, encoderBatch());
   });
 }
+
+// The ablations and the dense head (the encoder is where they differ from the above).
+for (const objective of ["ce+cwt", "nce-untied"] as const) {
+  Deno.test(`encoder ${objective}: gradients of every parameter match finite differences`, () => {
+    checkModel("encoder", objective, encoderBatch());
+  });
+}
+Deno.test("encoder softmax, dense head: gradients of every parameter match finite differences", () => {
+  checkModel("encoder", "softmax", encoderBatch(), "dense");
+});

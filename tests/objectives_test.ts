@@ -1,14 +1,15 @@
 /**
- * The two objectives: CWT on hand-computed examples, its identity with softmax cross-entropy when S
+ * The objectives: CWT on hand-computed examples, its identity with softmax cross-entropy when S
  * holds every vocabulary token once, the log n floor for duplicates, and model-level behaviour
- * (E gets gradient as a target, unused heads get none, padding and causality are respected).
+ * (E gets gradient as a target, unused heads get none, padding and causality are respected); the dense
+ * softmax head against the sparse one, the ce+cwt and nce-untied ablations, and dropout.
  */
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig } from "../models/config.ts";
 import { matMulNT } from "../models/ops.ts";
-import { createModel, initHeadFromEmbedding, noDecay } from "../models/transformer.ts";
+import { applyDropout, createModel, initHeadFromEmbedding, noDecay, TARGET_EMBEDDING } from "../models/transformer.ts";
 import { cwtLoss, lmLoss, lossAndGrads, parseObjective, softmaxLoss } from "../models/objectives.ts";
 import { type LmBatch, makeDecoderBatch, makeEncoderBatch } from "../models/batches.ts";
 import { InputError } from "../util/errors.ts";
@@ -194,5 +195,78 @@ Deno.test("bad batches and objective names are refused with what was expected", 
   assertThrows(() => lmLoss(model, "cwt", { ...batch, tokens: batch.tokens.map(() => -1) }), Error, "token id -1");
   assertThrows(() => lmLoss(model, "cwt", { ...makeDecoderBatch([new Int32Array(18).fill(5)]) }), Error, "context");
   assertThrows(() => parseObjective("mlm"), InputError, "softmax, cwt");
+  model.dispose();
+});
+
+Deno.test("a dense softmax head gives the sparse head's loss and gradients (logits at every position, loss on the masked)", () => {
+  const model = createModel(tiny("encoder", true), 15);
+  const rows = [Int32Array.from([1, 10, 11, 12, 13, 14, 15, 16, 2]), Int32Array.from([1, 20, 21, 22, 2])];
+  const batch = makeEncoderBatch(rows, new Rng(4), 48);
+  assert(batch.positions.length < batch.batch * batch.seqLen, "some positions are not scored");
+  const sparse = lossAndGrads(model, "softmax", batch, "sparse");
+  const dense = lossAndGrads(model, "softmax", batch, "dense");
+  assertAlmostEquals(dense.loss, sparse.loss, 1e-6);
+  assertEquals([...dense.grads.keys()].sort(), [...sparse.grads.keys()].sort());
+  for (const [name, g] of sparse.grads) {
+    const [a, b] = [g.dataSync(), dense.grads.get(name)!.dataSync()];
+    a.forEach((x, i) => assertAlmostEquals(b[i], x, 1e-6, `${name}[${i}]`));
+  }
+  for (const t of [...sparse.grads.values(), ...dense.grads.values()]) t.dispose();
+  model.dispose();
+});
+
+Deno.test("ce+cwt is the sum of the softmax and CWT losses, and trains the head and E", () => {
+  const model = createModel(tiny("decoder"), 16);
+  const batch = decoderBatch(17);
+  const sum = value(() => lmLoss(model, "softmax", batch)) + value(() => lmLoss(model, "cwt", batch));
+  assertAlmostEquals(value(() => lmLoss(model, "ce+cwt", batch)), sum, 1e-5);
+  const { grads } = lossAndGrads(model, "ce+cwt", batch);
+  assertEquals([...grads.keys()].sort(), [...model.params.keys()].sort());
+  for (const t of grads.values()) t.dispose();
+  model.dispose();
+});
+
+Deno.test("nce-untied scores against its own target embedding: CWT with target.w in place of E", () => {
+  const model = createModel(tiny("decoder"), 18, { head: false, targetEmbedding: true });
+  const batch = decoderBatch(19);
+  batch.targets[batch.seqLen - 1] = 47; // token 47: a target only, never an input
+  assert(!batch.tokens.includes(47));
+  const expected = value(() =>
+    cwtLoss(
+      model.hidden(batch.tokens, batch.batch, batch.seqLen),
+      tf.gather(model.params.get(TARGET_EMBEDDING)!, tf.tensor1d(batch.targets, "int32")) as tf.Tensor2D,
+    )
+  );
+  assertAlmostEquals(value(() => lmLoss(model, "nce-untied", batch)), expected, 1e-6);
+  const { grads } = lossAndGrads(model, "nce-untied", batch);
+  const row47 = (name: string) => Math.max(...grads.get(name)!.slice([47, 0], [1, 16]).dataSync().map(Math.abs));
+  assertEquals(row47("embed.tok.w"), 0, "E is only an input now: its row 47 gets nothing");
+  assert(row47(TARGET_EMBEDDING) > 1e-4, "the target table gets the target's gradient");
+  for (const t of grads.values()) t.dispose();
+  // Its LM head for scoring is a copy of the target table (what the outputs learned to point at).
+  initHeadFromEmbedding(model);
+  const x = randn(new Rng(5), 2, 16);
+  const viaHead = tf.tidy(() => model.logits(x).dataSync());
+  const viaT = tf.tidy(() => tf.matMul(x, model.params.get(TARGET_EMBEDDING)!, false, true).dataSync());
+  viaHead.forEach((v, i) => assertAlmostEquals(v, viaT[i], 1e-6));
+  const plain = createModel(tiny("decoder"), 18, { head: false });
+  assertThrows(() => tf.tidy(() => lmLoss(plain, "nce-untied", batch)), Error, "without a target embedding");
+  for (const m of [model, plain]) m.dispose();
+});
+
+Deno.test("dropout only where given: masks from the seeded Rng, kept values scaled by 1/(1-rate)", () => {
+  const model = createModel(tiny("encoder", true), 20);
+  const tokens = Int32Array.from([1, 10, 11, 12, 2, 1, 20, 21, 22, 2]);
+  const h = (d?: { rate: number; rng: Rng }) =>
+    tf.tidy(() => Array.from(model.hidden(tokens, 2, 5, undefined, d).dataSync()));
+  assertEquals(h({ rate: 0, rng: new Rng(1) }), h(), "rate 0 is no dropout");
+  assertEquals(h({ rate: 0.1, rng: new Rng(1) }), h({ rate: 0.1, rng: new Rng(1) }), "the same seed replays");
+  assert(h({ rate: 0.1, rng: new Rng(1) }).some((x, i) => x !== h()[i]), "dropout changes the states");
+  const x = tf.ones([1000, 4]);
+  const dropped = tf.tidy(() => Array.from(applyDropout(x, { rate: 0.25, rng: new Rng(2) }).dataSync()));
+  const zeros = dropped.filter((v) => v === 0).length;
+  assert(zeros > 850 && zeros < 1150, `${zeros} of 4000 zeroed at rate 0.25`);
+  assert(dropped.every((v) => v === 0 || Math.abs(v - 4 / 3) < 1e-6));
+  x.dispose();
   model.dispose();
 });

@@ -19,7 +19,7 @@ async function loadError(value: unknown, text?: string): Promise<string> {
   return e.message;
 }
 
-Deno.test("the four shipped profiles validate and plan both architectures at matched FLOPs", async () => {
+Deno.test("the four shipped profiles validate and plan both architectures at matched compute per design", async () => {
   assertEquals(profileNames().filter((n) => ["smoke", "ci", "nightly", "paper"].includes(n)).sort(), [
     "ci",
     "nightly",
@@ -30,14 +30,24 @@ Deno.test("the four shipped profiles validate and plan both architectures at mat
     const { profile } = await loadProfile(name);
     assertEquals(profile.name, name);
     const runs = plannedRuns(profile);
-    for (const corpus of ["default", "multilingual"] as const) {
-      for (const arch of ["encoder", "decoder"] as const) {
-        const budgets = new Set(runs.filter((r) => r.corpus === corpus && r.arch === arch).map((r) => r.budgetFlops));
-        assertEquals(
-          budgets.size,
-          corpus === "multilingual" && arch === "decoder" ? 0 : 1,
-          `${name}: one ${corpus} ${arch} budget for every objective and seed`,
-        );
+    for (const design of new Set(runs.map((r) => r.design.name))) {
+      for (const corpus of ["default", "multilingual"] as const) {
+        for (const arch of ["encoder", "decoder"] as const) {
+          const of = runs.filter((r) => r.design.name === design && r.corpus === corpus && r.arch === arch);
+          // A headless decoder's LM fine-tune is part of its compute: pretraining + fine-tune is the budget.
+          const spend = of.map((r) =>
+            r.design.budget === "flops"
+              ? r.budget.amount + (r.lmFinetune?.flops ?? 0)
+              : r.design.budget === "tokens"
+              ? r.budget.amount + (r.lmFinetune?.tokens ?? 0)
+              : r.budget.amount + (r.lmFinetune?.flops ?? 0) / profile.speed.pretrainFlopsPerSecond
+          );
+          assertEquals(
+            new Set(spend.map((x) => x.toPrecision(12))).size,
+            corpus === "multilingual" && arch === "decoder" ? 0 : 1,
+            `${name} ${design}: one ${corpus} ${arch} budget for every objective and seed`,
+          );
+        }
       }
     }
     assertStringIncludes(formatPlan(profile, runs), "total pretraining budget");
@@ -141,7 +151,10 @@ Deno.test("a wrong value names the key and what was expected", async () => {
   assertStringIncludes(await loadError(bad), "glue.epochs: expected an integer >= 1, got 0");
   const bad2 = structuredClone(SMOKE);
   bad2.pretrain.objectives = ["softmax", "infonce"];
-  assertStringIncludes(await loadError(bad2), 'pretrain.objectives[1]: expected one of softmax, cwt, got "infonce"');
+  assertStringIncludes(
+    await loadError(bad2),
+    'pretrain.objectives[1]: expected one of softmax, cwt, ce+cwt, nce-untied, got "infonce"',
+  );
   const bad3 = structuredClone(SMOKE);
   bad3.pretrain.fractions = [0.25, 0.5];
   assertStringIncludes(await loadError(bad3), "pretrain.fractions: expected a list that includes 1");

@@ -127,14 +127,15 @@ for (
 
 Deno.test("fraction checkpoints sit at the first step whose cumulative FLOPs reach each fraction", async () => {
   const opts = options("decoder", "softmax", join(await Deno.makeTempDir(), "run"), 20);
-  const perStep = opts.budgetFlops / 20;
-  opts.budgetFlops = 19.5 * perStep; // fractions fall inside steps: 2.44, 4.88, 9.75, 19.5 steps
+  const perStep = opts.budgetFlops! / 20;
+  const budget = 19.5 * perStep; // fractions fall inside steps: 2.44, 4.88, 9.75, 19.5 steps
+  opts.budgetFlops = budget;
   const result = await pretrain(opts, toyKit);
   assertEquals(result.counters.step, 20);
   assertEquals(result.plannedSteps, 20);
   assertEquals(result.checkpoints.map((c) => [c.fraction, c.step]), [[0.125, 3], [0.25, 5], [0.5, 10], [1, 20]]);
   for (const c of result.checkpoints) {
-    assert(c.flops >= c.fraction * opts.budgetFlops && c.flops - perStep < c.fraction * opts.budgetFlops);
+    assert(c.flops >= c.fraction * budget && c.flops - perStep < c.fraction * budget);
     assert(Number.isFinite(c.valid_loss));
   }
   const csv = await csvRows(join(opts.outDir, "checkpoints.csv"));

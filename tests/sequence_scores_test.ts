@@ -125,6 +125,7 @@ function columnModel(): { model: Model; seen: number[][] } {
     },
     logits: (h: tf.Tensor2D) => h,
     hasHead: () => true,
+    targetEmbedding: () => undefined as unknown as tf.Variable,
     dispose() {},
   };
   return { model, seen };

@@ -22,7 +22,15 @@ function plan(sets: string[]): { profile: Profile; stages: PlannedStage[] } {
     dataHashes: Object.fromEntries(files.map((f) => [f, `sha-of-${f}`])),
     glueTrainExamples: { rte: 100 },
     glueDevExamples: { rte: 50 },
-    corpus: { name: "default", documents: [], sha256: "0".repeat(64), bytes: 100_000, description: null },
+    corpus: {
+      name: "default",
+      documents: [],
+      sha256: "0".repeat(64),
+      bytes: 100_000,
+      description: null,
+      files: [],
+      givenTokenizer: null,
+    },
   };
   return { profile, stages: planStages(ctx) };
 }

@@ -71,11 +71,9 @@ export async function writeCheckpointsCsv(path: string, rows: CheckpointRow[]): 
   );
 }
 
-/** One progress line: step, budget share, loss, lr, grad norm, tokens/s and ETA. */
-export function progressLine(row: TrainLogRow, budgetFlops: number, etaSeconds: number): string {
-  const pct = ((100 * row.flops) / budgetFlops).toFixed(1);
-  return `step ${row.step} | ${pct}% of ${budgetFlops.toExponential(2)} FLOPs | loss ${row.loss.toFixed(4)} | lr ${
-    row.lr.toExponential(2)
-  } | ` +
+/** One progress line: step, budget share (of `budget`, in words), loss, lr, grad norm, tokens/s and ETA. */
+export function progressLine(row: TrainLogRow, share: number, budget: string, etaSeconds: number): string {
+  const pct = (100 * share).toFixed(1);
+  return `step ${row.step} | ${pct}% of ${budget} | loss ${row.loss.toFixed(4)} | lr ${row.lr.toExponential(2)} | ` +
     `grad ${row.grad_norm.toFixed(3)} | ${Math.round(row.tokens_per_s)} tok/s | ETA ${formatDuration(etaSeconds)}`;
 }

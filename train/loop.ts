@@ -1,17 +1,20 @@
 /**
- * The pretraining loop at a FLOP budget. Trains until the FLOPs spent (the model kit's analytic
- * count, summed over micro-batches) reach the budget; at the first step whose cumulative FLOPs reach
- * each budget fraction it evaluates on fixed validation batches and writes `ckpt/frac-F/`; every K
- * steps it refreshes `ckpt/latest/`. Started again on the same folder with the same settings, it
- * resumes from the newest complete checkpoint and ends with bit-identical weights to an
- * uninterrupted run (everything that decides the next step, the weights, the optimizer moments, the
- * data cursor and the masking Rng, is in the checkpoint, and the backend computes deterministically).
+ * The pretraining loop at a budget (train/budget.ts): FLOPs (the model kit's analytic count, summed over
+ * micro-batches), tokens, or seconds of training. It trains until the budget is spent; at the first step
+ * whose cumulative spending reaches each budget fraction it evaluates on fixed validation batches and
+ * writes `ckpt/frac-F/`; every K steps it refreshes `ckpt/latest/`. Started again on the same folder with
+ * the same settings, it resumes from the newest complete checkpoint and, at a FLOP or token budget, ends
+ * with bit-identical weights to an uninterrupted run (everything that decides the next step, the
+ * weights, the optimizer moments, the data cursor and the masking Rng, is in the checkpoint, and the
+ * backend computes deterministically). At a seconds budget the seconds count across resumes, and the
+ * learning-rate schedule runs on the share of the seconds spent, so where it ends depends on the machine.
  */
 import * as tf from "@tensorflow/tfjs";
 import { basename, join } from "node:path";
 import { InputError } from "../util/errors.ts";
 import { atomicWriteTarget } from "../util/fs.ts";
 import type { AdamW } from "./adamw.ts";
+import { type Budget, budgetOf, describeBudget, spent } from "./budget.ts";
 import { BatchStream, validationBatches } from "./batch_stream.ts";
 import {
   type CheckpointEntry,
@@ -36,10 +39,14 @@ import {
 } from "./log.ts";
 import type { LmBatch, ModelConfigLike, ModelKit, Objective, TrainableModel } from "./model_kit.ts";
 import { jsonDiff, keyOf } from "../artifacts/hash.ts";
-import { MASKING } from "../models/masking.ts";
+import { expectedScored } from "../models/masking.ts";
+import type { HeadMode } from "../models/objective_names.ts";
 import { OptimizerStep } from "./optimizer_step.ts";
-import { scheduleFor, type ScheduleKind } from "./schedule.ts";
+import { learningRate, scheduleFor, type ScheduleKind } from "./schedule.ts";
 import { openTokenFolderSplit, readTokenManifest } from "./token_stream.ts";
+
+/** The number of schedule steps a seconds budget is divided into (its learning rate changes at each). */
+const PROGRESS_STEPS = 10_000;
 
 /** Budget fractions that get a checkpoint and an evaluation by default. */
 export const DEFAULT_FRACTIONS: readonly number[] = [0.125, 0.25, 0.5, 1];
@@ -49,8 +56,15 @@ export interface PretrainOptions<C extends ModelConfigLike = ModelConfigLike> {
   /** The resolved model config (its vocabSize must match the token folder's). */
   config: C;
   objective: Objective;
+  /** Where the softmax head computes logits (default sparse: the scored positions only). */
+  head?: HeadMode;
+  /** The comparison design the run belongs to (recorded in its settings, so in every result row). */
+  design?: string;
   tokensDir: string;
-  budgetFlops: number;
+  /** The budget: exactly one of FLOPs, tokens, or seconds of training. */
+  budgetFlops?: number;
+  budgetTokens?: number;
+  budgetSeconds?: number;
   /** Sequences per micro-batch. */
   batch: number;
   /** Micro-batches per optimizer step. */
@@ -98,13 +112,20 @@ export interface PretrainResult {
   discarded: string[];
 }
 
-/** The settings that define a run: everything that changes its result. */
+/**
+ * The settings that define a run: everything that changes its result. Fields at their defaults (sparse
+ * head, no design) are left out, so a run's settings read as before they existed.
+ */
 export function runSettings(opts: PretrainOptions, tokensManifestSha256: string): Record<string, unknown> {
   return {
     model: opts.config,
     objective: opts.objective,
+    head: opts.head === "dense" ? "dense" : undefined,
+    design: opts.design,
     tokens: { manifestSha256: tokensManifestSha256 },
     budgetFlops: opts.budgetFlops,
+    budgetTokens: opts.budgetTokens,
+    budgetSeconds: opts.budgetSeconds,
     batch: opts.batch,
     accum: opts.accum,
     seqLen: opts.seqLen,
@@ -135,9 +156,7 @@ function validateOptions(opts: PretrainOptions): void {
       throw new InputError(`--${k} must be a positive integer, got ${opts[k]}`);
     }
   }
-  if (!(opts.budgetFlops > 0 && Number.isFinite(opts.budgetFlops))) {
-    throw new InputError(`--budget-flops must be a positive number, got ${opts.budgetFlops}`);
-  }
+  budgetOf(opts);
   if (!(Number.isInteger(opts.ckptEvery) && opts.ckptEvery >= 0)) {
     throw new InputError(`--ckpt-every must be an integer >= 0, got ${opts.ckptEvery}`);
   }
@@ -223,9 +242,10 @@ export function validationLoss<M extends TrainableModel>(
   model: M,
   objective: Objective,
   batches: LmBatch[],
+  head: HeadMode = "sparse",
 ): number {
   let sum = 0;
-  for (const b of batches) sum += tf.tidy(() => kit.lmLoss(model, objective, b).dataSync()[0]);
+  for (const b of batches) sum += tf.tidy(() => kit.lmLoss(model, objective, b, head).dataSync()[0]);
   return sum / batches.length;
 }
 
@@ -249,15 +269,16 @@ function checkpointRow(dir: string, meta: CheckpointMeta): CheckpointRow {
 async function resumePoint(
   root: string,
   fractions: number[],
-  budgetFlops: number,
+  budget: Budget,
   settings: Record<string, unknown>,
   discarded: string[],
 ): Promise<(CheckpointEntry & { tensors: Map<string, Float32Array> }) | null> {
   for (;;) {
     const all = await listCheckpoints(root);
     const have = new Set(all.map((c) => c.meta.fraction));
-    const newest = all.filter((c) => fractions.every((f) => have.has(f) || c.meta.counters.flops < f * budgetFlops))
-      .at(-1);
+    const newest = all.filter((c) =>
+      fractions.every((f) => have.has(f) || spent(budget, c.meta.counters) < f * budget.amount)
+    ).at(-1);
     if (!newest) return null;
     if (newest.meta.settingsHash !== keyOf(settings)) {
       throw new InputError(
@@ -284,6 +305,8 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
 ): Promise<PretrainResult> {
   validateOptions(opts);
   const { config, objective, outDir } = opts;
+  const head = opts.head ?? "sparse";
+  const budget = budgetOf(opts);
   const fractions = [...(opts.fractions ?? DEFAULT_FRACTIONS)].sort((a, b) => a - b);
   const { manifest: tokens, sha256: tokensSha } = await readTokenManifest(opts.tokensDir);
   if (tokens.vocabSize !== config.vocabSize) {
@@ -299,13 +322,19 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
   const logPath = join(outDir, "train_log.csv");
   const checkpointsCsv = join(outDir, "checkpoints.csv");
 
-  // The schedule's length comes from the budget: steps = budget / FLOPs of a typical step.
-  const expectedScored = config.arch === "decoder"
-    ? opts.batch * opts.seqLen
-    : Math.round(MASKING.select * opts.batch * (opts.seqLen - 2));
-  const typicalStepFlops = opts.accum *
-    kit.stepFlops(config, objective, { batch: opts.batch, seqLen: opts.seqLen, scored: expectedScored }).total;
-  const plannedSteps = Math.max(1, Math.ceil(opts.budgetFlops / typicalStepFlops));
+  // The schedule's length comes from the budget: steps = budget / the FLOPs or tokens of a typical step.
+  // A seconds budget has no step count: its schedule runs over PROGRESS_STEPS shares of the seconds.
+  const typicalStep = {
+    flops: opts.accum *
+      kit.stepFlops(config, objective, {
+        batch: opts.batch,
+        seqLen: opts.seqLen,
+        scored: expectedScored(config.arch, opts.batch, opts.seqLen),
+      }, head).total,
+    tokens: opts.accum * opts.batch * opts.seqLen,
+    seconds: budget.amount / PROGRESS_STEPS,
+  };
+  const plannedSteps = Math.max(1, Math.ceil(budget.amount / typicalStep[budget.mode]));
   const schedule = scheduleFor({
     peak: opts.lr,
     totalSteps: plannedSteps,
@@ -315,7 +344,7 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
   });
 
   const discarded = await cleanCheckpointRoot(ckptRoot);
-  const latest = await resumePoint(ckptRoot, fractions, opts.budgetFlops, settings, discarded);
+  const latest = await resumePoint(ckptRoot, fractions, budget, settings, discarded);
   for (const line of discarded) console.error(line);
   const rowsFromDisk = async () =>
     (await listCheckpoints(ckptRoot)).filter((c) => c.meta.fraction !== undefined).map((c) =>
@@ -373,7 +402,7 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
       source: join(opts.tokensDir, "manifest.json"),
     });
     // Every fraction the resume point has passed is on disk (resumePoint saw to it); later ones are rewritten.
-    const done = new Set(fractions.filter((f) => counters.flops >= f * opts.budgetFlops));
+    const done = new Set(fractions.filter((f) => spent(budget, counters) >= f * budget.amount));
     const resumedFromStep = counters.step;
 
     const save = async (name: string, extra: Partial<CheckpointInfo> = {}) => {
@@ -395,18 +424,25 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
     const elapsed = () => startSeconds + (performance.now() - t0) / 1000;
     let window = { ...resumedWindow, tokens: 0, since: performance.now() };
 
-    while (counters.flops < opts.budgetFlops) {
+    while (spent(budget, counters) < budget.amount) {
       let stepFlops = 0;
       let stepTokens = 0;
       const { loss, grads } = accumulateGradients(model.params, opts.accum, () => {
         const batch = data.next();
-        stepFlops +=
-          kit.stepFlops(config, objective, { batch: batch.batch, seqLen: batch.seqLen, scored: batch.positions.length })
-            .total;
+        stepFlops += kit.stepFlops(
+          config,
+          objective,
+          { batch: batch.batch, seqLen: batch.seqLen, scored: batch.positions.length },
+          head,
+        ).total;
         stepTokens += batch.batch * batch.seqLen;
-        return kit.lmLoss(model, objective, batch);
+        return kit.lmLoss(model, objective, batch, head);
       });
-      const { lr, gradNorm } = optimizer.apply(grads, loss);
+      // At a seconds budget the rate follows the share of the seconds spent when the step began.
+      const progressLr = budget.mode === "seconds"
+        ? learningRate(schedule, Math.floor((PROGRESS_STEPS * counters.seconds) / budget.amount))
+        : undefined;
+      const { lr, gradNorm } = optimizer.apply(grads, loss, progressLr);
       counters = {
         step: counters.step + 1,
         tokens: counters.tokens + stepTokens,
@@ -421,7 +457,7 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
         tokens: window.tokens + stepTokens,
       };
 
-      const finished = counters.flops >= opts.budgetFlops;
+      const finished = spent(budget, counters) >= budget.amount;
       if (counters.step % opts.logEvery === 0 || finished) {
         const now = performance.now();
         const row: TrainLogRow = {
@@ -435,17 +471,18 @@ export async function pretrain<C extends ModelConfigLike, M extends TrainableMod
           tokens_per_s: Number((window.tokens / ((now - window.since) / 1000)).toFixed(1)),
         };
         await appendTrainLog(logPath, row);
-        opts.onProgress?.(Math.min(1, counters.flops / opts.budgetFlops));
+        const share = Math.min(1, spent(budget, counters) / budget.amount);
+        opts.onProgress?.(share);
         if (!opts.quiet) {
-          const rate = counters.flops / Math.max(1e-9, counters.seconds);
-          console.error(progressLine(row, opts.budgetFlops, (opts.budgetFlops - counters.flops) / rate));
+          const eta = (counters.seconds * (1 - share)) / Math.max(1e-9, share);
+          console.error(progressLine(row, share, describeBudget(budget), eta));
         }
         window = { loss: 0, gradNorm: 0, steps: 0, tokens: 0, since: now };
       }
 
-      const due = fractions.filter((f) => !done.has(f) && counters.flops >= f * opts.budgetFlops);
+      const due = fractions.filter((f) => !done.has(f) && spent(budget, counters) >= f * budget.amount);
       if (due.length) {
-        const validLoss = validationLoss(kit, model, objective, validBatches);
+        const validLoss = validationLoss(kit, model, objective, validBatches, head);
         for (const f of due) {
           const { dir, info } = await save(fractionDirName(f), {
             fraction: f,

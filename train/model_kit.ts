@@ -6,11 +6,11 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { Arch } from "../models/config.ts";
 import type { LmBatch } from "../models/batches.ts";
-import type { Objective } from "../models/objectives.ts";
+import type { HeadMode, Objective } from "../models/objective_names.ts";
 import type { Rng } from "../util/rng.ts";
 
 // The batch, objective and family types are the models/ package's own, so the two cannot drift apart.
-export type { Arch, LmBatch, Objective };
+export type { Arch, HeadMode, LmBatch, Objective };
 
 /** The fields of a model config the loop reads (the rest travels along into run.json). */
 export interface ModelConfigLike {
@@ -33,11 +33,13 @@ export interface ModelKit<C extends ModelConfigLike = ModelConfigLike, M extends
   createModel(config: C, seed: number, objective: Objective): M;
   /** True for parameters excluded from weight decay (norms, biases). */
   noDecay(name: string): boolean;
-  lmLoss(model: M, objective: Objective, batch: LmBatch): tf.Scalar;
+  /** The batch's loss; `head` says where a softmax head computes logits (a kit may ignore it). */
+  lmLoss(model: M, objective: Objective, batch: LmBatch, head?: HeadMode): tf.Scalar;
   stepFlops(
     config: C,
     objective: Objective,
     shape: { batch: number; seqLen: number; scored: number },
+    head?: HeadMode,
   ): { total: number };
   makeEncoderBatch(rows: Int32Array[], rng: Rng, vocabSize: number): LmBatch;
   makeDecoderBatch(windows: Int32Array[]): LmBatch;

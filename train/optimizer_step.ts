@@ -83,11 +83,15 @@ export class OptimizerStep {
 
   /**
    * Applies one update from `grads` (by parameter name; consumed: every tensor is disposed) for a step
-   * whose loss was `loss`. Throws {@link TrainingDiverged} on a non-finite loss, gradient norm or weight.
+   * whose loss was `loss`, at learning rate `lr` (default: the schedule's for this update). Throws
+   * {@link TrainingDiverged} on a non-finite loss, gradient norm or weight.
    */
-  apply(grads: Map<string, tf.Tensor>, loss: number): StepReport {
+  apply(
+    grads: Map<string, tf.Tensor>,
+    loss: number,
+    lr = learningRate(this.options.schedule, this.adam.step),
+  ): StepReport {
     const step = this.adam.step + 1;
-    const lr = learningRate(this.options.schedule, this.adam.step);
     const fail = (what: string) => new TrainingDiverged(this.options.label, step, what, lr);
     let owned = grads;
     let gradNorm: number;

@@ -1,7 +1,9 @@
 /**
- * The pretrain stage: an encoder or decoder trained with the softmax or CWT objective until its FLOP
- * budget is spent, on the token folder given as input `tokens`, with checkpoints at the budget fractions.
- * It resumes in its partial folder after a kill (train/loop.ts) and ends with bit-identical weights.
+ * The pretrain stage: an encoder or decoder trained with one objective until its budget (FLOPs, tokens or
+ * seconds of training, train/budget.ts) is spent, on the token folder given as input `tokens`, with
+ * checkpoints at the budget fractions. It resumes in its partial folder after a kill (train/loop.ts) and,
+ * at a FLOP or token budget, ends with bit-identical weights; a seconds budget is recorded as not
+ * reproducible.
  */
 import type { Stage } from "../artifacts/stage.ts";
 import { unigramCrossEntropy } from "../evals/unigram.ts";
@@ -9,7 +11,8 @@ import { runEnvironment } from "../kernels/summary.ts";
 import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig, type ModelConfig } from "../models/mod.ts";
 import { pretrain, type PretrainOptions } from "./loop.ts";
-import type { Arch, Objective } from "./model_kit.ts";
+import type { Arch, HeadMode, Objective } from "./model_kit.ts";
+import { budgetOf } from "./budget.ts";
 import type { ScheduleKind } from "./schedule.ts";
 import { openTokenFolderSplit, readTokenManifest } from "./token_stream.ts";
 import { transformerKit } from "./transformer_kit.ts";
@@ -22,7 +25,14 @@ export interface PretrainSpec {
   overrides: Partial<ModelConfig>;
   arch: Arch;
   objective: Objective;
-  budgetFlops: number;
+  /** Where the softmax head computes logits; absent: sparse (the scored positions only). */
+  head?: HeadMode;
+  /** The comparison design the run belongs to (train/designs.ts); absent: the default design. */
+  design?: string;
+  /** The budget: exactly one of FLOPs, tokens, or seconds of training. */
+  budgetFlops?: number;
+  budgetTokens?: number;
+  budgetSeconds?: number;
   batch: number;
   accum: number;
   seqLen: number;
@@ -47,7 +57,7 @@ export interface PretrainSpec {
 }
 
 /** The model config a spec trains, given the token folder's vocabulary size. */
-export function specConfig(spec: PretrainSpec, vocabSize: number): ModelConfig {
+export function specConfig(spec: Pick<PretrainSpec, "model" | "overrides" | "arch">, vocabSize: number): ModelConfig {
   return loadModelConfig(spec.model, { ...spec.overrides, ...(spec.arch ? { arch: spec.arch } : {}), vocabSize });
 }
 
@@ -71,6 +81,7 @@ export const stage: Stage<PretrainSpec> = {
       outDir: io.out,
       onProgress: (f) => io.progress.fraction(f),
     };
+    const budget = budgetOf(spec);
     const result = await pretrain(options, transformerKit);
     const c = result.counters;
     io.progress.say(
@@ -80,6 +91,13 @@ export const stage: Stage<PretrainSpec> = {
         `${c.seconds.toFixed(1)} s` + (result.resumedFromStep ? ` (resumed from step ${result.resumedFromStep})` : ""),
     );
     return {
+      budget,
+      ...(budget.mode === "seconds"
+        ? {
+          reproducible: false,
+          note: "a seconds budget stops where this machine's speed and load put it: not bit-reproducible elsewhere",
+        }
+        : {}),
       environment: runEnvironment(backend),
       counters: c,
       plannedSteps: result.plannedSteps,
