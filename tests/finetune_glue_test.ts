@@ -8,19 +8,25 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertAlmostEquals, assertEquals, assertNotEquals, assertThrows } from "@std/assert";
 import type { Example, TaskSpec } from "../data/task_spec.ts";
 import {
+  createHead,
   encodeExample,
+  finetuneParams,
   finetuneTask,
   firstTokenStates,
+  headOutputsByLength,
   lengthBucketedBatches,
   meanStd,
   padBatch,
   subsample,
   summarizeSeeds,
 } from "../evals/finetune_glue.ts";
+import { balancedCrossEntropy } from "../evals/balanced_ce.ts";
+import { CALL_OVERHEAD_TOKENS, lengthGrouping } from "../evals/length_groups.ts";
 import { initBackend } from "../models/backend.ts";
 import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { createModel } from "../models/transformer.ts";
 import { InputError } from "../util/errors.ts";
+import { compareArrays } from "../util/compare.ts";
 import { Rng } from "../util/rng.ts";
 
 await initBackend("wasm");
@@ -269,4 +275,49 @@ Deno.test("mean and sample std over seeds", () => {
   const summary = summarizeSeeds([fake(0, 0.8, 0.7), fake(1, 0.9, 0.6)] as any, "best");
   assertAlmostEquals(summary.accuracy.mean, 0.85, 1e-12);
   assertAlmostEquals(summary.accuracy.std, Math.sqrt(0.005), 1e-12);
+});
+
+Deno.test("a batch run in length groups gives the padded batch's outputs, loss and every gradient", () => {
+  const model = createModel(ENCODER, 3);
+  const head = createHead(ENCODER.dModel, 2, 0);
+  const params = finetuneParams(model, head);
+  const rng = new Rng(4);
+  const rows = [3, 9, 3, 16, 9, 5, 16, 3].map((n) => Int32Array.from({ length: n }, () => 10 + rng.int(38)));
+  const labels = [0, 1, 1, 0, 1, 0, 0, 1];
+  const indices = [3, 0, 5, 1, 7, 6, 2, 4]; // not sorted by length: the groups reorder them
+  const run = (grouped: boolean) => {
+    lengthGrouping.overheadTokens = 0;
+    try {
+      let groups = 0;
+      const { value, grads } = tf.variableGrads(() => {
+        if (!grouped) {
+          const states = firstTokenStates(model, padBatch(rows, indices));
+          const logits = tf.add(tf.matMul(states, head.w), head.b) as tf.Tensor2D;
+          return balancedCrossEntropy(logits, indices.map((i) => labels[i]));
+        }
+        const out = headOutputsByLength(model, head, rows, indices);
+        groups = out.batches.length;
+        assertEquals([...out.order].sort(), [...indices].sort());
+        return balancedCrossEntropy(out.outputs, out.order.map((i) => labels[i]));
+      }, [...params.values()]);
+      return {
+        loss: value.dataSync()[0],
+        grads: new Map(Object.entries(grads).map(([k, g]) => [k, g.dataSync()])),
+        groups,
+      };
+    } finally {
+      lengthGrouping.overheadTokens = CALL_OVERHEAD_TOKENS;
+    }
+  };
+  const [padded, grouped] = [run(false), run(true)];
+  assertEquals(grouped.groups, 4); // lengths 3, 5, 9 and 16: no padding at all
+  assertAlmostEquals(grouped.loss, padded.loss, 1e-6);
+  assertEquals([...grouped.grads.keys()].sort(), [...padded.grads.keys()].sort());
+  for (const [name, g] of padded.grads) {
+    const d = compareArrays(grouped.grads.get(name)!, g, { tolerance: 1e-5, relative: true });
+    assertEquals(d.differing, 0, `${name}: ${d.differing} values differ, largest by ${d.maxAbsDiff}`);
+  }
+  params.get("classifier.w")?.dispose();
+  params.get("classifier.b")?.dispose();
+  model.dispose();
 });
