@@ -78,3 +78,21 @@ export function loadAverage(): number {
 export function availableCores(): number {
   return navigator.hardwareConcurrency || 1;
 }
+
+/** The CPU's model name (/proc/cpuinfo), or the OS and architecture where it cannot be read. */
+export function cpuModel(): string {
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(Deno.readTextFileSync("/proc/cpuinfo"));
+    if (m) return m[1].trim();
+  } catch {
+    // not Linux, or no read permission
+  }
+  return `${Deno.build.os}-${Deno.build.arch}`;
+}
+
+/** One line saying what the figures were measured on: CPU, usable cores, load, Deno and tfjs versions. */
+export function machineLine(): string {
+  return `machine: ${cpuModel()}, ${availableCores()} usable core(s), load average ${
+    loadAverage().toFixed(2)
+  }; Deno ${Deno.version.deno}, tfjs ${tf.version.tfjs}`;
+}

@@ -36,12 +36,22 @@ import {
   blasMatMulStatus,
   disableBlasMatMul,
   enableBlasMatMul,
+  loadOpenBlas,
   nativeKernelStatus,
   setBlasThreads,
   setNativeOverrides,
 } from "../kernels/mod.ts";
 import { type PeerResult, runPeer } from "./peer.ts";
-import { availableCores, loadAverage, median, peakRss, productPeak, timed, wasmHeapBytes } from "./measure.ts";
+import {
+  availableCores,
+  loadAverage,
+  machineLine,
+  median,
+  peakRss,
+  productPeak,
+  timed,
+  wasmHeapBytes,
+} from "./measure.ts";
 import { EVAL_TABLE_HEAD, evalCells, type EvalResult, evalTableRow, parseEvalModes } from "./eval_step.ts";
 import { lengthGrouping } from "../evals/length_groups.ts";
 
@@ -309,12 +319,11 @@ async function main() {
   const peerThreadsFlag = String(values["peer-threads"]);
   const json = !!values.json;
   const emit = (line: string) => console.log(line);
-  if (!json) emit(TABLE_HEAD);
   const trainRows: StepResult[] = [];
-  const evalRows: EvalResult[] = [];
-  console.error(
-    `load average ${fmt(loadAverage(), 2)} on ${availableCores()} core(s); timed step: forward, backward, ` +
-      `clip ${clip}, AdamW (the no-clip columns: the same step with clip 0, as the peer runs it)`,
+  const note = (line: string) => emit(json ? JSON.stringify({ note: line }) : `# ${line}`);
+  note(machineLine());
+  note(
+    `timed step: forward, backward, clip ${clip}, AdamW (no-clip columns: the same step with clip 0, as the peer runs it)`,
   );
 
   const peerCache = new Map<string, { wall: PeerResult[]; cpu: PeerResult[] } | string>();
@@ -348,10 +357,14 @@ async function main() {
     else if (backend === "wasm-blas") enableBlasMatMul();
     if (backend === "wasm-blas") {
       const n = nativeKernelStatus();
-      console.error(
-        n.enabled ? `native kernels: ${n.kernels.join(", ")} (${n.build})` : `native kernels off: ${n.reason}`,
+      const blas = loadOpenBlas();
+      note(
+        `${backend}: ${blas?.config || "OpenBLAS"} (${blas?.path}); ` +
+          (n.enabled ? `native kernels ${n.kernels.join(", ")} (${n.build})` : `native kernels off: ${n.reason}`),
       );
-    }
+    } else note(`backend ${backend}`);
+    if (!json) emit(`\n${TABLE_HEAD}`);
+    const backendEvalRows: EvalResult[] = [];
     for (const threads of backend === "wasm-blas" ? threadCounts : [0]) {
       if (threads) setBlasThreads(threads);
       const peerThreads = peerThreadsFlag === "same" ? Math.max(1, threads || availableCores()) : numberFlag(
@@ -461,13 +474,16 @@ async function main() {
             mode,
           });
           lengthGrouping.enabled = true;
-          if (!json && evalRows.length === 0) emit(`\n${EVAL_TABLE_HEAD}`);
-          for (const r of rows) emit(json ? JSON.stringify(r) : evalTableRow(r));
-          evalRows.push(...rows);
+          if (json) { for (const r of rows) emit(JSON.stringify(r)); }
+          backendEvalRows.push(...rows);
         }
       }
     }
     setFastPaths([]);
+    // Each thread count's evaluation cells ran right after its training cells; shown as one table.
+    if (!json && backendEvalRows.length) {
+      emit(`\n${[EVAL_TABLE_HEAD, ...backendEvalRows.map(evalTableRow)].join("\n")}`);
+    }
     if (values.fit) await fitReport(Number(values.fit), configs, vocabs, objectives, T, clip, backend, json, emit);
   }
 }

@@ -75,7 +75,9 @@ Deno.test("deno task bench --json on a tiny model: one line per objective with t
   assert(out.success, new TextDecoder().decode(out.stderr));
   await Deno.remove(dir, { recursive: true });
   const lines = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
-  const rows = lines.filter((r) => !r.eval);
+  const notes = lines.filter((r) => r.note).map((r) => r.note);
+  assert(notes[0].startsWith("machine: ") && notes.some((n: string) => n.startsWith("backend wasm")), notes.join("\n"));
+  const rows = lines.filter((r) => !r.eval && !r.note);
   assertEquals(rows.map((r) => r.objective), ["softmax", "cwt"]);
   for (const r of rows) {
     assertEquals([r.backend, r.vocab, r.batch, r.seqLen, r.stepMs.length, r.clip], ["wasm", 48, 2, 8, 2, 1]);
