@@ -1,21 +1,25 @@
 /**
- * `deno task bench`: training-step throughput of the model code, one training step (forward, backward,
- * and pretraining's optimizer step: gradient norm, clipping, AdamW, the non-finite checks) as the
- * PyTorch peer times its step, for each backend, vocabulary and objective: tokens/s (median
- * of the timed steps after one warm-up), achieved GFLOP/s from the analytic FLOP counter, its fraction
- * of a 1024³ matrix-product peak measured on the same backend in the same run, peak tensor memory
- * (tf.profile), the wasm heap size and the process's peak RSS. `--peer` also runs the PyTorch peer
- * with the same shapes and prints the ratio; `--without` switches fast paths off to measure each one;
- * `--fit` extrapolates the largest batch that fits a memory budget per objective.
+ * `deno task bench`: training-step throughput of the model code, one training step as pretraining runs
+ * it (forward, backward, and train/optimizer_step.ts: gradient norm, clipping at --clip, default 1,
+ * AdamW, the non-finite checks), for each backend, thread count, vocabulary and objective: tokens/s
+ * (median of the timed steps after one warm-up), achieved GFLOP/s from the analytic FLOP counter, its
+ * fraction of a 1024³ matrix-product peak measured on the same backend in the same run, peak tensor
+ * memory (tf.profile), the wasm heap size and the process's peak RSS. Each cell also times the same step
+ * with clip 0, as the PyTorch peer runs it, and prints that loss beside the peer's (the losses check).
+ * `--peer` runs the peer with the same shapes at the same thread count and prints the ratios;
+ * `--without` switches fast paths off to measure each one; `--fit` extrapolates the largest batch that
+ * fits a memory budget per objective. After each thread count's cells, the evaluation cells
+ * (bench/eval_step.ts): a GLUE fine-tuning step and two scoring passes against a pretraining step.
  *
  *   deno task bench [--backend wasm,wasm-blas] [--sizes 256x4,512x4] [--vocab 8192,32768] [--peer] [--json]
+ *   deno task bench --peer                               # threads 1, 2 and 4 (as the cores allow), peer beside each
+ *   deno task bench --eval grouped,padded                # evaluation batching, now and as it was
  *   deno task bench --without "all;fusedCrossEntropy"   # each fast path's share, in the same run
  *   deno task bench --steps 0 --fit 4                    # largest batch per objective in 4 GiB
  *
  * The model is the config (dec-small) reshaped by --sizes, with its head tied to E as the peer's is.
  */
 import * as tf from "@tensorflow/tfjs";
-import process from "node:process";
 import { InputError } from "../util/errors.ts";
 import { numberFlag, parseFlags, runMain } from "../util/cli.ts";
 import { Rng } from "../util/rng.ts";
@@ -32,11 +36,24 @@ import {
   blasMatMulStatus,
   disableBlasMatMul,
   enableBlasMatMul,
+  loadOpenBlas,
   nativeKernelStatus,
   setBlasThreads,
 } from "../kernels/mod.ts";
 import { webGpuStatus } from "../kernels/webgpu/proxy_backend.ts";
 import { type PeerResult, runPeer } from "./peer.ts";
+import {
+  availableCores,
+  loadAverage,
+  machineLine,
+  median,
+  peakRss,
+  productPeak,
+  timed,
+  wasmHeapBytes,
+} from "./measure.ts";
+import { EVAL_TABLE_HEAD, evalCells, type EvalResult, evalTableRow, parseEvalModes } from "./eval_step.ts";
+import { lengthGrouping } from "../evals/length_groups.ts";
 
 /** One measured cell. */
 export interface StepResult {
@@ -63,7 +80,11 @@ export interface StepResult {
   cpuMs: number[];
   /** batch·seqLen per median CPU-second. */
   tokensPerCpuSecond: number;
+  /** The last timed step's loss (after warm-up + steps − 1 updates at `clip`). */
   loss: number;
+  /** The losses check: the same step with clip 0, as the peer runs it, after as many updates as the peer. */
+  noClipLoss?: number;
+  noClipTokensPerSecond?: number;
   gflops: number;
   peakGflops: number;
   peakFraction: number;
@@ -71,7 +92,10 @@ export interface StepResult {
   wasmHeapBytes: number;
   rssPeakBytes: number;
   loadAverage: number;
+  /** torch threads of the peer beside this row, its tokens/s and its last loss (no clip). */
+  peerThreads?: number;
   peerTokensPerSecond?: number;
+  peerLoss?: number;
   /** tokensPerSecond / peerTokensPerSecond (same shapes, same run). */
   ratio?: number;
   /** The peer's tokens per CPU-second (its timer swapped for a CPU clock), and ours over it. */
@@ -103,9 +127,9 @@ const FLAGS = {
   },
   threads: {
     type: "string",
-    default: "2",
+    default: "1,2,4",
     help:
-      "thread counts for OpenBLAS and the native kernels (wasm-blas), comma-separated; 2 = both cores, as the peer uses",
+      "thread counts for OpenBLAS and the native kernels (wasm-blas), comma-separated; counts above the cores this process may use are skipped",
   },
   without: {
     type: "string",
@@ -116,13 +140,28 @@ const FLAGS = {
   },
   untied: { type: "boolean", default: false, help: "keep the config's untied head (default: tied, as the peer)" },
   peer: { type: "boolean", default: false, help: "also run ../shared/peers/torch_step.py with the same shapes" },
-  "peer-threads": { type: "string", default: "2", help: "torch threads for --peer" },
+  "peer-threads": {
+    type: "string",
+    default: "same",
+    help: "torch threads for --peer: a number, or 'same' = each row's own thread count",
+  },
   fit: { type: "string", default: "", help: "budget in GiB: extrapolate the largest batch per objective that fits it" },
   clip: {
     type: "string",
-    default: "0",
+    default: "1",
     help:
-      "global gradient-norm clip of the step (the norm is always taken; 0: no scaling, as the peer; pretraining uses 1)",
+      "global gradient-norm clip of the timed step (1: as pretraining runs it; 0: the norm taken, no scaling); the no-clip columns always use 0, as the peer",
+  },
+  "eval-encoder": {
+    type: "string",
+    default: "enc-small",
+    help: "the encoder of the evaluation cells (name or JSON path), reshaped by the first --sizes",
+  },
+  eval: {
+    type: "string",
+    default: "grouped",
+    help:
+      "evaluation cells (a fine-tuning step, an encoder and a decoder scoring pass): 'grouped' (length groups, as evaluation runs), 'padded' (one padded batch, as before), both comma-separated, or 'off'",
   },
   json: { type: "boolean", default: false, help: "print JSON lines instead of a table" },
 } as const;
@@ -153,44 +192,6 @@ export function parseSize(spec: string): Partial<ModelConfig> {
 
 const list = (v: unknown) => String(v).split(",").map((s) => s.trim()).filter(Boolean);
 
-/** Median of a non-empty list. */
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-/** Peak resident set size of this process (VmHWM), in bytes; 0 where /proc is not there. */
-function peakRss(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Bytes of the wasm backend's heap (0 on other backends). */
-function wasmHeapBytes(): number {
-  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
-  return heap?.length ?? 0;
-}
-
-/** The active backend's own 1024³ float32 product, best of 3 after a warm-up, in GFLOP/s. */
-function productPeak(): number {
-  const [a, b] = [tf.randomNormal([1024, 1024]), tf.randomNormal([1024, 1024])] as tf.Tensor2D[];
-  let best = Infinity;
-  for (let i = 0; i < 4; i++) {
-    const t0 = performance.now();
-    const c = tf.matMul(a, b);
-    c.dataSync();
-    const ms = performance.now() - t0;
-    c.dispose();
-    if (i > 0) best = Math.min(best, ms);
-  }
-  tf.dispose([a, b]);
-  return (2 * 1024 ** 3) / (best / 1000) / 1e9;
-}
-
 /** A fixed random batch of `B` rows of `T` tokens for `config`. */
 function makeBatch(config: ModelConfig, B: number, T: number) {
   const rng = new Rng(1);
@@ -203,9 +204,9 @@ function makeBatch(config: ModelConfig, B: number, T: number) {
 /**
  * Times `steps` training steps (after one warm-up) of a fresh model: loss and gradients, then the
  * optimizer step pretraining takes (train/optimizer_step.ts); peak tensor bytes come from tf.profile
- * around the warm-up step.
+ * around the warm-up step. `loss` is the last step's, computed after warm-up + steps − 1 updates.
  */
-async function timeSteps(
+export async function timeSteps(
   config: ModelConfig,
   objective: Objective,
   B: number,
@@ -227,12 +228,9 @@ async function timeSteps(
     const stepMs: number[] = [];
     const cpuMs: number[] = [];
     for (let i = 0; i < steps; i++) {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      step();
-      stepMs.push(performance.now() - t0);
-      const c = process.cpuUsage(c0);
-      cpuMs.push((c.user + c.system) / 1000);
+      const t = timed(step);
+      stepMs.push(t.wallMs);
+      cpuMs.push(t.cpuMs);
     }
     return { stepMs, cpuMs, loss, peakTensorBytes: info.peakBytes };
   } finally {
@@ -275,21 +273,35 @@ const fmt = (x: number, digits = 0) => Number.isFinite(x) ? x.toFixed(digits) : 
 const mib = (b: number) => fmt(b / 2 ** 20);
 
 function tableRow(r: StepResult): string {
+  const peer = (x: number | undefined, digits = 0) => (x ? fmt(x, digits) : "-");
   return `| ${r.backend}${r.adapter ? ` (${r.adapter})` : ""} | ${r.blasThreads || "-"} | ${
     r.nativeKernels.length ? "yes" : "-"
   } | ${r.without.join(",") || "-"} | ${r.config} ${r.dModel}x${r.layers} | ${r.vocab} | ${r.objective} | ` +
-    `${fmt(r.tokensPerSecond)} | ${fmt(r.tokensPerCpuSecond)} | ${
-      r.peerTokensPerSecond ? fmt(r.peerTokensPerSecond) : "-"
-    } | ${r.ratio ? fmt(r.ratio, 2) : "-"} | ` +
-    `${r.peerTokensPerCpuSecond ? fmt(r.peerTokensPerCpuSecond) : "-"} | ${r.cpuRatio ? fmt(r.cpuRatio, 2) : "-"} | ` +
+    `${fmt(r.tokensPerSecond)} | ${fmt(r.tokensPerCpuSecond)} | ${r.peerThreads ?? "-"} | ${
+      peer(r.peerTokensPerSecond)
+    } | ${peer(r.ratio, 2)} | ${peer(r.peerTokensPerCpuSecond)} | ${peer(r.cpuRatio, 2)} | ` +
     `${fmt(r.gflops, 1)} | ${fmt(r.peakGflops, 1)} | ${fmt(100 * r.peakFraction)}% | ${mib(r.peakTensorBytes)} | ` +
-    `${mib(r.wasmHeapBytes)} | ${mib(r.rssPeakBytes)} | ${fmt(r.loss, 4)} | ${fmt(r.loadAverage, 1)} |`;
+    `${mib(r.wasmHeapBytes)} | ${mib(r.rssPeakBytes)} | ${fmt(r.loss, 4)} | ${fmt(r.noClipTokensPerSecond ?? NaN)} | ${
+      fmt(r.noClipLoss ?? NaN, 4)
+    } | ${peer(r.peerLoss, 3)} | ${fmt(r.loadAverage, 1)} |`;
 }
 
 const TABLE_HEAD =
-  "| backend | threads | native | without | config | V | objective | tokens/s | tokens/CPU-s | peer tokens/s | ratio | peer tokens/CPU-s | CPU ratio | " +
-  "GFLOP/s | product peak GFLOP/s | of peak | peak tensors MiB | wasm heap MiB | peak RSS MiB | loss | load |\n" +
-  "|" + " --- |".repeat(21);
+  "| backend | threads | native | without | config | V | objective | tokens/s | tokens/CPU-s | peer threads | peer tokens/s | ratio | " +
+  "peer tokens/CPU-s | CPU ratio | GFLOP/s | product peak GFLOP/s | of peak | peak tensors MiB | wasm heap MiB | peak RSS MiB | " +
+  "loss | no-clip tokens/s | no-clip loss | peer loss | load |\n" +
+  "|" + " --- |".repeat(25);
+
+/** Thread counts of `--threads` this process can use; the rest are named on stderr and dropped. */
+function usableThreads(requested: number[]): number[] {
+  const cores = availableCores();
+  const usable = requested.filter((n) => n <= cores);
+  const dropped = requested.filter((n) => n > cores);
+  if (dropped.length) {
+    console.error(`threads ${dropped.join(", ")} skipped: this process may use ${cores} core(s)`);
+  }
+  return usable.length ? usable : [Math.min(cores, ...requested)];
+}
 
 async function main() {
   const { values } = parseFlags("bench", FLAGS);
@@ -298,7 +310,7 @@ async function main() {
   const vocabs = list(values.vocab).map((v) => numberFlag("vocab", v));
   const [B, T, steps, clip] = (["batch", "seq-len", "steps", "clip"] as const).map((k) => numberFlag(k, values[k]));
   const objectives = list(values.objective).map(parseObjective);
-  const threadCounts = list(values.threads).map((v) => numberFlag("threads", v));
+  const threadCounts = usableThreads(list(values.threads).map((v) => numberFlag("threads", v)));
   const withoutSets: string[][] = [[], ...String(values.without).split(";").map(list).filter((s) => s.length)];
   for (const name of withoutSets.flat()) {
     if (name !== "all" && !(FAST_PATHS as readonly string[]).includes(name)) {
@@ -307,13 +319,20 @@ async function main() {
       );
     }
   }
+  const evalModes = parseEvalModes(String(values.eval));
+  const peerThreadsFlag = String(values["peer-threads"]);
   const json = !!values.json;
   const emit = (line: string) => console.log(line);
-  if (!json) emit(TABLE_HEAD);
+  const trainRows: StepResult[] = [];
+  const note = (line: string) => emit(json ? JSON.stringify({ note: line }) : `# ${line}`);
+  note(machineLine());
+  note(
+    `timed step: forward, backward, clip ${clip}, AdamW (no-clip columns: the same step with clip 0, as the peer runs it)`,
+  );
 
   const peerCache = new Map<string, { wall: PeerResult[]; cpu: PeerResult[] } | string>();
-  const peerFor = async (c: ModelConfig) => {
-    const key = `${c.vocabSize}/${c.dModel}/${c.layers}/${c.heads}`;
+  const peerFor = async (c: ModelConfig, threads: number) => {
+    const key = `${c.vocabSize}/${c.dModel}/${c.layers}/${c.heads}/${threads}`;
     if (!peerCache.has(key)) {
       const shape = {
         vocab: c.vocabSize,
@@ -322,8 +341,8 @@ async function main() {
         heads: c.heads,
         seq: T,
         batch: B,
-        steps: Math.max(3, steps),
-        threads: numberFlag("peer-threads", values["peer-threads"]),
+        steps: peerSteps(steps),
+        threads,
       };
       const wall = await runPeer(shape);
       const cpu = "missing" in wall ? wall : await runPeer(shape, undefined, "cpu");
@@ -344,12 +363,20 @@ async function main() {
     if (adapter) console.error(`webgpu adapter: ${adapter}`);
     if (backend === "wasm-blas") {
       const n = nativeKernelStatus();
-      console.error(
-        n.enabled ? `native kernels: ${n.kernels.join(", ")} (${n.build})` : `native kernels off: ${n.reason}`,
+      const blas = loadOpenBlas();
+      note(
+        `${backend}: ${blas?.config || "OpenBLAS"} (${blas?.path}); ` +
+          (n.enabled ? `native kernels ${n.kernels.join(", ")} (${n.build})` : `native kernels off: ${n.reason}`),
       );
-    }
+    } else note(`backend ${backend}`);
+    if (!json) emit(`\n${TABLE_HEAD}`);
+    const backendEvalRows: EvalResult[] = [];
     for (const threads of backend === "wasm-blas" ? threadCounts : [0]) {
       if (threads) setBlasThreads(threads);
+      const peerThreads = peerThreadsFlag === "same" ? Math.max(1, threads || availableCores()) : numberFlag(
+        "peer-threads",
+        peerThreadsFlag,
+      );
       const peak = steps > 0 ? productPeak() : NaN;
       for (const off of steps > 0 ? (backend === "wasm-blas" ? withoutSets : [[]]) : []) {
         setFastPaths(off);
@@ -359,16 +386,14 @@ async function main() {
               vocabs.map((v) => [z, v] as const)
             )
           ) {
-            const config = loadModelConfig(name, {
-              vocabSize: vocab,
-              ...(values.untied ? {} : { tieHead: true }),
-              ...size,
-            });
+            const config = benchConfig(name, vocab, size, !values.untied);
             if (T > config.context) {
               throw new InputError(`--seq-len ${T} exceeds ${config.name}'s context ${config.context}`);
             }
             for (const objective of objectives) {
               const t = await timeSteps(config, objective, B, T, steps, clip);
+              // The losses check: the peer's step (no clip), as many updates as the peer takes.
+              const check = await timeSteps(config, objective, B, T, peerSteps(steps), 0);
               const scored = makeBatch(config, B, T).positions.length;
               const flops = stepFlops(config, objective, { batch: B, seqLen: T, scored }).total;
               const ms = median(t.stepMs);
@@ -392,24 +417,28 @@ async function main() {
                 cpuMs: t.cpuMs.map((x) => Math.round(x)),
                 tokensPerCpuSecond: (B * T) / (median(t.cpuMs) / 1000),
                 loss: t.loss,
+                noClipLoss: check.loss,
+                noClipTokensPerSecond: (B * T) / (median(check.stepMs) / 1000),
                 gflops: flops / (ms / 1000) / 1e9,
                 peakGflops: peak,
                 peakFraction: flops / (ms / 1000) / 1e9 / peak,
                 peakTensorBytes: t.peakTensorBytes,
                 wasmHeapBytes: wasmHeapBytes(),
                 rssPeakBytes: peakRss(),
-                loadAverage: Deno.loadavg()[0],
+                loadAverage: loadAverage(),
               };
               if (values.peer && config.arch === "decoder") {
-                const peer = await peerFor(config);
+                const peer = await peerFor(config, peerThreads);
                 if (typeof peer === "string") console.error(`peer: ${peer}`);
                 else {
                   const p = peer.wall.find((x) => x.objective === objective);
                   const pc = peer.cpu.find((x) => x.objective === objective);
                   if (p) {
                     Object.assign(r, {
+                      peerThreads: p.threads,
                       peerTokensPerSecond: p.tokensPerSecond,
                       ratio: r.tokensPerSecond / p.tokensPerSecond,
+                      peerLoss: p.loss,
                     });
                   }
                   if (pc) {
@@ -420,13 +449,48 @@ async function main() {
                   }
                 }
               }
+              trainRows.push(r);
               emit(json ? JSON.stringify(r) : tableRow(r));
             }
           }
         }
       }
+      setFastPaths([]);
+      if (steps > 0 && evalModes.length) {
+        const reference = trainRows.find((r) =>
+          r.backend === backend && r.blasThreads === (backend === "wasm-blas" ? blasMatMulStatus().threads : 0) &&
+          r.without.length === 0 && r.objective === "softmax" && r.vocab === vocabs[0] && r.config === configs[0]
+        );
+        for (const mode of evalModes) {
+          lengthGrouping.enabled = mode === "grouped";
+          const rows = await evalCells({
+            backend,
+            threads: backend === "wasm-blas" ? blasMatMulStatus().threads : 0,
+            decoder: benchConfig(configs[0], vocabs[0], sizes[0], !values.untied),
+            encoder: benchConfig(String(values["eval-encoder"]), vocabs[0], sizes[0], true),
+            decoderPretrain: reference &&
+              { tokensPerSecond: reference.tokensPerSecond, tokensPerCpuSecond: reference.tokensPerCpuSecond },
+            pretrain: async (c) => {
+              const t = await timeSteps(c, "softmax", B, T, steps, clip);
+              return {
+                tokensPerSecond: (B * T) / (median(t.stepMs) / 1000),
+                tokensPerCpuSecond: (B * T) / (median(t.cpuMs) / 1000),
+              };
+            },
+            steps,
+            mode,
+          });
+          lengthGrouping.enabled = true;
+          if (json) { for (const r of rows) emit(JSON.stringify(r)); }
+          backendEvalRows.push(...rows);
+        }
+      }
     }
     setFastPaths([]);
+    // Each thread count's evaluation cells ran right after its training cells; shown as one table.
+    if (!json && backendEvalRows.length) {
+      emit(`\n${[EVAL_TABLE_HEAD, ...backendEvalRows.map(evalTableRow)].join("\n")}`);
+    }
     if (values.fit) {
       const modelSizes = sizes.length ? sizes : [{}];
       await fitReport(Number(values.fit), configs, modelSizes, vocabs, objectives, T, clip, backend, json, emit);
@@ -439,6 +503,16 @@ function adapterLabel(): string {
   const a = webGpuStatus().adapter;
   if (!a) return "no adapter";
   return a.software ? `software: ${a.description}; its speed means nothing` : a.description || a.vendor;
+}
+
+/** The model of a bench cell: `name` with vocabulary `vocab`, reshaped to `size`, its head tied unless `tied` is false. */
+function benchConfig(name: string, vocab: number, size: Partial<ModelConfig> | undefined, tied: boolean): ModelConfig {
+  return loadModelConfig(name, { vocabSize: vocab, ...(tied ? { tieHead: true } : {}), ...size });
+}
+
+/** Steps the peer times (it takes at least 3), and so the updates before the losses check's loss. */
+function peerSteps(steps: number): number {
+  return Math.max(3, steps);
 }
 
 /**

@@ -1,14 +1,15 @@
 /**
  * A CausalScorer (evals/lambada.ts) over a decoder Model and its softmax head: the inputs of one call
- * are right-padded with [PAD] into one batch (causal attention keeps padding from reaching earlier
- * positions), the final hidden states are computed once, and only the rows at the asked positions go
- * through the head and a log-softmax.
+ * run in groups of equal or near-equal length (evals/length_groups.ts), each right-padded with [PAD] to
+ * its longest (causal attention keeps padding from reaching earlier positions), so padding is almost
+ * never computed; only the rows at the asked positions go through the head and one log-softmax.
  */
 import * as tf from "@tensorflow/tfjs";
 import { embed } from "../models/ops.ts";
 import type { Model } from "../models/transformer.ts";
 import { InputError } from "../util/errors.ts";
 import type { CausalScorer } from "./lambada.ts";
+import { groupByLength } from "./length_groups.ts";
 
 /** Options of {@link ModelScorer}. */
 export interface ModelScorerOptions {
@@ -47,8 +48,6 @@ export class ModelScorer implements CausalScorer {
   }
 
   private score(inputs: Int32Array[], positions: number[][]): Float32Array[][] {
-    const seqLen = Math.max(...inputs.map((x) => x.length));
-    const flat: number[] = [];
     inputs.forEach((input, b) => {
       if (input.length < 1 || input.length > this.window) {
         throw new InputError(
@@ -59,20 +58,28 @@ export class ModelScorer implements CausalScorer {
         if (!(Number.isInteger(p) && p >= 0 && p < input.length)) {
           throw new InputError(`position ${p} of input ${b} is outside its ${input.length} tokens`);
         }
-        flat.push(b * seqLen + p);
       }
     });
-    if (flat.length === 0) return positions.map(() => []);
-    const tokens = new Int32Array(inputs.length * seqLen); // [PAD] = 0 after each input
-    inputs.forEach((input, b) => tokens.set(input, b * seqLen));
+    const groups = groupByLength(inputs.map((x) => x.length))
+      .map((g) => g.filter((b) => positions[b].length > 0))
+      .filter((g) => g.length > 0);
+    if (groups.length === 0) return positions.map(() => []);
     const logProbs = tf.tidy(() => {
-      const h = this.model.hidden(tokens, inputs.length, seqLen);
-      return tf.logSoftmax(this.model.logits(embed(Int32Array.from(flat), h)));
+      const rows = groups.map((g) => {
+        const seqLen = Math.max(...g.map((b) => inputs[b].length));
+        const tokens = new Int32Array(g.length * seqLen); // [PAD] = 0 after each input
+        g.forEach((b, r) => tokens.set(inputs[b], r * seqLen));
+        const flat = g.flatMap((b, r) => positions[b].map((p) => r * seqLen + p));
+        return embed(Int32Array.from(flat), this.model.hidden(tokens, g.length, seqLen));
+      });
+      return tf.logSoftmax(this.model.logits(rows.length === 1 ? rows[0] : tf.concat(rows, 0) as tf.Tensor2D));
     });
     const data = logProbs.dataSync() as Float32Array;
     logProbs.dispose();
     const V = this.model.config.vocabSize;
+    const result: Float32Array[][] = positions.map(() => []);
     let row = 0;
-    return positions.map((ps) => ps.map(() => data.slice(row * V, ++row * V)));
+    for (const b of groups.flat()) result[b] = positions[b].map(() => data.slice(row * V, ++row * V));
+    return result;
   }
 }

@@ -16,7 +16,9 @@
  *   best epoch (by one selection metric, as the paper reports) and the last epoch are returned.
  *
  * The training set may be capped (`maxTrain`) to a seeded subset; dev sets are always whole. Batches
- * are built by length (shuffled pools of 50 batches, sorted by length inside a pool) to limit padding.
+ * are built by length (shuffled pools of 50 batches, sorted by length inside a pool), and each batch runs
+ * through the model in groups of equal or near-equal length (evals/length_groups.ts) under one gradient,
+ * so padding is almost never computed; dev sets are scored in such groups too.
  * The encoder's MLM head, if the model has one, is not used and not trained.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -31,6 +33,7 @@ import { scheduleFor } from "../train/schedule.ts";
 import { InputError } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";
 import { CLASSIFICATION_LOSSES, type ClassificationLossName } from "./balanced_ce.ts";
+import { groupByLength } from "./length_groups.ts";
 import { type MetricName, METRICS } from "./metrics.ts";
 
 /** Turns text into token ids, adding no special tokens (tokenizer/BpeTokenizer is one). */
@@ -153,7 +156,7 @@ export interface EncodedBatch {
 }
 
 /** The classifier head's parameters. */
-interface Head {
+export interface Head {
   w: tf.Variable;
   b: tf.Variable;
 }
@@ -232,14 +235,6 @@ export function lengthBucketedBatches(lengths: number[], batch: number, rng: Rng
   return rng.shuffle(batches);
 }
 
-/** Evaluation batches: all indices sorted by length, cut in order. */
-function sortedBatches(lengths: number[], batch: number): number[][] {
-  const sorted = lengths.map((_, i) => i).sort((x, y) => lengths[x] - lengths[y] || x - y);
-  const batches: number[][] = [];
-  for (let i = 0; i < sorted.length; i += batch) batches.push(sorted.slice(i, i + batch));
-  return batches;
-}
-
 /** A seeded subset of at most `max` examples, in their original order (all of them when fewer). */
 export function subsample<T>(examples: T[], max: number | undefined, rng: Rng): T[] {
   if (max === undefined || examples.length <= max) return examples;
@@ -293,7 +288,8 @@ function encodeAll(
   });
 }
 
-function createHead(d: number, outputs: number, seed: number): Head {
+/** A new classifier head: d -> outputs, weights N(0, 0.02) from the seed's head stream, zero bias. */
+export function createHead(d: number, outputs: number, seed: number): Head {
   const rng = streamRng(seed, STREAM.head);
   const w = Float32Array.from({ length: d * outputs }, () => rng.normal() * INIT_STD);
   return untracked(() => ({ w: tf.variable(tf.tensor2d(w, [d, outputs])), b: tf.variable(tf.zeros([outputs])) }));
@@ -327,6 +323,77 @@ export function firstTokenStates(model: Model, b: EncodedBatch): tf.Tensor2D {
   });
 }
 
+/**
+ * Head outputs for examples `indices` of `rows`, computed in length groups (little or no padding) and
+ * concatenated in `order` (the indices regrouped); `tokens` real and `computed` padded token counts.
+ */
+export function headOutputsByLength(
+  model: Model,
+  head: Head,
+  rows: Int32Array[],
+  indices: number[],
+  dropout?: Dropout,
+) {
+  const groups = groupByLength(indices.map((i) => rows[i].length)).map((g) => g.map((k) => indices[k]));
+  const batches = groups.map((g) => padBatch(rows, g));
+  const parts = batches.map((b) => headOutputs(model, head, b, dropout));
+  const outputs = parts.length === 1 ? parts[0] : tf.concat(parts, 0) as tf.Tensor2D;
+  return { outputs, order: groups.flat(), batches };
+}
+
+/** The parameters fine-tuning trains: the model's, but its MLM head (`head.*`, not part of this computation), and the classifier's. */
+export function finetuneParams(model: Model, head: Head): Map<string, tf.Variable> {
+  const params = new Map([...model.params].filter(([name]) => !name.startsWith("head.")));
+  params.set(HEAD_W, head.w);
+  params.set(HEAD_B, head.b);
+  return params;
+}
+
+/** What one {@link trainOnBatch} step did. */
+export interface BatchStep {
+  loss: number;
+  /** Analytic FLOPs of the groups computed (encoder body forward + backward). */
+  flops: number;
+  /** Real tokens of the batch, and the tokens computed with the groups' padding. */
+  tokens: number;
+  computed: number;
+}
+
+/**
+ * One fine-tuning step on examples `indices` of `rows` with labels `labels` (indexed like rows): the
+ * loss and gradients of the whole batch, run through the model in length groups, then `optimizer`'s
+ * step over its parameters (see {@link finetuneParams}).
+ */
+export function trainOnBatch(
+  model: Model,
+  head: Head,
+  optimizer: OptimizerStep,
+  rows: Int32Array[],
+  labels: number[],
+  indices: number[],
+  regression: boolean,
+  loss: ClassificationLossName,
+  dropout?: Dropout,
+): BatchStep {
+  let batches: EncodedBatch[] = [];
+  const { loss: lossValue, grads } = accumulateGradients(optimizer.params, 1, () => {
+    const grouped = headOutputsByLength(model, head, rows, indices, dropout);
+    batches = grouped.batches;
+    return batchLoss(grouped.outputs, grouped.order.map((i) => labels[i]), regression, loss);
+  });
+  optimizer.apply(grads, lossValue);
+  let flops = 0;
+  for (const b of batches) {
+    flops += stepFlops(model.config, "cwt", { batch: b.batch, seqLen: b.seqLen, scored: 0 }).total;
+  }
+  return {
+    loss: lossValue,
+    flops,
+    tokens: indices.reduce((s, i) => s + rows[i].length, 0),
+    computed: batches.reduce((s, b) => s + b.batch * b.seqLen, 0),
+  };
+}
+
 /** The training loss of a batch. */
 function batchLoss(
   outputs: tf.Tensor2D,
@@ -338,10 +405,19 @@ function batchLoss(
   return CLASSIFICATION_LOSSES[loss](outputs, labels);
 }
 
-/** Predictions for every encoded row, in row order: class ids (argmax) or regression values. */
-function predict(model: Model, head: Head, rows: Int32Array[], batch: number, regression: boolean): Float64Array {
+/**
+ * Predictions for every encoded row, in row order: class ids (argmax) or regression values. Rows run in
+ * length groups of at most `batch` (evals/length_groups.ts), so padding is almost never computed.
+ */
+export function predict(
+  model: Model,
+  head: Head,
+  rows: Int32Array[],
+  batch: number,
+  regression: boolean,
+): Float64Array {
   const out = new Float64Array(rows.length);
-  for (const indices of sortedBatches(rows.map((r) => r.length), batch)) {
+  for (const indices of groupByLength(rows.map((r) => r.length), { maxRows: batch })) {
     const values = tf.tidy(() => {
       const y = headOutputs(model, head, padBatch(rows, indices));
       return regression ? tf.reshape(y, [-1]) : tf.argMax(y, 1);
@@ -470,9 +546,7 @@ export function finetuneTask(
 
   const head = createHead(config.dModel, outputCount(spec), options.seed);
   // The encoder's MLM head (`head.*`) is not part of this model's computation: leave it out.
-  const params = new Map([...model.params].filter(([name]) => !name.startsWith("head.")));
-  params.set(HEAD_W, head.w);
-  params.set(HEAD_B, head.b);
+  const params = finetuneParams(model, head);
   const stepsPerEpoch = Math.ceil(train.length / options.batch);
   const schedule = scheduleFor({
     peak: options.lr,
@@ -506,17 +580,10 @@ export function finetuneTask(
       let lossSum = 0;
       const batches = lengthBucketedBatches(trainRows.map((r) => r.length), options.batch, orderRng);
       for (const indices of batches) {
-        const b = padBatch(trainRows, indices);
-        const labels = indices.map((i) => trainLabels[i]);
-        const { loss: lossValue, grads } = accumulateGradients(
-          params,
-          1,
-          () => batchLoss(headOutputs(model, head, b, dropout), labels, regression, loss),
-        );
-        optimizer.apply(grads, lossValue);
-        lossSum += lossValue;
+        const done = trainOnBatch(model, head, optimizer, trainRows, trainLabels, indices, regression, loss, dropout);
+        lossSum += done.loss;
         step++;
-        flops += stepFlops(config, "cwt", { batch: b.batch, seqLen: b.seqLen, scored: 0 }).total;
+        flops += done.flops;
       }
       const predictions = dev.map((d) => predict(model, head, d.rows, evalBatch, regression));
       epochPredictions.push(predictions);

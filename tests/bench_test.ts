@@ -1,7 +1,8 @@
 /** bench/: the peer's output parser and a tiny end-to-end `deno task bench --json` run. */
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { parsePeerOutput, runPeer } from "../bench/peer.ts";
-import { growthThrough, largestBatchUnder, median, parseSize, quadraticThrough } from "../bench/train_step.ts";
+import { growthThrough, largestBatchUnder, parseSize, quadraticThrough } from "../bench/train_step.ts";
+import { median } from "../bench/measure.ts";
 import { InputError } from "../util/errors.ts";
 
 Deno.test("parsePeerOutput reads torch_step.py's result lines and skips the rest", () => {
@@ -31,7 +32,18 @@ Deno.test("median of odd and even lists", () => {
   assertEquals(median([4, 1, 3, 2]), 2.5);
 });
 
-Deno.test("deno task bench --json on a tiny model prints one line per objective with throughput, FLOP rate and memory", async () => {
+Deno.test("deno task bench --json on a tiny model: one line per objective with throughput, FLOP rate, memory and the no-clip loss; then the evaluation cells", async () => {
+  const dir = await Deno.makeTempDir();
+  const encoder = `${dir}/tiny-enc.json`;
+  await Deno.writeTextFile(
+    encoder,
+    JSON.stringify({
+      ...JSON.parse(await Deno.readTextFile("models/configs/tiny.json")),
+      name: "tiny-enc",
+      arch: "encoder",
+      tieHead: true,
+    }),
+  );
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -51,22 +63,50 @@ Deno.test("deno task bench --json on a tiny model prints one line per objective 
       "8",
       "--steps",
       "2",
+      "--eval-encoder",
+      encoder,
+      "--eval",
+      "grouped,padded",
       "--json",
     ],
     stdout: "piped",
     stderr: "piped",
   }).output();
   assert(out.success, new TextDecoder().decode(out.stderr));
-  const rows = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
+  await Deno.remove(dir, { recursive: true });
+  const lines = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
+  const notes = lines.filter((r) => r.note).map((r) => r.note);
+  assert(notes[0].startsWith("machine: ") && notes.some((n: string) => n.startsWith("backend wasm")), notes.join("\n"));
+  const rows = lines.filter((r) => !r.eval && !r.note);
   assertEquals(rows.map((r) => r.objective), ["softmax", "cwt"]);
   for (const r of rows) {
-    assertEquals([r.backend, r.vocab, r.batch, r.seqLen, r.stepMs.length], ["wasm", 48, 2, 8, 2]);
+    assertEquals([r.backend, r.vocab, r.batch, r.seqLen, r.stepMs.length, r.clip], ["wasm", 48, 2, 8, 2, 1]);
     assert(r.tokensPerSecond > 0 && r.gflops > 0 && r.peakGflops > 0 && r.peakTensorBytes > 0, JSON.stringify(r));
     assert(Number.isFinite(r.loss) && r.loss > 0, `loss ${r.loss}`);
+    assert(r.noClipTokensPerSecond > 0 && Number.isFinite(r.noClipLoss), JSON.stringify(r));
   }
   // The loss at init is near log V for softmax (uniform predictions), near log |S| = log 16 for CWT.
-  assert(Math.abs(rows[0].loss - Math.log(48)) < 0.5, `softmax loss ${rows[0].loss}`);
-  assert(Math.abs(rows[1].loss - Math.log(16)) < 0.5, `cwt loss ${rows[1].loss}`);
+  assert(Math.abs(rows[0].noClipLoss - Math.log(48)) < 0.5, `softmax loss ${rows[0].noClipLoss}`);
+  assert(Math.abs(rows[1].noClipLoss - Math.log(16)) < 0.5, `cwt loss ${rows[1].noClipLoss}`);
+  const evals = lines.filter((r) => r.eval);
+  assertEquals(evals.map((r) => `${r.mode} ${r.workload} ${r.config}`), [
+    "grouped finetune tiny-enc",
+    "grouped score-encoder tiny-enc",
+    "grouped score-decoder tiny",
+    "padded finetune tiny-enc",
+    "padded score-encoder tiny-enc",
+    "padded score-decoder tiny",
+  ]);
+  for (const r of evals) {
+    assert(r.tokens > 0 && r.computed >= r.tokens && r.tokensPerSecond > 0 && r.pretrainTokensPerSecond > 0);
+    assertEquals(r.meets, r.ratio >= r.target);
+  }
+  // The same examples either way: grouped computes no more tokens than padded, in at least as many calls.
+  for (const w of ["finetune", "score-encoder", "score-decoder"]) {
+    const [g, p] = ["grouped", "padded"].map((m) => evals.find((r) => r.mode === m && r.workload === w));
+    assertEquals(g.tokens, p.tokens, w);
+    assert(g.computed <= p.computed && g.calls >= p.calls, `${w}: ${JSON.stringify([g, p])}`);
+  }
 });
 
 Deno.test("deno task bench refuses an unknown fast path name", async () => {

@@ -9,6 +9,7 @@ import { assert, assertAlmostEquals, assertEquals, assertRejects, assertThrows }
 import { ModelScorer } from "../evals/causal_scorer.ts";
 import { argmax, scoreLambada } from "../evals/lambada.ts";
 import { initBackend } from "../backends/mod.ts";
+import { CALL_OVERHEAD_TOKENS, lengthGrouping } from "../evals/length_groups.ts";
 import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { createModel, type Model } from "../models/transformer.ts";
 import { InputError } from "../util/errors.ts";
@@ -29,13 +30,24 @@ const model = createModel(DECODER, 7);
 // Larger weights than the init's 0.02 so that log-probabilities differ clearly between positions.
 for (const [name, p] of model.params) if (name.endsWith(".w")) p.assign(tf.tidy(() => tf.mul(p, 20)));
 
-Deno.test("log-probs equal a direct log-softmax of the model's logits, batched and padded", async () => {
+for (const overhead of [CALL_OVERHEAD_TOKENS, 0]) {
+  Deno.test(`log-probs equal a direct log-softmax of the model's logits, batched and padded (group overhead ${overhead})`, async () => {
+    lengthGrouping.overheadTokens = overhead; // 0: every length its own group, in another order than the inputs
+    try {
+      await checkAgainstDirect();
+    } finally {
+      lengthGrouping.overheadTokens = CALL_OVERHEAD_TOKENS;
+    }
+  });
+}
+
+async function checkAgainstDirect() {
   const scorer = new ModelScorer(model);
   assertEquals(scorer.window, 16);
-  const inputs = [[5, 9, 12], [7, 8, 9, 10, 11, 12, 13, 14, 15, 16], [20]];
-  const positions = [[0, 2], [3, 9], [0]];
+  const inputs = [[5, 9, 12], [7, 8, 9, 10, 11, 12, 13, 14, 15, 16], [20], [6, 7], [30, 31, 32]];
+  const positions = [[0, 2], [3, 9], [0], [], [1]];
   const rows = await scorer.logProbsAt(inputs.map((x) => Int32Array.from(x)), positions);
-  assertEquals(rows.map((r) => r.length), [2, 2, 1]);
+  assertEquals(rows.map((r) => r.length), [2, 2, 1, 0, 1]);
   let spread = 0;
   inputs.forEach((input, b) => {
     const direct = directLogProbs(model, input);
@@ -48,7 +60,7 @@ Deno.test("log-probs equal a direct log-softmax of the model's logits, batched a
   assert(spread > 1, `log-probs should vary across the vocabulary (spread ${spread})`);
   const sumProb = rows[0][0].reduce((a, x) => a + Math.exp(x), 0);
   assertAlmostEquals(sumProb, 1, 1e-4);
-});
+}
 
 Deno.test("LAMBADA through the scorer: the summed log-probs and greedy flag of the last word", async () => {
   // Words are token ids; each word is one token, so the target " w" is the token w.

@@ -8,10 +8,13 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertAlmostEquals, assertEquals, assertNotEquals, assertThrows } from "@std/assert";
 import type { Example, TaskSpec } from "../data/task_spec.ts";
 import {
+  createHead,
   devScores,
   encodeExample,
+  finetuneParams,
   finetuneTask,
   firstTokenStates,
+  headOutputsByLength,
   lengthBucketedBatches,
   meanStd,
   padBatch,
@@ -19,9 +22,12 @@ import {
   summarizeSeeds,
 } from "../evals/finetune_glue.ts";
 import { initBackend } from "../backends/mod.ts";
+import { balancedCrossEntropy } from "../evals/balanced_ce.ts";
+import { CALL_OVERHEAD_TOKENS, lengthGrouping } from "../evals/length_groups.ts";
 import { loadModelConfig, type ModelConfig } from "../models/config.ts";
 import { createModel } from "../models/transformer.ts";
 import { InputError } from "../util/errors.ts";
+import { compareArrays } from "../util/compare.ts";
 import { Rng } from "../util/rng.ts";
 
 await initBackend("wasm");
@@ -315,5 +321,50 @@ Deno.test("dropout while fine-tuning: a seeded run replays, differs from no drop
     InputError,
     "dropout must be in [0, 1)",
   );
+  model.dispose();
+});
+
+Deno.test("a batch run in length groups gives the padded batch's outputs, loss and every gradient", () => {
+  const model = createModel(ENCODER, 3);
+  const head = createHead(ENCODER.dModel, 2, 0);
+  const params = finetuneParams(model, head);
+  const rng = new Rng(4);
+  const rows = [3, 9, 3, 16, 9, 5, 16, 3].map((n) => Int32Array.from({ length: n }, () => 10 + rng.int(38)));
+  const labels = [0, 1, 1, 0, 1, 0, 0, 1];
+  const indices = [3, 0, 5, 1, 7, 6, 2, 4]; // not sorted by length: the groups reorder them
+  const run = (grouped: boolean) => {
+    lengthGrouping.overheadTokens = 0;
+    try {
+      let groups = 0;
+      const { value, grads } = tf.variableGrads(() => {
+        if (!grouped) {
+          const states = firstTokenStates(model, padBatch(rows, indices));
+          const logits = tf.add(tf.matMul(states, head.w), head.b) as tf.Tensor2D;
+          return balancedCrossEntropy(logits, indices.map((i) => labels[i]));
+        }
+        const out = headOutputsByLength(model, head, rows, indices);
+        groups = out.batches.length;
+        assertEquals([...out.order].sort(), [...indices].sort());
+        return balancedCrossEntropy(out.outputs, out.order.map((i) => labels[i]));
+      }, [...params.values()]);
+      return {
+        loss: value.dataSync()[0],
+        grads: new Map(Object.entries(grads).map(([k, g]) => [k, g.dataSync()])),
+        groups,
+      };
+    } finally {
+      lengthGrouping.overheadTokens = CALL_OVERHEAD_TOKENS;
+    }
+  };
+  const [padded, grouped] = [run(false), run(true)];
+  assertEquals(grouped.groups, 4); // lengths 3, 5, 9 and 16: no padding at all
+  assertAlmostEquals(grouped.loss, padded.loss, 1e-6);
+  assertEquals([...grouped.grads.keys()].sort(), [...padded.grads.keys()].sort());
+  for (const [name, g] of padded.grads) {
+    const d = compareArrays(grouped.grads.get(name)!, g, { tolerance: 1e-5, relative: true });
+    assertEquals(d.differing, 0, `${name}: ${d.differing} values differ, largest by ${d.maxAbsDiff}`);
+  }
+  params.get("classifier.w")?.dispose();
+  params.get("classifier.b")?.dispose();
   model.dispose();
 });
