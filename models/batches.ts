@@ -2,7 +2,7 @@
  * Training batches for both architectures, in one shape (`LmBatch`) that both objectives read.
  */
 import type { Rng } from "../util/rng.ts";
-import { FIRST_REGULAR_ID, isSpecial, maskRow, SPECIAL_IDS } from "./masking.ts";
+import { FIRST_REGULAR_ID, isSpecial, MASKING, maskRow, SPECIAL_IDS } from "./masking.ts";
 
 /**
  * A language-modelling batch. `tokens` is the model input [batch·seqLen] (masked for the encoder);
@@ -20,10 +20,15 @@ export interface LmBatch {
 
 /**
  * An encoder (MLM) batch from token rows: rows shorter than the longest are padded with [PAD], then
- * each row is BERT-masked with `rng`. If no position at all was selected (tiny batches), one regular
+ * each row is BERT-masked with `rng` at selection rate `select` (default 15%). If no position at all was selected (tiny batches), one regular
  * position is selected (and masked) so that S is never empty.
  */
-export function makeEncoderBatch(rows: Int32Array[], rng: Rng, vocabSize: number): LmBatch {
+export function makeEncoderBatch(
+  rows: Int32Array[],
+  rng: Rng,
+  vocabSize: number,
+  select: number = MASKING.select,
+): LmBatch {
   if (rows.length === 0) throw new Error("makeEncoderBatch: no rows");
   const seqLen = Math.max(...rows.map((r) => r.length));
   const batch = rows.length;
@@ -32,7 +37,7 @@ export function makeEncoderBatch(rows: Int32Array[], rng: Rng, vocabSize: number
   const positions: number[] = [];
   const targets: number[] = [];
   rows.forEach((row, b) => {
-    const { tokens: masked, selected } = maskRow(row, rng, vocabSize);
+    const { tokens: masked, selected } = maskRow(row, rng, vocabSize, select);
     tokens.set(masked, b * seqLen);
     padMask.fill(1, b * seqLen, b * seqLen + row.length);
     for (const i of selected) {

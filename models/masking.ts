@@ -32,15 +32,17 @@ export interface MaskedRow {
 }
 
 /**
- * Masks one row with `rng`. Random replacements are drawn uniformly from the regular ids
- * [FIRST_REGULAR_ID, vocabSize). Exactly the rng draws below happen, in order, so runs replay.
+ * Masks one row with `rng`, selecting each regular position with probability `select` (default BERT's
+ * 15%). Random replacements are drawn uniformly from the regular ids [FIRST_REGULAR_ID, vocabSize).
+ * Exactly the rng draws below happen, in order, so runs replay.
  */
-export function maskRow(row: Int32Array, rng: Rng, vocabSize: number): MaskedRow {
+export function maskRow(row: Int32Array, rng: Rng, vocabSize: number, select: number = MASKING.select): MaskedRow {
   if (vocabSize <= FIRST_REGULAR_ID) throw new Error(`maskRow: vocabSize ${vocabSize} leaves no regular tokens`);
+  if (!(select > 0 && select < 1)) throw new Error(`maskRow: selection rate ${select} must lie in (0, 1)`);
   const tokens = row.slice();
   const selected: number[] = [];
   for (let i = 0; i < row.length; i++) {
-    if (isSpecial(row[i]) || rng.next() >= MASKING.select) continue;
+    if (isSpecial(row[i]) || rng.next() >= select) continue;
     selected.push(i);
     const u = rng.next();
     if (u < MASKING.toMask) tokens[i] = SPECIAL_IDS.mask;

@@ -34,6 +34,21 @@ Deno.test("masking: 15% of regular tokens selected; of those 80% [MASK], 10% ran
   for (let i = 0; i < row.length; i++) if (!chosen.has(i)) assertEquals(tokens[i], row[i]);
 });
 
+Deno.test("masking: a selection rate of 40% selects 40% of regular tokens, with the same 80/10/10 split", () => {
+  const V = 1000;
+  const rng = new Rng(4);
+  const row = Int32Array.from({ length: 100_000 }, () => FIRST_REGULAR_ID + rng.int(V - FIRST_REGULAR_ID));
+  const { tokens, selected } = maskRow(row, new Rng(5), V, 0.4);
+  // Binomial standard error of the share: sqrt(0.24 / 1e5) ~ 0.0015.
+  assertAlmostEquals(selected.length / row.length, 0.4, 0.006);
+  const masked = selected.filter((i) => tokens[i] === SPECIAL_IDS.mask).length;
+  assertAlmostEquals(masked / selected.length, 0.8, 0.01);
+  const batch = makeEncoderBatch([row.subarray(0, 2000)], new Rng(6), V, 0.4);
+  assertAlmostEquals(batch.positions.length / 2000, 0.4, 0.05);
+  assertThrows(() => maskRow(row, new Rng(5), V, 0), Error, "selection rate");
+  assertThrows(() => maskRow(row, new Rng(5), V, 1), Error, "selection rate");
+});
+
 Deno.test("encoder batch: rows padded with [PAD], targets are the original tokens at S, same seed same batch", () => {
   const rows = [Int32Array.from({ length: 40 }, (_, i) => 5 + i), Int32Array.from([1, 50, 51, 52, 2])];
   const batch = makeEncoderBatch(rows, new Rng(3), 100);
