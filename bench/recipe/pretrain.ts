@@ -12,7 +12,7 @@
  */
 import { join } from "node:path";
 import { loadModelConfig, makeEncoderBatch, MASKING } from "../../models/mod.ts";
-import { initBackend } from "../../models/mod.ts";
+import { initBackend } from "../../backends/mod.ts";
 import { BatchStream } from "../../train/batch_stream.ts";
 import { writeCheckpoint } from "../../train/checkpoint.ts";
 import { pretrain, type PretrainOptions, runSettings } from "../../train/loop.ts";

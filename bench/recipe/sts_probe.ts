@@ -14,7 +14,7 @@ import { loadExamples, loadTaskSpec } from "../../data/task_spec.ts";
 import { describeCheckpoint, loadCheckpointModel } from "../../evals/checkpoint_check.ts";
 import { encodeExample, padBatch } from "../../evals/finetune_glue.ts";
 import { spearman } from "../../evals/metrics.ts";
-import { initBackend } from "../../models/mod.ts";
+import { initBackend } from "../../backends/mod.ts";
 import type { Model } from "../../models/transformer.ts";
 import { loadAnyTokenizer } from "../../tokenizer/load_any.ts";
 import { parseFlags, requiredFlag, runMain } from "../../util/cli.ts";

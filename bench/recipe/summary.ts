@@ -9,7 +9,7 @@
  * the run whose folders (same taskset) every other row is compared with.
  */
 import { basename, join } from "node:path";
-import { readResults, type ResultRow } from "../../reports/rows.ts";
+import { readResults, type ResultRow } from "../../results/rows.ts";
 import { parseFlags, runMain } from "../../util/cli.ts";
 import { exists } from "../../util/fs.ts";
 
