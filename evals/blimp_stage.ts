@@ -100,14 +100,16 @@ export const stage: Stage<BlimpSpec> = {
         sink.push(row(BLIMP_TASK, all));
         paradigms.forEach((p, i) => sink.push(row(paradigmTask(p), results[i])));
         const seed = Number(entry.columns.seed);
+        // examples.csv names a reference's objective (contracts 2); empty is the stage's checkpoint.
+        const objective = entry.load ? "" : String(entry.columns.objective);
         const outputs = (i: number, id: (j: number) => string) =>
           Array.from(results[i].correct, (c, j) => ({ example: id(j), prediction: c, label: 1 }));
         sink.addExamples(
-          { task: BLIMP_TASK + entry.suffix, seed, split: SPLIT },
+          { task: BLIMP_TASK + entry.suffix, seed, split: SPLIT, objective },
           paradigms.flatMap((p, i) => outputs(i, (j) => `${p}/${j}`)),
         );
         paradigms.forEach((p, i) =>
-          sink.addExamples({ task: paradigmTask(p) + entry.suffix, seed, split: SPLIT }, outputs(i, String))
+          sink.addExamples({ task: paradigmTask(p) + entry.suffix, seed, split: SPLIT, objective }, outputs(i, String))
         );
         await sink.flush();
         io.progress.say(

@@ -122,7 +122,13 @@ export const stage: Stage<BpbSpec> = {
           tokens_per_second: Number((tokenTotal / seconds).toFixed(1)),
         });
         sink.addExamples(
-          { task, seed: Number(entry.columns.seed), split: "valid" },
+          // examples.csv names a reference's objective (contracts 2); empty is the stage's checkpoint.
+          {
+            task,
+            seed: Number(entry.columns.seed),
+            split: "valid",
+            objective: entry.load ? "" : String(entry.columns.objective),
+          },
           Array.from(ll, (v, i) => ({ loglik: v, count: bytes[i] })),
         );
         await sink.flush();

@@ -21,7 +21,6 @@ import {
   MULTILINGUAL_RUN_PREFIX,
   MULTILINGUAL_TOKENIZE_ID,
   planStages,
-  UNIGRAM_LABEL,
 } from "./plan.ts";
 import type { Profile } from "./profile.ts";
 import { Progress } from "./progress.ts";
@@ -151,10 +150,7 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
       startedAt,
       endedAt: new Date().toISOString(),
     });
-    // The unigram references' rows (fraction 0, contracts 3) wait until the report reads reference rows.
-    const evaluations = stages.filter((s) =>
-      ["glue", "lambada", "xnli", "mc", "blimp", "bpb"].includes(s.stage.kind) && s.label !== UNIGRAM_LABEL
-    );
+    const evaluations = stages.filter((s) => ["glue", "lambada", "xnli", "mc", "blimp", "bpb"].includes(s.stage.kind));
     const pretraining = stages.filter((s) => s.stage.kind === "pretrain");
     if (evaluations.length) {
       // The report reads these folders: each must still be what its record says (an edited results.csv or

@@ -132,7 +132,10 @@ export function measuresOf(rows: readonly ResultRow[]): Measure[] {
       paperShare: (paperResults().computeToMatch.xnli as Record<string, number>)[setup],
     });
   }
-  const blimp = compared.filter((r) => r.task.startsWith("blimp_") && r.metric === "accuracy");
+  // The paradigms (blimp_<UID>); a headless decoder's LM-fine-tuned scores (blimp_<UID>_lmft) are its arm.
+  const blimp = compared.filter((r) =>
+    r.task.startsWith("blimp_") && !r.task.endsWith("_lmft") && r.metric === "accuracy"
+  );
   if (blimp.length) {
     const paradigms = distinct(blimp.map((r) => `${r.task}\u0000${r.split}`)).sort().map((k) => k.split("\u0000"));
     measures.push({
@@ -175,12 +178,16 @@ function armRows(rows: readonly ResultRow[], m: Measure, objective: string, lmft
 const finalOf = (rows: readonly ResultRow[]) =>
   rows.filter((r) => r.fraction === Math.max(...rows.map((x) => x.fraction)));
 
-/** The random-init, majority and unigram rows for a measure, from the group's design or else any design. */
+/**
+ * The random-init, majority and unigram rows for a measure, from the group's design or else any design.
+ * The unigram LM belongs to the token folder, not to a model: it is every architecture's reference.
+ */
 function referenceRows(all: readonly ResultRow[], g: Group, m: Measure): Map<string, ResultRow[]> {
   const out = new Map<string, ResultRow[]>();
   for (const objective of ["random-init", "majority", "unigram"]) {
+    const ofModel = (r: ResultRow) => objective === "unigram" || (r.arch === g.arch && r.model === g.model);
     const of = (keep: (r: ResultRow) => boolean) =>
-      armRows(all.filter((r) => r.arch === g.arch && r.model === g.model && keep(r)), m, objective, false);
+      armRows(all.filter((r) => ofModel(r) && keep(r)), m, objective, false);
     let rows = of((r) => r.design === g.design);
     if (rows.length === 0) {
       const any = of(() => true);

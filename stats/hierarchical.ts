@@ -198,12 +198,13 @@ export class Study {
   }
 
   /**
-   * True when cell `i` can be resampled into an interval: it has per-example outputs, or at least
-   * {@link MIN_REPLICATES} replicates (resampling two values gives their range, not an interval).
+   * True when cell `i` can be resampled into an interval: it has per-example outputs of at least
+   * {@link MIN_REPLICATES} examples, or at least {@link MIN_REPLICATES} replicates (resampling one or two
+   * values gives their range, not an interval).
    */
   varies(i: number): boolean {
     const finetune = [...this.#cells[i].finetune.values()];
-    return finetune.some((f) => f.replicates.some((r) => r.some((c) => c.align))) ||
+    return finetune.some((f) => f.replicates.some((r) => r.some((c) => (c.align?.length ?? 0) >= MIN_REPLICATES))) ||
       finetune.reduce((n, f) => n + f.replicates.length, 0) >= MIN_REPLICATES;
   }
 

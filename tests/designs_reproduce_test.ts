@@ -56,6 +56,8 @@ Deno.test({
       "smoke",
       out,
       "multilingual=null",
+      "blimp=null",
+      "bpb=null",
       'pretrain.designs=[{"budget":"tokens","head":"dense"},{"budget":"flops","head":"sparse"}]',
       "pretrain.randomInit=true",
     );
@@ -136,6 +138,7 @@ Deno.test({
       glue: null,
       multilingual: null,
       lambada: { ...SMOKE.lambada, limit: 10, lmSteps: 1 },
+      blimp: null,
     };
     profile.pretrain.decoder.budgetSoftmaxTokens = 2048;
     await Deno.writeTextFile(join(dir, "profile.json"), JSON.stringify(profile, null, 2));
@@ -152,7 +155,16 @@ Deno.test({
     const rows = parseResultsCsv(await Deno.readTextFile(join(out, "results.csv")), "results.csv");
     assertEquals(
       new Set(rows.map((r) => `${r.objective}/${r.task}`)),
-      new Set(["softmax/lambada_openai", "cwt/lambada_openai", "cwt/lambada_openai_lmft"]),
+      // Bits per byte of the user corpus's valid split through the given tokenizer, and the unigram reference's.
+      new Set([
+        "softmax/lambada_openai",
+        "cwt/lambada_openai",
+        "cwt/lambada_openai_lmft",
+        "softmax/bpb",
+        "cwt/bpb",
+        "cwt/bpb_lmft",
+        "unigram/bpb",
+      ]),
     );
     await Deno.remove(dir, { recursive: true });
   },

@@ -6,7 +6,7 @@
 import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
 import { type Evidence, findComparisons, measuresOf } from "../reports/mod.ts";
 import { findingsTable, formatShare, verdictText } from "../reports/findings_table.ts";
-import type { ResultRow } from "../results/rows.ts";
+import { type ResultRow, rowIdentity } from "../results/rows.ts";
 
 const row = (r: Partial<ResultRow>): ResultRow => ({
   model: "enc-small",
@@ -109,6 +109,52 @@ Deno.test("bits per byte: lower is better; the unigram LM is the reference witho
   assert("share" in m);
   assertAlmostEquals(m.share, Math.sqrt(4.4 * 8.4) / 8, 1e-9);
   assertEquals(m.extrapolated, false);
+});
+
+Deno.test("the unigram LM as the stage writes it (model unigram, arch decoder) is the reference of every model's BLiMP", () => {
+  const blimp = { task: "blimp", split: "test", policy: "" };
+  const unigram = row({ ...blimp, model: "unigram", arch: "decoder", objective: "unigram", fraction: 0, flops: 0 });
+  const rows = [
+    ...seeds([0.60, 0.61, 0.62], { ...blimp, model: "dec-small", arch: "decoder", objective: "softmax" }),
+    ...seeds([0.63, 0.64, 0.65], { ...blimp, model: "dec-small", arch: "decoder", objective: "cwt" }),
+    ...seeds([0.55, 0.56, 0.57], { ...blimp, objective: "softmax" }),
+    ...seeds([0.54, 0.55, 0.56], { ...blimp, objective: "cwt" }),
+    { ...unigram, value: 0.58 },
+  ];
+  const found = findComparisons(evidence(rows), options);
+  assertEquals(found.map((c) => [c.measure.task, c.references.unigram?.estimate]), [
+    ["blimp", 0.58],
+    ["blimp", 0.58],
+  ]);
+  const decoder = found.find((c) => c.arch === "decoder")!;
+  const encoder = found.find((c) => c.arch === "encoder")!;
+  assertEquals(decoder.clears, { reference: "unigram", baseline: true, candidate: true });
+  assertEquals(encoder.clears, { reference: "unigram", baseline: false, candidate: false });
+});
+
+Deno.test("one example and one seed a side: no interval, so the verdict is undetermined", () => {
+  const dec = { arch: "decoder", model: "dec-small", task: "bpb", split: "valid", metric: "bits_per_byte", policy: "" };
+  const rows = [row({ ...dec, objective: "softmax", value: 2.0 }), row({ ...dec, objective: "cwt", value: 2.1 })];
+  const ev = evidence(rows);
+  for (const r of rows) {
+    ev.examples.set(rowIdentity(r), [{
+      task: "bpb",
+      seed: 0,
+      policy: "",
+      example: "0",
+      prediction: null,
+      label: null,
+      loglik: -r.value * Math.LN2 * 100,
+      count: 100,
+      setup: "",
+      lang: "",
+      split: "valid",
+      objective: "",
+      metric: "",
+    }]);
+  }
+  const [c] = findComparisons(ev, options);
+  assertEquals(c.difference.verdict, "undetermined");
 });
 
 Deno.test("averages: GLUE over the paper's tasks measured, XNLI per setup over its languages", () => {

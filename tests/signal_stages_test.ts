@@ -261,6 +261,8 @@ Deno.test("BLiMP stage, unigram reference: objective unigram, fraction, FLOPs an
   assertEquals(results.slice(1).map((r) => Number(r.value)), direct.map((d) => d.acc));
   assertEquals(results.slice(1).map((r) => Number(r.ties)), direct.map((d) => d.ties));
   checkExamples(results, examples);
+  // A reference's examples name its objective, so they link to its rows (results/examples.ts linkExamples).
+  assert(examples.every((e) => e.objective === "unigram"));
 });
 
 Deno.test("BLiMP stage, headless encoder: pseudo-log-likelihood against Eᵀ", async () => {
