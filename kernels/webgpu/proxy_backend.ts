@@ -250,6 +250,7 @@ async function nextMessage<T>(channel: Channel): Promise<T> {
 
 function launch(): Promise<{ channel: Channel; probe: Probe }> {
   launched ??= (async () => {
+    await ensureRuntimeDir();
     const flag = new Int32Array(new SharedArrayBuffer(12));
     const reply = new Uint8Array(new SharedArrayBuffer(REPLY_BYTES));
     const { port1, port2 } = new MessageChannel();
@@ -264,6 +265,22 @@ function launch(): Promise<{ channel: Channel; probe: Probe }> {
     return { channel, probe };
   })();
   return launched;
+}
+
+/**
+ * The Vulkan loader's window-system probe prints "error: XDG_RUNTIME_DIR is invalid or not set" on a
+ * machine with no login session (CI, containers), though no window is ever opened: give this process a
+ * private runtime folder, as a session would, before WebGPU starts.
+ */
+async function ensureRuntimeDir(): Promise<void> {
+  if (Deno.build.os !== "linux" || Deno.env.get("XDG_RUNTIME_DIR")) return;
+  const dir = await Deno.makeTempDir({ prefix: "headless-bench-runtime-" });
+  Deno.env.set("XDG_RUNTIME_DIR", dir);
+  globalThis.addEventListener("unload", () => {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* already gone */ }
+  });
 }
 
 /**
