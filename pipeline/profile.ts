@@ -16,6 +16,7 @@ import { REPO_ROOT } from "../util/paths.ts";
 import { BACKEND_NAMES } from "../backends/names.ts";
 import { HEAD_MODES, type Objective, OBJECTIVES } from "../models/objective_names.ts";
 import { BUDGET_MODES } from "../train/budget.ts";
+import type { PretrainOptions } from "../train/loop.ts";
 import { DEFAULT_DESIGNS, designName, type DesignProfile } from "../train/designs.ts";
 import { ProfileKeyError } from "./profile_error.ts";
 import { plannedRuns } from "./runs.ts";
@@ -30,7 +31,22 @@ export const DEFAULT_PROFILE = "ci";
  * Pretraining settings of one architecture. Exactly one of budgetFlops / budgetSoftmaxTokens is set: the
  * compute of the FLOP and token designs. budgetSeconds is the budget of a seconds design.
  */
-export interface ArchProfile {
+export interface ArchProfile extends
+  Pick<
+    PretrainOptions,
+    | "batch"
+    | "accum"
+    | "seqLen"
+    | "lr"
+    | "warmupFrac"
+    | "schedule"
+    | "lrFloorFrac"
+    | "weightDecay"
+    | "beta2"
+    | "clip"
+    | "evalBatches"
+    | "ckptEvery"
+  > {
   /** Model config name (models/configs) or JSON path. */
   model: string;
   /** Fields replacing the config's (vocabSize always comes from the tokenizer). */
@@ -41,18 +57,6 @@ export interface ArchProfile {
   budgetSoftmaxTokens?: number;
   /** Seconds of training on this machine per run, for a design with budget "seconds". */
   budgetSeconds?: number;
-  batch: number;
-  accum: number;
-  seqLen: number;
-  lr: number;
-  warmupFrac: number;
-  schedule: "linear" | "cosine" | "constant";
-  lrFloorFrac: number;
-  weightDecay: number;
-  beta2: number;
-  clip: number;
-  evalBatches: number;
-  ckptEvery: number;
 }
 
 /** The `multilingual` section of a profile. */

@@ -11,49 +11,25 @@ import { runEnvironment } from "../kernels/summary.ts";
 import { initBackend } from "../backends/mod.ts";
 import { loadModelConfig, type ModelConfig } from "../models/mod.ts";
 import { pretrain, type PretrainOptions } from "./loop.ts";
-import type { Arch, HeadMode, Objective } from "./model_kit.ts";
+import type { Arch } from "./model_kit.ts";
 import { budgetOf } from "./budget.ts";
-import type { ScheduleKind } from "./schedule.ts";
 import { openTokenFolderSplit, readTokenManifest } from "./token_stream.ts";
 import { transformerKit } from "./transformer_kit.ts";
 
-/** Everything that decides a pretraining run (the tokens are the input). */
-export interface PretrainSpec {
+/** The loop's options that are not settings: given by the stage at run time, or replaced in the spec. */
+type RuntimeOptions = "config" | "tokensDir" | "fractions" | "outDir" | "quiet" | "onProgress" | "stopAfterSteps";
+
+/**
+ * Everything that decides a pretraining run (the tokens are the input): the loop's settings (train/loop.ts,
+ * `backend` resolved, e.g. "wasm-blas", never "auto"), with the model named instead of resolved.
+ */
+export interface PretrainSpec extends Omit<PretrainOptions, RuntimeOptions> {
   /** Model config name (models/configs) or JSON path; vocabSize comes from the token folder. */
   model: string;
   /** Fields replacing the config's. */
   overrides: Partial<ModelConfig>;
   arch: Arch;
-  objective: Objective;
-  /** Where the softmax head computes logits; absent: sparse (the scored positions only). */
-  head?: HeadMode;
-  /** The comparison design the run belongs to (train/designs.ts); absent: the default design. */
-  design?: string;
-  /** The budget: exactly one of FLOPs, tokens, or seconds of training. */
-  budgetFlops?: number;
-  budgetTokens?: number;
-  budgetSeconds?: number;
-  batch: number;
-  accum: number;
-  seqLen: number;
-  lr: number;
-  warmupFrac: number;
-  schedule: ScheduleKind;
-  lrFloorFrac: number;
-  weightDecay: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  clip: number;
-  seed: number;
-  /** The backend, resolved (e.g. "wasm-blas", never "auto"). */
-  backend: string;
-  evalBatches: number;
   fractions: number[];
-  /** Steps between train_log.csv rows. */
-  logEvery: number;
-  /** Steps between rolling checkpoints (0: only at budget fractions). */
-  ckptEvery: number;
 }
 
 /** The model config a spec trains, given the token folder's vocabulary size. */
