@@ -4,7 +4,7 @@
  * its text, whitespace collapsed. What a page keeps is set by its caller: the root element holding the
  * content, and the elements dropped with everything inside them.
  */
-import { classesOf, type Element, type Node, parseMarkup } from "../multilingual/markup.ts";
+import { classesOf, type Element, paragraphsOf, parseMarkup } from "../multilingual/markup.ts";
 
 /** Elements that end the paragraph before and after them. */
 // deno-fmt-ignore
@@ -29,27 +29,7 @@ export function htmlParagraphs(markup: string, options: HtmlTextOptions = {}): s
   const { root, drop = () => false } = options;
   const page = parseMarkup(markup);
   const start = (root && findElement(page, root)) ?? page;
-  const paragraphs: string[] = [];
-  let current: string[] = [];
-  const flush = () => {
-    const text = current.join("").replace(/\s+/g, " ").trim();
-    if (/\p{L}/u.test(text)) paragraphs.push(text);
-    current = [];
-  };
-  const visit = (node: Node) => {
-    if (typeof node === "string") {
-      current.push(node);
-      return;
-    }
-    if (NEVER_TEXT.has(node.name) || drop(node)) return;
-    const block = BLOCK_ELEMENTS.has(node.name);
-    if (block) flush();
-    for (const child of node.children) visit(child);
-    if (block) flush();
-  };
-  visit(start);
-  flush();
-  return paragraphs;
+  return paragraphsOf(start, { blocks: BLOCK_ELEMENTS, drop: (e) => NEVER_TEXT.has(e.name) || drop(e) });
 }
 
 /** The first element (depth first) that `accept` takes, or null. */

@@ -7,7 +7,7 @@
  * every platform/application alternative of a switch but the default one (or the first, with none).
  */
 import { join } from "node:path";
-import { classesOf, type Element, type Node, parseMarkup } from "./markup.ts";
+import { classesOf, type Element, type Node, paragraphsOf, parseMarkup } from "./markup.ts";
 import { listFiles, readText, type SourceText } from "./text.ts";
 
 /** Elements dropped with everything inside, in either dialect. */
@@ -49,27 +49,7 @@ const HTML_SWITCH_CLASSES = new Set(["switchinline", "switch"]);
 
 /** A help page's prose, one entry per heading, paragraph, list item or table cell, whitespace collapsed. */
 export function helpPageParagraphs(markup: string): string[] {
-  const paragraphs: string[] = [];
-  let current: string[] = [];
-  const flush = () => {
-    const text = current.join("").replace(/\s+/g, " ").trim();
-    if (/\p{L}/u.test(text)) paragraphs.push(text);
-    current = [];
-  };
-  const visit = (node: Node) => {
-    if (typeof node === "string") {
-      current.push(node);
-      return;
-    }
-    if (isDropped(node)) return;
-    const block = BLOCK_ELEMENTS.has(node.name);
-    if (block) flush();
-    for (const child of visibleChildren(node)) visit(child);
-    if (block) flush();
-  };
-  visit(parseMarkup(markup));
-  flush();
-  return paragraphs;
+  return paragraphsOf(parseMarkup(markup), { blocks: BLOCK_ELEMENTS, drop: isDropped, children: visibleChildren });
 }
 
 function isDropped(element: Element): boolean {

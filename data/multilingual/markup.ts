@@ -2,7 +2,8 @@
  * A small forgiving parser for the XML/HTML of LibreOffice help pages (the XHP sources and the HTML that
  * Debian ships): elements with attributes and children, text with entities decoded. Comments, doctypes,
  * processing instructions and the bodies of <script>/<style> are skipped. It does not validate: a stray
- * end tag is ignored and an unclosed element ends with its parent.
+ * end tag is ignored and an unclosed element ends with its parent. `paragraphsOf` reads a parsed tree's text as
+ * paragraphs.
  */
 
 /** A parsed element. */
@@ -104,4 +105,43 @@ function parseAttributes(text: string): Record<string, string> {
 /** The classes of an element (its space-separated `class` attribute). */
 export function classesOf(element: Element): string[] {
   return (element.attrs.class ?? "").split(/\s+/).filter((c) => c !== "");
+}
+
+/** How `paragraphsOf` reads a tree. */
+export interface ParagraphWalk {
+  /** Names of the elements that end the paragraph before and after them. */
+  blocks: ReadonlySet<string>;
+  /** Elements dropped with everything inside them. */
+  drop: (element: Element) => boolean;
+  /** The children of an element that are read (default: all of them). */
+  children?: (element: Element) => Node[];
+}
+
+/**
+ * The text under `root` as paragraphs, one per block element, inline markup kept as its text and
+ * whitespace collapsed; paragraphs without a letter are left out.
+ */
+export function paragraphsOf(root: Element, walk: ParagraphWalk): string[] {
+  const { blocks, drop, children = (e: Element) => e.children } = walk;
+  const paragraphs: string[] = [];
+  let current: string[] = [];
+  const flush = () => {
+    const text = current.join("").replace(/\s+/g, " ").trim();
+    if (/\p{L}/u.test(text)) paragraphs.push(text);
+    current = [];
+  };
+  const visit = (node: Node) => {
+    if (typeof node === "string") {
+      current.push(node);
+      return;
+    }
+    if (drop(node)) return;
+    const block = blocks.has(node.name);
+    if (block) flush();
+    for (const child of children(node)) visit(child);
+    if (block) flush();
+  };
+  visit(root);
+  flush();
+  return paragraphs;
 }
