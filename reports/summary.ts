@@ -24,19 +24,26 @@ import type { TimingRow } from "../results/timings.ts";
 import { isReference } from "../results/vocabulary.ts";
 import { paperResults } from "./paper_results.ts";
 
+/** The columns that key a summary group, in summary.csv's order. */
+export const SUMMARY_KEY_COLUMNS = [
+  "arch",
+  "model",
+  "objective",
+  "design",
+  "fraction",
+  "task",
+  "setup",
+  "lang",
+  "split",
+  "metric",
+  "policy",
+] as const;
+
+/** The fields of a summary group. */
+export type SummaryKeyFields = Pick<ResultRow, (typeof SUMMARY_KEY_COLUMNS)[number]>;
+
 /** Mean ± std over seeds of one (arch, model, objective, design, fraction, task, setup, lang, split, metric, policy). */
-export interface SummaryRow {
-  arch: string;
-  model: string;
-  objective: string;
-  design: string;
-  fraction: number;
-  task: string;
-  setup: string;
-  lang: string;
-  split: string;
-  metric: string;
-  policy: string;
+export interface SummaryRow extends SummaryKeyFields {
   /** Number of replicates. */
   n: number;
   mean: number;
@@ -55,17 +62,7 @@ export interface SummaryRow {
 
 /** Columns of summary.csv. */
 export const SUMMARY_COLUMNS = [
-  "arch",
-  "model",
-  "objective",
-  "design",
-  "fraction",
-  "task",
-  "setup",
-  "lang",
-  "split",
-  "metric",
-  "policy",
+  ...SUMMARY_KEY_COLUMNS,
   "n",
   "mean",
   "std",
@@ -128,27 +125,9 @@ export function sampleStd(xs: number[]): number {
   return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 }
 
-/** The fields of a summary group. */
-export type SummaryKeyFields = Pick<
-  SummaryRow,
-  "arch" | "model" | "objective" | "design" | "fraction" | "task" | "setup" | "lang" | "split" | "metric" | "policy"
->;
-
 /** Key of a summary group. */
 export function summaryKey(r: SummaryKeyFields): string {
-  return [
-    r.arch,
-    r.model,
-    r.objective,
-    r.design,
-    r.fraction,
-    r.task,
-    r.setup,
-    r.lang,
-    r.split,
-    r.metric,
-    r.policy,
-  ].join("\u0000");
+  return SUMMARY_KEY_COLUMNS.map((c) => r[c]).join("\u0000");
 }
 
 /** Table order of objectives: softmax, cwt, other objectives alphabetically, then the references. */

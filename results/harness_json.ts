@@ -7,29 +7,18 @@
  * Values are means over replicates; stderr is the bootstrap standard error over replicates and examples
  * (null where nothing varies).
  */
+import type { ResultRow } from "./rows.ts";
 import { higherIsBetter } from "./vocabulary.ts";
 
-/** One (checkpoint, task, metric, policy): its mean, standard error and what it was measured on. */
-export interface HarnessEntry {
-  arch: string;
-  model: string;
-  objective: string;
-  design: string;
-  fraction: number;
-  flops: number;
-  tokens: number;
-  task: string;
-  setup: string;
-  lang: string;
-  split: string;
-  metric: string;
-  policy: string;
+/**
+ * One (checkpoint, task, metric, policy): its mean, standard error and what it was measured on (a result
+ * row's fields less the replicate's seeds, the value, the backend and the details).
+ */
+export interface HarnessEntry extends Omit<ResultRow, "pretrain_seed" | "seed" | "value" | "backend" | "details"> {
   mean: number;
   stderr: number;
   /** Replicates ("pretrain_seed/seed"). */
   seeds: string[];
-  /** Examples scored, when known. */
-  examples: number | null;
 }
 
 /** The format name written into results.json. */

@@ -86,7 +86,8 @@ export interface ResultRow {
   details?: Record<string, string>;
 }
 
-const COLUMN_KINDS: Record<(typeof RESULT_COLUMNS)[number], FieldKind> = {
+/** How each column of results.csv is parsed. */
+export const RESULT_COLUMN_KINDS: Readonly<Record<(typeof RESULT_COLUMNS)[number], FieldKind>> = {
   model: "text",
   arch: "name",
   objective: "name",
@@ -107,39 +108,28 @@ const COLUMN_KINDS: Record<(typeof RESULT_COLUMNS)[number], FieldKind> = {
   backend: "text",
 };
 
-/** The fields that name a measurement: everything but the metric and the value. */
-export type MeasurementFields = Pick<
-  ResultRow,
-  | "model"
-  | "arch"
-  | "objective"
-  | "design"
-  | "pretrain_seed"
-  | "seed"
-  | "fraction"
-  | "task"
-  | "setup"
-  | "lang"
-  | "split"
-  | "policy"
->;
+/** The columns that name a measurement, in results.csv's order: everything but the metric and the value. */
+export const MEASUREMENT_COLUMNS = [
+  "model",
+  "arch",
+  "objective",
+  "design",
+  "pretrain_seed",
+  "seed",
+  "fraction",
+  "task",
+  "setup",
+  "lang",
+  "split",
+  "policy",
+] as const satisfies readonly (typeof RESULT_COLUMNS)[number][];
+
+/** The fields that name a measurement (MEASUREMENT_COLUMNS). */
+export type MeasurementFields = Pick<ResultRow, (typeof MEASUREMENT_COLUMNS)[number]>;
 
 /** One measurement (a checkpoint scored on a task split, one seed and policy): the key of timings and examples. */
 export function measurementKey(r: MeasurementFields): string {
-  return [
-    r.model,
-    r.arch,
-    r.objective,
-    r.design,
-    r.pretrain_seed,
-    r.seed,
-    r.fraction,
-    r.task,
-    r.setup,
-    r.lang,
-    r.split,
-    r.policy,
-  ].join("\u0000");
+  return MEASUREMENT_COLUMNS.map((c) => r[c]).join("\u0000");
 }
 
 /** The key that must be unique in a results file: one value per measurement and metric. */
@@ -210,7 +200,7 @@ function currentRows(header: string[], records: CsvRecord[], file: string): Line
     const row: Record<string, unknown> = {};
     for (const c of RESULT_COLUMNS) {
       const raw = fields[index.get(c)!] ?? "";
-      row[c] = c === "examples" && raw.trim() === "" ? null : parseField(raw, COLUMN_KINDS[c], c, file, line);
+      row[c] = c === "examples" && raw.trim() === "" ? null : parseField(raw, RESULT_COLUMN_KINDS[c], c, file, line);
     }
     row.metric = canonicalMetric(row.metric as string);
     const details = Object.fromEntries(detailColumns.map(([h, i]) => [h, fields[i] ?? ""]).filter(([, v]) => v !== ""));

@@ -8,23 +8,7 @@
  */
 import { writeFileAtomic } from "../util/fs.ts";
 import { columnIndex, type FieldKind, formatCsv, parseCsvTable, parseField, readTableText } from "./csv.ts";
-import { type MeasurementFields, measurementKey } from "./rows.ts";
-
-/** The columns that name a measurement, as in results.csv. */
-export const MEASUREMENT_COLUMNS = [
-  "model",
-  "arch",
-  "objective",
-  "design",
-  "pretrain_seed",
-  "seed",
-  "fraction",
-  "task",
-  "setup",
-  "lang",
-  "split",
-  "policy",
-] as const;
+import { MEASUREMENT_COLUMNS, type MeasurementFields, measurementKey, RESULT_COLUMN_KINDS } from "./rows.ts";
 
 /** Columns of timings.csv. */
 export const TIMING_COLUMNS = [...MEASUREMENT_COLUMNS, "pretrain_seconds", "eval_seconds", "checkpoint"] as const;
@@ -38,18 +22,7 @@ export interface TimingRow extends MeasurementFields {
 }
 
 const KINDS: Record<(typeof TIMING_COLUMNS)[number], FieldKind> = {
-  model: "text",
-  arch: "name",
-  objective: "name",
-  design: "text",
-  pretrain_seed: "seed",
-  seed: "seed",
-  fraction: "nonnegative",
-  task: "name",
-  setup: "text",
-  lang: "text",
-  split: "text",
-  policy: "text",
+  ...RESULT_COLUMN_KINDS,
   pretrain_seconds: "nonnegative",
   eval_seconds: "nonnegative",
   checkpoint: "text",
