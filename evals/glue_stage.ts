@@ -25,20 +25,24 @@ import { ResultSink } from "./result_sink.ts";
 /** A task of the stage: a GLUE task by name, or a custom task spec file (in the input folder `task:<name>`). */
 export type GlueTaskRef = { glue: GlueTask } | { custom: string; file: string; allowOutside?: boolean };
 
-/** Everything that decides a GLUE stage's results (the checkpoint and tokenizer are inputs). */
-export interface GlueSpec {
-  tasks: GlueTaskRef[];
-  seeds: number[];
+/** How a stage fine-tunes a classifier (GLUE here, XNLI in evals/xnli_stage.ts). */
+export interface FinetuneSettings {
   loss: ClassificationLossName;
   epochs: number;
   lr: number;
   weightDecay: number;
   batch: number;
   evalBatch: number;
-  /** Train on a seeded subset of at most this many examples per task (null: all). */
+  /** Train on a seeded subset of at most this many examples per task or language (null: all). */
   maxTrain: number | null;
   /** Dropout while fine-tuning (absent: none). */
   dropout?: number;
+}
+
+/** Everything that decides a GLUE stage's results (the checkpoint and tokenizer are inputs). */
+export interface GlueSpec extends FinetuneSettings {
+  tasks: GlueTaskRef[];
+  seeds: number[];
   /** sha256 of every data-cache file the GLUE tasks read, by cache-relative path. */
   data: Record<string, string>;
   backend: string;

@@ -8,10 +8,10 @@
 import type { Stage } from "../artifacts/stage.ts";
 import { initBackend } from "../backends/mod.ts";
 import { formatDuration } from "../util/format.ts";
-import type { ClassificationLossName } from "./balanced_ce.ts";
 import { loadCheckpointModel, modelFromSnapshot, modelSnapshot } from "./checkpoint_check.ts";
 import { type CheckpointColumns, checkpointColumns, openCheckpoint, REFERENCE_COLUMNS } from "./eval_run.ts";
 import { meanStd } from "./finetune_glue.ts";
+import type { FinetuneSettings } from "./glue_stage.ts";
 import { MAJORITY, majorityPredictions } from "./majority.ts";
 import { accuracy } from "./metrics.ts";
 import { ResultSink, type Row } from "./result_sink.ts";
@@ -34,18 +34,8 @@ export interface XnliSpec {
   langs: string[];
   split: XnliEvalSplit;
   seeds: number[];
-  finetune: {
-    loss: ClassificationLossName;
-    epochs: number;
-    lr: number;
-    weightDecay: number;
-    batch: number;
-    evalBatch: number;
-    /** At most this many training examples per language (null: all 15,001). */
-    maxTrain: number | null;
-    /** Dropout while fine-tuning (absent: none). */
-    dropout?: number;
-  };
+  /** maxTrain: at most this many training examples per language (null: all 15,001). */
+  finetune: FinetuneSettings;
   /** Score a fixed seeded subset of at most this many examples per language (null: all). */
   maxEval: number | null;
   /** sha256 of every XNLI file read, by cache-relative path. */
