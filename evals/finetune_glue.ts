@@ -28,7 +28,7 @@ import { embed, linear } from "../models/ops.ts";
 import { stepFlops } from "../models/flops.ts";
 import { applyDropout, type Dropout, INIT_STD, type Model, noDecay } from "../models/transformer.ts";
 import { accumulateGradients } from "../train/grad_accum.ts";
-import { ADAMW_DEFAULTS, OptimizerStep } from "../train/optimizer_step.ts";
+import { ADAMW_DEFAULTS, type AdamWConstants, OptimizerStep } from "../train/optimizer_step.ts";
 import { scheduleFor } from "../train/schedule.ts";
 import { InputError } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";
@@ -159,6 +159,45 @@ export interface EncodedBatch {
 export interface Head {
   w: tf.Variable;
   b: tf.Variable;
+}
+
+/** The optimizer settings of a fine-tuning: the peak rate, the others optional (defaults per caller). */
+export type FinetuneOptimizerSettings = Pick<
+  FinetuneOptions,
+  "lr" | "warmupFrac" | "weightDecay" | "beta1" | "beta2" | "eps" | "clip"
+>;
+
+/**
+ * The AdamW step of a fine-tuning over `totalSteps`: linear warmup to a constant rate, no weight decay on
+ * biases and norms (noDecay), the gradient norm clipped at 1 unless `clip` says otherwise; settings left
+ * out take `defaults`.
+ */
+export function finetuneOptimizer(
+  params: Map<string, tf.Variable>,
+  totalSteps: number,
+  settings: FinetuneOptimizerSettings,
+  defaults: AdamWConstants & { warmupFrac: number; weightDecay: number },
+  label: string,
+): OptimizerStep {
+  const schedule = scheduleFor({
+    peak: settings.lr,
+    totalSteps,
+    warmupFrac: settings.warmupFrac ?? defaults.warmupFrac,
+    kind: "constant",
+    floorFrac: 1,
+  });
+  return untracked(() =>
+    new OptimizerStep(params, {
+      beta1: settings.beta1 ?? defaults.beta1,
+      beta2: settings.beta2 ?? defaults.beta2,
+      eps: settings.eps ?? defaults.eps,
+      weightDecay: settings.weightDecay ?? defaults.weightDecay,
+      noDecay,
+      schedule,
+      clip: settings.clip ?? 1,
+      label,
+    })
+  );
 }
 
 /** Head parameter names in the optimizer (`.b` is excluded from weight decay by `noDecay`). */
@@ -548,24 +587,12 @@ export function finetuneTask(
   // The encoder's MLM head (`head.*`) is not part of this model's computation: leave it out.
   const params = finetuneParams(model, head);
   const stepsPerEpoch = Math.ceil(train.length / options.batch);
-  const schedule = scheduleFor({
-    peak: options.lr,
-    totalSteps: stepsPerEpoch * options.epochs,
-    warmupFrac: options.warmupFrac ?? 0.1,
-    kind: "constant",
-    floorFrac: 1,
-  });
-  const optimizer = untracked(() =>
-    new OptimizerStep(params, {
-      beta1: options.beta1 ?? ADAMW_DEFAULTS.beta1,
-      beta2: options.beta2 ?? ADAMW_DEFAULTS.beta2,
-      eps: options.eps ?? ADAMW_DEFAULTS.eps,
-      weightDecay: options.weightDecay ?? 0,
-      noDecay,
-      schedule,
-      clip: options.clip ?? 1,
-      label: `fine-tuning task ${spec.name}, seed ${options.seed}`,
-    })
+  const optimizer = finetuneOptimizer(
+    params,
+    stepsPerEpoch * options.epochs,
+    options,
+    { ...ADAMW_DEFAULTS, warmupFrac: 0.1, weightDecay: 0 },
+    `fine-tuning task ${spec.name}, seed ${options.seed}`,
   );
   const orderRng = streamRng(options.seed, STREAM.order);
   const dropout = options.dropout ? { rate: options.dropout, rng: streamRng(options.seed, STREAM.dropout) } : undefined;

@@ -10,16 +10,15 @@
  */
 import { stepFlops } from "../models/flops.ts";
 import { lmLoss } from "../models/objectives.ts";
-import { initHeadFromEmbedding, type Model, noDecay } from "../models/transformer.ts";
+import { initHeadFromEmbedding, type Model } from "../models/transformer.ts";
 import { BatchStream } from "../train/batch_stream.ts";
 import { accumulateGradients } from "../train/grad_accum.ts";
 import type { LmBatch } from "../train/model_kit.ts";
-import { ADAMW_DECODER, OptimizerStep } from "../train/optimizer_step.ts";
-import { scheduleFor } from "../train/schedule.ts";
+import { ADAMW_DECODER } from "../train/optimizer_step.ts";
 import { openTokenFolderSplit } from "../train/token_stream.ts";
 import { transformerKit } from "../train/transformer_kit.ts";
 import { InputError } from "../util/errors.ts";
-import { untracked } from "./finetune_glue.ts";
+import { finetuneOptimizer } from "./finetune_glue.ts";
 
 /**
  * Gives a headless decoder an untied LM head W = Eᵀ (a copy). Errors for an encoder, a tied config
@@ -81,24 +80,12 @@ export function lmFinetune(model: Model, source: LmBatchSource, options: LmFinet
   if (!(Number.isInteger(options.steps) && options.steps >= 1)) {
     throw new InputError(`LM fine-tuning steps must be a positive integer, got ${options.steps}`);
   }
-  const schedule = scheduleFor({
-    peak: options.lr,
-    totalSteps: options.steps,
-    warmupFrac: options.warmupFrac ?? 0.2,
-    kind: "constant",
-    floorFrac: 1,
-  });
-  const optimizer = untracked(() =>
-    new OptimizerStep(model.params, {
-      beta1: options.beta1 ?? ADAMW_DECODER.beta1,
-      beta2: options.beta2 ?? ADAMW_DECODER.beta2,
-      eps: options.eps ?? ADAMW_DECODER.eps,
-      weightDecay: options.weightDecay ?? 0.1,
-      noDecay,
-      schedule,
-      clip: options.clip ?? 1,
-      label: `LM fine-tuning of ${c.name}`,
-    })
+  const optimizer = finetuneOptimizer(
+    model.params,
+    options.steps,
+    options,
+    { ...ADAMW_DECODER, warmupFrac: 0.2, weightDecay: 0.1 },
+    `LM fine-tuning of ${c.name}`,
   );
   const losses: number[] = [];
   let tokens = 0;
