@@ -8,7 +8,7 @@
  */
 import { basename, join, resolve } from "node:path";
 import { InputError } from "../util/errors.ts";
-import { exists, sha256File, writeJsonAtomic } from "../util/fs.ts";
+import { exists, sha256File, takesFiles, writeJsonAtomic } from "../util/fs.ts";
 import { SHARED_DATA_DIR } from "../util/paths.ts";
 import { defaultCacheDir } from "./cache.ts";
 
@@ -77,18 +77,6 @@ export async function debianCacheFor(dataCacheDir: string, packages: readonly st
   const mirror = resolve(dataCacheDir) === resolve(SHARED_DATA_DIR) ||
     (await exists(join(dataCacheDir, "MANIFEST.tsv")));
   return mirror || !(await takesFiles(dataCacheDir)) ? defaultCacheDir() : dataCacheDir;
-}
-
-/** True when `dir` exists and takes a new file (probed, then removed). */
-async function takesFiles(dir: string): Promise<boolean> {
-  const probe = join(dir, `.write-probe-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`);
-  try {
-    await Deno.writeTextFile(probe, "", { createNew: true });
-    await Deno.remove(probe);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The first tool of `tools` that cannot be run, or null when all run. */

@@ -12,7 +12,7 @@ import {
   languageSources,
   QURAN_PACKAGE,
 } from "../data/multilingual/mod.ts";
-import { exists } from "../util/fs.ts";
+import { exists, takesFiles } from "../util/fs.ts";
 import { SHARED_DATA_DIR } from "../util/paths.ts";
 import type { MultilingualProfile } from "./profile.ts";
 
@@ -22,18 +22,6 @@ export interface MultilingualSources {
   dir: string;
   /** Per source: its Debian version and .deb sha256, the npm package name, or "missing". */
   fingerprint: Record<string, string>;
-}
-
-/** True when `dir` exists and takes a new file (probed, then removed; nothing is created otherwise). */
-async function writable(dir: string): Promise<boolean> {
-  const probe = join(dir, `.write-probe-${Deno.pid}`);
-  try {
-    await Deno.writeTextFile(probe, "", { createNew: true });
-    await Deno.remove(probe);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -67,7 +55,7 @@ export async function prepareMultilingualSources(
     Object.keys(fingerprint).filter((p) => fingerprint[p] === "missing");
   let dir = dataCacheDir;
   let fingerprint = await fingerprintOf(dir);
-  if (missingIn(fingerprint).length && (resolve(dir) === resolve(SHARED_DATA_DIR) || !(await writable(dir)))) {
+  if (missingIn(fingerprint).length && (resolve(dir) === resolve(SHARED_DATA_DIR) || !(await takesFiles(dir)))) {
     dir = defaultCacheDir();
     log(`multilingual sources: the data cache ${dataCacheDir} is read-only; using ${dir}`);
     fingerprint = await fingerprintOf(dir);

@@ -1,6 +1,6 @@
-/** Small file helpers: atomic writes, existence checks, sha256. */
+/** Small file helpers: atomic writes, existence and writability checks, sha256. */
 import { createHash } from "node:crypto";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 
 /** True when `path` exists (file or folder). */
 export async function exists(path: string): Promise<boolean> {
@@ -10,6 +10,18 @@ export async function exists(path: string): Promise<boolean> {
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return false;
     throw e;
+  }
+}
+
+/** True when `dir` exists and takes a new file (probed, then removed; nothing is created otherwise). */
+export async function takesFiles(dir: string): Promise<boolean> {
+  const probe = join(dir, `.write-probe-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`);
+  try {
+    await Deno.writeTextFile(probe, "", { createNew: true });
+    await Deno.remove(probe);
+    return true;
+  } catch {
+    return false;
   }
 }
 
