@@ -5,12 +5,13 @@
  * objective "random-init" and zero compute, so the evaluation stages read it like any other checkpoint
  * and write rows with fraction 0, flops 0 and tokens 0.
  */
+import type * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import type { Stage } from "../artifacts/stage.ts";
 import { keyOf } from "../artifacts/hash.ts";
 import { initBackend } from "../backends/mod.ts";
 import { createModel, type ModelConfig } from "../models/mod.ts";
-import { BatchStream } from "./batch_stream.ts";
+import { BatchStream, type DataState } from "./batch_stream.ts";
 import { writeCheckpoint } from "./checkpoint.ts";
 import { fractionDirName } from "./loop.ts";
 import type { Arch } from "./model_kit.ts";
@@ -57,20 +58,11 @@ export const stage: Stage<InitSpec> = {
         seed: spec.seed,
         vocabSize: config.vocabSize,
       });
-      const tensors = new Map(
-        [...model.params].map((
-          [name, p],
-        ) => [`param/${name}`, { shape: p.shape, data: Float32Array.from(p.dataSync() as Float32Array) }]),
-      );
-      const dir = await writeCheckpoint(join(io.out, "ckpt"), fractionDirName(0), {
+      const dir = await writeInitialCheckpoint(join(io.out, "ckpt"), fractionDirName(0), model.params, data.state(), {
         settingsHash: keyOf(settings),
-        counters: { step: 0, tokens: 0, flops: 0, seconds: 0 },
-        data: data.state(),
-        adamStep: 0,
-        logWindow: { loss: 0, gradNorm: 0, steps: 0 },
         fraction: 0,
         settings,
-      }, tensors);
+      });
       io.progress.say(`random-init ${config.name} (${config.arch}, seed ${spec.seed}): ${dir}`);
       return {
         objective: RANDOM_INIT,
@@ -82,3 +74,31 @@ export const stage: Stage<InitSpec> = {
     }
   },
 };
+
+/**
+ * Writes a model as it stands before its first step, as checkpoint `root/name`: its parameters, zero
+ * counters, no optimizer state, and `data` where its batches would start. Returns the folder.
+ */
+export function writeInitialCheckpoint(
+  root: string,
+  name: string,
+  params: ReadonlyMap<string, tf.Tensor>,
+  data: DataState,
+  meta: { settingsHash: string; fraction: number; settings: unknown },
+): Promise<string> {
+  const tensors = new Map(
+    [...params].map(([param, p]) => [
+      `param/${param}`,
+      { shape: p.shape, data: Float32Array.from(p.dataSync() as Float32Array) },
+    ]),
+  );
+  return writeCheckpoint(root, name, {
+    settingsHash: meta.settingsHash,
+    counters: { step: 0, tokens: 0, flops: 0, seconds: 0 },
+    data,
+    adamStep: 0,
+    logWindow: { loss: 0, gradNorm: 0, steps: 0 },
+    fraction: meta.fraction,
+    settings: meta.settings,
+  }, tensors);
+}

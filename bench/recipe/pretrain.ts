@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { loadModelConfig, makeEncoderBatch, MASKING } from "../../models/mod.ts";
 import { initBackend } from "../../backends/mod.ts";
 import { BatchStream } from "../../train/batch_stream.ts";
-import { writeCheckpoint } from "../../train/checkpoint.ts";
+import { writeInitialCheckpoint } from "../../train/init_stage.ts";
 import { pretrain, type PretrainOptions, runSettings } from "../../train/loop.ts";
 import type { Objective } from "../../train/model_kit.ts";
 import { adamWConstants } from "../../train/optimizer_step.ts";
@@ -122,21 +122,11 @@ async function writeRandomInit(opts: PretrainOptions, tokensSha256: string): Pro
     vocabSize: opts.config.vocabSize,
   });
   const settings = { ...runSettings(opts, tokensSha256), lr: 0, randomInit: true };
-  const tensors = new Map(
-    [...model.params].map(([name, p]) => [
-      `param/${name}`,
-      { shape: p.shape, data: Float32Array.from(p.dataSync() as Float32Array) },
-    ]),
-  );
-  const dir = await writeCheckpoint(join(opts.outDir, "ckpt"), "frac-1", {
+  const dir = await writeInitialCheckpoint(join(opts.outDir, "ckpt"), "frac-1", model.params, data.state(), {
     settingsHash: "random-init",
-    counters: { step: 0, tokens: 0, flops: 0, seconds: 0 },
-    data: data.state(),
-    adamStep: 0,
-    logWindow: { loss: 0, gradNorm: 0, steps: 0 },
     fraction: 1,
     settings,
-  }, tensors);
+  });
   console.log(`random-init weights of ${opts.config.name} (seed ${opts.seed}) in ${dir}`);
 }
 
