@@ -108,24 +108,19 @@ export const RESULT_COLUMN_KINDS: Readonly<Record<(typeof RESULT_COLUMNS)[number
   backend: "text",
 };
 
-/** The columns that name a measurement, in results.csv's order: everything but the metric and the value. */
-export const MEASUREMENT_COLUMNS = [
-  "model",
-  "arch",
-  "objective",
-  "design",
-  "pretrain_seed",
-  "seed",
-  "fraction",
-  "task",
-  "setup",
-  "lang",
-  "split",
-  "policy",
-] as const satisfies readonly (typeof RESULT_COLUMNS)[number][];
+/** Columns of results.csv outside a measurement's name: compute, examples scored, metric, value, backend. */
+const MEASURED_COLUMNS = ["flops", "tokens", "examples", "metric", "value", "backend"] as const;
+
+/** A column that names a measurement. */
+type MeasurementColumn = Exclude<(typeof RESULT_COLUMNS)[number], (typeof MEASURED_COLUMNS)[number]>;
+
+/** The columns that name a measurement (all the others), in results.csv's order. */
+export const MEASUREMENT_COLUMNS: readonly MeasurementColumn[] = RESULT_COLUMNS.filter((c): c is MeasurementColumn =>
+  !(MEASURED_COLUMNS as readonly string[]).includes(c)
+);
 
 /** The fields that name a measurement (MEASUREMENT_COLUMNS). */
-export type MeasurementFields = Pick<ResultRow, (typeof MEASUREMENT_COLUMNS)[number]>;
+export type MeasurementFields = Pick<ResultRow, MeasurementColumn>;
 
 /** One measurement (a checkpoint scored on a task split, one seed and policy): the key of timings and examples. */
 export function measurementKey(r: MeasurementFields): string {
