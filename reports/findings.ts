@@ -54,6 +54,8 @@ export interface Arm {
   objective: string;
   fraction: number;
   estimate: Estimate;
+  /** True when the arm is a headless decoder's scores after its LM fine-tune (the `_lmft` tasks). */
+  lmFineTuned?: boolean;
 }
 
 /** Compute to match on one axis, or why there is none. */
@@ -270,7 +272,12 @@ function compare(
     fraction: baseFinal[0].fraction,
     estimate: cellEstimate(study, 0, options),
   };
-  const candidate: Arm = { objective, fraction: candFinal[0].fraction, estimate: cellEstimate(study, 1, options) };
+  const candidate: Arm = {
+    objective,
+    fraction: candFinal[0].fraction,
+    estimate: cellEstimate(study, 1, options),
+    ...(candFinal[0].task.endsWith("_lmft") ? { lmFineTuned: true } : {}),
+  };
   const reference = ["random-init", "majority", "unigram"].find((o) => o in referenceEstimates);
   const gate = reference === undefined ? undefined : referenceEstimates[reference];
   const meaningful = !gate

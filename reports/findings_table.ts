@@ -81,7 +81,8 @@ export function formatShare(r: ComputeToMatchResult): string {
 
 /** The comparison's name in tables: "cwt − softmax: RTE accuracy (dev), best epoch". */
 export function comparisonTitle(c: Comparison): string {
-  return `${c.candidate.objective} − ${BASELINE}: ${c.measure.title}${c.measure.policy ? `, ${c.measure.policy}` : ""}`;
+  const candidate = `${c.candidate.objective}${c.candidate.lmFineTuned ? " + LM fine-tune" : ""}`;
+  return `${candidate} − ${BASELINE}: ${c.measure.title}${c.measure.policy ? `, ${c.measure.policy}` : ""}`;
 }
 
 const designCell = (design: string) => design || "default";

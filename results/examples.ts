@@ -87,7 +87,8 @@ const linkKey = (r: Pick<ExampleRow, "task" | "setup" | "lang" | "seed" | "polic
  * The examples behind each row of one stage's results (rows and examples from the same folder): those of
  * the row's task, setup, language, seed and policy, of a split the row's split names (several when it pools
  * them, "a+b"), of its metric or of every metric, and of its objective (an example with no objective is the
- * stage's checkpoint's: the objective of its rows that are not references). Keyed by `key(row)`; rows with
+ * stage's checkpoint's: the objective of its rows that are not references, or "random-init" when the
+ * checkpoint is the random-init reference). Keyed by `key(row)`; rows with
  * no examples are absent.
  */
 export function linkExamples(
@@ -95,7 +96,9 @@ export function linkExamples(
   examples: readonly ExampleRow[],
   key: (r: ResultRow) => string,
 ): Map<string, ExampleRow[]> {
-  const own = rows.find((r) => !isReference(r.objective))?.objective ?? "";
+  // A random-init checkpoint is a reference that a stage scores as its own checkpoint.
+  const own = (rows.find((r) => !isReference(r.objective)) ?? rows.find((r) => r.objective === "random-init"))
+    ?.objective ?? "";
   const byKey = new Map<string, ExampleRow[]>();
   for (const e of examples) {
     const k = linkKey({ ...e, objective: e.objective || own });

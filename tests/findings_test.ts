@@ -5,7 +5,7 @@
  */
 import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
 import { type Evidence, findComparisons, measuresOf } from "../reports/mod.ts";
-import { findingsTable, formatShare, verdictText } from "../reports/findings_table.ts";
+import { comparisonTitle, findingsTable, formatShare, verdictText } from "../reports/findings_table.ts";
 import { type ResultRow, rowIdentity } from "../results/rows.ts";
 
 const row = (r: Partial<ResultRow>): ResultRow => ({
@@ -100,6 +100,8 @@ Deno.test("bits per byte: lower is better; the unigram LM is the reference witho
   ];
   const [c] = findComparisons(evidence(rows), options);
   assertEquals([c.measure.task, c.measure.metric, c.higherIsBetter], ["bpb", "bits_per_byte", false]);
+  // The candidate is the headless decoder after its LM fine-tune (bpb_lmft), and its name says so.
+  assertEquals(comparisonTitle(c), "cwt + LM fine-tune − softmax: bpb bits_per_byte (valid)");
   assertAlmostEquals(c.difference.estimate, -0.2, 1e-12);
   assertEquals(c.difference.verdict, "better");
   assertEquals(c.clears, { reference: "unigram", baseline: true, candidate: true });

@@ -236,6 +236,11 @@ Deno.test("linkExamples: by task, setup, language, seed, policy, split (pooled o
   assertEquals(ids(rows[2]), ["dev_matched:0", "dev_mismatched:0"]);
   assertEquals(ids(rows[3]), ["dev:0"]);
   assertEquals(ids(rows[4]), [":9"]);
+  // A random-init checkpoint's stage: its rows are references too, but its examples (no objective) are its own.
+  const rinit = [row({ objective: "random-init", fraction: 0 }), row({ objective: "majority", policy: "" })];
+  const rinitExamples = [example({ example: "3" }), example({ policy: "", objective: "majority", example: "4" })];
+  const rinitLinked = linkExamples(rinit, rinitExamples, rowIdentity);
+  assertEquals(rinit.map((r) => rinitLinked.get(rowIdentity(r))?.map((e) => e.example)), [["3"], ["4"]]);
 });
 
 Deno.test("timings.csv: round trip, an unknown eval time empty", () => {
