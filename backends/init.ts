@@ -12,6 +12,8 @@ import { pathToFileURL } from "node:url";
 import { InputError } from "../util/errors.ts";
 import { installAccelerator } from "../models/accelerator.ts";
 import { blasMatMulStatus, disableBlasMatMul, enableBlasMatMul } from "../kernels/blas_backend.ts";
+import { BLAS_LIB_ENV, loadOpenBlas, useOpenBlasFile } from "../kernels/openblas.ts";
+import { fetchOpenBlas } from "../kernels/openblas_fetch.ts";
 import { installWasmKernelPatches } from "../kernels/wasm_patches.ts";
 import { probeWebGpu, startWebGpu, WEBGPU } from "../kernels/webgpu/proxy_backend.ts";
 import { BACKEND_NAMES, type BackendName } from "./names.ts";
@@ -92,6 +94,7 @@ export async function initBackend(name: BackendName | string = "auto"): Promise<
   installAccelerator(wasmAccelerator);
   if (name === "wasm") disableBlasMatMul();
   else {
+    if (!loadOpenBlas()) await fetchMissingOpenBlas();
     if (enableBlasMatMul()) return "wasm-blas";
     if (name === "wasm-blas") {
       throw new InputError(
@@ -101,6 +104,32 @@ export async function initBackend(name: BackendName | string = "auto"): Promise<
     }
   }
   return "wasm";
+}
+
+/**
+ * Where no OpenBLAS loads (and HEADLESS_BLAS_LIB names none), Debian's package fetched into the user
+ * cache without root (kernels/openblas_fetch.ts; once, then found there) and bound; one line when that
+ * cannot be done, and training goes on with the wasm products.
+ */
+async function fetchMissingOpenBlas(): Promise<void> {
+  if (Deno.env.get(BLAS_LIB_ENV)) return;
+  const got = await fetchOpenBlas();
+  if ("missing" in got) {
+    console.error(`note: OpenBLAS is not installed and could not be fetched (${got.missing}); using wasm products`);
+    return;
+  }
+  useOpenBlasFile(got.library);
+  const fetched = got.packages.filter((p) => p.status === "fetched");
+  if (fetched.length) {
+    console.error(
+      `OpenBLAS fetched into the user cache: ${fetched.map((p) => `${p.package} ${p.version}`).join(", ")}`,
+    );
+  }
+}
+
+/** The OpenBLAS file the wasm-blas backend's products run on ("" when they do not). */
+export function blasLibrary(): string {
+  return blasMatMulStatus().enabled ? blasMatMulStatus().library : "";
 }
 
 /** Whether WebGPU has a hardware adapter and the GPU worker starts on it (for `auto`). */

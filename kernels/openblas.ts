@@ -133,6 +133,22 @@ function quietWorkers(): void {
   setEnvDefault("OPENBLAS_THREAD_TIMEOUT", THREAD_TIMEOUT, ["GOTO_THREAD_TIMEOUT"]);
 }
 
+/**
+ * Binds OpenBLAS from `path` (a copy fetched into the user cache, kernels/openblas_fetch.ts) where
+ * {@link loadOpenBlas} found none; what loadOpenBlas returns from then on.
+ */
+export function useOpenBlasFile(path: string): Blas | null {
+  quietWorkers();
+  try {
+    cached = bind(path);
+    missingReason = null;
+  } catch (e) {
+    cached = null;
+    missingReason = `${path} could not be loaded as OpenBLAS (${firstLine(e)})`;
+  }
+  return cached;
+}
+
 /** Why the last {@link loadOpenBlas} returned null, or null if it succeeded or was not called. */
 export function openBlasMissingReason(): string | null {
   return missingReason;

@@ -10,10 +10,12 @@ import { killWorkers } from "../artifacts/worker_client.ts";
 import { stage as reportStage } from "../reports/report_stage.ts";
 import { InputError } from "../util/errors.ts";
 import { formatDuration } from "../util/format.ts";
+import { portablePath } from "../util/paths.ts";
 import { ALL_IN_CACHE, glueFiles, hashFiles, profileGlueTasks, requiredFiles } from "./data_needs.ts";
 import { type DataFetchOptions, ensureCacheFiles } from "./fetch_data.ts";
 import { writeManifest } from "./manifest.ts";
 import { prepareMultilingualSources } from "./multilingual.ts";
+import { blasLibrary } from "../backends/mod.ts";
 import { claimOutFolder } from "./out_folder.ts";
 import {
   DEFAULT_TOKENIZE_ID,
@@ -119,7 +121,8 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
     for (const gone of await removeSupersededPartials(stages, stagesRoot)) {
       o.log(`removed ${gone}: left by a run of other settings`);
     }
-    o.log(`backend ${backend}, data cache ${cacheDir}, ${stages.length} stages, out ${outDir}`);
+    const blas = blasLibrary() ? ` (OpenBLAS ${portablePath(blasLibrary())})` : "";
+    o.log(`backend ${backend}${blas}, data cache ${cacheDir}, ${stages.length} stages, out ${outDir}`);
     try {
       summary = await runStages(stages, outDir, progress, cacheDir);
     } finally {
