@@ -9,6 +9,7 @@ import { GLUE_TASK_NAMES, glueTask } from "../data/glue.ts";
 import { LAMBADA_PATH } from "../data/lambada.ts";
 import { xnliPath } from "../data/xnli.ts";
 import { hasTrainFile } from "../evals/xnli_tasks.ts";
+import { InputError } from "../util/errors.ts";
 import { exists, sha256File } from "../util/fs.ts";
 import { SHARED_DATA_DIR } from "../util/paths.ts";
 import type { Profile } from "./profile.ts";
@@ -99,9 +100,17 @@ export async function missingDataMessage(cacheDir: string, missing: readonly str
   return lines.join("\n");
 }
 
-/** sha256 of each file (cache-relative path -> hex). */
+/** sha256 of each file (cache-relative path -> hex); a missing one is an InputError naming it and the fetch. */
 export async function hashFiles(cacheDir: string, files: readonly string[]): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const f of files) out[f] = await sha256File(join(cacheDir, f));
+  for (const f of files) {
+    if (!(await exists(join(cacheDir, f)))) {
+      throw new InputError(
+        `not in the data cache; fetch it with \`deno task data --cache-dir ${cacheDir}\` (or --data-dir MIRROR)`,
+        join(cacheDir, f),
+      );
+    }
+    out[f] = await sha256File(join(cacheDir, f));
+  }
   return out;
 }

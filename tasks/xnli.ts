@@ -70,13 +70,13 @@ async function main() {
     data: {},
     backend: "",
   };
-  spec.data = await hashFiles(cacheDir, xnliFiles(spec));
   const { summary, tokenizerFile } = await openCheckpoint(
     v.checkpoint as string,
     v.tokenizer as string | undefined,
     "encoder",
     "XNLI fine-tuning",
   );
+  spec.data = await hashFiles(cacheDir, xnliFiles(spec));
   spec.backend = await initBackend(v.backend as string);
   await buildFromCli(stage, spec, { checkpoint: { dir: summary.dir }, tokenizer: { dir: tokenizerFile } }, {
     out: v.out as string | undefined,
