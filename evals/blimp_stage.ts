@@ -19,7 +19,14 @@ import {
   unigramSentenceScorer,
 } from "./blimp.ts";
 import { ResultSink } from "./result_sink.ts";
-import { checkpointModels, requireInput, type ScoredModels, scoredName, unigramModels } from "./scored_models.ts";
+import {
+  checkpointModels,
+  exampleObjective,
+  requireInput,
+  type ScoredModels,
+  scoredName,
+  unigramModels,
+} from "./scored_models.ts";
 
 /** Everything that decides a BLiMP stage's results (checkpoint, tokenizer, fine-tuned decoders, tokens are inputs). */
 export interface BlimpSpec {
@@ -100,8 +107,7 @@ export const stage: Stage<BlimpSpec> = {
         sink.push(row(BLIMP_TASK, all));
         paradigms.forEach((p, i) => sink.push(row(paradigmTask(p), results[i])));
         const seed = Number(entry.columns.seed);
-        // examples.csv names a reference's objective (contracts 2); empty is the stage's checkpoint.
-        const objective = entry.load ? "" : String(entry.columns.objective);
+        const objective = exampleObjective(entry);
         const outputs = (i: number, id: (j: number) => string) =>
           Array.from(results[i].correct, (c, j) => ({ example: id(j), prediction: c, label: 1 }));
         sink.addExamples(

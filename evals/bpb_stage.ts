@@ -24,6 +24,7 @@ import {
 import { ResultSink } from "./result_sink.ts";
 import {
   checkpointModels,
+  exampleObjective,
   requireInput,
   type ScoredModels,
   scoredName,
@@ -122,12 +123,11 @@ export const stage: Stage<BpbSpec> = {
           tokens_per_second: Number((tokenTotal / seconds).toFixed(1)),
         });
         sink.addExamples(
-          // examples.csv names a reference's objective (contracts 2); empty is the stage's checkpoint.
           {
             task,
             seed: Number(entry.columns.seed),
             split: "valid",
-            objective: entry.load ? "" : String(entry.columns.objective),
+            objective: exampleObjective(entry),
           },
           Array.from(ll, (v, i) => ({ loglik: v, count: bytes[i] })),
         );

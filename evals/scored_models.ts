@@ -41,6 +41,11 @@ export interface ScoredModel {
   unigram: Float64Array | null;
 }
 
+/** The objective examples.csv names for `entry` (contracts 2): a reference's own, "" for the stage's checkpoint. */
+export function exampleObjective(entry: ScoredModel): string {
+  return entry.load ? "" : String(entry.columns.objective);
+}
+
 /** "unigram", or the model's head ("own head", "E^T copy head", ...), for progress lines and timing notes. */
 export function scoredName(entry: ScoredModel): string {
   return entry.load ? `${entry.columns.head} head` : "unigram";

@@ -100,17 +100,12 @@ export async function missingDataMessage(cacheDir: string, missing: readonly str
   return lines.join("\n");
 }
 
-/** sha256 of each file (cache-relative path -> hex); a missing one is an InputError naming it and the fetch. */
+/** sha256 of each file (cache-relative path -> hex); missing ones are an InputError ({@link missingDataMessage}). */
 export async function hashFiles(cacheDir: string, files: readonly string[]): Promise<Record<string, string>> {
+  const missing: string[] = [];
+  for (const f of files) if (!(await exists(join(cacheDir, f)))) missing.push(f);
+  if (missing.length) throw new InputError(await missingDataMessage(cacheDir, missing));
   const out: Record<string, string> = {};
-  for (const f of files) {
-    if (!(await exists(join(cacheDir, f)))) {
-      throw new InputError(
-        `not in the data cache; fetch it with \`deno task data --cache-dir ${cacheDir}\` (or --data-dir MIRROR)`,
-        join(cacheDir, f),
-      );
-    }
-    out[f] = await sha256File(join(cacheDir, f));
-  }
+  for (const f of files) out[f] = await sha256File(join(cacheDir, f));
   return out;
 }
