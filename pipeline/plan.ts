@@ -341,7 +341,7 @@ function evaluationStages(
     return [planned(xnliStage, evalLabel("xnli"), spec, inputs, 6 + xnliExamples(x) / speed.glueExamplesPerSecond)];
   }
   const stages: PlannedStage[] = [];
-  if (run.arch === "encoder" && profile.glue) {
+  if (run.arch === "encoder" && profile.glue && fractionScored(profile.glue, fraction)) {
     const g = profile.glue;
     for (const task of ctx.glueTasks) {
       const files = runFiles(glueRun(task));
@@ -408,11 +408,14 @@ function evaluationStages(
   return stages;
 }
 
+/** True when an evaluation section (GLUE, BLiMP, bits per byte) scores checkpoints at `fraction`. */
+function fractionScored(section: { fractions: number[] | null }, fraction: number): boolean {
+  return section.fractions === null || section.fractions.includes(fraction);
+}
+
 /** True when the profile's BLiMP or bits-per-byte section scores checkpoints at `fraction`. */
 function signalAt(profile: Profile, fraction: number): boolean {
-  return [profile.blimp, profile.bpb].some((s) =>
-    s !== null && (s.fractions === null || s.fractions.includes(fraction))
-  );
+  return [profile.blimp, profile.bpb].some((s) => s !== null && fractionScored(s, fraction));
 }
 
 /** Pairs a BLiMP section scores. */
@@ -472,7 +475,7 @@ function signalStages(
 ): PlannedStage[] {
   const { profile, backend } = ctx;
   const out: PlannedStage[] = [];
-  const at = (s: { fractions: number[] | null }) => s.fractions === null || s.fractions.includes(fraction);
+  const at = (s: { fractions: number[] | null }) => fractionScored(s, fraction);
   const scorings = 1 + Object.keys(inputs).filter((n) => n.startsWith(LM_FINETUNED_INPUT)).length;
   const b = profile.blimp;
   if (b && at(b) && (run.arch === "decoder" || b.encoders)) {

@@ -132,6 +132,8 @@ export interface Profile {
     loss: "balanced" | "plain";
     /** Dropout while fine-tuning (BERT's 0.1; 0: none). */
     dropout: number;
+    /** The checkpoint fractions fine-tuned (null: every one). */
+    fractions: number[] | null;
   } | null;
   lambada: {
     limit: number | null;
@@ -419,7 +421,7 @@ const PROFILE: Check = withDefaults(
       }, ["designs", "randomInit"]),
     ),
     glue: nullable(withDefaults(
-      { exclude: [], dropout: 0 },
+      { exclude: [], dropout: 0, fractions: null },
       object({
         tasks: list(oneOf(...GLUE_TASK_NAMES, "all-in-cache")),
         exclude: list(oneOf(...GLUE_TASK_NAMES), 0),
@@ -430,7 +432,8 @@ const PROFILE: Check = withDefaults(
         lr: positive,
         loss: oneOf("balanced", "plain"),
         dropout,
-      }, ["exclude", "dropout"]),
+        fractions: someFractions,
+      }, ["exclude", "dropout", "fractions"]),
     )),
     lambada: nullable(object({
       limit: nullable(int(1)),
@@ -519,7 +522,7 @@ export function validateProfile(raw: unknown, file: string, text = ""): Profile 
     if (p.blimp && !p.pretrain.decoder && !(p.blimp.encoders && p.pretrain.encoder)) {
       throw new KeyError("blimp", "blimp: BLiMP needs pretrain.decoder, or pretrain.encoder with blimp.encoders true");
     }
-    for (const key of ["blimp", "bpb"] as const) {
+    for (const key of ["glue", "blimp", "bpb"] as const) {
       const wrong = p[key]?.fractions?.filter((f) => !p.pretrain.fractions.includes(f)) ?? [];
       if (wrong.length) {
         throw new KeyError(
