@@ -408,9 +408,13 @@ function evaluationStages(
   return stages;
 }
 
-/** True when an evaluation section (GLUE, BLiMP, bits per byte) scores checkpoints at `fraction`. */
+/**
+ * True when an evaluation section (GLUE, BLiMP, bits per byte) scores checkpoints at `fraction`. A
+ * random-init reference (fraction 0) is scored wherever any checkpoint is: it is every comparison's
+ * reference.
+ */
 function fractionScored(section: { fractions: number[] | null }, fraction: number): boolean {
-  return section.fractions === null || section.fractions.includes(fraction);
+  return fraction === 0 || section.fractions === null || section.fractions.includes(fraction);
 }
 
 /** True when the profile's BLiMP or bits-per-byte section scores checkpoints at `fraction`. */

@@ -1,5 +1,5 @@
 /**
- * .github/workflows/nightly.yml against the code it runs: its pinned GLUE tasks are those of the committed
+ * .github/workflows/nightly.yml (and weekly.yml, last test) against the code it runs: its pinned GLUE tasks are those of the committed
  * baseline (reports/nightly), every Deno command keeps deno.lock frozen, each `deno run` command line
  * parses with the CLI it calls, the data cache is restored from any earlier run and saved after a failure
  * too, and the diff goes into the job summary and fails on flagged moves.
@@ -108,4 +108,34 @@ Deno.test("nightly.yml: its reproduce command parses (plan only) and its diff of
   const self = await cli(["tasks/diff.ts", "reports/nightly", "reports/nightly", "--fail-on-flag"]);
   assertEquals(self.code, 0, self.out);
   assert(self.out.includes("0 mean(s) moved"), self.out);
+});
+
+const WEEKLY = await Deno.readTextFile(join(REPO_ROOT, ".github", "workflows", "weekly.yml"));
+
+Deno.test("weekly.yml: legs one at a time, long enough for 24 hours, each resuming the last one's folder", async () => {
+  const legs = /leg: \[([\d, ]+)\]/.exec(WEEKLY);
+  assert(legs, "a matrix of legs");
+  const minutes = Number(/timeout --signal=INT --kill-after=2m (\d+)m /.exec(WEEKLY)?.[1]);
+  assert(legs[1].split(",").length * minutes >= 24 * 60, `${legs[1]} legs of ${minutes} min`);
+  assert(
+    minutes + 20 <= Number(/timeout-minutes: (\d+)/.exec(WEEKLY)?.[1]),
+    "a leg's reproduce ends before its job does",
+  );
+  assertMatch(WEEKLY, /max-parallel: 1\n/);
+  assertMatch(WEEKLY, /restore-keys: weekly-out-\$\{\{ github\.run_id \}\}-\n/);
+  const commands = runCommands(WEEKLY);
+  for (const c of commands.filter((c) => /(^|\s)deno (run|install)\b/.test(c))) {
+    assertMatch(c, /deno (run|install) --frozen/, `not frozen: ${c}`);
+  }
+  assert(commands.some((c) => c.includes("find out/weekly -name .lock -type f -delete")));
+  const reproduce = commands.find((c) => c.includes("tasks/reproduce.ts"))!;
+  const args = reproduce.split(/\s+/).slice(reproduce.split(/\s+/).indexOf("tasks/reproduce.ts"));
+  const out = await Deno.makeTempDir();
+  try {
+    const plan = await cli([...args.slice(0, args.indexOf("--out")), "--out", out, "--plan"]);
+    assertEquals(plan.code, 0, plan.out);
+    assert(plan.out.includes("reproduce: profile weekly"), plan.out);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
 });

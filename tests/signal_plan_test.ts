@@ -134,3 +134,40 @@ Deno.test("bad blimp and bpb keys are named", () => {
     "blimp: BLiMP needs pretrain.decoder, or pretrain.encoder with blimp.encoders true",
   );
 });
+
+Deno.test("glue.fractions: GLUE fine-tunes only the chosen checkpoints (every one when null); a fraction not pretrained is named", () => {
+  const glueIds = (sets: string[]) => plan(sets).stages.filter((s) => s.stage.kind === "glue").map((s) => s.id);
+  assertEquals(glueIds([]), [
+    "glue/encoder-softmax-s0-f0.5-rte",
+    "glue/encoder-softmax-s0-f1-rte",
+    "glue/encoder-cwt-s0-f0.5-rte",
+    "glue/encoder-cwt-s0-f1-rte",
+  ]);
+  assertEquals(glueIds(["glue.fractions=[1]"]), ["glue/encoder-softmax-s0-f1-rte", "glue/encoder-cwt-s0-f1-rte"]);
+  // The other evaluations keep their own fractions: LAMBADA still runs at both checkpoints.
+  const lambada = plan(["glue.fractions=[1]"]).stages.filter((s) => s.stage.kind === "lambada").map((s) => s.id);
+  assertEquals(lambada.length, 4);
+  assertThrows(
+    () => validateProfile(applyOverrides(SMOKE, ["glue.fractions=[0.25]"]), "smoke.json"),
+    InputError,
+    "glue.fractions: 0.25 not among pretrain.fractions [0.5,1]",
+  );
+});
+
+Deno.test("random-init references are scored by every section whatever its fractions: they are every comparison's reference", () => {
+  const { stages } = plan([
+    "pretrain.randomInit=true",
+    "glue.fractions=[1]",
+    "bpb.fractions=[1]",
+    "blimp.fractions=[1]",
+  ]);
+  assertEquals(stages.map((s) => s.id).filter((id) => id.includes("random-init")), [
+    "init/encoder-random-init-s0",
+    "glue/encoder-random-init-s0-f0-rte",
+    "blimp/encoder-random-init-s0-f0-blimp",
+    "init/decoder-random-init-s0",
+    "lambada/decoder-random-init-s0-f0-lambada",
+    "blimp/decoder-random-init-s0-f0-blimp",
+    "bpb/decoder-random-init-s0-f0-bpb",
+  ]);
+});
