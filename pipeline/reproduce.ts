@@ -159,7 +159,7 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
       // The report reads these folders: each must still be what its record says (an edited results.csv or
       // train_log.csv is refused, naming the file).
       for (const s of [...evaluations, ...pretraining]) await verifyArtifact(s.dir);
-      const inputs: Record<string, string> = { manifest };
+      const inputs: Record<string, string> = { manifest, stageEvents: join(outDir, "stages.jsonl") };
       evaluations.forEach((s, i) => (inputs[`results:${i}`] = s.dir));
       pretraining.forEach((s, i) => (inputs[`logs:${i}`] = s.dir));
       const logLabels = Object.fromEntries(

@@ -18,6 +18,8 @@ import { InputError } from "../util/errors.ts";
 import { exists, sha256, writeFileAtomic, writeJsonAtomic } from "../util/fs.ts";
 import { cellOf, type Evidence, loadEvidence } from "./evidence.ts";
 import { findComparisons } from "./findings.ts";
+import { findPretrainingGains, pretrainingGainTable } from "./pretraining_gain.ts";
+import { parseStageEvents, wallTimeTable } from "./wall_time.ts";
 import { comparisonsCsv, computeToMatchTable, findingsTable } from "./findings_table.ts";
 import { renderReport } from "./markdown.ts";
 import { lossCurvePlots, metricPlots, PLOT_RENDERER, renderSvg } from "./plots.ts";
@@ -54,6 +56,8 @@ export interface ReportOptions {
   generatedAt?: string;
   /** Bootstrap resamples per interval (default 1000). */
   resamples?: number;
+  /** The run's stages.jsonl, for the wall time by part (none: no such table). */
+  stageEvents?: string;
 }
 
 /** Expands file paths and glob patterns; a pattern matching nothing is an InputError naming it and `flag`. */
@@ -136,6 +140,12 @@ export async function buildReport(opts: ReportOptions): Promise<string[]> {
   const summary = summarize(all, evidence.timings);
   const resamples = opts.resamples ?? DEFAULT_RESAMPLES;
   const comparisons = findComparisons(evidence, { resamples });
+  const gains = findPretrainingGains(evidence, { resamples });
+  const wallTime = opts.stageEvents
+    ? wallTimeTable(
+      parseStageEvents(new TextDecoder().decode(await readBytes(opts.stageEvents, "stages.jsonl")), opts.stageEvents),
+    )
+    : null;
   // XNLI per language lives in its Table 5; plots take its average only.
   const plotted = summary.filter((s) => !isXnliLanguageRow(s));
   const plots = [...metricPlots(plotted, "flops"), ...metricPlots(plotted, "wall_seconds"), ...lossCurvePlots(logs)];
@@ -193,6 +203,8 @@ export async function buildReport(opts: ReportOptions): Promise<string[]> {
     })),
     runs: describeRuns(rows),
     findings: findingsTable(comparisons, resamples),
+    gains: pretrainingGainTable(gains),
+    ...(wallTime ? { wallTime } : {}),
     evidenceNotes: evidence.notes,
     tables: [...glueTable1(summary), ...lambadaTable3(summary)],
     xnli: hasXnliRows(rows) ? [...multilingualCorpusTables(manifest?.json), ...xnliTable5(summary)] : undefined,

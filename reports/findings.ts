@@ -86,7 +86,8 @@ export interface Comparison {
   computeToMatch: { flops: ComputeToMatchResult; seconds: ComputeToMatchResult };
 }
 
-type Group = { design: string; arch: string; model: string };
+/** The rows one comparison group shares. */
+export type Group = { design: string; arch: string; model: string };
 
 /** The measures of a group's rows (see the module comment). */
 export function measuresOf(rows: readonly ResultRow[]): Measure[] {
@@ -166,7 +167,7 @@ export function measuresOf(rows: readonly ResultRow[]): Measure[] {
 }
 
 /** The rows of `objective` for a measure's components (`lmft`: their `_lmft` tasks), at every fraction. */
-function armRows(rows: readonly ResultRow[], m: Measure, objective: string, lmft: boolean): ResultRow[] {
+export function armRows(rows: readonly ResultRow[], m: Measure, objective: string, lmft: boolean): ResultRow[] {
   const policy = referencePolicy(objective, m.policy);
   const keys = new Set(
     m.components.map((c) => [lmft ? `${c.task}_lmft` : c.task, c.setup, c.lang, c.split, c.metric].join("\u0000")),
@@ -184,7 +185,7 @@ const finalOf = (rows: readonly ResultRow[]) =>
  * The random-init, majority and unigram rows for a measure, from the group's design or else any design.
  * The unigram LM belongs to the token folder, not to a model: it is every architecture's reference.
  */
-function referenceRows(all: readonly ResultRow[], g: Group, m: Measure): Map<string, ResultRow[]> {
+export function referenceRows(all: readonly ResultRow[], g: Group, m: Measure): Map<string, ResultRow[]> {
   const out = new Map<string, ResultRow[]>();
   for (const objective of ["random-init", "majority", "unigram"]) {
     const ofModel = (r: ResultRow) => objective === "unigram" || (r.arch === g.arch && r.model === g.model);

@@ -16,7 +16,9 @@ const signed = (v: number, scale: number, like: number) => {
 };
 
 /** "+1.23 [−0.50, +2.90]" on the metric's display scale. */
-export function formatDifference(c: Comparison): string {
+export function formatDifference(
+  c: Pick<Comparison, "measure" | "difference"> & { baseline: Pick<Comparison["baseline"], "estimate"> },
+): string {
   const scale = displayScale(c.measure.metric);
   const d = c.difference;
   const like = Math.max(Math.abs(c.baseline.estimate.estimate), Math.abs(d.estimate));

@@ -40,6 +40,10 @@ export interface ReportInput {
   runs: ReturnType<typeof describeRuns>;
   /** The Findings table, and lines about the evidence (examples set aside). */
   findings: TextTable;
+  /** Every pretrained arm at every fraction against its random-init reference (the learning curve). */
+  gains: TextTable;
+  /** Wall time by part, from the run's stages.jsonl. */
+  wallTime?: TextTable;
   evidenceNotes: string[];
   /** The paper-shaped tables, each with its references. */
   tables: TextTable[];
@@ -149,6 +153,12 @@ export function renderReport(input: ReportInput): string {
       : "No measure was scored for both softmax and another objective: nothing to compare.\n",
   );
   if (input.evidenceNotes.length) out.push(input.evidenceNotes.map((n) => `- ${n}`).join("\n") + "\n");
+  out.push(
+    input.gains.rows.length
+      ? markdownTable(input.gains)
+      : "No pretrained model was scored beside a random-init or unigram reference: no pretraining gain to show.\n",
+  );
+  if (input.wallTime) out.push(markdownTable(input.wallTime));
   out.push("## Tables\n");
   for (const t of input.tables) out.push(markdownTable(t));
   if (input.xnli?.length) {

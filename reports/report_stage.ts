@@ -2,7 +2,8 @@
  * The report stage: the results of evaluation artifacts (and the training logs of pretraining ones, and a
  * manifest) -> a report folder: results.csv, summary.csv, plots/*.svg, report.md (reports/build_report.ts).
  * Inputs are named `results:<n>` (an evaluation artifact folder or a results.csv file), `logs:<n>` (a
- * pretraining artifact folder or a train_log.csv file) and `manifest` (a manifest.json to quote).
+ * pretraining artifact folder or a train_log.csv file), `manifest` (a manifest.json to quote) and
+ * `stageEvents` (the run's stages.jsonl, for the wall time by part).
  */
 import { join } from "node:path";
 import type { Stage } from "../artifacts/stage.ts";
@@ -37,7 +38,13 @@ export const stage: Stage<ReportSpec> = {
         label: spec.logLabels[n],
       })),
     );
-    const written = await buildReport({ results, logs, out: io.out, manifest: io.inputs.manifest });
+    const written = await buildReport({
+      results,
+      logs,
+      out: io.out,
+      manifest: io.inputs.manifest,
+      ...(io.inputs.stageEvents ? { stageEvents: io.inputs.stageEvents } : {}),
+    });
     io.progress.say(`report: ${written.at(-1)}`);
     return { files: written.length };
   },

@@ -28,6 +28,7 @@ const FLAGS = {
     help: "training logs (train_log.csv files or quoted glob patterns) for loss curves",
   },
   manifest: { type: "string", help: "manifest.json to quote (default: manifest.json beside the results, if any)" },
+  "stage-events": { type: "string", help: "a run's stages.jsonl, for the wall time by part (default: none)" },
 } satisfies FlagSpec;
 
 /** Parses `args` and builds the report; exported for tests. */
@@ -41,6 +42,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
   logs.forEach((file, i) => (inputs[logsInput(i)] = { dir: file }));
   const manifest = values.manifest as string | undefined ?? await besideResults(results);
   if (manifest) inputs.manifest = { dir: manifest };
+  if (values["stage-events"]) inputs.stageEvents = { dir: values["stage-events"] as string };
   await buildFromCli(stage, { logLabels: {} }, inputs, {
     out: values.out as string,
     label: "report",

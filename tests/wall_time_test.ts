@@ -1,0 +1,51 @@
+/**
+ * reports/wall_time.ts: wall time by part from stages.jsonl, counting each stage once (the invocation that
+ * finished it), naming the interrupted ones, and a bad line named by file and line.
+ */
+import { assertEquals, assertThrows } from "@std/assert";
+import { parseStageEvents, wallTimeByPart, wallTimeTable } from "../reports/wall_time.ts";
+import { InputError } from "../util/errors.ts";
+
+const lines = [
+  { invocation: "a", id: "tokenize/corpus", event: "start" },
+  { invocation: "a", id: "tokenize/corpus", event: "done", seconds: 25 },
+  { invocation: "a", id: "pretrain/enc", event: "start" },
+  { invocation: "b", id: "tokenize/corpus", event: "skip" },
+  { invocation: "b", id: "pretrain/enc", event: "resume" },
+  { invocation: "b", id: "pretrain/enc", event: "done", seconds: 3590 },
+  { invocation: "b", id: "glue/enc-f1-stsb", event: "start" },
+  { invocation: "b", id: "glue/enc-f1-stsb", event: "done", seconds: 50 },
+  { invocation: "b", id: "glue/enc-f1-sst2", event: "start" },
+  { invocation: "b", id: "glue/enc-f1-sst2", event: "done", seconds: 70 },
+];
+const text = lines.map((l) => JSON.stringify(l)).join("\n") + "\n";
+
+Deno.test("wall time by part: each stage once, in the invocation that finished it; the interrupted named", () => {
+  const events = parseStageEvents(text, "stages.jsonl");
+  assertEquals(wallTimeByPart(events), {
+    parts: [
+      { kind: "tokenize", stages: 1, seconds: 25 },
+      { kind: "pretrain", stages: 1, seconds: 3590 },
+      { kind: "glue", stages: 2, seconds: 120 },
+    ],
+    interrupted: ["pretrain/enc"],
+    seconds: 3735,
+  });
+  const table = wallTimeTable(events)!;
+  assertEquals(table.rows, [
+    ["corpus and tokenizer", "1", "25s", "0.7%"],
+    ["pretraining", "1", "59m50s", "96.1%"],
+    ["GLUE fine-tuning", "2", "2m00s", "3.2%"],
+    ["total", "4", "1h02m", "100%"],
+  ]);
+  assertEquals(
+    table.notes[1],
+    "Interrupted and resumed (their time before the interruption is not counted): pretrain/enc.",
+  );
+  assertEquals(wallTimeTable([]), null);
+});
+
+Deno.test("a bad stages.jsonl line is named by file and line", () => {
+  const err = assertThrows(() => parseStageEvents(text + "{oops\n", "run/stages.jsonl"), InputError);
+  assertEquals(err.message.startsWith("run/stages.jsonl:11:"), true, err.message);
+});
