@@ -197,8 +197,11 @@ Deno.test("random-init references: an init stage per architecture and seed, eval
   assertEquals(evals, [
     "init/encoder-random-init-s0",
     "glue/encoder-random-init-s0-f0-rte",
+    "blimp/encoder-random-init-s0-f0-blimp",
     "init/decoder-random-init-s0",
     "lambada/decoder-random-init-s0-f0-lambada",
+    "blimp/decoder-random-init-s0-f0-blimp",
+    "bpb/decoder-random-init-s0-f0-bpb",
   ]);
   assertEquals(stages.find((s) => s.id === "glue/encoder-random-init-s0-f0-rte")!.inputs.checkpoint, {
     stage: "init/encoder-random-init-s0",

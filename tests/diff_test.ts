@@ -249,8 +249,8 @@ Deno.test("diffFailures: beyond noise, unjudged (one seed each side) unless allo
   assertEquals(diffFailures(diffResults(A, A)), []);
 });
 
-Deno.test("the committed nightly baseline (old layout) lines up with the same rows in the new layout", async () => {
-  const nightly = join(REPO_ROOT, "reports", "nightly");
+Deno.test("the 2026-11-26 nightly baseline (old layout) lines up with the same rows in the new layout", async () => {
+  const nightly = join(REPO_ROOT, "tests", "fixtures", "nightly-2026-11-26");
   const old = await readResultsSource(nightly);
   const { rows } = await readResultsFile(join(nightly, "results.csv"));
   // The same rows written in the new layout, with their model named: nothing moved, nothing gained or lost.

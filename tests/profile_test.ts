@@ -19,14 +19,15 @@ async function loadError(value: unknown, text?: string): Promise<string> {
   return e.message;
 }
 
-Deno.test("the four shipped profiles validate and plan both architectures at matched compute per design", async () => {
-  assertEquals(profileNames().filter((n) => ["smoke", "ci", "nightly", "paper"].includes(n)).sort(), [
+Deno.test("the five shipped profiles validate and plan both architectures at matched compute per design", async () => {
+  assertEquals(profileNames().filter((n) => ["smoke", "ci", "nightly", "weekly", "paper"].includes(n)).sort(), [
     "ci",
     "nightly",
     "paper",
     "smoke",
+    "weekly",
   ]);
-  for (const name of ["smoke", "ci", "nightly", "paper"]) {
+  for (const name of ["smoke", "ci", "nightly", "weekly", "paper"]) {
     const { profile } = await loadProfile(name);
     assertEquals(profile.name, name);
     const runs = plannedRuns(profile);
@@ -44,7 +45,7 @@ Deno.test("the four shipped profiles validate and plan both architectures at mat
           );
           assertEquals(
             new Set(spend.map((x) => x.toPrecision(12))).size,
-            corpus === "multilingual" && arch === "decoder" ? 0 : 1,
+            corpus === "multilingual" && (arch === "decoder" || !profile.multilingual) ? 0 : 1,
             `${name} ${design}: one ${corpus} ${arch} budget for every objective and seed`,
           );
         }

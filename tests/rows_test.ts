@@ -168,8 +168,10 @@ Deno.test("old layout: XNLI, MNLI and MRPC tidied, acc renamed, wall-clock moved
   assertEquals(parseResults(formatResultsCsv(parsed.rows), "new.csv").legacy, false);
 });
 
-Deno.test("old layout: the committed nightly baseline reads, every row tidied", async () => {
-  const { rows, legacy, timings } = await readResultsFile(join(REPO_ROOT, "reports", "nightly", "results.csv"));
+Deno.test("old layout: the 2026-11-26 nightly baseline reads, every row tidied", async () => {
+  const { rows, legacy, timings } = await readResultsFile(
+    join(REPO_ROOT, "tests", "fixtures", "nightly-2026-11-26", "results.csv"),
+  );
   assertEquals([legacy, rows.length, timings.length], [true, 464, 464]);
   assertEquals(rows.some((r) => r.task.startsWith("xnli-") || r.metric === "acc"), false);
   assertEquals(new Set(rows.filter((r) => r.task === "xnli").map((r) => r.setup)), new Set(["en", "target"]));
