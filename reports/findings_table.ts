@@ -89,6 +89,20 @@ export function comparisonTitle(c: Comparison): string {
 
 const designCell = (design: string) => design || "default";
 
+/**
+ * A note when intervals come from one pretraining seed and one fine-tuning seed (what each resampled:
+ * Comparison.resampled): they then hold the variation over examples only, not over seeds.
+ */
+export function singleSeedNote(resampled: readonly string[]): string[] {
+  const single = resampled.filter((r) => r.startsWith("1 pretraining seed × 1 fine-tuning seed"));
+  if (single.length === 0) return [];
+  const which = single.length === resampled.length ? "Every interval here" : `${single.length} of these intervals`;
+  return [
+    `${which} comes from one pretraining seed and one fine-tuning seed: it holds the variation over examples ` +
+    "only, not over seeds (a second seed of each would show how far a score moves from seed to seed).",
+  ];
+}
+
 /** The Findings table: one line per comparison. */
 export function findingsTable(comparisons: readonly Comparison[], resamples = DEFAULT_RESAMPLES): TextTable {
   return {
@@ -122,6 +136,7 @@ export function findingsTable(comparisons: readonly Comparison[], resamples = DE
       "compute to match: share of softmax's final pretraining FLOPs at which the candidate's score, fitted against " +
       "log10(FLOPs) over its checkpoints, reaches softmax's final score; not meaningful when that score is within " +
       "the reference's interval.",
+      ...singleSeedNote(comparisons.map((c) => c.resampled)),
     ],
   };
 }

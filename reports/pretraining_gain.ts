@@ -12,7 +12,7 @@ import { cellEstimate, type Difference, difference, type Estimate, type Resample
 import { Study } from "../stats/hierarchical.ts";
 import { cellOf, type Evidence } from "./evidence.ts";
 import { armRows, type Measure, measuresOf, referenceRows } from "./findings.ts";
-import { formatDifference, formatEstimate } from "./findings_table.ts";
+import { formatDifference, formatEstimate, singleSeedNote } from "./findings_table.ts";
 import { formatFraction, type TextTable } from "./summary.ts";
 
 /** One arm at one fraction against the reference. */
@@ -151,6 +151,7 @@ export function pretrainingGainTable(gains: readonly PretrainingGain[]): TextTab
       "reference: the same model with no pretraining, fine-tuned and scored the same way (random init); " +
       "the unigram LM where no random-init run scored the measure.",
       "Read down one measure's fractions for the learning curve: the score against pretraining tokens.",
+      ...singleSeedNote(gains.map((g) => g.resampled)),
     ],
   };
 }

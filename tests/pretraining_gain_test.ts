@@ -95,6 +95,26 @@ Deno.test("bits per byte (lower is better) against the unigram LM, a headless de
   ]);
 });
 
+Deno.test("one pretraining seed and one fine-tuning seed: the table says its intervals hold the examples' variation only", () => {
+  const three = pretrainingGainTable(findPretrainingGains(
+    evidence([
+      ...seeds([0.6, 0.62, 0.64], { objective: "softmax" }),
+      ...seeds([0.5, 0.51, 0.52], { objective: "random-init", fraction: 0 }),
+    ]),
+    options,
+  ));
+  assertEquals(three.notes.length, 3);
+  const one = pretrainingGainTable(findPretrainingGains(
+    evidence([row({ objective: "softmax", value: 0.6 }), row({ objective: "random-init", fraction: 0 })]),
+    options,
+  ));
+  assertEquals(
+    one.notes[3],
+    "Every interval here comes from one pretraining seed and one fine-tuning seed: it holds the variation over " +
+      "examples only, not over seeds (a second seed of each would show how far a score moves from seed to seed).",
+  );
+});
+
 Deno.test("no reference run: no line (a gain needs something to be measured against)", () => {
   const rows = seeds([0.6, 0.62, 0.64], { objective: "softmax" });
   assertEquals(findPretrainingGains(evidence(rows), options), []);
