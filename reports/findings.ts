@@ -215,20 +215,28 @@ function computeOf(rows: readonly ResultRow[], axis: "flops" | "seconds", eviden
     : NaN;
 }
 
-/** Every comparison of the evidence's rows (see the module comment). */
-export function findComparisons(evidence: Evidence, options: ResampleOptions = {}): Comparison[] {
-  const rows = evidence.rows;
+/**
+ * The (design, architecture, model) groups of the pretrained rows, sorted, each with all its rows
+ * (references of the same group included).
+ */
+export function comparisonGroups(rows: readonly ResultRow[]): { group: Group; rows: ResultRow[] }[] {
   const groups = new Map<string, Group>();
   for (const r of rows) {
     if (!isReference(r.objective)) groups.set([r.design, r.arch, r.model].join("\u0000"), r);
   }
+  return [...groups.values()]
+    .sort((a, b) => a.design.localeCompare(b.design) || a.arch.localeCompare(b.arch) || a.model.localeCompare(b.model))
+    .map((g) => ({
+      group: { design: g.design, arch: g.arch, model: g.model },
+      rows: rows.filter((r) => r.design === g.design && r.arch === g.arch && r.model === g.model),
+    }));
+}
+
+/** Every comparison of the evidence's rows (see the module comment). */
+export function findComparisons(evidence: Evidence, options: ResampleOptions = {}): Comparison[] {
+  const rows = evidence.rows;
   const out: Comparison[] = [];
-  for (
-    const g of [...groups.values()].sort((a, b) =>
-      a.design.localeCompare(b.design) || a.arch.localeCompare(b.arch) || a.model.localeCompare(b.model)
-    )
-  ) {
-    const mine = rows.filter((r) => r.design === g.design && r.arch === g.arch && r.model === g.model);
+  for (const { group: g, rows: mine } of comparisonGroups(rows)) {
     const candidates = [...new Set(mine.map((r) => r.objective))].filter((o) => !isReference(o) && o !== BASELINE)
       .sort();
     for (const m of measuresOf(mine)) {

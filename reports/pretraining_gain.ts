@@ -11,7 +11,7 @@ import type { ResultRow } from "../results/rows.ts";
 import { cellEstimate, type Difference, difference, type Estimate, type ResampleOptions } from "../stats/compare.ts";
 import { Study } from "../stats/hierarchical.ts";
 import { cellOf, type Evidence } from "./evidence.ts";
-import { armRows, type Measure, measuresOf, referenceRows } from "./findings.ts";
+import { armRows, comparisonGroups, type Group, type Measure, measuresOf, referenceRows } from "./findings.ts";
 import { formatDifference, formatEstimate, singleSeedNote } from "./findings_table.ts";
 import { formatFraction, type TextTable } from "./summary.ts";
 
@@ -41,16 +41,8 @@ const objectiveOrder = (o: string) => (ARM_ORDER.includes(o) ? ARM_ORDER.indexOf
 /** Every pretrained arm at every fraction against its reference (see the module comment). */
 export function findPretrainingGains(evidence: Evidence, options: ResampleOptions = {}): PretrainingGain[] {
   const rows = evidence.rows;
-  const groups = new Map<string, { design: string; arch: string; model: string }>();
-  for (const r of rows) {
-    if (!isReference(r.objective)) groups.set([r.design, r.arch, r.model].join("\u0000"), r);
-  }
   const out: PretrainingGain[] = [];
-  const sorted = [...groups.values()].sort((a, b) =>
-    a.design.localeCompare(b.design) || a.arch.localeCompare(b.arch) || a.model.localeCompare(b.model)
-  );
-  for (const g of sorted) {
-    const mine = rows.filter((r) => r.design === g.design && r.arch === g.arch && r.model === g.model);
+  for (const { group: g, rows: mine } of comparisonGroups(rows)) {
     const objectives = [...new Set(mine.map((r) => r.objective))].filter((o) => !isReference(o))
       .sort((a, b) => objectiveOrder(a) - objectiveOrder(b) || a.localeCompare(b));
     for (const m of measuresOf(mine)) {
@@ -74,7 +66,7 @@ export function findPretrainingGains(evidence: Evidence, options: ResampleOption
 }
 
 function gain(
-  g: { design: string; arch: string; model: string },
+  g: Group,
   m: Measure,
   objective: string,
   lmFineTuned: boolean,

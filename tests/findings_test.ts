@@ -4,37 +4,11 @@
  * to match judged against the reference.
  */
 import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
-import { type Evidence, findComparisons, measuresOf } from "../reports/mod.ts";
+import { findComparisons, measuresOf } from "../reports/mod.ts";
 import { comparisonTitle, findingsTable, formatShare, verdictText } from "../reports/findings_table.ts";
-import { type ResultRow, rowIdentity } from "../results/rows.ts";
+import { rowIdentity } from "../results/rows.ts";
+import { evidence, row, seeds } from "./fixtures/result_rows.ts";
 
-const row = (r: Partial<ResultRow>): ResultRow => ({
-  model: "enc-small",
-  arch: "encoder",
-  objective: "softmax",
-  design: "",
-  pretrain_seed: 0,
-  seed: 0,
-  fraction: 1,
-  flops: 8e12,
-  tokens: 1e8,
-  task: "rte",
-  setup: "",
-  lang: "",
-  split: "dev",
-  examples: null,
-  metric: "accuracy",
-  value: 0.5,
-  policy: "best-epoch",
-  backend: "wasm",
-  ...r,
-});
-
-/** The same measurement for pretraining seeds 0, 1, 2 with the given values. */
-const seeds = (values: number[], r: Partial<ResultRow>) =>
-  values.map((value, pretrain_seed) => row({ ...r, pretrain_seed, seed: pretrain_seed, value }));
-
-const evidence = (rows: ResultRow[]): Evidence => ({ rows, examples: new Map(), timings: new Map(), notes: [] });
 const options = { resamples: 400 };
 
 Deno.test("two designs: each compares its own arms; a reference measured once (no design) serves both", () => {

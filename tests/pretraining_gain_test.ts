@@ -4,37 +4,9 @@
  * headless decoder's LM-fine-tuned arm beside its raw head, and the table's text.
  */
 import { assertAlmostEquals, assertEquals } from "@std/assert";
-import type { Evidence } from "../reports/mod.ts";
 import { findPretrainingGains, pretrainingGainTable } from "../reports/pretraining_gain.ts";
-import type { ResultRow } from "../results/rows.ts";
+import { evidence, row, seeds } from "./fixtures/result_rows.ts";
 
-const row = (r: Partial<ResultRow>): ResultRow => ({
-  model: "enc-small",
-  arch: "encoder",
-  objective: "softmax",
-  design: "",
-  pretrain_seed: 0,
-  seed: 0,
-  fraction: 1,
-  flops: 8e12,
-  tokens: 2e6,
-  task: "rte",
-  setup: "",
-  lang: "",
-  split: "dev",
-  examples: null,
-  metric: "accuracy",
-  value: 0.5,
-  policy: "best-epoch",
-  backend: "wasm",
-  ...r,
-});
-
-/** The same measurement for seeds 0, 1, 2 with the given values. */
-const seeds = (values: number[], r: Partial<ResultRow>) =>
-  values.map((value, s) => row({ ...r, pretrain_seed: s, seed: s, value }));
-
-const evidence = (rows: ResultRow[]): Evidence => ({ rows, examples: new Map(), timings: new Map(), notes: [] });
 const options = { resamples: 300 };
 
 Deno.test("each arm at each fraction against random init: the learning curve with its intervals", () => {
