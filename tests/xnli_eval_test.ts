@@ -32,6 +32,7 @@ import { InputError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";
 import { REPO_ROOT, SHARED_DATA_DIR } from "../util/paths.ts";
 import { Rng } from "../util/rng.ts";
+import { row as resultRow } from "./fixtures/result_rows.ts";
 
 await initBackend("wasm");
 
@@ -235,27 +236,8 @@ Deno.test("test split: scored on test, the best epoch picked on the fine-tuning 
 });
 
 const LANGS = ["ar", "de", "en", "es", "fr", "hi", "zh"];
-const row = (r: Partial<ResultRow>): ResultRow => ({
-  model: "enc-small",
-  arch: "encoder",
-  objective: "softmax",
-  design: "",
-  pretrain_seed: 0,
-  seed: 0,
-  fraction: 1,
-  flops: 8e12,
-  tokens: 1e8,
-  task: "xnli",
-  setup: "en",
-  lang: "en",
-  split: "dev",
-  examples: 100,
-  metric: "accuracy",
-  value: 0.5,
-  policy: "best-epoch",
-  backend: "wasm",
-  ...r,
-});
+const row = (r: Partial<ResultRow>): ResultRow =>
+  resultRow({ task: "xnli", setup: "en", lang: "en", examples: 100, ...r });
 
 /** Rows of one setup, objective, seed and fraction: language i scores base + i/100. */
 function setupRows(
