@@ -37,8 +37,8 @@ export function formatEstimate(value: number, interval: Interval | null, metric:
     : v;
 }
 
-/** How a reference is named in the Findings. */
-const REFERENCE_NAMES: Readonly<Record<string, string>> = {
+/** How a reference is named in the report's tables. */
+export const REFERENCE_NAMES: Readonly<Record<string, string>> = {
   "random-init": "random init",
   majority: "majority class",
   unigram: "unigram LM",

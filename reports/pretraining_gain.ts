@@ -12,7 +12,7 @@ import { cellEstimate, type Difference, difference, type Estimate, type Resample
 import { Study } from "../stats/hierarchical.ts";
 import { cellOf, type Evidence } from "./evidence.ts";
 import { armRows, comparisonGroups, type Group, type Measure, measuresOf, referenceRows } from "./findings.ts";
-import { formatDifference, formatEstimate, singleSeedNote } from "./findings_table.ts";
+import { formatDifference, formatEstimate, REFERENCE_NAMES, singleSeedNote } from "./findings_table.ts";
 import { formatFraction, type TextTable } from "./summary.ts";
 
 /** One arm at one fraction against the reference. */
@@ -93,8 +93,6 @@ function gain(
     resampled: study.describe(1),
   };
 }
-
-const REFERENCE_NAMES: Readonly<Record<string, string>> = { "random-init": "random init", unigram: "unigram LM" };
 
 /** "better" reads as "pretraining helped" here; the rest as the Findings say it. */
 function gainVerdict(d: Difference): string {
