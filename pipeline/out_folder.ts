@@ -3,6 +3,7 @@
  * its stages/ folder, stages.jsonl or a manifest.json of its format), and holds the folder's lock while it runs.
  */
 import { join } from "node:path";
+import { STAGE_EVENTS_FILE } from "../artifacts/stage_events.ts";
 import { InputError } from "../util/errors.ts";
 import { acquireLock, type Lock } from "../util/lock.ts";
 import { REPRODUCE_FORMAT } from "./manifest.ts";
@@ -10,7 +11,7 @@ import { REPRODUCE_FORMAT } from "./manifest.ts";
 /** What a reproduction leaves in its folder. */
 const OWN = new Set([
   "stages",
-  "stages.jsonl",
+  STAGE_EVENTS_FILE,
   "manifest.json",
   "results.csv",
   "summary.csv",
@@ -28,7 +29,7 @@ async function isOurs(outDir: string): Promise<boolean> {
     const manifest = JSON.parse(await Deno.readTextFile(join(outDir, "manifest.json")));
     if (manifest?.format === REPRODUCE_FORMAT) return true;
   } catch { /* no manifest */ }
-  return (names.includes("stages") || names.includes("stages.jsonl")) && names.every((n) => OWN.has(n));
+  return (names.includes("stages") || names.includes(STAGE_EVENTS_FILE)) && names.every((n) => OWN.has(n));
 }
 
 /** Creates (or checks) `outDir` and takes its lock; a folder that is not a reproduction's is an InputError. */

@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { verifyArtifact } from "../artifacts/record.ts";
+import { STAGE_EVENTS_FILE } from "../artifacts/stage_events.ts";
 import { killWorkers } from "../artifacts/worker_client.ts";
 import { stage as reportStage } from "../reports/report_stage.ts";
 import { InputError } from "../util/errors.ts";
@@ -110,6 +111,13 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
     killWorkers();
     Deno.exit(130);
   };
+  // The listeners end the stage workers; the report is written in this process, in long synchronous
+  // stretches during which a listener would never run, so they are removed before it and a signal then
+  // ends the process at once (every file is written atomically; the next run takes over the stale lock).
+  const stopListening = () => {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+  };
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
   const progress = new Progress(
@@ -128,6 +136,7 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
     } finally {
       progress.close();
     }
+    stopListening();
     const byId = new Map(stages.map((s) => [s.id, s]));
     const manifest = await writeManifest(outDir, {
       profile,
@@ -159,7 +168,7 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
       // The report reads these folders: each must still be what its record says (an edited results.csv or
       // train_log.csv is refused, naming the file).
       for (const s of [...evaluations, ...pretraining]) await verifyArtifact(s.dir);
-      const inputs: Record<string, string> = { manifest, stageEvents: join(outDir, "stages.jsonl") };
+      const inputs: Record<string, string> = { manifest, stageEvents: join(outDir, STAGE_EVENTS_FILE) };
       evaluations.forEach((s, i) => (inputs[`results:${i}`] = s.dir));
       pretraining.forEach((s, i) => (inputs[`logs:${i}`] = s.dir));
       const logLabels = Object.fromEntries(
@@ -177,8 +186,7 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
       o.log(`no evaluation stages in profile ${profile.name}: no report`);
     }
   } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
+    stopListening();
     await lock.release();
   }
   o.log(

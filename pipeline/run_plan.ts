@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { artifactKey, buildArtifact, type InputRef, PARTIAL_SUFFIX } from "../artifacts/store.ts";
 import { keyOf } from "../artifacts/hash.ts";
 import { readRecord } from "../artifacts/record.ts";
+import { appendStageEvent, type StageEvent } from "../artifacts/stage_events.ts";
 import { InputError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";
 import type { PlannedStage } from "./plan.ts";
@@ -71,24 +72,6 @@ export interface RunSummary {
   stages: KeyedStage[];
 }
 
-/** One line of stages.jsonl. */
-export interface StageEvent {
-  invocation: string;
-  at: string;
-  id: string;
-  key: string;
-  event: "start" | "resume" | "skip" | "done" | "fail";
-  seconds?: number;
-  error?: string;
-}
-
-/** Reads stages.jsonl of `outDir` (empty when absent). */
-export async function readStageEvents(outDir: string): Promise<StageEvent[]> {
-  const path = join(outDir, "stages.jsonl");
-  if (!(await exists(path))) return [];
-  return (await Deno.readTextFile(path)).split("\n").filter(Boolean).map((l) => JSON.parse(l));
-}
-
 /** True when the stage's finished folder is there. */
 export async function isDone(stage: KeyedStage): Promise<boolean> {
   return (await readRecord(stage.dir).catch(() => null))?.key === stage.key;
@@ -125,11 +108,8 @@ export async function runStages(
   cacheDir: string,
 ): Promise<RunSummary> {
   const invocation = `${new Date().toISOString()}-${Deno.pid}`;
-  const eventsPath = join(outDir, "stages.jsonl");
-  const log = async (e: Omit<StageEvent, "invocation" | "at">) =>
-    await Deno.writeTextFile(eventsPath, JSON.stringify({ invocation, at: new Date().toISOString(), ...e }) + "\n", {
-      append: true,
-    });
+  const log = (e: Omit<StageEvent, "invocation" | "at">) =>
+    appendStageEvent(outDir, { invocation, at: new Date().toISOString(), ...e });
   const summary: RunSummary = { invocation, ran: [], skipped: [], resumed: [], stages: [...stages] };
   for (const [i, stage] of stages.entries()) {
     if (await isDone(stage)) {

@@ -19,7 +19,8 @@ import { exists, sha256, writeFileAtomic, writeJsonAtomic } from "../util/fs.ts"
 import { cellOf, type Evidence, loadEvidence } from "./evidence.ts";
 import { findComparisons } from "./findings.ts";
 import { findPretrainingGains, pretrainingGainTable } from "./pretraining_gain.ts";
-import { parseStageEvents, wallTimeTable } from "./wall_time.ts";
+import { parseStageEvents } from "../artifacts/stage_events.ts";
+import { wallTimeTable } from "./wall_time.ts";
 import { comparisonsCsv, computeToMatchTable, findingsTable } from "./findings_table.ts";
 import { renderReport } from "./markdown.ts";
 import { lossCurvePlots, metricPlots, PLOT_RENDERER, renderSvg } from "./plots.ts";

@@ -3,31 +3,9 @@
  * every stage in the invocation that finished it, summed by stage kind. A stage found done costs nothing;
  * the part of an interrupted invocation that a resumed stage did not redo is not counted (and said so).
  */
-import { InputError } from "../util/errors.ts";
+import type { StageEvent } from "../artifacts/stage_events.ts";
 import { formatDuration } from "../util/format.ts";
 import type { TextTable } from "./summary.ts";
-
-/** The fields of a stages.jsonl line this module reads. */
-export interface StageEventLine {
-  invocation: string;
-  id: string;
-  event: string;
-  seconds?: number;
-}
-
-/** Parses stages.jsonl text; a bad line is an InputError naming the file and line. */
-export function parseStageEvents(text: string, file: string): StageEventLine[] {
-  return text.split("\n").flatMap((line, i) => {
-    if (!line.trim()) return [];
-    try {
-      const e = JSON.parse(line);
-      if (typeof e.id !== "string" || typeof e.event !== "string") throw new Error("no id or event");
-      return [e as StageEventLine];
-    } catch (err) {
-      throw new InputError(`not a stage event (${(err as Error).message})`, file, i + 1);
-    }
-  });
-}
 
 /** What each stage kind is, in report order. */
 const PARTS: Readonly<Record<string, string>> = {
@@ -43,7 +21,7 @@ const PARTS: Readonly<Record<string, string>> = {
 };
 
 /** Seconds by part, the interrupted invocations' stages, and the total. */
-export function wallTimeByPart(events: readonly StageEventLine[]): {
+export function wallTimeByPart(events: readonly StageEvent[]): {
   parts: { kind: string; stages: number; seconds: number }[];
   interrupted: string[];
   seconds: number;
@@ -71,7 +49,7 @@ export function wallTimeByPart(events: readonly StageEventLine[]): {
 }
 
 /** The wall-time table, or null without events. */
-export function wallTimeTable(events: readonly StageEventLine[]): TextTable | null {
+export function wallTimeTable(events: readonly StageEvent[]): TextTable | null {
   const { parts, interrupted, seconds } = wallTimeByPart(events);
   if (parts.length === 0) return null;
   const share = (s: number) => `${(100 * s / seconds).toFixed(1)}%`;

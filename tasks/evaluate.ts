@@ -20,6 +20,7 @@ import { type LambadaSpec, stage as lambadaStage } from "../evals/lambada_stage.
 import { initBackend } from "../backends/mod.ts";
 import { hashFiles } from "../pipeline/data_needs.ts";
 import { type FlagSpec, integerFlag, numberFlag, oneOfFlag, parseFlags, runMain, seedListFlag } from "../util/cli.ts";
+import { InputError } from "../util/errors.ts";
 import { sharedFlags } from "../util/flags.ts";
 
 const FLAGS = {
@@ -50,6 +51,10 @@ const FLAGS = {
     required: true,
     help: "comma list: cola,sst2,mrpc,stsb,qqp,mnli,qnli,rte,wnli | glue | lambada | SPEC.json",
   },
+  dropout: {
+    type: "string",
+    help: "dropout while fine-tuning GLUE tasks, e.g. 0.1 as BERT (default 0)",
+  },
   "allow-outside": {
     type: "boolean",
     help: "let a task spec .json name files outside its folder (absolute paths, ..)",
@@ -62,6 +67,7 @@ const FLAGS = {
 
 async function main() {
   const { values: v } = parseFlags("evaluate", FLAGS);
+  const dropout = dropoutField(v.dropout as string | undefined);
   const cacheDir = resolveCacheDir(v["cache-dir"] as string | undefined);
   const { refs, inputs, files, lambada } = await resolveTaskList(
     v.tasks as string,
@@ -118,10 +124,19 @@ async function main() {
     batch: v.batch === undefined ? protocol.batch : integerFlag("batch", v.batch, 1),
     evalBatch,
     maxTrain: v["max-train"] === undefined ? null : integerFlag("max-train", v["max-train"], 1),
+    ...dropout,
     data: await hashFiles(cacheDir, [...new Set(files)]),
     backend,
   };
   await buildFromCli(glueStage, spec, inputs, build);
+}
+
+/** The spec's dropout field: absent at 0 (so specs without dropout keep their keys), else the rate. */
+function dropoutField(flag: string | undefined): { dropout?: number } {
+  if (flag === undefined) return {};
+  const rate = numberFlag("dropout", flag);
+  if (!(rate >= 0 && rate < 1)) throw new InputError(`--dropout must lie in [0, 1), got ${flag}`);
+  return rate > 0 ? { dropout: rate } : {};
 }
 
 if (import.meta.main) await runMain(main);

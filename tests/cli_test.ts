@@ -98,3 +98,28 @@ Deno.test("runMain: InputErrors and file-system errors are one line and exit 2; 
   assertStringIncludes(bug.stderr, "TypeError: a bug");
   assertStringIncludes(bug.stderr, "    at ");
 });
+
+Deno.test("evaluate --dropout: a rate outside [0, 1) is refused in one line before anything is read", async () => {
+  const evaluate = (dropout: string) =>
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("../tasks/evaluate.ts", import.meta.url).pathname,
+        "--checkpoint",
+        "/nonexistent/ckpt",
+      ]
+        .concat(["--tasks", "stsb", "--dropout", dropout]),
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  const refused = await evaluate("1.5");
+  assertEquals([refused.code, new TextDecoder().decode(refused.stderr)], [
+    2,
+    "error: --dropout must lie in [0, 1), got 1.5\n",
+  ]);
+  // A valid rate passes the flag check; the run stops later, at something else.
+  const accepted = new TextDecoder().decode((await evaluate("0.1")).stderr);
+  assertEquals(accepted.includes("--dropout"), false, accepted);
+});

@@ -10,7 +10,7 @@ import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
 import { type ArtifactRecord, RECORD_FILE } from "../artifacts/record.ts";
 import { formatProgress, Progress } from "../pipeline/progress.ts";
-import { readStageEvents, type StageEvent } from "../pipeline/run_plan.ts";
+import { readStageEvents, type StageEvent } from "../artifacts/stage_events.ts";
 import { parseResultsCsv } from "../results/rows.ts";
 import { exists, sha256File } from "../util/fs.ts";
 import { REPO_ROOT, SHARED_DATA_DIR } from "../util/paths.ts";

@@ -3,7 +3,8 @@
  * finished it), naming the interrupted ones, and a bad line named by file and line.
  */
 import { assertEquals, assertThrows } from "@std/assert";
-import { parseStageEvents, wallTimeByPart, wallTimeTable } from "../reports/wall_time.ts";
+import { parseStageEvents } from "../artifacts/stage_events.ts";
+import { wallTimeByPart, wallTimeTable } from "../reports/wall_time.ts";
 import { InputError } from "../util/errors.ts";
 
 const lines = [

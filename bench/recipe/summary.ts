@@ -85,7 +85,9 @@ async function scoreTable(root: string, reference: string, policy: string): Prom
       const csv = join(root, kind, name, "results.csv");
       if (!m || !(await exists(csv))) continue;
       const rows: ResultRow[] = await readResults(csv);
-      for (const r of rows.filter((r) => r.policy === "" || r.policy === policy)) {
+      // The majority-class row an evaluation folder also holds is a reference, not a seed of this run.
+      const scored = rows.filter((r) => r.objective !== "majority" && (r.policy === "" || r.policy === policy));
+      for (const r of scored) {
         const key = [m[1], m[2], m[3], r.task, r.metric].join("|");
         if (!groups.has(key)) {
           groups.set(key, {
