@@ -42,6 +42,29 @@ const FROM_EXAMPLES: Readonly<Record<string, ExampleMetric>> = {
   },
 };
 
+/**
+ * Metrics that are a function of two sums over examples (accuracy: correct / examples; perplexity and bits
+ * per byte: log-likelihood / count): each example's two terms, and the metric of the sums. Summed in the
+ * examples' order they give the same bits as {@link exampleMetric}'s functions, without gathering the
+ * examples (the bootstrap's fast path). Terms are only valid for finite outputs; callers check that.
+ */
+export interface SummedMetric {
+  terms(prediction: number, label: number, loglik: number, count: number): [number, number];
+  finish(top: number, bottom: number): number;
+}
+
+const SUMMED: Readonly<Record<string, SummedMetric>> = {
+  accuracy: { terms: (p, l) => [p === l ? 1 : 0, 1], finish: (correct, n) => correct / n },
+  accuracy_norm: { terms: (p, l) => [p === l ? 1 : 0, 1], finish: (correct, n) => correct / n },
+  perplexity: { terms: (_p, _l, ll, n) => [ll, n], finish: (ll, n) => Math.exp(-ll / n) },
+  bits_per_byte: { terms: (_p, _l, ll, n) => [ll, n], finish: (ll, n) => -ll / (Math.LN2 * n) },
+};
+
+/** `metric` as a function of two sums, or undefined when it is not one (F1, MCC, correlations). */
+export function summedMetric(metric: string): SummedMetric | undefined {
+  return SUMMED[metric];
+}
+
 /** The function that recomputes `metric` from examples, or undefined when examples cannot give it. */
 export function exampleMetric(metric: string): ExampleMetric | undefined {
   return FROM_EXAMPLES[metric];

@@ -16,7 +16,14 @@
  */
 import { Rng } from "../util/rng.ts";
 import { DEFAULT_RESAMPLES, resampleIndices } from "./bootstrap.ts";
-import { type ExampleMetric, exampleMetric } from "./example_metric.ts";
+import {
+  type ExampleMetric,
+  exampleMetric,
+  type ExampleOutputs,
+  metricColumns,
+  type SummedMetric,
+  summedMetric,
+} from "./example_metric.ts";
 
 /** Replicates a cell with no per-example outputs needs before its seeds alone give an interval. */
 export const MIN_REPLICATES = 3;
@@ -86,14 +93,49 @@ export function randomDraw(rng: Rng): Draw {
   };
 }
 
+/** The four outputs of examples, as columns. */
+type Columns = Record<keyof ExampleOutputs, Float64Array>;
+
+const COLUMN_NAMES = ["prediction", "label", "loglik", "count"] as const;
+
 interface PreparedComponent {
   key: string;
   value: number;
-  /** Set when the examples are used: the metric, and for each id of the component its record, or -1. */
-  metric?: ExampleMetric;
-  align?: Int32Array;
-  records?: readonly ExampleRecord[];
+  /** Set when the examples are used: the metric, and the component's examples as columns by id. */
+  examples?: {
+    metric: ExampleMetric;
+    /** The columns the metric reads (the others are not gathered). */
+    reads: readonly (keyof ExampleOutputs)[];
+    /** Number of ids of the component (across the study's cells): what a draw resamples. */
+    ids: number;
+    /** Per id: 1 when this cell has the example. */
+    present: Uint8Array;
+    /** Per id: its outputs (0 where absent). */
+    byId: Columns;
+    /** Buffers a resample's outputs are gathered into, reused from one resample to the next. */
+    drawn: Columns;
+    /** For a metric of two sums whose outputs are all finite: each id's two terms (absent ids: 0, 0). */
+    summed?: { metric: SummedMetric; top: Float64Array; bottom: Float64Array };
+  };
 }
+
+/** Each present id's two terms of a summed metric. */
+function termsOf(metric: SummedMetric, byId: Columns, present: Uint8Array) {
+  const top = new Float64Array(present.length);
+  const bottom = new Float64Array(present.length);
+  for (let j = 0; j < present.length; j++) {
+    if (!present[j]) continue;
+    [top[j], bottom[j]] = metric.terms(byId.prediction[j], byId.label[j], byId.loglik[j], byId.count[j]);
+  }
+  return { top, bottom };
+}
+
+const columns = (n: number): Columns => ({
+  prediction: new Float64Array(n),
+  label: new Float64Array(n),
+  loglik: new Float64Array(n),
+  count: new Float64Array(n),
+});
 
 interface PreparedCell {
   pretrainSeeds: number[];
@@ -140,37 +182,67 @@ export class Study {
     const ids = this.#ids.get(c.component);
     if (!c.examples || !metric || !ids) return { key: c.component, value: c.value };
     const position = new Map(c.examples.map((e, i) => [e.id, i]));
-    const align = Int32Array.from(ids, (id) => position.get(id) ?? -1);
-    return { key: c.component, value: c.value, metric, align, records: c.examples };
+    const present = new Uint8Array(ids.length);
+    const byId = columns(ids.length);
+    ids.forEach((id, j) => {
+      const at = position.get(id);
+      if (at === undefined) return;
+      const e = c.examples![at];
+      present[j] = 1;
+      for (const name of COLUMN_NAMES) byId[name][j] = e[name];
+    });
+    const reads = metricColumns(c.metric);
+    const summed = summedMetric(c.metric);
+    const finite = reads.every((name) => byId[name].every(Number.isFinite));
+    return {
+      key: c.component,
+      value: c.value,
+      examples: {
+        metric,
+        reads,
+        ids: ids.length,
+        present,
+        byId,
+        drawn: columns(ids.length),
+        ...(summed && finite ? { summed: { metric: summed, ...termsOf(summed, byId, present) } } : {}),
+      },
+    };
   }
 
+  // A bootstrap resample gathers every example of every component, so this loop is the report's hot
+  // path: typed columns by id, buffers reused, and only the columns the metric reads.
   #component(c: PreparedComponent, draw: Draw): number {
-    if (!c.align || !c.metric || !c.records) return c.value;
-    const positions = draw.examples(c.key, c.align.length);
-    const n = positions.length;
-    const out = {
-      prediction: new Float64Array(n),
-      label: new Float64Array(n),
-      loglik: new Float64Array(n),
-      count: new Float64Array(n),
-    };
-    let m = 0;
-    for (let i = 0; i < n; i++) {
-      const r = c.align[positions[i]];
-      if (r < 0) continue;
-      const e = c.records[r];
-      out.prediction[m] = e.prediction;
-      out.label[m] = e.label;
-      out.loglik[m] = e.loglik;
-      out.count[m] = e.count;
-      m++;
+    const x = c.examples;
+    if (!x) return c.value;
+    const positions = draw.examples(c.key, x.ids);
+    if (x.summed) {
+      const { top, bottom } = x.summed;
+      let a = 0, b = 0, m = 0;
+      for (let i = 0; i < positions.length; i++) {
+        const j = positions[i];
+        if (!x.present[j]) continue;
+        a += top[j];
+        b += bottom[j];
+        m++;
+      }
+      // With no example drawn the gathered path below gives the metric's own answer (an error or NaN).
+      if (m > 0) return x.summed.metric.finish(a, b);
     }
-    return c.metric({
-      prediction: out.prediction.subarray(0, m),
-      label: out.label.subarray(0, m),
-      loglik: out.loglik.subarray(0, m),
-      count: out.count.subarray(0, m),
-    });
+    let m = 0;
+    for (let i = 0; i < positions.length; i++) if (x.present[positions[i]]) m++;
+    for (const name of x.reads) {
+      const from = x.byId[name];
+      const to = x.drawn[name];
+      let k = 0;
+      for (let i = 0; i < positions.length; i++) {
+        const j = positions[i];
+        if (x.present[j]) to[k++] = from[j];
+      }
+    }
+    // A column the metric does not read stays empty, so reading it anyway fails loudly (lengths differ).
+    const out = columns(0);
+    for (const name of x.reads) out[name] = x.drawn[name].subarray(0, m);
+    return x.metric(out);
   }
 
   /** The score of cell `i` under `draw` (see the module comment). */
@@ -204,7 +276,7 @@ export class Study {
    */
   varies(i: number): boolean {
     const finetune = [...this.#cells[i].finetune.values()];
-    return finetune.some((f) => f.replicates.some((r) => r.some((c) => (c.align?.length ?? 0) >= MIN_REPLICATES))) ||
+    return finetune.some((f) => f.replicates.some((r) => r.some((c) => (c.examples?.ids ?? 0) >= MIN_REPLICATES))) ||
       finetune.reduce((n, f) => n + f.replicates.length, 0) >= MIN_REPLICATES;
   }
 
@@ -212,8 +284,8 @@ export class Study {
   describe(i: number): string {
     const cell = this.#cells[i];
     const ft = Math.max(...[...cell.finetune.values()].map((f) => f.replicates.length));
-    const withExamples = [...cell.finetune.values()][0].replicates[0].filter((c) => c.align);
-    const examples = withExamples.reduce((n, c) => n + c.align!.length, 0);
+    const withExamples = [...cell.finetune.values()][0].replicates[0].filter((c) => c.examples);
+    const examples = withExamples.reduce((n, c) => n + c.examples!.ids, 0);
     const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
     return [
       plural(cell.pretrainSeeds.length, "pretraining seed"),

@@ -14,6 +14,7 @@ import {
   Study,
   verdictOf,
 } from "../stats/mod.ts";
+import { Rng } from "../util/rng.ts";
 
 /** A replicate with one accuracy component whose examples are right (1) or wrong (0), ids 0, 1, ... */
 function correctness(pretrainSeed: number, seed: number, right: number[], component = "t|dev|accuracy"): Replicate {
@@ -144,6 +145,42 @@ Deno.test("metrics from examples: perplexity exp(−Σ loglik / Σ count), bits 
   assertAlmostEquals(exampleMetric("bits_per_byte")!(o), 2 / Math.LN2, 1e-12); // 6 / (ln 2 · 3)
   assertEquals(exampleMetric("accuracy")!(o), 0.5);
   assertEquals(exampleMetric("paper_avg"), undefined);
+});
+
+Deno.test("the bootstrap's summed path (accuracy, perplexity, bits per byte) gives the gathered metric's bits on every resample", () => {
+  const rng = new Rng(7);
+  // Cell 0 has ids 0..59, cell 1 only the even ones: a draw's positions then land on absent ids too.
+  const records = (every: number) =>
+    Array.from({ length: 60 }, (_, i) => i).filter((i) => i % every === 0).map((i) => ({
+      id: `x${i}`,
+      prediction: rng.int(3),
+      label: rng.int(3),
+      loglik: -5 * rng.next(),
+      count: 1 + rng.int(9),
+    }));
+  for (const metric of ["accuracy", "perplexity", "bits_per_byte"]) {
+    const examples = [records(1), records(2)];
+    const cells: Cell[] = examples.map((ex) => ({
+      replicates: [{ pretrainSeed: 0, seed: 0, components: [{ component: "c", metric, value: NaN, examples: ex }] }],
+    }));
+    const study = new Study(cells);
+    const ids = [...new Set(examples.flat().map((e) => e.id))].sort();
+    for (const cell of [0, 1]) {
+      const byId = new Map(examples[cell].map((e) => [e.id, e]));
+      study.resample((draw) => {
+        const got = study.score(cell, draw);
+        const drawn = [...draw.examples("c", ids.length)].flatMap((j) => byId.get(ids[j]) ?? []);
+        const column = (k: "prediction" | "label" | "loglik" | "count") => Float64Array.from(drawn, (e) => e[k]);
+        const want = exampleMetric(metric)!({
+          prediction: column("prediction"),
+          label: column("label"),
+          loglik: column("loglik"),
+          count: column("count"),
+        });
+        assertEquals(got, want, `${metric}, cell ${cell}`);
+      }, { resamples: 50 });
+    }
+  }
 });
 
 Deno.test("fitLogLine: points on y = 0.1 + 0.2·log10(x) give the line back; its crossing is hand-computed", () => {
