@@ -14,6 +14,7 @@
  * measured value on every resample; only its seeds vary, and a cell with no examples and fewer than three
  * replicates gets no interval at all.
  */
+import { pearson } from "../evals/metrics.ts";
 import { Rng } from "../util/rng.ts";
 import { DEFAULT_RESAMPLES, resampleIndices } from "./bootstrap.ts";
 import {
@@ -116,7 +117,41 @@ interface PreparedComponent {
     drawn: Columns;
     /** For a metric of two sums whose outputs are all finite: each id's two terms (absent ids: 0, 0). */
     summed?: { metric: SummedMetric; top: Float64Array; bottom: Float64Array };
+    /** For Spearman with all outputs finite: each id's prediction and label as ranks among their distinct values. */
+    ranked?: { prediction: DistinctValues; label: DistinctValues };
   };
+}
+
+/** A column's values as indices into its sorted distinct values, with a count buffer per distinct value. */
+interface DistinctValues {
+  index: Int32Array;
+  counts: Int32Array;
+  /** Average rank of each distinct value in the current resample. */
+  ranks: Float64Array;
+}
+
+function distinctValues(column: Float64Array, present: Uint8Array): DistinctValues {
+  const sorted = [...new Set(column.filter((_, j) => present[j] === 1))].sort((a, b) => a - b);
+  const at = new Map(sorted.map((v, d) => [v, d]));
+  const index = Int32Array.from(column, (v, j) => (present[j] ? at.get(v)! : -1));
+  return { index, counts: new Int32Array(sorted.length), ranks: new Float64Array(sorted.length) };
+}
+
+/**
+ * Average ranks of the drawn values from counts: a value drawn `c` times after `start` smaller ones spans the
+ * 1-based ranks start+1 … start+c and gets their mean, as averageRanks (evals/metrics.ts) gives it.
+ */
+function rankDrawn(v: DistinctValues, positions: Int32Array, present: Uint8Array, out: Float64Array): void {
+  v.counts.fill(0);
+  for (let i = 0; i < positions.length; i++) if (present[positions[i]]) v.counts[v.index[positions[i]]]++;
+  let start = 0;
+  for (let d = 0; d < v.counts.length; d++) {
+    const end = start + v.counts[d];
+    v.ranks[d] = (start + 1 + end) / 2;
+    start = end;
+  }
+  let k = 0;
+  for (let i = 0; i < positions.length; i++) if (present[positions[i]]) out[k++] = v.ranks[v.index[positions[i]]];
 }
 
 /** Each present id's two terms of a summed metric. */
@@ -205,6 +240,14 @@ export class Study {
         byId,
         drawn: columns(ids.length),
         ...(summed && finite ? { summed: { metric: summed, ...termsOf(summed, byId, present) } } : {}),
+        ...(c.metric === "spearman" && finite
+          ? {
+            ranked: {
+              prediction: distinctValues(byId.prediction, present),
+              label: distinctValues(byId.label, present),
+            },
+          }
+          : {}),
       },
     };
   }
@@ -230,6 +273,13 @@ export class Study {
     }
     let m = 0;
     for (let i = 0; i < positions.length; i++) if (x.present[positions[i]]) m++;
+    if (x.ranked && m > 0) {
+      // Spearman is the Pearson correlation of average ranks; counting the drawn values ranks them
+      // without sorting (the same ranks, so the same bits).
+      rankDrawn(x.ranked.prediction, positions, x.present, x.drawn.prediction);
+      rankDrawn(x.ranked.label, positions, x.present, x.drawn.label);
+      return pearson(x.drawn.prediction.subarray(0, m), x.drawn.label.subarray(0, m));
+    }
     for (const name of x.reads) {
       const from = x.byId[name];
       const to = x.drawn[name];

@@ -147,7 +147,7 @@ Deno.test("metrics from examples: perplexity exp(−Σ loglik / Σ count), bits 
   assertEquals(exampleMetric("paper_avg"), undefined);
 });
 
-Deno.test("the bootstrap's summed path (accuracy, perplexity, bits per byte) gives the gathered metric's bits on every resample", () => {
+Deno.test("the bootstrap's fast paths (sums for accuracy, perplexity, bits per byte; counted ranks for Spearman) give the gathered metric's bits on every resample", () => {
   const rng = new Rng(7);
   // Cell 0 has ids 0..59, cell 1 only the even ones: a draw's positions then land on absent ids too.
   const records = (every: number) =>
@@ -158,7 +158,8 @@ Deno.test("the bootstrap's summed path (accuracy, perplexity, bits per byte) giv
       loglik: -5 * rng.next(),
       count: 1 + rng.int(9),
     }));
-  for (const metric of ["accuracy", "perplexity", "bits_per_byte"]) {
+  // Predictions and labels from three values: many ties, as Spearman's average ranks must handle.
+  for (const metric of ["accuracy", "perplexity", "bits_per_byte", "spearman"]) {
     const examples = [records(1), records(2)];
     const cells: Cell[] = examples.map((ex) => ({
       replicates: [{ pretrainSeed: 0, seed: 0, components: [{ component: "c", metric, value: NaN, examples: ex }] }],
