@@ -305,7 +305,10 @@ const fractions: Check = (v, p) => {
   return [...new Set(xs)].sort((a, b) => a - b);
 };
 
-const dropout = num(0, 0.9);
+/** The largest fine-tuning dropout a profile or `deno task evaluate --dropout` takes. */
+export const MAX_DROPOUT = 0.9;
+
+const dropout = num(0, MAX_DROPOUT);
 
 const design: Check = object({
   name: str,

@@ -19,6 +19,7 @@ import { type GlueSpec, resolveTaskList, stage as glueStage } from "../evals/glu
 import { type LambadaSpec, stage as lambadaStage } from "../evals/lambada_stage.ts";
 import { initBackend } from "../backends/mod.ts";
 import { hashFiles } from "../pipeline/data_needs.ts";
+import { MAX_DROPOUT } from "../pipeline/profile.ts";
 import { type FlagSpec, integerFlag, numberFlag, oneOfFlag, parseFlags, runMain, seedListFlag } from "../util/cli.ts";
 import { InputError } from "../util/errors.ts";
 import { sharedFlags } from "../util/flags.ts";
@@ -131,11 +132,13 @@ async function main() {
   await buildFromCli(glueStage, spec, inputs, build);
 }
 
-/** The spec's dropout field: absent at 0 (so specs without dropout keep their keys), else the rate. */
+/** The spec's dropout field (the bounds of a profile's glue.dropout): absent at 0 (so specs without dropout keep their keys), else the rate. */
 function dropoutField(flag: string | undefined): { dropout?: number } {
   if (flag === undefined) return {};
   const rate = numberFlag("dropout", flag);
-  if (!(rate >= 0 && rate < 1)) throw new InputError(`--dropout must lie in [0, 1), got ${flag}`);
+  if (!(rate >= 0 && rate <= MAX_DROPOUT)) {
+    throw new InputError(`--dropout must lie in [0, ${MAX_DROPOUT}], got ${flag}`);
+  }
   return rate > 0 ? { dropout: rate } : {};
 }
 

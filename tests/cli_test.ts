@@ -99,7 +99,7 @@ Deno.test("runMain: InputErrors and file-system errors are one line and exit 2; 
   assertStringIncludes(bug.stderr, "    at ");
 });
 
-Deno.test("evaluate --dropout: a rate outside [0, 1) is refused in one line before anything is read", async () => {
+Deno.test("evaluate --dropout: a rate outside a profile's [0, 0.9] is refused in one line before anything is read", async () => {
   const evaluate = (dropout: string) =>
     new Deno.Command(Deno.execPath(), {
       args: [
@@ -114,10 +114,10 @@ Deno.test("evaluate --dropout: a rate outside [0, 1) is refused in one line befo
       stdout: "piped",
       stderr: "piped",
     }).output();
-  const refused = await evaluate("1.5");
+  const refused = await evaluate("0.95");
   assertEquals([refused.code, new TextDecoder().decode(refused.stderr)], [
     2,
-    "error: --dropout must lie in [0, 1), got 1.5\n",
+    "error: --dropout must lie in [0, 0.9], got 0.95\n",
   ]);
   // A valid rate passes the flag check; the run stops later, at something else.
   const accepted = new TextDecoder().decode((await evaluate("0.1")).stderr);
