@@ -97,6 +97,11 @@ export interface Profile {
   /** Refuse to run unless the backend is this one (override with --any-backend). */
   requireBackend: string | null;
   /**
+   * Threads per stage (OpenBLAS products and C kernels; pipeline/stage_threads.ts), capped at the cores
+   * this process may use; OPENBLAS_NUM_THREADS, when set, wins. null (or absent): one thread.
+   */
+  threads: number | null;
+  /**
    * The pretraining corpus, a built-in one by name (data/corpora.ts) or the user's `files` (.txt, folders,
    * .jsonl, .jsonl.gz; paths relative to the profile file, or absolute; name "files"), and the slice of
    * it to tokenize (null: all).
@@ -397,12 +402,13 @@ const corpusSection: Check = (v, p) => {
 };
 
 const PROFILE: Check = withDefaults(
-  { multilingual: null, blimp: null, bpb: null },
+  { multilingual: null, blimp: null, bpb: null, threads: null },
   object({
     name: str,
     description: str,
     backend: oneOf(...BACKEND_NAMES),
     requireBackend: nullable(oneOf(...BACKEND_NAMES.filter((b) => b !== "auto"))),
+    threads: nullable(int(1)),
     corpus: corpusSection,
     tokenizer: object({
       vocabSize: int(6),
@@ -459,7 +465,7 @@ const PROFILE: Check = withDefaults(
         bpbTokensPerSecond: positive,
       }, Object.keys(SIGNAL_SPEEDS)),
     ),
-  }, ["multilingual", "blimp", "bpb"]),
+  }, ["multilingual", "blimp", "bpb", "threads"]),
 );
 
 /**

@@ -17,6 +17,7 @@ import { type DataFetchOptions, ensureCacheFiles } from "./fetch_data.ts";
 import { writeManifest } from "./manifest.ts";
 import { prepareMultilingualSources } from "./multilingual.ts";
 import { blasLibrary } from "../backends/mod.ts";
+import { setBlasThreads } from "../kernels/mod.ts";
 import { claimOutFolder } from "./out_folder.ts";
 import {
   DEFAULT_TOKENIZE_ID,
@@ -28,6 +29,7 @@ import {
 import type { Profile } from "./profile.ts";
 import { Progress } from "./progress.ts";
 import { keyStages, removeSupersededPartials, runStages, type RunSummary } from "./run_plan.ts";
+import { applyStageThreads, describeStageThreads, resolveStageThreads } from "./stage_threads.ts";
 
 /** What a reproduction needs. */
 export interface ReproduceOptions {
@@ -130,7 +132,17 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
       o.log(`removed ${gone}: left by a run of other settings`);
     }
     const blas = blasLibrary() ? ` (OpenBLAS ${portablePath(blasLibrary())})` : "";
-    o.log(`backend ${backend}${blas}, data cache ${cacheDir}, ${stages.length} stages, out ${outDir}`);
+    const threads = resolveStageThreads(
+      profile.threads,
+      Deno.env.get("OPENBLAS_NUM_THREADS"),
+      navigator.hardwareConcurrency,
+    );
+    applyStageThreads(threads);
+    setBlasThreads(threads.threads);
+    o.log(
+      `backend ${backend}${blas}, ${describeStageThreads(threads, profile.threads)}, data cache ${cacheDir}, ` +
+        `${stages.length} stages, out ${outDir}`,
+    );
     try {
       summary = await runStages(stages, outDir, progress, cacheDir);
     } finally {

@@ -88,8 +88,12 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const smokeOut = await Deno.makeTempDir({ prefix: "reproduce-smoke-" });
-    const first = await run(smokeOut);
+    // Two threads per stage here; the rerun below, on the default one thread, must find every stage done:
+    // the thread count is not part of any key.
+    const first = await run(smokeOut, "--set", "threads=2");
     assertStringIncludes(first, "28 stages ran");
+    const threads = Math.min(2, navigator.hardwareConcurrency);
+    assertStringIncludes(first, `${threads} thread`);
     for (const f of ["results.csv", "timings.csv", "results.json", "summary.csv", "report.md", "manifest.json"]) {
       assert(await exists(join(smokeOut, f)), `${f} written`);
     }
@@ -158,6 +162,14 @@ Deno.test({
     assertEquals(manifest.stages.ran.length, 28);
     const before = await stageRecords(smokeOut);
     assertEquals(before.size, 28);
+    // Each pretraining worker ran on the profile's threads (OpenBLAS's count; 0 where it is not loaded).
+    const pretrained = [...before.values()].filter((s) => s.record.kind === "pretrain");
+    assert(pretrained.length > 0);
+    for (const { dir, record } of pretrained) {
+      const details = record.details as { environment: { kernels: { blas: { enabled: boolean; threads: number } } } };
+      const blas = details.environment.kernels.blas;
+      assertEquals(blas.threads, blas.enabled ? threads : 0, dir);
+    }
 
     // The same command again: nothing runs, every stage folder is untouched.
     const t0 = performance.now();
