@@ -33,7 +33,8 @@ function reproduce(out: string, ...extra: string[]): Deno.ChildProcess {
       ...extra,
     ],
     cwd: REPO_ROOT,
-    env: { HEADLESS_BENCH_DATA: SHARED_DATA_DIR },
+    // OPENBLAS_NUM_THREADS would override the profile's threads (the test runner sets it to 1): blank it.
+    env: { HEADLESS_BENCH_DATA: SHARED_DATA_DIR, OPENBLAS_NUM_THREADS: "" },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -88,7 +89,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const smokeOut = await Deno.makeTempDir({ prefix: "reproduce-smoke-" });
-    // Two threads per stage here; the rerun below, on the default one thread, must find every stage done:
+    // Two threads per stage here; the rerun below, on the profile's default one thread, must find every stage done:
     // the thread count is not part of any key.
     const first = await run(smokeOut, "--set", "threads=2");
     assertStringIncludes(first, "28 stages ran");
