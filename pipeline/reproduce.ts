@@ -17,7 +17,6 @@ import { type DataFetchOptions, ensureCacheFiles } from "./fetch_data.ts";
 import { writeManifest } from "./manifest.ts";
 import { prepareMultilingualSources } from "./multilingual.ts";
 import { blasLibrary } from "../backends/mod.ts";
-import { setBlasThreads } from "../kernels/mod.ts";
 import { claimOutFolder } from "./out_folder.ts";
 import {
   DEFAULT_TOKENIZE_ID,
@@ -138,7 +137,6 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
       navigator.hardwareConcurrency,
     );
     applyStageThreads(threads);
-    setBlasThreads(threads.threads);
     o.log(
       `backend ${backend}${blas}, ${describeStageThreads(threads, profile.threads)}, data cache ${cacheDir}, ` +
         `${stages.length} stages, out ${outDir}`,

@@ -5,6 +5,7 @@
  * rounding of OpenBLAS's threaded products, not what is computed, and each stage records the count it ran on
  * (details.environment.kernels).
  */
+import { setBlasThreads } from "../kernels/mod.ts";
 
 /** The thread count the stages get, and where it came from. */
 export interface StageThreads {
@@ -39,7 +40,8 @@ export function describeStageThreads(t: StageThreads, profileThreads: number | n
   return `${t.threads} thread${t.threads === 1 ? "" : "s"} (${why})`;
 }
 
-/** Sets the count for the stage workers this process starts (they inherit the environment). */
+/** Sets the count for this process and for the stage workers it starts (they inherit the environment). */
 export function applyStageThreads(t: StageThreads): void {
   Deno.env.set("OPENBLAS_NUM_THREADS", String(t.threads));
+  setBlasThreads(t.threads);
 }
