@@ -1,8 +1,9 @@
 /**
  * Evaluation speed for `deno task bench`: the GLUE fine-tuning step (evals/finetune_glue.ts
  * `trainOnBatch`, the step fine-tuning runs: length groups, balanced cross-entropy, clipping, AdamW)
- * and two scoring passes, an encoder's dev-set predictions (`predict`) and a decoder's LAMBADA
- * loglikelihoods (evals/causal_scorer.ts through evals/lambada.ts), on seeded synthetic examples whose
+ * and three scoring passes, an encoder's dev-set predictions (`predict`), a decoder's LAMBADA
+ * loglikelihoods (evals/causal_scorer.ts through evals/lambada.ts) and a decoder's BLiMP-style sentence
+ * log-likelihoods (evals/sequence_scores.ts, as BLiMP and bits per byte), on seeded synthetic examples whose
  * lengths follow {@link EVAL_LENGTHS}. Tokens per second count real tokens only: padding is work, not
  * throughput.
  */
@@ -18,6 +19,7 @@ import {
 } from "../evals/finetune_glue.ts";
 import { loglikelihoods, type TokenPair } from "../evals/lambada.ts";
 import { groupByLength, paddedTokens } from "../evals/length_groups.ts";
+import { causalLogLikelihoods, lengthBatches } from "../evals/sequence_scores.ts";
 import type { ModelConfig } from "../models/config.ts";
 import { SPECIAL_IDS } from "../models/masking.ts";
 import { createModel, type Model, noDecay } from "../models/transformer.ts";
@@ -187,8 +189,39 @@ export async function timeDecoderScoring(config: ModelConfig, passages: number):
   }
 }
 
-/** Examples fine-tuned on, dev examples scored, and LAMBADA-style passages scored per evaluation cell. */
-export const EVAL_SIZES = { finetune: 640, scoreEncoder: 512, scoreDecoder: 256 } as const;
+/** BLiMP-style sentences: median length in tokens (with the end-of-text token before them) and the batching. */
+export const SEQUENCE_SCORING = { median: 12, sigma: 0.3, maxTokens: 4096 } as const;
+
+/**
+ * Times BLiMP / bits-per-byte scoring: summed log-likelihoods of `sentences` synthetic short sequences through
+ * a decoder (evals/sequence_scores.ts `causalLogLikelihoods`: rows of one length per call, at most
+ * {@link SEQUENCE_SCORING}.maxTokens tokens, only the targets' log-probabilities read back), after a warm-up.
+ */
+export function timeSequenceScoring(config: ModelConfig, sentences: number): EvalTiming {
+  const rng = new Rng(17);
+  const seqs = Array.from({ length: sentences }, () => {
+    const n = Math.min(
+      config.context,
+      Math.max(4, Math.round(SEQUENCE_SCORING.median * Math.exp(SEQUENCE_SCORING.sigma * rng.normal()))),
+    );
+    const input = Int32Array.from({ length: n }, () => 5 + rng.int(config.vocabSize - 5));
+    return { input, targets: input.slice(1) };
+  });
+  const model = createModel(config, 1);
+  try {
+    const options = { maxTokens: SEQUENCE_SCORING.maxTokens };
+    causalLogLikelihoods(model, seqs.slice(0, 200), options);
+    const t = timed(() => causalLogLikelihoods(model, seqs, options));
+    const lengths = seqs.map((s) => s.input.length);
+    const tokens = lengths.reduce((a, b) => a + b, 0);
+    return { tokens, computed: tokens, ...t, calls: lengthBatches(lengths, SEQUENCE_SCORING.maxTokens).length };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Examples fine-tuned on, dev examples scored, LAMBADA-style passages and BLiMP-style sentences scored per cell. */
+export const EVAL_SIZES = { finetune: 640, scoreEncoder: 512, scoreDecoder: 256, scoreSequences: 2000 } as const;
 
 /** The targets: a fine-tuning step within 20% of a pretraining step's tokens/s, scoring at least 3x it. */
 export const EVAL_TARGETS = { finetune: 0.8, score: 3 } as const;
@@ -213,7 +246,7 @@ export interface EvalResult {
   backend: string;
   threads: number;
   mode: EvalMode;
-  workload: "pretrain-encoder" | "finetune" | "score-encoder" | "score-decoder";
+  workload: "pretrain-encoder" | "finetune" | "score-encoder" | "score-decoder" | "score-sequences";
   config: string;
   dModel: number;
   layers: number;
@@ -298,10 +331,22 @@ export async function evalCells(o: EvalCellOptions): Promise<EvalResult[]> {
   const finetune = timeFinetune(o.encoder, EVAL_SIZES.finetune, Math.max(6, o.steps));
   const scoreEncoder = timeEncoderScoring(o.encoder, EVAL_SIZES.scoreEncoder);
   const scoreDecoder = await timeDecoderScoring(o.decoder, EVAL_SIZES.scoreDecoder);
+  // Sequence scoring always groups rows by length (no padding to compare against): measured once, grouped.
+  const scoreSequences = o.mode === "grouped" ? timeSequenceScoring(o.decoder, EVAL_SIZES.scoreSequences) : null;
   return [
     row("finetune", o.encoder, FINETUNE_BATCH, finetune, encoderPretrain, EVAL_TARGETS.finetune),
     row("score-encoder", o.encoder, EVAL_BATCH, scoreEncoder, encoderPretrain, EVAL_TARGETS.score),
     row("score-decoder", o.decoder, EVAL_BATCH, scoreDecoder, decoderPretrain, EVAL_TARGETS.score),
+    ...(scoreSequences
+      ? [row(
+        "score-sequences",
+        o.decoder,
+        Math.round(EVAL_SIZES.scoreSequences / scoreSequences.calls),
+        scoreSequences,
+        decoderPretrain,
+        EVAL_TARGETS.score,
+      )]
+      : []),
   ];
 }
 

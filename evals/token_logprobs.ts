@@ -8,6 +8,7 @@
  * else the raw input embedding, logits = h Eᵀ (a headless CWT model scored against its own targets).
  */
 import * as tf from "@tensorflow/tfjs";
+import { runFused, useFastPath } from "../models/accelerator.ts";
 import { embed, matMulNT } from "../models/ops.ts";
 import type { Model } from "../models/transformer.ts";
 
@@ -39,19 +40,26 @@ export function targetLogProbs(model: Model, b: ScoreBatch): Float32Array {
   if (b.targets.length !== n) throw new Error(`targetLogProbs: ${n} positions but ${b.targets.length} targets`);
   if (n === 0) return new Float32Array(0);
   const V = model.config.vocabSize;
-  const flatTargets = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const t = b.targets[i];
+  for (const t of b.targets) {
     if (!(t >= 0 && t < V)) throw new Error(`targetLogProbs: target ${t} is outside the vocabulary [0, ${V})`);
-    flatTargets[i] = i * V + t;
   }
   const out = tf.tidy(() => {
     const h = model.hidden(b.tokens, b.batch, b.seqLen);
-    const logits = headLogits(model, embed(b.positions, h));
-    const picked = tf.gather(tf.reshape(logits, [-1]), tf.tensor1d(flatTargets, "int32"));
-    return tf.sub(picked, tf.logSumExp(logits, 1));
+    return logProbsOfTargets(headLogits(model, embed(b.positions, h)), b.targets);
   });
   const values = out.dataSync() as Float32Array;
   out.dispose();
   return Float32Array.from(values);
+}
+
+/** ln softmax(logits)[i, targets[i]] for each row i (targets checked by the caller). */
+export function logProbsOfTargets(logits: tf.Tensor2D, targets: Int32Array): tf.Tensor1D {
+  if (useFastPath("nativeLogProbs")) {
+    return runFused("HbTargetLogProbs", { logits }, { targets: Int32Array.from(targets) }) as tf.Tensor1D;
+  }
+  const V = logits.shape[1];
+  const flat = Int32Array.from(targets, (t, i) => i * V + t);
+  return tf.tidy(() =>
+    tf.sub(tf.gather(tf.reshape(logits, [-1]), tf.tensor1d(flat, "int32")), tf.logSumExp(logits, 1))
+  );
 }

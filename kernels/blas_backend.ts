@@ -176,10 +176,15 @@ export function blasMatMulStatus(): BlasMatMulStatus {
   };
 }
 
+/** A thread count as OPENBLAS_NUM_THREADS gives it: a positive integer, else undefined (unset, junk). */
+export function parseThreadCount(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
 function threadsFromEnv(): number | undefined {
   try {
-    const n = Number(Deno.env.get("OPENBLAS_NUM_THREADS"));
-    return Number.isInteger(n) && n > 0 ? n : undefined;
+    return parseThreadCount(Deno.env.get("OPENBLAS_NUM_THREADS"));
   } catch {
     return undefined; // no --allow-env
   }

@@ -8,6 +8,7 @@ export {
   blasMatMulStatus,
   disableBlasMatMul,
   enableBlasMatMul,
+  parseThreadCount,
   setBlasThreads,
   SMALL_PRODUCT,
 } from "./blas_backend.ts";

@@ -221,6 +221,23 @@ const softmaxGrad: Run = ({ inputs, attrs, backend }, lib) => {
 };
 
 /**
+ * ln p(target) per row: inputs {logits [n, C]}, attrs {targets: Int32Array(n), each in [0, C)};
+ * output [n] = logits[i, targets[i]] − ln Σ_j exp(logits[i, j]).
+ */
+const targetLogProbs: Run = ({ inputs, attrs, backend }, lib) => {
+  const logits = inputs.logits as tf.TensorInfo;
+  const targets = (attrs as { targets: Int32Array }).targets;
+  const [n, classes] = logits.shape;
+  if (targets.length !== n) throw new Error(`HbTargetLogProbs: ${n} rows but ${targets.length} targets`);
+  const be = backend as unknown as WasmBackendInternals;
+  const out = be.makeOutput([n], "float32");
+  const [px, po] = heapPointers(be, [logits, out]);
+  const pt = Deno.UnsafePointer.of(targets as Int32Array<ArrayBuffer>);
+  lib.symbols.hb_target_log_probs(px, pt, po, BigInt(n), BigInt(classes));
+  return out;
+};
+
+/**
  * AdamW: inputs {p, m, v, g}, attrs {constants: Float32Array(8), decay: boolean}; outputs p', m', v'
  * (new tensors: a variable's data may be shared, so nothing is written in place).
  */
@@ -269,6 +286,7 @@ const FUSED: Record<string, Run> = {
   HbSplitHeads: splitHeads,
   HbMergeHeads: mergeHeads,
   HbAdamW: adamW,
+  HbTargetLogProbs: targetLogProbs,
 };
 
 /** Names of the fused kernels (see `runNative`). */

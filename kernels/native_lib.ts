@@ -26,6 +26,7 @@ const SYMBOLS = {
   hb_gelu: { parameters: ["pointer", "pointer", "i64"], result: "void" },
   hb_gelu_grad: { parameters: ["pointer", "pointer", "pointer", "i64"], result: "void" },
   hb_softmax: { parameters: ["pointer", "pointer", "i64", "i64"], result: "void" },
+  hb_target_log_probs: { parameters: ["pointer", "pointer", "pointer", "i64", "i64"], result: "void" },
   hb_softmax_grad: { parameters: ["pointer", "pointer", "pointer", "i64", "i64", "f32"], result: "void" },
   hb_layer_norm: {
     parameters: ["pointer", "pointer", "pointer", "pointer", "pointer", "pointer", "i64", "i64", "f32"],

@@ -29,6 +29,8 @@ import { InputError } from "../util/errors.ts";
  * - nativeAttention: within batched attention, the softmax backward as HbSoftmaxGrad and q, k, v split
  *   out of the fused projection (and their gradients merged back) as HbSplitHeads and HbMergeHeads;
  * - nativeAdamW: train/adamw.ts's update as the fused kernel HbAdamW, one loop per parameter;
+ * - nativeLogProbs: scoring's ln p(target) per row of logits as the fused kernel HbTargetLogProbs, one
+ *   threaded pass that writes no [n, V] result, instead of tfjs's logSumExp (max, sub, exp, sum, log);
  * - nativeKernels: the accelerator's own replacements of tfjs kernels (see `applySwitches`).
  */
 export const FAST_PATHS = [
@@ -42,6 +44,7 @@ export const FAST_PATHS = [
   "nativeLayerNorm",
   "nativeAttention",
   "nativeAdamW",
+  "nativeLogProbs",
   "nativeKernels",
 ] as const;
 export type FastPath = typeof FAST_PATHS[number];
@@ -62,7 +65,8 @@ export type FastPath = typeof FAST_PATHS[number];
  *   HbLayerNormGrad {x, g, mean, rstd, dy} -> [dx, dg, db];
  * - HbSoftmaxGrad {p, dp}, {scale} -> p·(dp − Σ dp·p)·scale over the last axis;
  * - HbSplitHeads {qkv}, {B, T, H} -> [q, k, v] ([B·H, T, dh]); HbMergeHeads {q, k, v}, {B, T, H} -> [B·T, 3d];
- * - HbAdamW {p, m, v, g}, {constants: Float32Array(8), decay} -> [p', m', v'].
+ * - HbAdamW {p, m, v, g}, {constants: Float32Array(8), decay} -> [p', m', v'];
+ * - HbTargetLogProbs {logits [n, C]}, {targets: Int32Array(n)} -> [n]: logits[i, t] − ln Σ_j exp(logits[i, j]).
  */
 export type FusedKernel =
   | "CrossEntropy"
@@ -79,7 +83,8 @@ export type FusedKernel =
   | "HbSoftmaxGrad"
   | "HbSplitHeads"
   | "HbMergeHeads"
-  | "HbAdamW";
+  | "HbAdamW"
+  | "HbTargetLogProbs";
 
 /** A backend's faster kernels, as the ops see them. */
 export interface Accelerator {

@@ -5,7 +5,7 @@
  * rounding of OpenBLAS's threaded products, not what is computed, and each stage records the count it ran on
  * (details.environment.kernels).
  */
-import { setBlasThreads } from "../kernels/mod.ts";
+import { parseThreadCount, setBlasThreads } from "../kernels/mod.ts";
 
 /** The thread count the stages get, and where it came from. */
 export interface StageThreads {
@@ -25,10 +25,8 @@ export function resolveStageThreads(
   env: string | undefined,
   cores: number,
 ): StageThreads {
-  const fromEnv = Number(env);
-  if (env !== undefined && Number.isInteger(fromEnv) && fromEnv > 0) {
-    return { threads: fromEnv, source: "OPENBLAS_NUM_THREADS", capped: false };
-  }
+  const fromEnv = parseThreadCount(env);
+  if (fromEnv !== undefined) return { threads: fromEnv, source: "OPENBLAS_NUM_THREADS", capped: false };
   if (profileThreads === null) return { threads: 1, source: "default", capped: false };
   const threads = Math.max(1, Math.min(profileThreads, cores));
   return { threads, source: "profile", capped: threads < profileThreads };

@@ -93,6 +93,7 @@ Deno.test("deno task bench --json on a tiny model: one line per objective with t
     "grouped finetune tiny-enc",
     "grouped score-encoder tiny-enc",
     "grouped score-decoder tiny",
+    "grouped score-sequences tiny",
     "padded finetune tiny-enc",
     "padded score-encoder tiny-enc",
     "padded score-decoder tiny",

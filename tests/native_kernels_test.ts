@@ -29,6 +29,7 @@ import {
 } from "../kernels/native_backend.ts";
 import { blasMatMulStatus, setBlasThreads } from "../kernels/blas_backend.ts";
 import { Rng } from "../util/rng.ts";
+import { logProbsOfTargets } from "../evals/token_logprobs.ts";
 
 await initBackend("wasm");
 
@@ -269,6 +270,47 @@ Deno.test({
       assertEquals(masked[1], 0);
       assert(Math.abs(masked[0] - 0.25) < 1e-7 && Math.abs(masked[2] - 0.75) < 1e-7, `${masked}`);
     }),
+});
+
+Deno.test({
+  name:
+    `native target log-probabilities match logSumExp's, by hand and at random, the same bits on 1 and 2 threads ${WHY}`,
+  ...needs,
+  fn: async () => {
+    const rng = new Rng(23);
+    // 300 rows of 2,000 classes (above the 2-thread threshold), some masked at -1e9 (never a target).
+    const [n, C] = [300, 2000];
+    const values = Float32Array.from({ length: n * C }, (_, i) => (i % 97 === 5 ? -1e9 : rng.normal() * 6));
+    const targets = Int32Array.from({ length: n }, (_, i) => (i * 7919 + 3) % C);
+    targets.forEach((t, i) => values[i * C + t] === -1e9 && (targets[i] = (t + 1) % C));
+    const logits = tf.tensor2d(values, [n, C]);
+    const run = () => tf.tidy(() => Float32Array.from(logProbsOfTargets(logits, targets).dataSync()));
+    await initBackend("wasm");
+    const plain = run();
+    const byThreads: Float32Array[] = [];
+    for (const threads of [1, 2]) {
+      await withNative(threads, () => {
+        const before = nativeKernelStatus().calls.HbTargetLogProbs ?? 0;
+        byThreads.push(run());
+        assert((nativeKernelStatus().calls.HbTargetLogProbs ?? 0) > before, "HbTargetLogProbs did not run");
+        // ln p of [0, ln 3]: ln 0.25 and ln 0.75; a masked class takes no mass.
+        const hand = tf.tidy(() =>
+          Array.from(
+            logProbsOfTargets(
+              tf.tensor2d([[0, Math.log(3)], [0, Math.log(3)], [Math.log(3), -1e9]]),
+              Int32Array.of(0, 1, 0),
+            )
+              .dataSync(),
+          )
+        );
+        assertArrayClose(hand, [Math.log(0.25), Math.log(0.75), 0], 1e-6);
+      });
+    }
+    const err = maxRelError(byThreads[1], plain);
+    assert(err < TOLERANCE, `relative error ${err} against logSumExp`);
+    assertEquals(byThreads[1], byThreads[0]);
+    logits.dispose();
+  },
 });
 
 Deno.test({

@@ -154,6 +154,28 @@ void hb_softmax(const float *x, float *y, int64_t rows, int64_t cols) {
 }
 
 /*
+ * ln p(target) of each row of logits [rows, cols]: x[t] − max − ln Σ exp(x − max), one pass for the
+ * maximum and one for the sum, never writing a [rows, cols] result (scoring reads only the targets).
+ */
+void hb_target_log_probs(const float *x, const int32_t *targets, float *out, int64_t rows, int64_t cols) {
+  const int nt = threads_for(rows * cols);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * cols;
+    float max = -INFINITY;
+#pragma omp simd reduction(max : max)
+    for (int64_t j = 0; j < cols; j++) max = xr[j] > max ? xr[j] : max;
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t j = 0; j < cols; j++) {
+      float t = xr[j] - max;
+      sum += t > EXP_FLOOR ? exp_approx(t) : 0.0f;
+    }
+    out[r] = (xr[targets[r]] - max) - logf(sum);
+  }
+}
+
+/*
  * Attention's softmax backward for p [rows, cols] with upstream dp: ds = p·(dp − Σ_j dp·p)·scale
  * (scale = 1/√dh folds the score scaling into the same pass).
  */
