@@ -32,6 +32,9 @@ import { type InitSpec, stage as initStage } from "../train/init_stage.ts";
 import { fractionDirName } from "../train/loop.ts";
 import { ADAMW_DEFAULTS } from "../train/optimizer_step.ts";
 import { type PretrainSpec, stage as pretrainStage } from "../train/pretrain_stage.ts";
+import { type RelabelSpec, stage as relabelStage } from "../results/relabel_stage.ts";
+import { expectedScored } from "../models/masking.ts";
+import { stepFlops } from "../models/flops.ts";
 import { keyOf } from "../artifacts/hash.ts";
 import type { Stage } from "../artifacts/stage.ts";
 import { InputError } from "../util/errors.ts";
@@ -269,10 +272,19 @@ export function planStages(ctx: PlanContext): PlannedStage[] {
     ));
   }
 
-  for (const run of plannedRuns(profile)) {
+  const runs = plannedRuns(profile);
+  // Runs of several designs that train the same model: the first trains and is scored, the others relabel.
+  const twins = sharedTraining(profile, runs, backend);
+  const evaluationsOf = new Map<PlannedRun, PlannedStage[]>();
+  for (const run of runs) {
     const label = runLabel(run);
-    const fractions = run.corpus === "multilingual" ? m!.fractions : profile.pretrain.fractions;
+    const fractions = runFractions(profile, run);
     const tokens = runTokenizeId(profile, run);
+    const source = twins.get(run);
+    if (source) {
+      stages.push(...evaluationsOf.get(source)!.map((e) => relabelled(e, source, run)));
+      continue;
+    }
     const pretrain = planned(
       pretrainStage,
       label,
@@ -280,10 +292,11 @@ export function planStages(ctx: PlanContext): PlannedStage[] {
       { tokens: { stage: tokens } },
       8 + (run.budget.mode === "seconds" ? run.budget.amount : run.budgetFlops / profile.speed.pretrainFlopsPerSecond),
     );
-    stages.push(pretrain);
-    for (const fraction of fractions) {
-      stages.push(...evaluationStages(ctx, run, label, pretrain.id, tokens, fraction));
-    }
+    const evaluations = fractions.flatMap((fraction) =>
+      evaluationStages(ctx, run, label, pretrain.id, tokens, fraction)
+    );
+    stages.push(pretrain, ...evaluations);
+    evaluationsOf.set(run, evaluations);
   }
   for (const run of randomInitRuns(profile)) {
     const label = runLabel(run);
@@ -299,6 +312,70 @@ export function planStages(ctx: PlanContext): PlannedStage[] {
     stages.push(init, ...evaluationStages(ctx, run, label, init.id, tokens, 0));
   }
   return stages;
+}
+
+/**
+ * What decides the model a run trains, when two designs can share it: its pretraining spec without the
+ * head mode, design and budget (the dense and sparse heads give the same loss and gradients), and the steps
+ * at which it saves each checkpoint and stops. Null when those steps depend on the data (an encoder's masked
+ * positions vary, so its FLOPs per step do) or on the clock (a seconds budget): such a run is never shared.
+ */
+export function trainingIdentity(run: PlannedRun, fractions: readonly number[], backend: string): string | null {
+  const a = run.settings;
+  const shape = { batch: a.batch, seqLen: a.seqLen, scored: expectedScored(run.arch, a.batch, a.seqLen) };
+  const perStep = {
+    tokens: a.accum * a.batch * a.seqLen,
+    flops: run.arch === "decoder" ? a.accum * stepFlops(run.config, run.objective, shape, run.design.head).total : NaN,
+    seconds: NaN,
+  }[run.budget.mode];
+  if (!(perStep > 0)) return null;
+  // The step at which the loop's running total first reaches each fraction of the budget (train/loop.ts).
+  const steps: number[] = [];
+  let spent = 0, step = 0;
+  for (const f of [...new Set([...fractions, 1])].sort((x, y) => x - y)) {
+    while (spent < f * run.budget.amount) [spent, step] = [spent + perStep, step + 1];
+    steps.push(step);
+  }
+  const spec: Record<string, unknown> = { ...pretrainSpec(run, [...fractions], backend) };
+  for (const field of Object.keys(runSpecFields(run))) delete spec[field];
+  return keyOf({ corpus: run.corpus, config: run.config, spec, steps });
+}
+
+/** The checkpoint fractions of a run: its corpus's. */
+const runFractions = (profile: Profile, run: PlannedRun) =>
+  run.corpus === "multilingual" ? profile.multilingual!.fractions : profile.pretrain.fractions;
+
+/**
+ * The runs whose model an earlier run (of another design) trains already, each with that run: they are not
+ * trained again, and their results are the earlier run's, relabelled.
+ */
+export function sharedTraining(
+  profile: Profile,
+  runs: readonly PlannedRun[],
+  backend: string,
+): Map<PlannedRun, PlannedRun> {
+  const first = new Map<string, PlannedRun>();
+  const twins = new Map<PlannedRun, PlannedRun>();
+  for (const run of runs) {
+    const identity = trainingIdentity(run, runFractions(profile, run), backend);
+    if (identity === null) continue;
+    const source = first.get(identity);
+    if (source) twins.set(run, source);
+    else first.set(identity, run);
+  }
+  return twins;
+}
+
+/** An evaluation stage of `source`'s run, its rows filed under `run`'s design (results/relabel_stage.ts). */
+function relabelled(evaluation: PlannedStage, source: PlannedRun, run: PlannedRun): PlannedStage {
+  const spec: RelabelSpec = {
+    objective: source.objective,
+    from: source.design.isDefault ? "" : source.design.name,
+    to: run.design.isDefault ? "" : run.design.name,
+    flopsScale: run.flopsPerToken / source.flopsPerToken,
+  };
+  const what = evaluation.label.slice(runLabel(source).length);
+  return planned(relabelStage, `${runLabel(run)}${what}`, spec, { source: { stage: evaluation.id } }, 1);
 }
 
 /** The evaluation stages of one checkpoint (fraction `fraction` of the run of stage `runId`). */

@@ -18,15 +18,17 @@ export function formatPlan(
   profile: Profile,
   runs: readonly PlannedRun[],
   references: readonly RandomInitRun[] = [],
+  shared: ReadonlyMap<PlannedRun, PlannedRun> = new Map(),
 ): string {
   const rows = [["run", "design", "model", "budget", "FLOPs", "FLOPs/token", "tokens", "steps", "est. time"]];
   let total = 0;
   const speed = profile.speed.pretrainFlopsPerSecond;
   for (const r of runs) {
-    total += r.budgetFlops;
+    const source = shared.get(r);
+    if (!source) total += r.budgetFlops;
     const estimate = r.budget.mode === "seconds" ? "~" : "";
     rows.push([
-      runLabel(r),
+      runLabel(r) + (source ? ` (= ${runLabel(source)})` : ""),
       r.design.name,
       modelText(r),
       describeBudget(r.budget) + (r.lmFinetune ? ` (LM fine-tune ${sci(r.lmFinetune.flops)} out)` : ""),
@@ -34,7 +36,7 @@ export function formatPlan(
       sci(r.flopsPerToken),
       estimate + sci(r.tokens),
       estimate + String(r.steps),
-      formatDuration(r.budget.mode === "seconds" ? r.budget.amount : r.budgetFlops / speed),
+      source ? "trained once" : formatDuration(r.budget.mode === "seconds" ? r.budget.amount : r.budgetFlops / speed),
     ]);
   }
   for (const r of references) rows.push([runLabel(r), "(reference)", modelText(r), "none", "0", "", "0", "0", ""]);
@@ -43,6 +45,12 @@ export function formatPlan(
   lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
   const fr = profile.pretrain.fractions.join(", ");
   const m = profile.multilingual;
+  if (shared.size) {
+    lines.push(
+      `(= X): the same training as run X (same steps, spec and seed; the dense and sparse heads differ in cost ` +
+        `only), trained once; its results are filed under both designs`,
+    );
+  }
   lines.push(
     `total pretraining budget: ${sci(total)} FLOPs (${formatDuration(total / speed)} at ` +
       `${sci(speed)} FLOP/s); checkpoints evaluated at budget fractions ${fr}` +

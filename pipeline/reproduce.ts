@@ -172,7 +172,9 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
       startedAt,
       endedAt: new Date().toISOString(),
     });
-    const evaluations = stages.filter((s) => ["glue", "lambada", "xnli", "mc", "blimp", "bpb"].includes(s.stage.kind));
+    const evaluations = stages.filter((s) =>
+      ["glue", "lambada", "xnli", "mc", "blimp", "bpb", "relabel"].includes(s.stage.kind)
+    );
     const pretraining = stages.filter((s) => s.stage.kind === "pretrain");
     if (evaluations.length) {
       // The report reads these folders: each must still be what its record says (an edited results.csv or
@@ -186,7 +188,8 @@ export async function reproduce(o: ReproduceOptions): Promise<RunSummary> {
           s.label.startsWith(MULTILINGUAL_RUN_PREFIX) ? [[`logs:${i}`, "encoder (multilingual)"]] : []
         ),
       );
-      await reportStage.run({ logLabels }, {
+      const stageKeys = Object.fromEntries(stages.map((s) => [s.id, s.key]));
+      await reportStage.run({ logLabels, stageKeys }, {
         out: outDir,
         inputs,
         cacheDir,

@@ -59,6 +59,8 @@ export interface ReportOptions {
   resamples?: number;
   /** The run's stages.jsonl, for the wall time by part (none: no such table). */
   stageEvents?: string;
+  /** The plan's stages, id → key: the wall time counts only these (default: every stage in stageEvents). */
+  stageKeys?: Record<string, string>;
 }
 
 /** Expands file paths and glob patterns; a pattern matching nothing is an InputError naming it and `flag`. */
@@ -145,6 +147,7 @@ export async function buildReport(opts: ReportOptions): Promise<string[]> {
   const wallTime = opts.stageEvents
     ? wallTimeTable(
       parseStageEvents(new TextDecoder().decode(await readBytes(opts.stageEvents, "stages.jsonl")), opts.stageEvents),
+      opts.stageKeys,
     )
     : null;
   // XNLI per language lives in its Table 5; plots take its average only.

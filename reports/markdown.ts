@@ -79,7 +79,7 @@ function runsTable(runs: ReportInput["runs"]): TextTable {
       r.arch,
       r.model || MISSING,
       r.objective,
-      ...(designs ? [r.design || "default"] : []),
+      ...(designs ? [(r.design || "default") + (r.sameTrainingAs ? ` (= ${r.sameTrainingAs})` : "")] : []),
       r.seeds.join(", "),
       r.fractions.map(formatFraction).join(", "),
       flopsText(r.budgetFlops),
@@ -90,6 +90,13 @@ function runsTable(runs: ReportInput["runs"]): TextTable {
       "FLOP budget: the final checkpoint's FLOPs divided by its budget fraction, mean over seeds; references (fraction 0) have none.",
       'Epoch policy: how a fine-tuned score was picked ("best-epoch": the best of the epochs on dev, as the paper; "last-epoch"); ' +
       "— for zero-shot scores.",
+      ...(runs.some((r) => r.sameTrainingAs)
+        ? [
+          "(= X): trained once, by design X's run: the same steps, settings and seed (the dense and sparse softmax " +
+          "heads differ in cost only, and a decoder scores every position), so that run's scores are filed under " +
+          "this design too, with the FLOPs this design's head charges.",
+        ]
+        : []),
     ],
   };
 }

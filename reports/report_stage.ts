@@ -13,6 +13,8 @@ import { buildReport } from "./build_report.ts";
 export interface ReportSpec {
   /** Training-log inputs whose curves get a label of their own instead of the run's architecture, by input name. */
   logLabels: Record<string, string>;
+  /** The plan's stages, id → key: only their events in `stageEvents` count in the wall time (default: all). */
+  stageKeys?: Record<string, string>;
 }
 
 /** The results.csv of an input that is a folder or the file itself. */
@@ -44,6 +46,7 @@ export const stage: Stage<ReportSpec> = {
       out: io.out,
       manifest: io.inputs.manifest,
       ...(io.inputs.stageEvents ? { stageEvents: io.inputs.stageEvents } : {}),
+      ...(spec.stageKeys ? { stageKeys: spec.stageKeys } : {}),
     });
     io.progress.say(`report: ${written.at(-1)}`);
     return { files: written.length };

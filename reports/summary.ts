@@ -13,6 +13,7 @@
  * metrics "paper_avg" and "leaderboard_avg", per run and checkpoint, only where every task of the average
  * was measured; an average over some of the tasks is named by them ("paper_avg_of_mrpc+cola").
  */
+import { SAME_TRAINING_COLUMN } from "../results/relabel_stage.ts";
 import { glueTask, glueTitle, isGlueTask } from "../data/glue.ts";
 import { LAMBADA_TASKS } from "../data/lambada.ts";
 import { selectByOf } from "../data/task_spec.ts";
@@ -579,6 +580,8 @@ export function describeRuns(
   budgetFlops: number;
   policies: string[];
   backends: string[];
+  /** The design whose run trained this one's model (results/relabel_stage.ts), or null: its own. */
+  sameTrainingAs: string | null;
 }[] {
   const runs = distinct(rows, (r) => [r.arch, r.model, r.objective, r.design].join("\u0000")).map((k) =>
     k.split("\u0000")
@@ -600,6 +603,7 @@ export function describeRuns(
       budgetFlops: fractions.at(-1)! > 0 ? mean(final.map((r) => r.flops / r.fraction)) : 0,
       policies: distinct(mine, (r) => r.policy),
       backends: distinct(mine, (r) => r.backend),
+      sameTrainingAs: mine.map((r) => r.details?.[SAME_TRAINING_COLUMN]).find((d) => d !== undefined) ?? null,
     };
   }).sort((a, b) =>
     a.arch.localeCompare(b.arch) || a.model.localeCompare(b.model) || a.design.localeCompare(b.design) ||

@@ -18,14 +18,17 @@ const PARTS: Readonly<Record<string, string>> = {
   blimp: "BLiMP",
   bpb: "bits per byte",
   mc: "multiple choice",
+  relabel: "results shared between designs",
 };
 
 /** Seconds by part, the interrupted invocations' stages, and the total. */
-export function wallTimeByPart(events: readonly StageEvent[]): {
+export function wallTimeByPart(events: readonly StageEvent[], stageKeys?: Readonly<Record<string, string>>): {
   parts: { kind: string; stages: number; seconds: number }[];
   interrupted: string[];
   seconds: number;
 } {
+  // A folder reused with another profile or code holds events of stages the plan no longer has.
+  if (stageKeys) events = events.filter((e) => stageKeys[e.id] === e.key);
   const finished = new Map<string, number>();
   for (const e of events) if (e.event === "done" && typeof e.seconds === "number") finished.set(e.id, e.seconds);
   const ended = new Set(
@@ -48,9 +51,15 @@ export function wallTimeByPart(events: readonly StageEvent[]): {
   return { parts, interrupted, seconds: parts.reduce((s, p) => s + p.seconds, 0) };
 }
 
-/** The wall-time table, or null without events. */
-export function wallTimeTable(events: readonly StageEvent[]): TextTable | null {
-  const { parts, interrupted, seconds } = wallTimeByPart(events);
+/**
+ * The wall-time table, or null without events. With `stageKeys` (the plan's stages, id → key) only those
+ * stages count.
+ */
+export function wallTimeTable(
+  events: readonly StageEvent[],
+  stageKeys?: Readonly<Record<string, string>>,
+): TextTable | null {
+  const { parts, interrupted, seconds } = wallTimeByPart(events, stageKeys);
   if (parts.length === 0) return null;
   const share = (s: number) => `${(100 * s / seconds).toFixed(1)}%`;
   return {

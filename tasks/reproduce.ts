@@ -21,7 +21,7 @@ import { DownloadError, progressPrinter } from "../data/download.ts";
 import { baseUrlsFromFlag } from "../data/sources.ts";
 import { initBackend } from "../backends/mod.ts";
 import { formatPlan } from "../pipeline/plan_table.ts";
-import { plannedRuns } from "../pipeline/plan.ts";
+import { plannedRuns, sharedTraining } from "../pipeline/plan.ts";
 import { DEFAULT_PROFILE, loadProfile, profileNames } from "../pipeline/profile.ts";
 import { reproduce } from "../pipeline/reproduce.ts";
 import { StageError } from "../pipeline/run_plan.ts";
@@ -57,7 +57,9 @@ async function main() {
   const baseUrls = baseUrlsFromFlag(v["base-url"] as string | undefined);
   const { profile, file, text } = await loadProfile(v.profile as string, (v.set as string[] | undefined) ?? []);
   console.log(`reproduce: profile ${profile.name} (${file}): ${profile.description}`);
-  console.log(formatPlan(profile, plannedRuns(profile)));
+  const runs = plannedRuns(profile);
+  // Which runs share their training does not depend on the backend (both runs of a pair have the same).
+  console.log(formatPlan(profile, runs, [], sharedTraining(profile, runs, profile.backend)));
   const backend = await initBackend(profile.backend);
   if (profile.requireBackend !== null && backend !== profile.requireBackend) {
     const msg = `profile ${profile.name} needs the ${profile.requireBackend} backend; this machine has ${backend}`;

@@ -61,8 +61,11 @@ Deno.test({
       'pretrain.designs=[{"budget":"tokens","head":"dense"},{"budget":"flops","head":"sparse"}]',
       "pretrain.randomInit=true",
     );
-    // tokenize; 2 designs x 4 runs, each with 2 fractions x 1 evaluation; 2 random-init models and their evaluation.
-    assertStringIncludes(text, "29 stages ran");
+    // tokenize; 2 designs x 4 runs, each with 2 fractions x 1 evaluation; 2 random-init models and their
+    // evaluation; the matched-FLOPs softmax decoder trains the model the equal-tokens one does (its dense and
+    // sparse heads cost the same), so it is trained once and its 2 evaluations are relabelled.
+    assertStringIncludes(text, "28 stages ran");
+    assertStringIncludes(text, "decoder-softmax-s0 (= decoder-softmax-s0-tokens-dense)");
     const rows = parseResultsCsv(await Deno.readTextFile(join(out, "results.csv")), "results.csv");
     const find = (design: string, arch: string, objective: string, task: string, fraction = 1) =>
       rows.find((r) =>
@@ -96,6 +99,20 @@ Deno.test({
     close(find("", "encoder", "cwt", "rte"), softmax, "flops", softmax.flops / 12);
     const vanilla = find("", "decoder", "softmax", "lambada_openai");
     close(find("", "decoder", "cwt", "lambada_openai_lmft"), vanilla, "flops", vanilla.flops / 12);
+    // The shared decoder's rows are the equal-tokens run's, filed under the matched-FLOPs design.
+    for (const fraction of [0.5, 1]) {
+      const own = find("tokens-dense", "decoder", "softmax", "lambada_openai", fraction);
+      const shared = find("", "decoder", "softmax", "lambada_openai", fraction);
+      assertEquals([shared.value, shared.tokens, shared.flops], [own.value, own.tokens, own.flops]);
+      assertEquals(shared.details?.same_training_as, "tokens-dense");
+      assertEquals(own.details?.same_training_as, undefined);
+    }
+    assert(
+      !(await exists(join(out, "stages", "pretrain"))) ||
+        ![...Deno.readDirSync(join(out, "stages", "pretrain"))].some((e) =>
+          /^decoder-softmax-s0-[0-9a-f]{16}$/.test(e.name)
+        ),
+    );
     // The dense head costs the softmax encoder more FLOPs for the same tokens.
     assert(find("tokens-dense", "encoder", "softmax", "rte").flops > softmax.flops);
     // Random init: fraction 0, no compute, scored by the same stages.

@@ -9,7 +9,7 @@ import { assert, assertAlmostEquals, assertEquals, assertRejects, assertStringIn
 import { join } from "node:path";
 import { stepFlops } from "../models/flops.ts";
 import { expectedScored } from "../models/masking.ts";
-import { type CorpusSlice, planStages, pretrainSpec } from "../pipeline/plan.ts";
+import { type CorpusSlice, planStages, pretrainSpec, sharedTraining, trainingIdentity } from "../pipeline/plan.ts";
 import { formatPlan } from "../pipeline/plan_table.ts";
 import { applyOverrides, loadProfile, type Profile, validateProfile } from "../pipeline/profile.ts";
 import { lmFinetuneCost, plannedRuns, randomInitRuns, runLabel } from "../pipeline/runs.ts";
@@ -125,6 +125,56 @@ Deno.test("two designs: each plans every run; equal tokens with a dense head aga
   assertEquals(get("encoder-cwt-s0").budget, get("encoder-softmax-s0").budget);
   assert(get("encoder-cwt-s0").tokens > T);
   assertStringIncludes(formatPlan(profile, runs), "tokens-dense");
+});
+
+Deno.test("two designs that train the same model train it once: its evaluations are relabelled for the other", () => {
+  const profile = profileWith(TWO_DESIGNS, "pretrain.randomInit=true");
+  const runs = plannedRuns(profile);
+  const get = (label: string) => runs.find((r) => runLabel(r) === label)!;
+  const shared = sharedTraining(profile, runs, "wasm");
+  // The softmax decoder scores every position, so its dense and sparse heads cost the same, and equal tokens
+  // are equal FLOPs: the same steps, the same model. Encoders at a FLOP budget stop where their masked
+  // positions say (data-dependent), CWT at matched FLOPs trains longer: neither is shared.
+  assertEquals([...shared].map(([r, s]) => [runLabel(r), runLabel(s)]), [
+    ["decoder-softmax-s0", "decoder-softmax-s0-tokens-dense"],
+  ]);
+  assertEquals(trainingIdentity(get("encoder-softmax-s0"), [0.5, 1], "wasm"), null);
+  assert(trainingIdentity(get("encoder-softmax-s0-tokens-dense"), [0.5, 1], "wasm") !== null);
+  // At equal tokens the head does not change the training either: tokens-dense and tokens-sparse share both
+  // objectives of both architectures.
+  const heads = profileWith(
+    'pretrain.designs=[{"budget":"tokens","head":"dense"},{"budget":"tokens","head":"sparse"}]',
+  );
+  const headRuns = plannedRuns(heads);
+  assertEquals(sharedTraining(heads, headRuns, "wasm").size, 4);
+  // ... but not when anything else about the training differs (the batch here).
+  const batch = profileWith(
+    'pretrain.designs=[{"budget":"tokens","head":"dense"},{"budget":"tokens","head":"sparse","batch":4}]',
+  );
+  assertEquals(sharedTraining(batch, plannedRuns(batch), "wasm").size, 0);
+
+  const stages = plan(profile);
+  const ids = stages.map((s) => s.id);
+  assert(ids.includes("pretrain/decoder-softmax-s0-tokens-dense"));
+  assert(!ids.includes("pretrain/decoder-softmax-s0"), "the shared run is not trained again");
+  const sourceEvals = stages.filter((s) =>
+    s.label.startsWith("decoder-softmax-s0-tokens-dense-f") && s.stage.kind !== "relabel"
+  );
+  const relabels = stages.filter((s) => s.stage.kind === "relabel");
+  assert(sourceEvals.length > 0);
+  assertEquals(
+    relabels.map((s) => s.label),
+    sourceEvals.map((s) => s.label.replace("decoder-softmax-s0-tokens-dense", "decoder-softmax-s0")),
+  );
+  assertEquals(relabels.map((s) => s.inputs.source), sourceEvals.map((s) => ({ stage: s.id })));
+  assertEquals(relabels[0].spec, { objective: "softmax", from: "tokens-dense", to: "", flopsScale: 1 });
+  // Relabels come after the stages they read; the plan table marks the shared run and leaves it out of the time.
+  for (const r of relabels) {
+    assert(ids.indexOf(r.id) > ids.indexOf((r.inputs.source as { stage: string }).stage));
+  }
+  const table = formatPlan(profile, runs, [], shared);
+  assertStringIncludes(table, "decoder-softmax-s0 (= decoder-softmax-s0-tokens-dense)");
+  assertStringIncludes(table, "trained once");
 });
 
 Deno.test("a headless decoder's LM fine-tune is taken out of its budget: headless + fine-tune = vanilla", () => {

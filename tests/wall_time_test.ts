@@ -46,6 +46,30 @@ Deno.test("wall time by part: each stage once, in the invocation that finished i
   assertEquals(wallTimeTable([]), null);
 });
 
+Deno.test("wall time by part counts only the plan's stages (id and key) in a folder reused with another plan", () => {
+  const at = "2026-12-08T00:00:00Z";
+  const events = parseStageEvents(
+    [
+      { invocation: "a", at, id: "pretrain/dec", key: "old", event: "done", seconds: 900 },
+      { invocation: "a", at, id: "blimp/dec-f0.5", key: "k1", event: "done", seconds: 300 },
+      { invocation: "b", at, id: "pretrain/dec", key: "new", event: "start" },
+      { invocation: "c", at, id: "pretrain/dec", key: "new", event: "resume" },
+      { invocation: "c", at, id: "pretrain/dec", key: "new", event: "done", seconds: 600 },
+      { invocation: "c", at, id: "relabel/dec-s-f1", key: "k2", event: "done", seconds: 0.2 },
+    ].map((l) => JSON.stringify(l)).join("\n") + "\n",
+    "stages.jsonl",
+  );
+  // Every stage: the removed blimp stage counts, and pretrain/dec once (the last finish).
+  assertEquals(wallTimeByPart(events).seconds, 900.2);
+  const plan = { "pretrain/dec": "new", "relabel/dec-s-f1": "k2" };
+  assertEquals(wallTimeByPart(events, plan), {
+    parts: [{ kind: "pretrain", stages: 1, seconds: 600 }, { kind: "relabel", stages: 1, seconds: 0.2 }],
+    interrupted: ["pretrain/dec"],
+    seconds: 600.2,
+  });
+  assertEquals(wallTimeTable(events, plan)!.rows[1][0], "results shared between designs");
+});
+
 Deno.test("a bad stages.jsonl line is named by file and line", () => {
   const err = assertThrows(() => parseStageEvents(text + "{oops\n", "run/stages.jsonl"), InputError);
   assertEquals(err.message.startsWith("run/stages.jsonl:11:"), true, err.message);
