@@ -323,12 +323,14 @@ export function planStages(ctx: PlanContext): PlannedStage[] {
 export function trainingIdentity(run: PlannedRun, fractions: readonly number[], backend: string): string | null {
   const a = run.settings;
   const shape = { batch: a.batch, seqLen: a.seqLen, scored: expectedScored(run.arch, a.batch, a.seqLen) };
-  const perStep = {
-    tokens: a.accum * a.batch * a.seqLen,
-    flops: run.arch === "decoder" ? a.accum * stepFlops(run.config, run.objective, shape, run.design.head).total : NaN,
+  const micro = {
+    tokens: a.batch * a.seqLen,
+    flops: run.arch === "decoder" ? stepFlops(run.config, run.objective, shape, run.design.head).total : NaN,
     seconds: NaN,
   }[run.budget.mode];
-  if (!(perStep > 0)) return null;
+  if (!(micro > 0)) return null;
+  let perStep = 0; // summed micro-batch by micro-batch, as the loop sums it
+  for (let i = 0; i < a.accum; i++) perStep += micro;
   // The step at which the loop's running total first reaches each fraction of the budget (train/loop.ts).
   const steps: number[] = [];
   let spent = 0, step = 0;
