@@ -11,7 +11,8 @@ import { readResults, type ResultRow, writeResults } from "../results/rows.ts";
 import { readTimings, type TimingRow, writeTimings } from "../results/timings.ts";
 import { InputError } from "../util/errors.ts";
 
-const row = (objective: string, design: string, value: number, flops: number): ResultRow => ({
+/** The fields that name a measurement (a result row and its timing share them). */
+const measurement = (objective: string, design: string) => ({
   model: "tiny",
   arch: "decoder",
   objective,
@@ -19,33 +20,26 @@ const row = (objective: string, design: string, value: number, flops: number): R
   pretrain_seed: 0,
   seed: 0,
   fraction: 1,
-  flops,
-  tokens: 6144,
   task: "lambada_openai",
   setup: "",
   lang: "",
   split: "test",
+  policy: "",
+});
+
+const row = (objective: string, design: string, value: number, flops: number): ResultRow => ({
+  ...measurement(objective, design),
+  flops,
+  tokens: 6144,
   examples: 10,
   metric: "acc",
   value,
-  policy: "",
   backend: "wasm",
   details: { head: "own" },
 });
 
 const timing = (objective: string, design: string): TimingRow => ({
-  model: "tiny",
-  arch: "decoder",
-  objective,
-  design,
-  pretrain_seed: 0,
-  seed: 0,
-  fraction: 1,
-  task: "lambada_openai",
-  setup: "",
-  lang: "",
-  split: "test",
-  policy: "",
+  ...measurement(objective, design),
   pretrain_seconds: 12.5,
   eval_seconds: 3,
   checkpoint: "pretrain:abc/ckpt/frac-1",
