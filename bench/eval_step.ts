@@ -39,11 +39,20 @@ export const EVAL_BATCH = 64;
  */
 export const EVAL_LENGTHS = { finetune: 48, scoreEncoder: 48, scoreDecoder: 100, sigma: 0.6 } as const;
 
-/** Seeded lengths: log-normal with median `median` and σ {@link EVAL_LENGTHS}.sigma, clamped to [4, maxLen]. */
-export function syntheticLengths(n: number, median: number, maxLen: number, rng: Rng): number[] {
+/**
+ * Seeded lengths: log-normal with median `median` and σ `sigma` (default {@link EVAL_LENGTHS}.sigma), clamped
+ * to [4, maxLen].
+ */
+export function syntheticLengths(
+  n: number,
+  median: number,
+  maxLen: number,
+  rng: Rng,
+  sigma: number = EVAL_LENGTHS.sigma,
+): number[] {
   return Array.from(
     { length: n },
-    () => Math.min(maxLen, Math.max(4, Math.round(median * Math.exp(EVAL_LENGTHS.sigma * rng.normal())))),
+    () => Math.min(maxLen, Math.max(4, Math.round(median * Math.exp(sigma * rng.normal())))),
   );
 }
 
@@ -199,11 +208,8 @@ export const SEQUENCE_SCORING = { median: 12, sigma: 0.3, maxTokens: 4096 } as c
  */
 export function timeSequenceScoring(config: ModelConfig, sentences: number): EvalTiming {
   const rng = new Rng(17);
-  const seqs = Array.from({ length: sentences }, () => {
-    const n = Math.min(
-      config.context,
-      Math.max(4, Math.round(SEQUENCE_SCORING.median * Math.exp(SEQUENCE_SCORING.sigma * rng.normal()))),
-    );
+  const lengths = syntheticLengths(sentences, SEQUENCE_SCORING.median, config.context, rng, SEQUENCE_SCORING.sigma);
+  const seqs = lengths.map((n) => {
     const input = Int32Array.from({ length: n }, () => 5 + rng.int(config.vocabSize - 5));
     return { input, targets: input.slice(1) };
   });
@@ -212,7 +218,6 @@ export function timeSequenceScoring(config: ModelConfig, sentences: number): Eva
     const options = { maxTokens: SEQUENCE_SCORING.maxTokens };
     causalLogLikelihoods(model, seqs.slice(0, 200), options);
     const t = timed(() => causalLogLikelihoods(model, seqs, options));
-    const lengths = seqs.map((s) => s.input.length);
     const tokens = lengths.reduce((a, b) => a + b, 0);
     return { tokens, computed: tokens, ...t, calls: lengthBatches(lengths, SEQUENCE_SCORING.maxTokens).length };
   } finally {
